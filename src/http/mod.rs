@@ -1,0 +1,4 @@
+//! HTTP/1.1 on the wire: requests encoded once, responses parsed incrementally.
+
+pub mod request;
+pub mod response;

@@ -1,0 +1,15 @@
+//! stampede: a thread-per-core HTTP/1.1 load generator.
+//!
+//! Data flows one way: `cli` -> `plan` -> `engine` (workers) -> `record`
+//! (recorder thread) -> `output`. `serve` is the built-in target server.
+
+pub mod cli;
+pub mod cores;
+pub mod engine;
+pub mod http;
+pub mod output;
+pub mod plan;
+pub mod record;
+pub mod rng;
+pub mod serve;
+pub mod signal;
