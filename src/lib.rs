@@ -6,6 +6,7 @@
 pub mod cli;
 pub mod cores;
 pub mod engine;
+pub mod fdlimit;
 pub mod http;
 pub mod output;
 pub mod plan;
@@ -13,3 +14,4 @@ pub mod record;
 pub mod rng;
 pub mod serve;
 pub mod signal;
+pub mod units;

@@ -1,1 +1,76 @@
-//! engine
+//! The engine: pinned worker threads, each with its own event loop, feeding
+//! one recorder. `run` wires them together and waits for the end.
+
+pub mod pacer;
+mod user;
+mod worker;
+
+use crate::cores;
+use crate::plan::Plan;
+use crate::record::recorder::{Recorded, Recorder, Snapshot};
+use std::fs::File;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+pub use worker::Shared;
+use worker::{Worker, WorkerReport};
+
+/// What a finished run leaves behind.
+pub struct Outcome {
+    pub recorded: Recorded,
+    /// From the start until the last worker finished, drain included.
+    pub run_time: Duration,
+    /// Times a worker found the recorder's channel full (no sample was lost).
+    pub backpressure: u64,
+}
+
+/// Run the plan. `out` is results.csv, already created by validation.
+/// `on_interval` runs on the recorder thread once a second and at the end,
+/// with the snapshot and the number of active users.
+pub fn run(plan: &Plan, out: Option<File>, mut on_interval: impl FnMut(&Snapshot, usize)) -> io::Result<Outcome> {
+    let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
+    let (recorder, pipes) = Recorder::new(out, &names)?;
+    let shared = Shared { start: Instant::now(), active_users: AtomicUsize::new(0) };
+    let of = plan.workers.len();
+    let (recorded, reports) = std::thread::scope(|scope| {
+        let handles: Vec<_> = plan
+            .workers
+            .iter()
+            .enumerate()
+            .map(|(index, core)| {
+                let pipes = crate::record::recorder::Pipes {
+                    samples: pipes.samples.clone(),
+                    empties: pipes.empties.clone(),
+                };
+                let shared = &shared;
+                std::thread::Builder::new()
+                    .name(format!("worker-{index}"))
+                    .spawn_scoped(scope, move || {
+                        if let Some(core) = core {
+                            cores::pin_current(*core);
+                        }
+                        Worker::new(plan, shared, pipes, index, of)?.run()
+                    })
+            })
+            .collect();
+        // The recorder stops when the last sender is gone, so ours must go.
+        drop(pipes);
+        let recorded = recorder.run(shared.start, Duration::from_secs(1), |snap| {
+            on_interval(snap, shared.active_users.load(Ordering::Relaxed))
+        });
+        let reports: Vec<io::Result<WorkerReport>> = handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| Err(io::Error::other("a worker thread panicked"))),
+                Err(e) => Err(e),
+            })
+            .collect();
+        (recorded, reports)
+    });
+    let run_time = shared.start.elapsed();
+    let mut backpressure = 0;
+    for report in reports {
+        backpressure += report?.backpressure;
+    }
+    Ok(Outcome { recorded, run_time, backpressure })
+}

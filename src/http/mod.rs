@@ -1,4 +1,5 @@
-//! HTTP/1.1 on the wire: requests encoded once, responses parsed incrementally.
+//! HTTP/1.1 on the wire: URLs, requests encoded once, responses parsed incrementally.
 
 pub mod request;
 pub mod response;
+pub mod url;

@@ -1,1 +1,114 @@
-//! request encoding
+//! Requests are encoded to bytes once, before the run, and written again and
+//! again from the same buffer.
+
+/// The value of our `User-Agent` header.
+pub const USER_AGENT: &str = concat!("stampede/", env!("CARGO_PKG_VERSION"));
+
+/// One request, ready for the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EncodedRequest {
+    pub bytes: Vec<u8>,
+    /// HEAD responses carry no body, whatever their headers say.
+    pub is_head: bool,
+}
+
+/// Encode `METHOD target HTTP/1.1`, `Host`, `User-Agent`, `Content-Length`
+/// (when there is a body or the method usually carries one), then the user's
+/// headers. A user header named Host, User-Agent or Content-Length replaces ours.
+pub fn encode(method: &str, host: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> EncodedRequest {
+    let overrides = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+    let mut out = Vec::with_capacity(128 + body.len());
+    out.extend_from_slice(format!("{method} {target} HTTP/1.1\r\n").as_bytes());
+    if !overrides("host") {
+        out.extend_from_slice(format!("Host: {host}\r\n").as_bytes());
+    }
+    if !overrides("user-agent") {
+        out.extend_from_slice(format!("User-Agent: {USER_AGENT}\r\n").as_bytes());
+    }
+    let wants_length = !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH");
+    if wants_length && !overrides("content-length") {
+        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
+    }
+    for (name, value) in headers {
+        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+    }
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(body);
+    EncodedRequest { bytes: out, is_head: method == "HEAD" }
+}
+
+/// Check a method token (RFC 9110: tchar+). Upper case is the convention, not a rule.
+pub fn validate_method(method: &str) -> Result<(), String> {
+    let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+    if method.is_empty() || !method.bytes().all(tchar) {
+        return Err(format!("bad HTTP method {method:?}"));
+    }
+    Ok(())
+}
+
+/// Parse `Name: value` as given to `-H`.
+pub fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("bad header {text:?}: expected \"Name: value\""))?;
+    let name = name.trim();
+    if validate_method(name).is_err() {
+        return Err(format!("bad header {text:?}: {name:?} is not a valid header name"));
+    }
+    let value = value.trim();
+    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+        return Err(format!("bad header {text:?}: the value holds a line break"));
+    }
+    Ok((name.to_string(), value.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn encodes_get_without_content_length() {
+        let r = encode("GET", "h:1", "/x", &[("Accept".into(), "*/*".into())], b"");
+        let text = String::from_utf8(r.bytes).unwrap();
+        assert_eq!(text, format!("GET /x HTTP/1.1\r\nHost: h:1\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n\r\n"));
+        assert!(!r.is_head);
+    }
+
+    #[test]
+    fn encodes_post_with_body_and_length() {
+        let r = encode("POST", "h", "/", &[], b"abc");
+        assert!(r.bytes.ends_with(b"Content-Length: 3\r\n\r\nabc"));
+        let empty = encode("POST", "h", "/", &[], b"");
+        assert!(empty.bytes.ends_with(b"Content-Length: 0\r\n\r\n"));
+    }
+
+    #[test]
+    fn user_headers_replace_ours() {
+        let r = encode("GET", "h", "/", &[("host".into(), "other".into()), ("User-Agent".into(), "me".into())], b"");
+        let text = String::from_utf8(r.bytes).unwrap();
+        assert_eq!(text, "GET / HTTP/1.1\r\nhost: other\r\nUser-Agent: me\r\n\r\n");
+    }
+
+    #[test]
+    fn head_is_flagged() {
+        assert!(encode("HEAD", "h", "/", &[], b"").is_head);
+    }
+
+    #[test]
+    fn parses_and_rejects_headers() {
+        assert_eq!(parse_header("X-A:  b c ").unwrap(), ("X-A".into(), "b c".into()));
+        assert_eq!(parse_header("X: a:b").unwrap(), ("X".into(), "a:b".into()));
+        assert!(parse_header("nocolon").is_err());
+        assert!(parse_header("bad name: x").is_err());
+        assert!(parse_header(": x").is_err());
+        assert!(parse_header("X: a\r\nY: b").is_err());
+    }
+
+    #[test]
+    fn methods_are_tokens() {
+        assert!(validate_method("GET").is_ok());
+        assert!(validate_method("M-SEARCH").is_ok());
+        assert!(validate_method("").is_err());
+        assert!(validate_method("GE T").is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! The command line: argh structs, parsed into validated plans. One
+//! definition feeds both the parser and the help text.
+
+mod run;
+mod serve;
+
+use argh::{EarlyExit, FromArgs};
+pub use run::RunArgs;
+pub use serve::{DemoArgs, ServeArgs};
+
+/// Exit code for bad input: a flag, a URL, a file.
+pub const USAGE_EXIT: i32 = 2;
+
+#[derive(FromArgs, Debug)]
+/// stampede: a fast, honest HTTP/1.1 load generator.
+#[argh(
+    example = "stampede demo",
+    example = "stampede run http://127.0.0.1:8080/hello -c 100 -d 30s",
+    example = "stampede serve --addr 127.0.0.1:8080",
+    note = "Run `stampede <command> --help` for the flags of each command."
+)]
+pub struct TopLevel {
+    /// print the version and exit
+    #[argh(switch, short = 'V')]
+    pub version: bool,
+
+    #[argh(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(FromArgs, Debug)]
+#[argh(subcommand)]
+pub enum Command {
+    Run(RunArgs),
+    Serve(ServeArgs),
+    Demo(DemoArgs),
+}
+
+/// Parse argv. Help goes to stdout with exit code 0; a parse error is one
+/// line on stderr with exit code 2.
+pub fn parse(argv: &[String]) -> Result<TopLevel, i32> {
+    let name = argv.first().map(|a| program_name(a)).unwrap_or("stampede");
+    let rest: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
+    match TopLevel::from_args(&[name], &rest) {
+        Ok(top) => Ok(top),
+        Err(EarlyExit { output, status: Ok(()) }) => {
+            print!("{output}");
+            Err(0)
+        }
+        Err(EarlyExit { output, status: Err(()) }) => {
+            let first = output.lines().next().unwrap_or("bad arguments");
+            eprintln!("stampede: {first} (see --help)");
+            Err(USAGE_EXIT)
+        }
+    }
+}
+
+fn program_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}

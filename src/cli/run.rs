@@ -1,0 +1,239 @@
+//! `stampede run URL`: flags, and their validation into a `Plan`.
+
+use crate::cores;
+use crate::http::request;
+use crate::http::url::Url;
+use crate::plan::{Plan, Task, Think};
+use crate::units::parse_duration;
+use argh::FromArgs;
+use std::fs::File;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
+#[derive(FromArgs, Debug, Default)]
+/// Load-test URL with virtual users, each holding one keep-alive connection.
+#[argh(
+    subcommand,
+    name = "run",
+    example = "stampede run http://127.0.0.1:8080/hello",
+    example = "stampede run http://127.0.0.1:8080/hello -c 200 -d 1m -r 50 --think 100ms-500ms",
+    example = "stampede run http://127.0.0.1:8080/api/upload -m POST -H 'Content-Type: application/json' -b '{{\"a\":1}}'",
+    note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error.\n\
+            Exit codes: 0 the run completed; 1 not one response arrived, or results could not be written;\n\
+            2 bad input; 130 stopped by Ctrl-C (results are still complete)."
+)]
+pub struct RunArgs {
+    /// the target, http://host[:port]/path
+    #[argh(positional)]
+    pub url: String,
+
+    /// virtual users, each with one keep-alive connection (default 50)
+    #[argh(option, short = 'c', default = "50")]
+    pub users: usize,
+
+    /// run time: 500ms, 30s, 2m, 1h, 1m30s (default 10s)
+    #[argh(option, short = 'd', default = "String::from(\"10s\")")]
+    pub duration: String,
+
+    /// users started per second, spread evenly over the workers (default: all at once)
+    #[argh(option, short = 'r')]
+    pub spawn_rate: Option<f64>,
+
+    /// worker threads (default: one per available core)
+    #[argh(option, short = 't')]
+    pub threads: Option<usize>,
+
+    /// pin the workers to these cores, e.g. 0 or 0,2 or 1-3; sets the thread count
+    #[argh(option)]
+    pub cpus: Option<String>,
+
+    /// HTTP method (default GET, or POST when a body is given)
+    #[argh(option, short = 'm')]
+    pub method: Option<String>,
+
+    /// request header "Name: value"; repeat for more
+    #[argh(option, short = 'H')]
+    pub header: Vec<String>,
+
+    /// request body text
+    #[argh(option, short = 'b')]
+    pub body: Option<String>,
+
+    /// request body read from a file
+    #[argh(option)]
+    pub body_file: Option<String>,
+
+    /// pause between a user's requests: 100ms, or a range 100ms-1s drawn uniformly (default none)
+    #[argh(option)]
+    pub think: Option<String>,
+
+    /// per-request timeout, counted from the moment the request was due (default 10s)
+    #[argh(option, default = "String::from(\"10s\")")]
+    pub timeout: String,
+
+    /// where to write the CSV of every request (default results.csv)
+    #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
+    pub out: String,
+
+    /// write no CSV; the live lines and the summary still work
+    #[argh(switch)]
+    pub no_out: bool,
+
+    /// also write the final figures as JSON to this path
+    #[argh(option)]
+    pub summary: Option<String>,
+
+    /// no live lines on stderr
+    #[argh(switch, short = 'q')]
+    pub quiet: bool,
+
+    /// the task name in the CSV and the summary (default "METHOD /path")
+    #[argh(option)]
+    pub name: Option<String>,
+
+    /// seed for the random draws (think times), for repeatable runs (default 1)
+    #[argh(option, default = "1")]
+    pub seed: u64,
+}
+
+/// A validated plan, and the CSV file it created (so that an unwritable path
+/// fails before anything is sent).
+pub struct Validated {
+    pub plan: Plan,
+    pub out: Option<File>,
+}
+
+impl RunArgs {
+    pub fn validate(&self) -> Result<Validated, String> {
+        let url = Url::parse(&self.url)?;
+        if self.users == 0 {
+            return Err("--users must be at least 1".into());
+        }
+        let duration = parse_duration(&self.duration).map_err(|e| format!("--duration: {e}"))?;
+        if duration.is_zero() {
+            return Err("--duration must be longer than 0".into());
+        }
+        let timeout = parse_duration(&self.timeout).map_err(|e| format!("--timeout: {e}"))?;
+        if timeout.is_zero() {
+            return Err("--timeout must be longer than 0".into());
+        }
+        if let Some(rate) = self.spawn_rate {
+            if !(rate > 0.0 && rate.is_finite()) {
+                return Err(format!("--spawn-rate must be a number above 0, not {rate}"));
+            }
+        }
+        let think = self.think.as_deref().map(parse_think).transpose()?;
+        let workers = self.workers()?;
+        let body = self.body_bytes()?;
+        let method = match &self.method {
+            Some(m) => m.clone(),
+            None if body.is_empty() => "GET".into(),
+            None => "POST".into(),
+        };
+        request::validate_method(&method)?;
+        let headers = self.header.iter().map(|h| request::parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+        let addr = resolve(&url)?;
+        crate::fdlimit::ensure_room_for(self.users)?;
+        let out = if self.no_out { None } else { Some(PathBuf::from(&self.out)) };
+        let out_file = match &out {
+            Some(path) => Some(create(path, "--out")?),
+            None => None,
+        };
+        let summary = self.summary.as_ref().map(PathBuf::from);
+        if let Some(path) = &summary {
+            create(path, "--summary")?;
+        }
+        let request = request::encode(&method, &url.host_header(), &url.target, &headers, &body);
+        let name = self.name.clone().unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
+        let plan = Plan {
+            addr,
+            tasks: vec![Task { name, method, request }],
+            url,
+            users: self.users,
+            duration,
+            spawn_rate: self.spawn_rate,
+            think,
+            timeout,
+            workers,
+            out,
+            summary,
+            quiet: self.quiet,
+            seed: self.seed,
+        };
+        Ok(Validated { plan, out: out_file })
+    }
+
+    fn workers(&self) -> Result<Vec<Option<usize>>, String> {
+        workers_for(self.threads, self.cpus.as_deref(), self.users)
+    }
+
+    fn body_bytes(&self) -> Result<Vec<u8>, String> {
+        match (&self.body, &self.body_file) {
+            (Some(_), Some(_)) => Err("give --body or --body-file, not both".into()),
+            (Some(text), None) => Ok(text.clone().into_bytes()),
+            (None, Some(path)) => std::fs::read(path).map_err(|e| format!("--body-file {path}: {e}")),
+            (None, None) => Ok(Vec::new()),
+        }
+    }
+}
+
+/// Worker threads and their cores, from `--threads` and `--cpus`. Without
+/// `--cpus`, worker i is pinned to the i-th available core (wrapping), and
+/// there is never more than one worker per user.
+pub fn workers_for(threads: Option<usize>, cpus: Option<&str>, users: usize) -> Result<Vec<Option<usize>>, String> {
+    if threads == Some(0) {
+        return Err("--threads must be at least 1".into());
+    }
+    let pinned = match cpus {
+        Some(list) => {
+            let cores = cores::parse_cpu_list(list).map_err(|e| format!("--cpus: {e}"))?;
+            cores::check_exist(&cores).map_err(|e| format!("--cpus: {e}"))?;
+            if threads.is_some_and(|t| t != cores.len()) {
+                return Err("--cpus sets the thread count; drop --threads or make them agree".into());
+            }
+            cores
+        }
+        None => cores::available(),
+    };
+    if pinned.is_empty() {
+        return Ok(vec![None; threads.unwrap_or(1).min(users)]);
+    }
+    let count = threads.unwrap_or(pinned.len()).min(users).max(1);
+    Ok((0..count).map(|i| Some(pinned[i % pinned.len()])).collect())
+}
+
+/// `100ms` or `100ms-1s`.
+fn parse_think(text: &str) -> Result<Think, String> {
+    let parse = |s: &str| parse_duration(s).map_err(|e| format!("--think: {e}"));
+    let (min, max) = match text.split_once('-') {
+        Some((lo, hi)) => (parse(lo)?, parse(hi)?),
+        None => (parse(text)?, parse(text)?),
+    };
+    if min > max {
+        return Err(format!("--think {text:?}: the range runs backwards"));
+    }
+    Ok(Think { min, max })
+}
+
+/// Resolve the host, preferring IPv4: `localhost` then reaches servers that
+/// listen on 127.0.0.1 only, which most do.
+fn resolve(url: &Url) -> Result<SocketAddr, String> {
+    let addrs: Vec<SocketAddr> = (url.host.as_str(), url.port)
+        .to_socket_addrs()
+        .map_err(|e| format!("cannot resolve host {:?}: {e}", url.host))?
+        .collect();
+    addrs
+        .iter()
+        .find(|a| a.is_ipv4())
+        .or(addrs.first())
+        .copied()
+        .ok_or_else(|| format!("cannot resolve host {:?}: no addresses", url.host))
+}
+
+fn create(path: &PathBuf, flag: &str) -> Result<File, String> {
+    File::create(path).map_err(|e| format!("{flag} {}: cannot write: {e}", path.display()))
+}
+
+fn path_only(target: &str) -> &str {
+    target.split('?').next().unwrap_or(target)
+}

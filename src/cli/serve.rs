@@ -1,0 +1,51 @@
+//! `stampede serve` and `stampede demo`.
+
+use argh::FromArgs;
+
+#[derive(FromArgs, Debug)]
+/// Run the built-in target server until Ctrl-C.
+#[argh(
+    subcommand,
+    name = "serve",
+    example = "stampede serve",
+    example = "stampede serve --addr 127.0.0.1:0 --cpus 1",
+    note = "Routes: GET /hello, POST /api/upload (echo), GET /delay/{{ms}}, GET /status/{{code}}, \
+            GET /bytes/{{n}}, GET /chunked/{{n}}, GET /close. Port 0 picks a free port; the \
+            address actually bound is printed on stdout."
+)]
+pub struct ServeArgs {
+    /// address to listen on (default 127.0.0.1:8080)
+    #[argh(option, default = "String::from(\"127.0.0.1:8080\")")]
+    pub addr: String,
+
+    /// server threads, each pinned to a core (default: one per available core)
+    #[argh(option, short = 't')]
+    pub threads: Option<usize>,
+
+    /// pin the server threads to these cores, e.g. 1 or 0,2 or 1-3 (sets the thread count)
+    #[argh(option)]
+    pub cpus: Option<String>,
+}
+
+#[derive(FromArgs, Debug)]
+/// Start the built-in server and load-test it: a short run that needs nothing else.
+#[argh(
+    subcommand,
+    name = "demo",
+    example = "stampede demo",
+    example = "stampede demo -d 3s -c 10 -o /tmp/demo.csv",
+    note = "The cores are split between the server and the client (one each on two cores)."
+)]
+pub struct DemoArgs {
+    /// virtual users (default 50)
+    #[argh(option, short = 'c', default = "50")]
+    pub users: usize,
+
+    /// run time, e.g. 500ms, 30s, 2m (default 10s)
+    #[argh(option, short = 'd', default = "String::from(\"10s\")")]
+    pub duration: String,
+
+    /// where to write the CSV (default results.csv)
+    #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
+    pub out: String,
+}

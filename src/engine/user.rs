@@ -1,0 +1,52 @@
+//! One virtual user: a keep-alive connection and the request it has in flight.
+
+use crate::http::response::ResponseParser;
+use mio::net::TcpStream;
+use std::time::Instant;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Phase {
+    /// Between requests: thinking, or backing off after a failed connect.
+    Waiting,
+    /// A request is due and its connection is being opened.
+    Connecting,
+    /// The request is partly written.
+    Writing,
+    /// The request is written; the response is coming in.
+    Reading,
+    /// Done for this run.
+    Retired,
+}
+
+impl Phase {
+    pub fn in_flight(self) -> bool {
+        matches!(self, Phase::Connecting | Phase::Writing | Phase::Reading)
+    }
+}
+
+pub struct User {
+    pub sock: Option<TcpStream>,
+    pub phase: Phase,
+    /// When the current (or next) request is due.
+    pub due: Instant,
+    /// When the first byte of the current request was written.
+    pub wrote_at: Option<Instant>,
+    /// Bytes of the current request written so far.
+    pub written: usize,
+    pub task: u16,
+    pub parser: ResponseParser,
+}
+
+impl User {
+    pub fn new(due: Instant) -> User {
+        User {
+            sock: None,
+            phase: Phase::Waiting,
+            due,
+            wrote_at: None,
+            written: 0,
+            task: 0,
+            parser: ResponseParser::new(),
+        }
+    }
+}

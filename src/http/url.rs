@@ -1,0 +1,124 @@
+//! `http://host[:port]/path?query` URLs, parsed strictly enough to give a
+//! clear one-line error for anything we cannot load-test.
+
+use std::fmt;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Url {
+    /// Host as written, without brackets for IPv6 (`::1`).
+    pub host: String,
+    pub port: u16,
+    /// Path and query, always starting with `/`.
+    pub target: String,
+}
+
+impl Url {
+    pub fn parse(text: &str) -> Result<Url, String> {
+        let err = |why: &str| Err(format!("bad URL {text:?}: {why}"));
+        let rest = match text.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
+            Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
+                return err("TLS (https://) is not supported yet; use http://");
+            }
+            Some((scheme, _)) => return err(&format!("unsupported scheme {scheme:?}; use http://")),
+            None => return err("expected http://host[:port]/path"),
+        };
+        if rest.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+            return err("it contains whitespace or control characters");
+        }
+        let (authority, target) = match rest.find(['/', '?', '#']) {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, "/"),
+        };
+        let target = target.split('#').next().unwrap_or("/");
+        let target = if target.starts_with('?') { format!("/{target}") } else { target.to_string() };
+        if authority.contains('@') {
+            return err("user:password@ in URLs is not supported; send an Authorization header with -H");
+        }
+        let (host, port) = split_host_port(authority).map_err(|why| format!("bad URL {text:?}: {why}"))?;
+        if host.is_empty() {
+            return err("missing host");
+        }
+        Ok(Url { host, port, target: if target.is_empty() { "/".into() } else { target } })
+    }
+
+    /// The `Host` header value: the port is left out when it is the default.
+    pub fn host_header(&self) -> String {
+        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
+        if self.port == 80 { host } else { format!("{host}:{}", self.port) }
+    }
+}
+
+fn split_host_port(authority: &str) -> Result<(String, u16), &'static str> {
+    let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
+        let (host, after) = bracketed.split_once(']').ok_or("unclosed [ in IPv6 host")?;
+        match after {
+            "" => (host, None),
+            _ => (host, Some(after.strip_prefix(':').ok_or("expected :port after ]")?)),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    let port = match port {
+        None => 80,
+        Some(p) => match p.parse::<u16>() {
+            Ok(0) | Err(_) => return Err("port must be a number from 1 to 65535"),
+            Ok(p) => p,
+        },
+    };
+    Ok((host.to_string(), port))
+}
+
+impl fmt::Display for Url {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "http://{}{}", self.host_header(), self.target)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn url(host: &str, port: u16, target: &str) -> Url {
+        Url { host: host.into(), port, target: target.into() }
+    }
+
+    #[test]
+    fn parses_the_usual_shapes() {
+        assert_eq!(Url::parse("http://127.0.0.1:8080/hello").unwrap(), url("127.0.0.1", 8080, "/hello"));
+        assert_eq!(Url::parse("http://localhost").unwrap(), url("localhost", 80, "/"));
+        assert_eq!(Url::parse("HTTP://a:1?x=1").unwrap(), url("a", 1, "/?x=1"));
+        assert_eq!(Url::parse("http://[::1]:9/p?q#frag").unwrap(), url("::1", 9, "/p?q"));
+        assert_eq!(Url::parse("http://[::1]/").unwrap(), url("::1", 80, "/"));
+    }
+
+    #[test]
+    fn host_header_omits_default_port_and_brackets_ipv6() {
+        assert_eq!(url("a", 80, "/").host_header(), "a");
+        assert_eq!(url("a", 81, "/").host_header(), "a:81");
+        assert_eq!(url("::1", 81, "/").host_header(), "[::1]:81");
+    }
+
+    #[test]
+    fn rejects_what_we_cannot_use() {
+        for (bad, why) in [
+            ("https://x/", "TLS"),
+            ("ftp://x/", "scheme"),
+            ("127.0.0.1:80/", "expected http://"),
+            ("http://", "missing host"),
+            ("http://:80/", "missing host"),
+            ("http://x:0/", "port"),
+            ("http://x:99999/", "port"),
+            ("http://x:abc/", "port"),
+            ("http://[::1/", "unclosed"),
+            ("http://u:p@x/", "Authorization"),
+            ("http://x/a b", "whitespace"),
+        ] {
+            let e = Url::parse(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The line printed once a second while a run goes on.
+
+use super::{ms, per_sec};
+use crate::record::recorder::Snapshot;
+
+/// e.g. `[  3.0s] users 50/50 | 98123 rps | 294123 total | 0 fail (0.00%) | p50 0.41 p90 0.62 p99 1.20 max 5.30 ms`
+pub fn line(snap: &Snapshot, active_users: usize, target_users: usize) -> String {
+    let i = snap.interval;
+    format!(
+        "[{:>6.1}s] users {active_users}/{target_users} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
+        snap.elapsed.as_secs_f64(),
+        per_sec(i.requests, snap.interval_len),
+        snap.total.requests,
+        snap.total.failures,
+        snap.total.failure_pct(),
+        ms(i.percentile_us(50.0)),
+        ms(i.percentile_us(90.0)),
+        ms(i.percentile_us(99.0)),
+        ms(i.max_us()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::stats::Tally;
+    use crate::record::Sample;
+    use std::time::Duration;
+
+    #[test]
+    fn shows_the_interval_rate_and_percentiles() {
+        let mut interval = Tally::default();
+        for us in [1000, 2000, 3000, 4000] {
+            interval.add(&Sample { elapsed_us: 0, latency_us: us, wait_us: 0, bytes: 0, status: 500, task: 0, error: None });
+        }
+        let snap = Snapshot {
+            elapsed: Duration::from_secs(2),
+            interval: &interval,
+            interval_len: Duration::from_millis(500),
+            total: &interval,
+            is_final: false,
+        };
+        assert_eq!(
+            line(&snap, 3, 5),
+            "[   2.0s] users 3/5 | 8 rps | 4 total | 4 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
+        );
+    }
+}

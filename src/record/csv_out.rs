@@ -1,0 +1,112 @@
+//! results.csv: the contract between a run and everything that reads it.
+//!
+//! Rows are formatted by hand into one reused line buffer, since this runs
+//! once per request; the csv crate escapes the task names, once, up front.
+
+use super::sample::Sample;
+use std::io::{self, Write};
+
+pub const HEADER: [&str; 7] = ["elapsed_us", "latency_us", "status", "task", "wait_us", "bytes", "error"];
+
+pub struct CsvOut<W: Write> {
+    out: W,
+    line: Vec<u8>,
+    /// Each task name, already escaped as a CSV field.
+    task_fields: Vec<Vec<u8>>,
+}
+
+impl<W: Write> CsvOut<W> {
+    /// Write the header and get ready for rows.
+    pub fn new(mut out: W, task_names: &[String]) -> io::Result<Self> {
+        out.write_all(HEADER.join(",").as_bytes())?;
+        out.write_all(b"\n")?;
+        let task_fields = task_names.iter().map(|n| escape_field(n)).collect::<io::Result<_>>()?;
+        Ok(CsvOut { out, line: Vec::with_capacity(128), task_fields })
+    }
+
+    pub fn write(&mut self, s: &Sample) -> io::Result<()> {
+        let line = &mut self.line;
+        line.clear();
+        push_u64(line, s.elapsed_us);
+        line.push(b',');
+        push_u64(line, s.latency_us);
+        line.push(b',');
+        push_u64(line, s.status as u64);
+        line.push(b',');
+        if let Some(task) = self.task_fields.get(s.task as usize) {
+            line.extend_from_slice(task);
+        }
+        line.push(b',');
+        push_u64(line, s.wait_us);
+        line.push(b',');
+        push_u64(line, s.bytes);
+        line.push(b',');
+        if let Some(e) = s.error {
+            line.extend_from_slice(e.as_str().as_bytes());
+        }
+        line.push(b'\n');
+        self.out.write_all(line)
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.flush()?;
+        Ok(self.out)
+    }
+}
+
+fn escape_field(name: &str) -> io::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    w.write_record([name])?;
+    let mut field = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    field.pop(); // the terminator
+    Ok(field)
+}
+
+/// Append the decimal digits of `v`.
+fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::ErrorKind;
+
+    #[test]
+    fn writes_header_and_rows() {
+        let names = vec!["GET /hello".to_string(), "a,\"b\"".to_string()];
+        let mut w = CsvOut::new(Vec::new(), &names).unwrap();
+        let s = Sample { elapsed_us: 0, latency_us: 1234, wait_us: 5, bytes: 99, status: 200, task: 0, error: None };
+        w.write(&s).unwrap();
+        w.write(&Sample { task: 1, status: 0, error: Some(ErrorKind::Timeout), elapsed_us: u64::MAX, ..s }).unwrap();
+        let text = String::from_utf8(w.finish().unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "elapsed_us,latency_us,status,task,wait_us,bytes,error\n\
+             0,1234,200,GET /hello,5,99,\n\
+             18446744073709551615,1234,0,\"a,\"\"b\"\"\",5,99,timeout\n"
+        );
+    }
+
+    #[test]
+    fn rows_read_back_with_the_csv_crate() {
+        let names = vec!["x\ny".to_string()];
+        let mut w = CsvOut::new(Vec::new(), &names).unwrap();
+        let s = Sample { elapsed_us: 7, latency_us: 8, wait_us: 9, bytes: 10, status: 404, task: 0, error: None };
+        w.write(&s).unwrap();
+        let bytes = w.finish().unwrap();
+        let mut r = csv::Reader::from_reader(&bytes[..]);
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(row.iter().collect::<Vec<_>>(), vec!["7", "8", "404", "x\ny", "9", "10", ""]);
+    }
+}

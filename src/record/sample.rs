@@ -1,0 +1,98 @@
+//! One finished request, as a worker reports it.
+
+/// Why a request produced no complete response. The names are the `error`
+/// column of results.csv, so they are part of the file's contract.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ErrorKind {
+    /// The connection could not be opened.
+    Connect,
+    /// No complete response within `--timeout`.
+    Timeout,
+    /// The peer reset the connection (ECONNRESET, EPIPE).
+    Reset,
+    /// The peer closed the connection before the response was complete.
+    Closed,
+    /// The response was not valid HTTP/1.1.
+    Parse,
+    /// Any other socket error.
+    Io,
+}
+
+impl ErrorKind {
+    pub const ALL: [ErrorKind; 6] = [
+        ErrorKind::Connect,
+        ErrorKind::Timeout,
+        ErrorKind::Reset,
+        ErrorKind::Closed,
+        ErrorKind::Parse,
+        ErrorKind::Io,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Connect => "connect",
+            ErrorKind::Timeout => "timeout",
+            ErrorKind::Reset => "reset",
+            ErrorKind::Closed => "closed",
+            ErrorKind::Parse => "parse",
+            ErrorKind::Io => "io",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ErrorKind> {
+        ErrorKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// Classify a socket error from a read or write on an open connection.
+    pub fn from_io(e: &std::io::Error) -> ErrorKind {
+        use std::io::ErrorKind as K;
+        match e.kind() {
+            K::ConnectionReset | K::BrokenPipe | K::ConnectionAborted => ErrorKind::Reset,
+            K::UnexpectedEof => ErrorKind::Closed,
+            _ => ErrorKind::Io,
+        }
+    }
+}
+
+/// One row of results.csv. Times are microseconds; `elapsed_us` counts from
+/// the start of the run to the moment the request was due.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sample {
+    pub elapsed_us: u64,
+    pub latency_us: u64,
+    pub wait_us: u64,
+    pub bytes: u64,
+    pub status: u16,
+    /// Index into the plan's tasks.
+    pub task: u16,
+    pub error: Option<ErrorKind>,
+}
+
+impl Sample {
+    /// Locust's rule: a transport error or a status of 400 and above.
+    pub fn is_failure(&self) -> bool {
+        self.error.is_some() || self.status >= 400
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_names_round_trip() {
+        for k in ErrorKind::ALL {
+            assert_eq!(ErrorKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(ErrorKind::parse("nope"), None);
+    }
+
+    #[test]
+    fn failures_follow_locust() {
+        let ok = Sample { elapsed_us: 0, latency_us: 1, wait_us: 0, bytes: 1, status: 399, task: 0, error: None };
+        assert!(!ok.is_failure());
+        assert!(Sample { status: 400, ..ok }.is_failure());
+        assert!(Sample { status: 0, error: Some(ErrorKind::Timeout), ..ok }.is_failure());
+        assert!(Sample { error: Some(ErrorKind::Closed), ..ok }.is_failure());
+    }
+}

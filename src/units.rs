@@ -1,0 +1,62 @@
+//! Human units on the command line: durations (`500ms`, `30s`, `1m30s`).
+
+use std::time::Duration;
+
+/// Parse a duration made of number+unit parts: `us`, `ms`, `s`, `m`, `h`.
+/// Fractions are allowed (`1.5s`). A bare number is an error, because
+/// `--think 100` could mean seconds or milliseconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let bad = |why: &str| Err(format!("bad duration {text:?}: {why} (examples: 500ms, 30s, 2m, 1h, 1m30s)"));
+    let mut rest = text.trim();
+    if rest.is_empty() {
+        return bad("it is empty");
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if digits == 0 {
+            return bad("expected a number");
+        }
+        let Ok(value) = rest[..digits].parse::<f64>() else { return bad("expected a number") };
+        rest = &rest[digits..];
+        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let scale = match &rest[..unit_len] {
+            "us" | "µs" => 1e-6,
+            "ms" => 1e-3,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            "" => return bad("missing unit"),
+            unit => return bad(&format!("unknown unit {unit:?}")),
+        };
+        rest = &rest[unit_len..];
+        total += value * scale;
+    }
+    Duration::try_from_secs_f64(total).or_else(|_| bad("out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_units_and_compounds() {
+        let ms = Duration::from_millis;
+        assert_eq!(parse_duration("500ms"), Ok(ms(500)));
+        assert_eq!(parse_duration("30s"), Ok(ms(30_000)));
+        assert_eq!(parse_duration("2m"), Ok(ms(120_000)));
+        assert_eq!(parse_duration("1h"), Ok(ms(3_600_000)));
+        assert_eq!(parse_duration("1m30s"), Ok(ms(90_000)));
+        assert_eq!(parse_duration("1.5s"), Ok(ms(1500)));
+        assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
+        assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn rejects_nonsense_with_the_reason() {
+        for (bad, why) in [("", "empty"), ("10", "missing unit"), ("10x", "unknown unit"), ("s", "expected a number"), ("1..2s", "expected a number"), ("-1s", "expected a number")] {
+            let e = parse_duration(bad).unwrap_err();
+            assert!(e.contains(why), "{bad:?}: {e}");
+        }
+    }
+}
