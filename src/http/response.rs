@@ -8,6 +8,8 @@
 //! state machine in [`chunked`] that buffers nothing), or read until close.
 
 mod chunked;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
 use std::mem::MaybeUninit;
