@@ -1,6 +1,20 @@
-//! Incremental HTTP/1.1 response parser. (Stub: being implemented.)
+//! Incremental HTTP/1.1 response parser.
+//!
+//! Bytes may arrive split at any boundary. The head is parsed with `httparse`,
+//! directly from the caller's buffer when it arrives whole (the common case,
+//! no copy and no allocation); otherwise the partial head is kept in a buffer
+//! whose capacity is reused between responses. The body is framed per
+//! RFC 9112 section 6.3: no body, `Content-Length`, chunked (a byte-level
+//! state machine in [`chunked`] that buffers nothing), or read until close.
+
+mod chunked;
+#[cfg(test)]
+mod tests;
 
 use std::fmt;
+use std::mem::MaybeUninit;
+
+use chunked::Chunked;
 
 /// The outcome of one complete response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,24 +44,429 @@ impl fmt::Display for ParseError {
     }
 }
 
-#[derive(Debug, Default)]
-pub struct ResponseParser {}
+impl std::error::Error for ParseError {}
+
+/// Most headers accepted in one response head.
+const MAX_HEADERS: usize = 100;
+/// Largest response head (status line, headers and the empty line).
+const MAX_HEAD: usize = 64 * 1024;
+/// Capacity reserved the first time a head has to be buffered.
+const HEAD_BUF_INITIAL: usize = 1024;
+
+/// Where the parser is within the current response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// Reading a (possibly interim) head; partial bytes are in `head_buf`.
+    Head,
+    /// Reading a body of known length; `remaining` bytes are still due.
+    Length { remaining: u64 },
+    /// Reading a chunked body.
+    Chunked,
+    /// Reading a body delimited by the connection closing.
+    UntilClose,
+    /// The response is complete; `start` must be called before the next one.
+    Done,
+    /// An error was returned; `start` must be called before the next response.
+    Failed,
+}
+
+/// How the body of a final response is delimited.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Framing {
+    /// A 1xx interim response (not 101): another head follows.
+    Interim,
+    /// No body at all.
+    Empty,
+    Length(u64),
+    Chunked,
+    UntilClose,
+}
+
+/// What the parser needs to know from a complete head.
+#[derive(Clone, Copy, Debug)]
+struct Head {
+    /// Bytes of the head, from the status line to the empty line inclusive.
+    len: usize,
+    status: u16,
+    framing: Framing,
+    keep_alive: bool,
+}
+
+/// An incremental, reusable HTTP/1.1 response parser.
+#[derive(Debug)]
+pub struct ResponseParser {
+    state: State,
+    head_request: bool,
+    /// Status of the final head, 0 until it is parsed.
+    status: u16,
+    /// Bytes of the current response counted so far (not those in `head_buf`).
+    bytes: u64,
+    keep_alive: bool,
+    /// A partial head; allocated lazily, capacity kept between responses.
+    head_buf: Vec<u8>,
+    chunked: Chunked,
+}
+
+impl Default for ResponseParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 impl ResponseParser {
+    /// A parser ready for a response to a non-HEAD request.
     pub fn new() -> Self {
-        ResponseParser {}
+        ResponseParser {
+            state: State::Head,
+            head_request: false,
+            status: 0,
+            bytes: 0,
+            keep_alive: false,
+            head_buf: Vec::new(),
+            chunked: Chunked::new(),
+        }
     }
-    pub fn start(&mut self, _head_request: bool) {}
-    pub fn feed(&mut self, _data: &[u8]) -> Result<Step, ParseError> {
-        Err(ParseError("unimplemented"))
+
+    /// Resets for a new response. `head_request`: the request was HEAD, so the
+    /// response has no body whatever its headers say.
+    pub fn start(&mut self, head_request: bool) {
+        self.state = State::Head;
+        self.head_request = head_request;
+        self.status = 0;
+        self.bytes = 0;
+        self.keep_alive = false;
+        self.head_buf.clear();
     }
+
+    /// Feeds the next received bytes.
+    pub fn feed(&mut self, data: &[u8]) -> Result<Step, ParseError> {
+        let result = self.feed_inner(data);
+        if result.is_err() {
+            self.state = State::Failed;
+        }
+        result
+    }
+
+    /// The peer closed the connection: completes a read-until-close body,
+    /// otherwise the response was cut short.
     pub fn finish_on_eof(&mut self) -> Result<Response, ParseError> {
-        Err(ParseError("unimplemented"))
+        match self.state {
+            State::UntilClose => {
+                self.state = State::Done;
+                Ok(self.response())
+            }
+            State::Done => Err(ParseError(
+                "connection closed after the response was complete",
+            )),
+            _ => {
+                self.state = State::Failed;
+                Err(ParseError(
+                    "connection closed before the response was complete",
+                ))
+            }
+        }
     }
+
+    /// Status of the final head parsed so far, 0 if none yet.
     pub fn status(&self) -> u16 {
-        0
+        self.status
     }
+
+    /// Bytes of the current response received so far.
     pub fn bytes(&self) -> u64 {
-        0
+        if self.state == State::Head {
+            self.bytes + self.head_buf.len() as u64
+        } else {
+            self.bytes
+        }
     }
+
+    fn response(&self) -> Response {
+        Response {
+            status: self.status,
+            bytes: self.bytes,
+            keep_alive: self.keep_alive,
+        }
+    }
+
+    fn done(&mut self, consumed: usize) -> Step {
+        self.state = State::Done;
+        Step::Done {
+            response: self.response(),
+            consumed,
+        }
+    }
+
+    fn feed_inner(&mut self, data: &[u8]) -> Result<Step, ParseError> {
+        let mut pos = 0;
+        loop {
+            let rest = data.get(pos..).unwrap_or_default();
+            match self.state {
+                State::Head => {
+                    let Some((used, head)) = self.head(rest)? else {
+                        return Ok(Step::NeedMore);
+                    };
+                    pos += used;
+                    self.bytes += head.len as u64;
+                    match head.framing {
+                        Framing::Interim => {}
+                        Framing::Empty | Framing::Length(0) => {
+                            self.set_final(&head);
+                            return Ok(self.done(pos));
+                        }
+                        Framing::Length(n) => {
+                            self.set_final(&head);
+                            self.state = State::Length { remaining: n };
+                        }
+                        Framing::Chunked => {
+                            self.set_final(&head);
+                            self.chunked.reset();
+                            self.state = State::Chunked;
+                        }
+                        Framing::UntilClose => {
+                            self.set_final(&head);
+                            self.keep_alive = false;
+                            self.state = State::UntilClose;
+                        }
+                    }
+                }
+                State::Length { remaining } => {
+                    let avail = rest.len() as u64;
+                    if avail >= remaining {
+                        self.bytes += remaining;
+                        // `remaining <= rest.len()`, so it fits in usize.
+                        return Ok(self.done(pos + remaining as usize));
+                    }
+                    self.bytes += avail;
+                    self.state = State::Length {
+                        remaining: remaining - avail,
+                    };
+                    return Ok(Step::NeedMore);
+                }
+                State::Chunked => {
+                    let (used, complete) = self.chunked.feed(rest)?;
+                    self.bytes += used as u64;
+                    if complete {
+                        return Ok(self.done(pos + used));
+                    }
+                    return Ok(Step::NeedMore);
+                }
+                State::UntilClose => {
+                    self.bytes += rest.len() as u64;
+                    return Ok(Step::NeedMore);
+                }
+                State::Done => {
+                    return Err(ParseError("response already complete; call start first"));
+                }
+                State::Failed => {
+                    return Err(ParseError("parser failed earlier; call start first"));
+                }
+            }
+        }
+    }
+
+    fn set_final(&mut self, head: &Head) {
+        self.status = head.status;
+        self.keep_alive = head.keep_alive;
+    }
+
+    /// Advances the head. `Ok(None)`: all of `data` was taken and the head is
+    /// still incomplete. `Ok(Some((used, head)))`: the head completed after
+    /// `used` bytes of `data`.
+    fn head(&mut self, data: &[u8]) -> Result<Option<(usize, Head)>, ParseError> {
+        if self.head_buf.is_empty() {
+            // Common case: parse straight from the caller's bytes.
+            if let Some(head) = parse_head(data, self.head_request)? {
+                return Ok(Some((head.len, head)));
+            }
+            if data.len() > MAX_HEAD {
+                return Err(ParseError("response head over 64 KiB"));
+            }
+            if !data.is_empty() {
+                if self.head_buf.capacity() == 0 {
+                    self.head_buf.reserve(HEAD_BUF_INITIAL.max(data.len()));
+                }
+                self.head_buf.extend_from_slice(data);
+            }
+            return Ok(None);
+        }
+
+        let old = self.head_buf.len();
+        let take = data.len().min(MAX_HEAD.saturating_sub(old));
+        self.head_buf
+            .extend_from_slice(data.get(..take).unwrap_or_default());
+        // The head can only have completed if the new bytes end its empty
+        // line; skipping the reparse otherwise keeps byte-at-a-time feeding
+        // linear rather than quadratic.
+        if take > 0
+            && ends_head_possibly(self.head_buf.get(old.saturating_sub(2)..))
+            && let Some(head) = parse_head(&self.head_buf, self.head_request)?
+        {
+            let Some(used) = head.len.checked_sub(old).filter(|&u| u > 0 && u <= take) else {
+                return Err(ParseError(
+                    "internal error: head ended inside buffered bytes",
+                ));
+            };
+            self.head_buf.clear();
+            return Ok(Some((used, head)));
+        }
+        if take < data.len() {
+            return Err(ParseError("response head over 64 KiB"));
+        }
+        Ok(None)
+    }
+}
+
+/// Whether `s` contains an end of line followed by an empty line
+/// (`\n\n` or `\n\r\n`).
+fn ends_head_possibly(s: Option<&[u8]>) -> bool {
+    let s = s.unwrap_or_default();
+    let mut i = 0;
+    while let Some(off) = s.get(i..).and_then(|t| t.iter().position(|&b| b == b'\n')) {
+        let at = i + off;
+        match (s.get(at + 1), s.get(at + 2)) {
+            (Some(b'\n'), _) | (Some(b'\r'), Some(b'\n')) => return true,
+            _ => i = at + 1,
+        }
+    }
+    false
+}
+
+/// Parses one head from the start of `buf`. `Ok(None)` when incomplete.
+fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>, ParseError> {
+    let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut resp = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut resp,
+        buf,
+        &mut headers,
+    ) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(httparse_error(e)),
+    };
+    if len > MAX_HEAD {
+        return Err(ParseError("response head over 64 KiB"));
+    }
+    let (Some(status), Some(version)) = (resp.code, resp.version) else {
+        return Err(ParseError("internal error: complete head without status"));
+    };
+
+    let mut content_length: Option<u64> = None;
+    let mut te_present = false;
+    let mut te_chunked = false;
+    let mut conn_close = false;
+    let mut conn_keep_alive = false;
+    for h in resp.headers.iter() {
+        let name = h.name.as_bytes();
+        match name.len() {
+            14 if name.eq_ignore_ascii_case(b"content-length") => {
+                parse_content_length(h.value, &mut content_length)?;
+            }
+            17 if name.eq_ignore_ascii_case(b"transfer-encoding") => {
+                te_present = true;
+                // The last coding across all Transfer-Encoding fields decides;
+                // a field with no codings leaves the previous verdict alone.
+                if let Some(last) = tokens(h.value).last() {
+                    te_chunked = last.eq_ignore_ascii_case(b"chunked");
+                }
+            }
+            10 if name.eq_ignore_ascii_case(b"connection") => {
+                for t in tokens(h.value) {
+                    if t.eq_ignore_ascii_case(b"close") {
+                        conn_close = true;
+                    } else if t.eq_ignore_ascii_case(b"keep-alive") {
+                        conn_keep_alive = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    let keep_alive = !conn_close && (version >= 1 || conn_keep_alive);
+    let framing = if (100..200).contains(&status) && status != 101 {
+        Framing::Interim
+    } else if status == 101 {
+        return Ok(Some(Head {
+            len,
+            status,
+            framing: Framing::Empty,
+            keep_alive: false,
+        }));
+    } else if head_request || status == 204 || status == 304 {
+        Framing::Empty
+    } else if te_present {
+        if te_chunked {
+            Framing::Chunked
+        } else {
+            Framing::UntilClose
+        }
+    } else if let Some(n) = content_length {
+        Framing::Length(n)
+    } else {
+        Framing::UntilClose
+    };
+    Ok(Some(Head {
+        len,
+        status,
+        framing,
+        keep_alive: keep_alive && framing != Framing::UntilClose,
+    }))
+}
+
+/// Folds one Content-Length field value (possibly a comma list of equal
+/// values) into `acc`; every value seen must agree.
+fn parse_content_length(value: &[u8], acc: &mut Option<u64>) -> Result<(), ParseError> {
+    for part in value.split(|&b| b == b',') {
+        let part = trim_ows(part);
+        if part.is_empty() {
+            return Err(ParseError("invalid Content-Length"));
+        }
+        let mut n: u64 = 0;
+        for &b in part {
+            if !b.is_ascii_digit() {
+                return Err(ParseError("invalid Content-Length"));
+            }
+            n = n
+                .checked_mul(10)
+                .and_then(|n| n.checked_add(u64::from(b - b'0')))
+                .ok_or(ParseError("Content-Length too large"))?;
+        }
+        match *acc {
+            Some(prev) if prev != n => return Err(ParseError("conflicting Content-Length values")),
+            _ => *acc = Some(n),
+        }
+    }
+    Ok(())
+}
+
+/// The non-empty, whitespace-trimmed elements of a comma-separated list.
+fn tokens(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|&b| b == b',')
+        .map(trim_ows)
+        .filter(|t| !t.is_empty())
+}
+
+fn trim_ows(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+fn httparse_error(e: httparse::Error) -> ParseError {
+    ParseError(match e {
+        httparse::Error::HeaderName => "invalid response header name",
+        httparse::Error::HeaderValue => "invalid response header value",
+        httparse::Error::NewLine => "invalid line ending in response head",
+        httparse::Error::Status => "invalid response status",
+        httparse::Error::Token => "invalid token in response head",
+        httparse::Error::TooManyHeaders => "too many response headers",
+        httparse::Error::Version => "invalid HTTP version in response",
+    })
 }
