@@ -3,6 +3,7 @@
 //! Data flows one way: `cli` -> `plan` -> `engine` (workers) -> `record`
 //! (recorder thread) -> `output`. `serve` is the built-in target server.
 
+pub mod app;
 pub mod cli;
 pub mod cores;
 pub mod engine;

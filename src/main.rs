@@ -1,1 +1,25 @@
-fn main() {}
+//! The `stampede` binary: parse argv, dispatch, exit. The work is in the library.
+
+use stampede::app;
+use stampede::cli::{self, Command, TopLevel};
+
+fn main() {
+    let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let code = match cli::parse(&argv) {
+        Err(code) => code,
+        Ok(TopLevel { version: true, .. }) => {
+            println!("stampede {}", env!("CARGO_PKG_VERSION"));
+            0
+        }
+        Ok(TopLevel { command: None, .. }) => {
+            eprintln!("stampede: no command given; try `stampede demo` or `stampede --help`");
+            cli::USAGE_EXIT
+        }
+        Ok(TopLevel { command: Some(command), .. }) => match command {
+            Command::Run(args) => app::run(&args),
+            Command::Serve(args) => app::serve(&args),
+            Command::Demo(args) => app::demo(&args),
+        },
+    };
+    std::process::exit(code);
+}

@@ -1,7 +1,7 @@
 //! The command line: argh structs, parsed into validated plans. One
 //! definition feeds both the parser and the help text.
 
-mod run;
+pub mod run;
 mod serve;
 
 use argh::{EarlyExit, FromArgs};

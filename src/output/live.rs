@@ -3,12 +3,20 @@
 use super::{ms, per_sec};
 use crate::record::recorder::Snapshot;
 
-/// e.g. `[  3.0s] users 50/50 | 98123 rps | 294123 total | 0 fail (0.00%) | p50 0.41 p90 0.62 p99 1.20 max 5.30 ms`
+/// Whether the console shows this snapshot: the final one, and every
+/// interval except the sliver the run ends in (still counted in the totals).
+pub fn worth_printing(snap: &Snapshot) -> bool {
+    snap.is_final || snap.interval_len * 2 >= snap.elapsed.min(std::time::Duration::from_secs(1))
+}
+
+/// e.g. `[  3.0s] users 50/50 | 98123 rps | 294123 total | 0 fail (0.00%) | p50 0.41 p90 0.62 p99 1.20 max 5.30 ms`.
+/// The figures are for that second; the final line is for the whole run.
 pub fn line(snap: &Snapshot, active_users: usize, target_users: usize) -> String {
     let i = snap.interval;
     format!(
-        "[{:>6.1}s] users {active_users}/{target_users} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
+        "[{:>6.1}s]{} users {active_users}/{target_users} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
         snap.elapsed.as_secs_f64(),
+        if snap.is_final { " done, whole run |" } else { "" },
         per_sec(i.requests, snap.interval_len),
         snap.total.requests,
         snap.total.failures,

@@ -6,6 +6,7 @@ use super::sample::Sample;
 use super::stats::{Stats, Tally};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use std::fs::File;
+use std::collections::VecDeque;
 use std::io::{self, BufWriter};
 use std::time::{Duration, Instant};
 
@@ -14,13 +15,13 @@ pub const BATCH_SIZE: usize = 2048;
 /// Batches that may wait in the channel before workers have to hold on to theirs.
 pub const CHANNEL_BATCHES: usize = 256;
 
-/// What the live output sees once per interval.
+/// What the live output sees: once per interval, and once at the end.
 pub struct Snapshot<'a> {
-    /// Time since the start of the run.
+    /// Time from the start of the run to the end of this interval.
     pub elapsed: Duration,
-    /// Requests recorded during this interval.
+    /// Requests that completed during this interval; at the end, the whole run.
     pub interval: &'a Tally,
-    /// Length of this interval (the last one may be short).
+    /// Length of the interval; at the end, of the whole run.
     pub interval_len: Duration,
     pub total: &'a Tally,
     /// True for the one snapshot taken after the last sample.
@@ -40,7 +41,7 @@ pub struct Recorder {
     csv: Option<CsvOut<BufWriter<File>>>,
     csv_error: Option<io::Error>,
     stats: Stats,
-    interval: Tally,
+    intervals: Intervals,
 }
 
 /// What the recorder leaves behind.
@@ -66,34 +67,57 @@ impl Recorder {
             csv,
             csv_error: None,
             stats: Stats::new(task_names.len()),
-            interval: Tally::default(),
+            intervals: Intervals::default(),
         };
         Ok((recorder, Pipes { samples: tx, empties: empty_rx }))
     }
 
-    /// Run until every sender is gone. `on_interval` is called every `tick`,
-    /// aligned to `start`, and once more at the end.
+    /// Run until every sender is gone. Requests are binned by the moment
+    /// they completed; `on_interval` sees each `tick`-long interval once
+    /// `GRACE` has passed after its end (so that late batches are in it),
+    /// and then once more at the end with the whole run.
     pub fn run(mut self, start: Instant, tick: Duration, mut on_interval: impl FnMut(&Snapshot)) -> Recorded {
-        let mut interval_start = start;
-        let mut next_tick = start + tick;
+        self.intervals.tick_us = tick.as_micros().max(1) as u64;
         loop {
-            let wait = next_tick.saturating_duration_since(Instant::now());
-            match self.samples.recv_timeout(wait) {
+            let due = start + tick * (self.intervals.first as u32 + 1) + GRACE;
+            match self.samples.recv_deadline(due) {
                 Ok(batch) => self.take(batch),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
-            let now = Instant::now();
-            if now >= next_tick {
-                self.emit(start, interval_start, next_tick, false, &mut on_interval);
-                interval_start = next_tick;
-                // Skip ticks we slept through rather than printing a burst of them.
-                while next_tick <= now {
-                    next_tick += tick;
-                }
+            while Instant::now() >= start + tick * (self.intervals.first as u32 + 1) + GRACE {
+                let tally = self.intervals.pop_first();
+                on_interval(&Snapshot {
+                    elapsed: tick * self.intervals.first as u32,
+                    interval: &tally,
+                    interval_len: tick,
+                    total: &self.stats.total,
+                    is_final: false,
+                });
+                self.intervals.recycle(tally);
             }
         }
-        self.emit(start, interval_start, Instant::now(), true, &mut on_interval);
+        let run_time = start.elapsed();
+        // Report what is left: the intervals the run ended inside.
+        while !self.intervals.open.is_empty() {
+            let began = tick * self.intervals.first as u32;
+            let tally = self.intervals.pop_first();
+            on_interval(&Snapshot {
+                elapsed: (began + tick).min(run_time),
+                interval: &tally,
+                interval_len: run_time.saturating_sub(began).min(tick),
+                total: &self.stats.total,
+                is_final: false,
+            });
+            self.intervals.recycle(tally);
+        }
+        on_interval(&Snapshot {
+            elapsed: run_time,
+            interval: &self.stats.total,
+            interval_len: run_time,
+            total: &self.stats.total,
+            is_final: true,
+        });
         if let Some(csv) = self.csv.take() {
             if let Err(e) = csv.finish() {
                 self.csv_error.get_or_insert(e);
@@ -105,7 +129,7 @@ impl Recorder {
     fn take(&mut self, mut batch: Vec<Sample>) {
         for s in &batch {
             self.stats.add(s);
-            self.interval.add(s);
+            self.intervals.slot(s).add(s);
         }
         if let Some(csv) = &mut self.csv {
             if let Err(e) = batch.iter().try_for_each(|s| csv.write(s)) {
@@ -118,23 +142,46 @@ impl Recorder {
         // Workers may all be gone at the end; then the vector is simply dropped.
         let _ = self.empties.send(batch);
     }
+}
 
-    fn emit(
-        &mut self,
-        start: Instant,
-        from: Instant,
-        to: Instant,
-        is_final: bool,
-        on_interval: &mut impl FnMut(&Snapshot),
-    ) {
-        on_interval(&Snapshot {
-            elapsed: to.saturating_duration_since(start),
-            interval: &self.interval,
-            interval_len: to.saturating_duration_since(from),
-            total: &self.stats.total,
-            is_final,
-        });
-        self.interval.reset();
+/// How long after an interval ends it is reported: longer than a worker
+/// holds on to its batch, so the interval is complete when it is shown.
+const GRACE: Duration = Duration::from_millis(250);
+/// Intervals kept open at once; a sample completing further ahead (which
+/// only happens when the recorder lags) counts in the last open one.
+const MAX_OPEN: usize = 4;
+
+/// Per-interval tallies, binned by completion time.
+#[derive(Default)]
+struct Intervals {
+    tick_us: u64,
+    /// Index of the oldest interval not yet reported.
+    first: u64,
+    open: VecDeque<Tally>,
+    spare: Vec<Tally>,
+}
+
+impl Intervals {
+    fn slot(&mut self, s: &Sample) -> &mut Tally {
+        let index = (s.elapsed_us.saturating_add(s.latency_us)) / self.tick_us;
+        // A sample for an interval already reported counts in the oldest open one.
+        let i = (index.saturating_sub(self.first) as usize).min(MAX_OPEN - 1);
+        while self.open.len() <= i {
+            let fresh = self.spare.pop().unwrap_or_default();
+            self.open.push_back(fresh);
+        }
+        &mut self.open[i]
+    }
+
+    fn pop_first(&mut self) -> Tally {
+        self.first += 1;
+        self.open.pop_front().unwrap_or_else(|| self.spare.pop().unwrap_or_default())
+    }
+
+    /// Histograms are large; reuse them rather than allocate one a second.
+    fn recycle(&mut self, mut tally: Tally) {
+        tally.reset();
+        self.spare.push(tally);
     }
 }
 

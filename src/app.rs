@@ -1,0 +1,142 @@
+//! The commands: each takes parsed arguments and returns the exit code.
+
+use crate::cli::{DemoArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for};
+use crate::engine;
+use crate::output::{self, RunInfo};
+use crate::plan::Plan;
+use crate::serve::{ServeConfig, Server};
+use crate::signal;
+use argh::FromArgs;
+use std::fs::File;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// Exit code when the run produced nothing usable.
+pub const FAILED_EXIT: i32 = 1;
+
+pub fn run(args: &RunArgs) -> i32 {
+    signal::install();
+    match args.validate() {
+        Ok(v) => execute(&v.plan, v.out),
+        Err(e) => usage_error(&e),
+    }
+}
+
+pub fn serve(args: &ServeArgs) -> i32 {
+    signal::install();
+    let addr: SocketAddr = match args.addr.parse() {
+        Ok(a) => a,
+        Err(_) => return usage_error(&format!("--addr {:?}: expected IP:PORT, e.g. 127.0.0.1:8080", args.addr)),
+    };
+    let cores = match workers_for(args.threads, args.cpus.as_deref(), usize::MAX) {
+        Ok(w) => w.into_iter().flatten().collect(),
+        Err(e) => return usage_error(&e),
+    };
+    let server = match Server::start(ServeConfig { addr, cores }) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("cannot listen on {addr}: {e}")),
+    };
+    println!("stampede serve: listening on http://{}", server.local_addr());
+    let _ = std::io::stdout().flush();
+    while !signal::stop_requested() {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server.stop();
+    0
+}
+
+/// Start the built-in server on half the cores and load-test it from the other half.
+pub fn demo(args: &DemoArgs) -> i32 {
+    signal::install();
+    let cores = crate::cores::available();
+    let (client, server_cores) = match cores.len() {
+        0 => (vec![], vec![]),
+        1 => (cores.clone(), cores.clone()),
+        n => (cores[..n / 2].to_vec(), cores[n / 2..].to_vec()),
+    };
+    let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
+    let server = match Server::start(ServeConfig { addr: loopback, cores: server_cores.clone() }) {
+        Ok(s) => s,
+        Err(e) => return usage_error(&format!("cannot start the built-in server: {e}")),
+    };
+    let url = format!("http://{}/hello", server.local_addr());
+    eprintln!("stampede demo: built-in server at {url} on cores {server_cores:?}, client on cores {client:?}");
+    let mut argv = vec![url, "-c".into(), args.users.to_string(), "-d".into(), args.duration.clone()];
+    argv.extend(["-o".into(), args.out.clone()]);
+    if !client.is_empty() {
+        let list: Vec<String> = client.iter().map(|c| c.to_string()).collect();
+        argv.extend(["--cpus".into(), list.join(",")]);
+    }
+    let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
+    let code = match RunArgs::from_args(&["run"], &argv) {
+        Ok(run_args) => match run_args.validate() {
+            Ok(v) => execute(&v.plan, v.out),
+            Err(e) => usage_error(&e),
+        },
+        Err(e) => usage_error(e.output.lines().next().unwrap_or("bad demo arguments")),
+    };
+    server.stop();
+    code
+}
+
+/// Run a validated plan: live lines on stderr, the summary on stdout.
+fn execute(plan: &Plan, out: Option<File>) -> i32 {
+    announce(plan);
+    let quiet = plan.quiet;
+    let users = plan.users;
+    let outcome = engine::run(plan, out, |snap, active| {
+        if !quiet && output::live::worth_printing(snap) {
+            eprintln!("{}", output::live::line(snap, active, users));
+        }
+    });
+    let outcome = match outcome {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("stampede: the run failed: {e}");
+            return FAILED_EXIT;
+        }
+    };
+    let info = RunInfo {
+        run_time: outcome.run_time,
+        users: Some(plan.users),
+        tasks: plan.tasks.iter().map(|t| (t.method.clone(), t.name.clone())).collect(),
+        backpressure: Some(outcome.backpressure),
+    };
+    let stats = &outcome.recorded.stats;
+    println!("{}", output::summary::render(stats, &info));
+    let mut code = if signal::stop_requested() { signal::INTERRUPTED_EXIT } else { 0 };
+    if let Some(path) = &plan.summary {
+        if let Err(e) = std::fs::write(path, output::json::render(stats, &info)) {
+            eprintln!("stampede: --summary {}: {e}", path.display());
+            code = FAILED_EXIT;
+        }
+    }
+    if let Some(e) = &outcome.recorded.csv_error {
+        let path = plan.out.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        eprintln!("stampede: writing {path} failed, so it is incomplete: {e}");
+        code = FAILED_EXIT;
+    }
+    if stats.responses() == 0 {
+        eprintln!("stampede: not one response arrived from {} during the run", plan.url);
+        code = FAILED_EXIT;
+    }
+    code
+}
+
+fn announce(plan: &Plan) {
+    let out = plan.out.as_ref().map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
+    eprintln!(
+        "stampede: {} users -> {} ({}) for {:?}, {} worker(s), {out}",
+        plan.users,
+        plan.url,
+        plan.addr,
+        plan.duration,
+        plan.workers.len()
+    );
+}
+
+fn usage_error(message: &str) -> i32 {
+    eprintln!("stampede: {message}");
+    USAGE_EXIT
+}

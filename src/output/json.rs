@@ -1,0 +1,144 @@
+//! The summary as JSON (`--summary`), written by hand: the keys are
+//! documented in the README and are a contract like results.csv.
+
+use super::{DISTRIBUTION, RunInfo, per_sec};
+use crate::record::Stats;
+use crate::record::stats::Tally;
+use std::fmt::Write;
+
+pub fn render(stats: &Stats, info: &RunInfo) -> String {
+    let t = &stats.total;
+    let mut o = Object::default();
+    o.num("run_time_s", info.run_time.as_secs_f64());
+    o.raw("users", info.users.map_or("null".into(), |u| u.to_string()));
+    o.int("requests", t.requests);
+    o.int("successes", t.requests - t.failures);
+    o.int("failures", t.failures);
+    o.num("success_rate_pct", 100.0 - t.failure_pct());
+    o.num("rps", per_sec(t.requests, info.run_time));
+    o.raw("latency_ms", latency(t));
+    let tasks: Vec<String> = info
+        .tasks
+        .iter()
+        .zip(&stats.tasks)
+        .map(|((method, name), tally)| {
+            let mut task = Object::default();
+            task.str("method", method);
+            task.str("name", name);
+            task.int("requests", tally.requests);
+            task.int("failures", tally.failures);
+            task.num("rps", per_sec(tally.requests, info.run_time));
+            task.raw("latency_ms", latency(tally));
+            task.finish()
+        })
+        .collect();
+    o.raw("tasks", format!("[{}]", tasks.join(",")));
+    let mut statuses = Object::default();
+    for (code, n) in stats.status_counts() {
+        statuses.int(&code.to_string(), n);
+    }
+    o.raw("status_counts", statuses.finish());
+    let mut errors = Object::default();
+    for (kind, n) in stats.error_counts() {
+        errors.int(kind.as_str(), n);
+    }
+    o.raw("error_counts", errors.finish());
+    o.int("bytes_received", t.bytes);
+    o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
+    o.raw("recorder_backpressure", info.backpressure.map_or("null".into(), |n| n.to_string()));
+    o.finish() + "\n"
+}
+
+fn latency(t: &Tally) -> String {
+    let mut o = Object::default();
+    let to_ms = |us: u64| us as f64 / 1000.0;
+    o.num("avg", t.mean_us() / 1000.0);
+    o.num("min", to_ms(t.min_us()));
+    o.num("max", to_ms(t.max_us()));
+    for (_, key, q) in DISTRIBUTION {
+        o.num(key, to_ms(t.percentile_us(q)));
+    }
+    o.finish()
+}
+
+/// A JSON object built field by field.
+#[derive(Default)]
+struct Object(String);
+
+impl Object {
+    fn raw(&mut self, key: &str, value: String) {
+        let sep = if self.0.is_empty() { "" } else { "," };
+        let _ = write!(self.0, "{sep}{}:{value}", quote(key));
+    }
+    fn int(&mut self, key: &str, value: u64) {
+        self.raw(key, value.to_string());
+    }
+    fn num(&mut self, key: &str, value: f64) {
+        // JSON has no NaN or infinity; these figures never are, but stay valid if they were.
+        self.raw(key, if value.is_finite() { format!("{}", (value * 1000.0).round() / 1000.0) } else { "null".into() });
+    }
+    fn str(&mut self, key: &str, value: &str) {
+        self.raw(key, quote(value));
+    }
+    fn finish(self) -> String {
+        format!("{{{}}}", self.0)
+    }
+}
+
+fn quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{ErrorKind, Sample};
+    use std::time::Duration;
+
+    #[test]
+    fn quotes_control_characters() {
+        assert_eq!(quote("a\"b\\c\n\u{1}"), r#""a\"b\\c\n\u0001""#);
+    }
+
+    #[test]
+    fn renders_all_keys() {
+        let mut stats = Stats::new(1);
+        stats.add(&Sample { elapsed_us: 0, latency_us: 1500, wait_us: 0, bytes: 10, status: 200, task: 0, error: None });
+        stats.add(&Sample { elapsed_us: 0, latency_us: 10, wait_us: 0, bytes: 0, status: 0, task: 0, error: Some(ErrorKind::Timeout) });
+        let info = RunInfo {
+            run_time: Duration::from_secs(1),
+            users: Some(2),
+            tasks: vec![("GET".into(), "a \"b\"".into())],
+            backpressure: None,
+        };
+        let json = render(&stats, &info);
+        for needle in [
+            r#""requests":2"#,
+            r#""failures":1"#,
+            r#""users":2"#,
+            r#""name":"a \"b\"""#,
+            r#""status_counts":{"0":1,"200":1}"#,
+            r#""error_counts":{"timeout":1}"#,
+            r#""recorder_backpressure":null"#,
+            r#""p99_99":"#,
+        ] {
+            assert!(json.contains(needle), "missing {needle} in {json}");
+        }
+    }
+}

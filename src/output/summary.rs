@@ -1,0 +1,140 @@
+//! The final summary on stdout: the headline block, a table per task, the
+//! latency distribution, counts by status and error, and throughput.
+
+use super::{DISTRIBUTION, RunInfo, ms, ms_f, per_sec};
+use crate::record::Stats;
+use crate::record::stats::Tally;
+use std::fmt::Write;
+
+pub fn render(stats: &Stats, info: &RunInfo) -> String {
+    let mut out = String::new();
+    headline(&mut out, stats, info);
+    task_table(&mut out, stats, info);
+    distribution(&mut out, &stats.total);
+    counts(&mut out, stats, info);
+    out
+}
+
+fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
+    let t = &stats.total;
+    let _ = writeln!(out, "Summary");
+    let _ = writeln!(out, "  Run time        {:.2} s", info.run_time.as_secs_f64());
+    if let Some(users) = info.users {
+        let _ = writeln!(out, "  Users           {users}");
+    }
+    let _ = writeln!(out, "  Requests        {}", t.requests);
+    let _ = writeln!(out, "  Successes       {}", t.requests - t.failures);
+    let _ = writeln!(out, "  Failures        {}", t.failures);
+    let _ = writeln!(out, "  RPS             {:.1}", per_sec(t.requests, info.run_time));
+    let _ = writeln!(out, "  Success rate    {:.2} %", 100.0 - t.failure_pct());
+    let _ = writeln!(
+        out,
+        "  Response time   avg {} | min {} | max {} | median {} | p90 {} ms",
+        ms_f(t.mean_us()),
+        ms(t.min_us()),
+        ms(t.max_us()),
+        ms(t.percentile_us(50.0)),
+        ms(t.percentile_us(90.0)),
+    );
+}
+
+fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
+    let name_w = info.tasks.iter().map(|(_, n)| n.chars().count()).chain([5]).max().unwrap_or(5);
+    let method_w = info.tasks.iter().map(|(m, _)| m.len()).chain([6]).max().unwrap_or(6);
+    let _ = writeln!(
+        out,
+        "\n{:<method_w$}  {:<name_w$}  {:>9}  {:>7}  {:>9}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}   (ms)",
+        "Method", "Name", "Requests", "Fails", "RPS", "Median", "Avg", "Min", "Max", "p90", "p99"
+    );
+    let row = |out: &mut String, method: &str, name: &str, t: &Tally| {
+        let _ = writeln!(
+            out,
+            "{method:<method_w$}  {name:<name_w$}  {:>9}  {:>7}  {:>9.1}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
+            t.requests,
+            t.failures,
+            per_sec(t.requests, info.run_time),
+            ms(t.percentile_us(50.0)),
+            ms_f(t.mean_us()),
+            ms(t.min_us()),
+            ms(t.max_us()),
+            ms(t.percentile_us(90.0)),
+            ms(t.percentile_us(99.0)),
+        );
+    };
+    for ((method, name), tally) in info.tasks.iter().zip(&stats.tasks) {
+        row(out, method, name, tally);
+    }
+    row(out, "", "Total", &stats.total);
+}
+
+fn distribution(out: &mut String, t: &Tally) {
+    let _ = writeln!(out, "\nLatency distribution (ms)");
+    let mut labels = String::new();
+    let mut values = String::new();
+    for (label, _, q) in DISTRIBUTION {
+        let _ = write!(labels, "{label:>9}");
+        let _ = write!(values, "{:>9}", ms(t.percentile_us(q)));
+    }
+    let _ = writeln!(out, "{labels}{:>9}\n{values}{:>9}", "max", ms(t.max_us()));
+}
+
+fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
+    let statuses: Vec<String> = stats
+        .status_counts()
+        .iter()
+        .map(|(code, n)| if *code == 0 { format!("none: {n}") } else { format!("{code}: {n}") })
+        .collect();
+    let _ = writeln!(out, "\nStatus codes    {}", list_or_none(&statuses));
+    let errors: Vec<String> = stats.error_counts().iter().map(|(k, n)| format!("{}: {n}", k.as_str())).collect();
+    let _ = writeln!(out, "Errors          {}", list_or_none(&errors));
+    let bytes = stats.total.bytes;
+    let _ = writeln!(
+        out,
+        "Received        {:.2} MB ({:.2} MB/s)",
+        bytes as f64 / 1e6,
+        per_sec(bytes, info.run_time) / 1e6
+    );
+    if let Some(n) = info.backpressure {
+        let _ = writeln!(out, "Recorder waits  {n} (batches held back while the recorder caught up; none lost)");
+    }
+}
+
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() { "none".into() } else { items.join(", ") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{ErrorKind, Sample};
+    use std::time::Duration;
+
+    #[test]
+    fn renders_every_section() {
+        let mut stats = Stats::new(1);
+        for i in 1..=100 {
+            stats.add(&Sample { elapsed_us: 0, latency_us: i * 100, wait_us: 0, bytes: 1000, status: 200, task: 0, error: None });
+        }
+        stats.add(&Sample { elapsed_us: 0, latency_us: 5, wait_us: 0, bytes: 0, status: 0, task: 0, error: Some(ErrorKind::Connect) });
+        let info = RunInfo {
+            run_time: Duration::from_secs(2),
+            users: Some(5),
+            tasks: vec![("GET".into(), "GET /hello".into())],
+            backpressure: Some(0),
+        };
+        let text = render(&stats, &info);
+        for needle in [
+            "Requests        101",
+            "Failures        1",
+            "RPS             50.5",
+            "GET /hello",
+            "Total",
+            "p99.99",
+            "Status codes    none: 1, 200: 100",
+            "Errors          connect: 1",
+            "Received        0.10 MB (0.05 MB/s)",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+    }
+}

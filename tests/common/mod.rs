@@ -1,0 +1,334 @@
+//! Shared helpers for the integration tests: run the real binary against
+//! real servers on loopback, and read what it wrote. Every process started
+//! here is killed by its PID when its guard drops, and every wait is bounded.
+#![allow(dead_code)] // each test crate uses its own subset
+
+use std::io::{BufRead, BufReader};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_stampede");
+
+/// A child process, stopped when dropped: SIGTERM first, so that a master
+/// process (nginx) takes its workers down with it, then SIGKILL.
+pub struct Proc(pub Child);
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        // SAFETY: kill(2) on the PID of a child we spawned and have not reaped.
+        unsafe { libc::kill(self.0.id() as i32, libc::SIGTERM) };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Send a signal to a child we started.
+pub fn signal(child: &Child, sig: i32) {
+    // SAFETY: kill(2) on the PID of a child we spawned and have not reaped.
+    unsafe { libc::kill(child.id() as i32, sig) };
+}
+
+/// A fresh scratch directory for one test.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("stampede-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `stampede serve` on an ephemeral port; returns its base URL.
+pub fn start_serve() -> (Proc, String) {
+    start_serve_with(&[])
+}
+
+pub fn start_serve_with(extra: &[&str]) -> (Proc, String) {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--addr", "127.0.0.1:0", "--threads", "1"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start stampede serve");
+    let stdout = child.stdout.take().unwrap();
+    let proc = Proc(child);
+    let line = read_line_within(stdout, Duration::from_secs(10));
+    let url = line.split_whitespace().last().expect("serve prints its URL").to_string();
+    assert!(url.starts_with("http://127.0.0.1:"), "unexpected serve line {line:?}");
+    (proc, url)
+}
+
+/// Python's http.server, speaking HTTP/1.1 with keep-alive, on an ephemeral
+/// port: GET /hello answers a small body; GET /chunked answers chunked.
+pub fn start_python() -> (Proc, String) {
+    let script = r#"
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def log_message(self, *a): pass
+    def do_GET(self):
+        if self.path.startswith("/chunked"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for part in (b"hello ", b"chunked ", b"world"):
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(part), part))
+            self.wfile.write(b"0\r\nX-Trailer: yes\r\n\r\n")
+            return
+        body = b'{"message":"hello from python"}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+print("port", s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+    let mut child = Command::new("python3")
+        .args(["-c", script])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start python3 http.server");
+    let stdout = child.stdout.take().unwrap();
+    let proc = Proc(child);
+    let line = read_line_within(stdout, Duration::from_secs(10));
+    let port = line.split_whitespace().last().unwrap().to_string();
+    (proc, format!("http://127.0.0.1:{port}"))
+}
+
+/// nginx from Debian's packages, one worker, on a free port. `None` (with a
+/// note) when nginx is not installed, unless STAMPEDE_REQUIRE_NGINX is set,
+/// as .ci/run does, so that CI can never skip it silently.
+pub fn start_nginx(name: &str) -> Option<(Proc, String)> {
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists());
+    let Some(nginx) = nginx else {
+        assert!(std::env::var_os("STAMPEDE_REQUIRE_NGINX").is_none(), "nginx is required here but not installed");
+        eprintln!("SKIP: nginx is not installed (apt-get install nginx-light)");
+        return None;
+    };
+    let dir = scratch(&format!("nginx-{name}"));
+    let port = free_port();
+    let conf = format!(
+        r#"worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {dir};
+  proxy_temp_path {dir};
+  fastcgi_temp_path {dir};
+  uwsgi_temp_path {dir};
+  scgi_temp_path {dir};
+  server {{
+    listen 127.0.0.1:{port};
+    location = /hello {{ default_type application/json; return 200 '{{"message":"hello from nginx"}}'; }}
+    location = /missing {{ return 404; }}
+    location = /close {{ keepalive_timeout 0; default_type text/plain; return 200 'bye'; }}
+  }}
+}}
+"#,
+        dir = dir.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let child = Command::new(nginx)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-p")
+        .arg(&dir)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start nginx");
+    let proc = Proc(child);
+    wait_for_port(port);
+    Some((proc, format!("http://127.0.0.1:{port}")))
+}
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nothing listening on port {port}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn read_line_within(stdout: std::process::ChildStdout, limit: Duration) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut line = String::new();
+        let mut reader = BufReader::new(stdout);
+        let _ = reader.read_line(&mut line);
+        let _ = tx.send(line);
+        // Keep draining so the child never blocks on a full pipe.
+        let _ = std::io::copy(&mut reader, &mut std::io::sink());
+    });
+    rx.recv_timeout(limit).expect("the server printed its address in time")
+}
+
+/// One row of results.csv.
+#[derive(Clone, Debug)]
+pub struct Row {
+    pub elapsed_us: u64,
+    pub latency_us: u64,
+    pub status: u16,
+    pub task: String,
+    pub wait_us: u64,
+    pub bytes: u64,
+    pub error: String,
+}
+
+pub const HEADER: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error";
+
+/// Read results.csv, checking the exact header.
+pub fn read_csv(path: &Path) -> Vec<Row> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    assert_eq!(text.lines().next(), Some(HEADER), "exact CSV header");
+    assert!(text.ends_with('\n'), "the last row is complete");
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("valid CSV row");
+            let num = |i: usize| r[i].parse::<u64>().unwrap_or_else(|_| panic!("numeric field {i} in {r:?}"));
+            Row {
+                elapsed_us: num(0),
+                latency_us: num(1),
+                status: num(2) as u16,
+                task: r[3].to_string(),
+                wait_us: num(4),
+                bytes: num(5),
+                error: r[6].to_string(),
+            }
+        })
+        .collect()
+}
+
+/// What one run of the binary left behind.
+pub struct Outcome {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Run the binary to completion, killing it if it outlives `limit`.
+pub fn stampede(args: &[&str], limit: Duration) -> Outcome {
+    let child = Command::new(BIN)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start stampede");
+    finish_within(child, limit)
+}
+
+pub fn finish_within(mut child: Child, limit: Duration) -> Outcome {
+    let deadline = Instant::now() + limit;
+    let out = child.stdout.take().unwrap();
+    let err = child.stderr.take().unwrap();
+    let read_all = |mut r: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = String::new();
+            let _ = r.read_to_string(&mut s);
+            s
+        })
+    };
+    let (out, err) = (read_all(Box::new(out)), read_all(Box::new(err)));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("stampede did not finish within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    Outcome { code: status.code().unwrap_or(-1), stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+}
+
+/// A figure from the text summary, e.g. `summary_figure(out, "Requests")`.
+pub fn summary_figure(stdout: &str, label: &str) -> u64 {
+    stdout
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix(label).map(|rest| rest.trim().to_string()))
+        .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
+        .unwrap_or_else(|| panic!("no {label:?} figure in summary:\n{stdout}"))
+}
+
+/// `"key":{"a":1,"b":2}` in the summary JSON, as pairs.
+pub fn json_counts(json: &str, key: &str) -> Vec<(String, u64)> {
+    let start = json.find(&format!("\"{key}\":{{")).unwrap_or_else(|| panic!("no {key} in {json}")) + key.len() + 4;
+    let body = &json[start..start + json[start..].find('}').unwrap()];
+    body.split(',')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once(':').unwrap();
+            (k.trim_matches('"').to_string(), v.parse().unwrap())
+        })
+        .collect()
+}
+
+/// A top-level number in the summary JSON.
+pub fn json_number(json: &str, key: &str) -> f64 {
+    let start = json.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key} in {json}")) + key.len() + 3;
+    let end = json[start..].find([',', '}']).unwrap() + start;
+    json[start..end].parse().unwrap()
+}
+
+/// Check results.csv against the summary JSON: the same totals overall, by
+/// status, by error kind and by task.
+pub fn assert_accounting(rows: &[Row], json: &str) {
+    use std::collections::BTreeMap;
+    assert_eq!(rows.len() as f64, json_number(json, "requests"), "CSV rows = summary requests");
+    let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_error: BTreeMap<String, u64> = BTreeMap::new();
+    let mut failures = 0;
+    for r in rows {
+        *by_status.entry(r.status.to_string()).or_default() += 1;
+        if !r.error.is_empty() {
+            *by_error.entry(r.error.clone()).or_default() += 1;
+        }
+        failures += (!r.error.is_empty() || r.status >= 400) as u64;
+    }
+    let as_map = |v: Vec<(String, u64)>| v.into_iter().collect::<BTreeMap<_, _>>();
+    assert_eq!(by_status, as_map(json_counts(json, "status_counts")), "by status");
+    assert_eq!(by_error, as_map(json_counts(json, "error_counts")), "by error");
+    assert_eq!(failures as f64, json_number(json, "failures"), "failures");
+    let mut by_task: BTreeMap<String, u64> = BTreeMap::new();
+    for r in rows {
+        *by_task.entry(r.task.clone()).or_default() += 1;
+    }
+    assert_eq!(by_task, json_tasks(json), "by task");
+    let bytes: u64 = rows.iter().map(|r| r.bytes).sum();
+    assert_eq!(bytes as f64, json_number(json, "bytes_received"), "bytes");
+}
+
+/// Requests per task name in the summary JSON.
+pub fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> {
+    json.split("{\"method\":")
+        .skip(1)
+        .map(|task| {
+            let name_at = task.find("\"name\":\"").unwrap() + 8;
+            let name_end = name_at + task[name_at..].find("\",\"requests\":").unwrap();
+            let n_at = name_end + 13;
+            let n_end = n_at + task[n_at..].find(',').unwrap();
+            (task[name_at..name_end].to_string(), task[n_at..n_end].parse().unwrap())
+        })
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
