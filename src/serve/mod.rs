@@ -1,5 +1,9 @@
 //! The built-in target server. (Stub: being implemented.)
 
+mod request;
+mod response;
+mod routes;
+
 use std::io;
 use std::net::SocketAddr;
 
