@@ -15,6 +15,10 @@ mod response;
 mod routes;
 mod worker;
 
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_conn;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
