@@ -213,6 +213,12 @@ impl Conn {
 
     /// The one place a response is released to the client. Its Echo spans
     /// index the unconsumed input, so call it before consuming the request.
+    ///
+    /// A future stall mode (hold every response for a while) fits here or
+    /// one step earlier: while stalled, `process` can leave requests unread
+    /// in the input buffer (they need no extra storage there), and a timer
+    /// re-drives the connection when the stall ends, as `on_timer` does for
+    /// `/delay`.
     fn release(&mut self, reply: &Reply) {
         let input = &self.buf[self.start..self.end];
         self.body = response::render(reply, input, &mut self.out);

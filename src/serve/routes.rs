@@ -10,6 +10,9 @@
 //! | `GET /chunked/{n}`    | `n` filler bytes, chunked                        |
 //! | `GET /close`          | 200, then the connection is closed               |
 //!
+//! Delays are never short, and usually late by under a millisecond: the
+//! event loop's poll timeout has millisecond resolution, rounded up.
+//!
 //! `HEAD` works on every GET route. An unknown path is 404, a known path
 //! with the wrong method 405, a bad parameter 400.
 
