@@ -1,0 +1,206 @@
+//! Routing: a parsed request head becomes a [`Reply`] description.
+//!
+//! | route                 | answer                                          |
+//! |-----------------------|-------------------------------------------------|
+//! | `GET /hello`          | 200, `{"message":"hello"}`                       |
+//! | `POST /api/upload`    | 200, the request body with its Content-Type      |
+//! | `GET /delay/{ms}`     | 200 after `ms` milliseconds (at most one hour)   |
+//! | `GET /status/{code}`  | that status (200..=599)                          |
+//! | `GET /bytes/{n}`      | `n` filler bytes with Content-Length             |
+//! | `GET /chunked/{n}`    | `n` filler bytes, chunked                        |
+//! | `GET /close`          | 200, then the connection is closed               |
+//!
+//! Delays are never short, and usually late by under a millisecond: the
+//! event loop's poll timeout has millisecond resolution, rounded up.
+//!
+//! `HEAD` works on every GET route. An unknown path is 404, a known path
+//! with the wrong method 405, a bad parameter 400.
+
+use super::request::{Head, Method, Reject};
+use super::response::{Body, ContentType, Reply};
+
+/// Longest delay `/delay/{ms}` accepts; longer is 400.
+pub(super) const DELAY_MAX_MS: u64 = 3_600_000;
+/// Largest body `/bytes/{n}` and `/chunked/{n}` send; larger is 400.
+pub(super) const BYTES_MAX: u64 = 100 * 1024 * 1024;
+
+const GET_ALLOW: &str = "GET, HEAD";
+const POST_ALLOW: &str = "POST";
+
+/// What the path asks for, before the method is checked.
+enum Target {
+    Hello,
+    Upload,
+    Delay(Option<u64>),
+    Status(Option<u64>),
+    Bytes(Option<u64>),
+    Chunked(Option<u64>),
+    Close,
+}
+
+/// Decide the answer to a complete request. `data` is the input the head was
+/// parsed from; its body, if any, follows the head there.
+pub(super) fn route(head: &Head, data: &[u8]) -> Reply {
+    let mut reply = Reply::new(200, head);
+    let Some(target) = target(head.path.get(data)) else {
+        return reply.error(404, b"not found\n");
+    };
+    let allow = match target {
+        Target::Upload => POST_ALLOW,
+        _ => GET_ALLOW,
+    };
+    let method_ok = match head.method {
+        Method::Get | Method::Head => allow == GET_ALLOW,
+        Method::Post => allow == POST_ALLOW,
+        Method::Other => false,
+    };
+    if !method_ok {
+        reply.allow = allow;
+        return reply.error(405, b"method not allowed\n");
+    }
+    match target {
+        Target::Hello => reply.body = Body::Hello,
+        Target::Upload => {
+            let start = head.head_len;
+            reply.body = Body::Echo(super::request::Span {
+                start,
+                len: head.body_len,
+            });
+            reply.content_type = match head.content_type {
+                Some(span) => ContentType::Echo(span),
+                None => ContentType::Octet,
+            };
+        }
+        Target::Delay(Some(ms)) if ms <= DELAY_MAX_MS => {
+            reply.delay_ms = ms;
+            reply.content_type = ContentType::Json;
+            reply.body = Body::Static(b"{\"delayed\":true}");
+        }
+        Target::Status(Some(code)) if (200..=599).contains(&code) => {
+            let code = code as u16;
+            reply.status = code;
+            reply.content_type = ContentType::Text;
+            reply.body = Body::Static(super::response::reason(code).as_bytes());
+        }
+        Target::Bytes(Some(n)) if n <= BYTES_MAX => {
+            reply.content_type = ContentType::Octet;
+            reply.body = Body::Filler(n);
+        }
+        Target::Chunked(Some(n)) if n <= BYTES_MAX => {
+            reply.content_type = ContentType::Octet;
+            reply.body = Body::Chunked(n);
+        }
+        Target::Close => {
+            reply.keep_alive = false;
+            reply.content_type = ContentType::Text;
+            reply.body = Body::Static(b"bye\n");
+        }
+        _ => return reply.error(400, b"bad parameter\n"),
+    }
+    reply
+}
+
+/// The answer to a refused request. The connection closes after it.
+pub(super) fn rejection(why: Reject) -> Reply {
+    let (status, text): (u16, &'static [u8]) = match why {
+        Reject::BadRequest => (400, b"bad request\n"),
+        Reject::HeadTooLarge => (431, b"request head too large\n"),
+        Reject::BodyTooLarge => (413, b"request body too large\n"),
+        Reject::LengthRequired => (411, b"send a Content-Length\n"),
+    };
+    let mut reply = Reply::closing(status);
+    reply.content_type = ContentType::Text;
+    reply.body = Body::Static(text);
+    reply
+}
+
+fn target(path: &[u8]) -> Option<Target> {
+    Some(match path {
+        b"/hello" => Target::Hello,
+        b"/api/upload" => Target::Upload,
+        b"/close" => Target::Close,
+        _ => {
+            let (prefix, param) = split_param(path)?;
+            let n = parse_number(param);
+            match prefix {
+                b"/delay" => Target::Delay(n),
+                b"/status" => Target::Status(n),
+                b"/bytes" => Target::Bytes(n),
+                b"/chunked" => Target::Chunked(n),
+                _ => return None,
+            }
+        }
+    })
+}
+
+/// `/name/param` -> (`/name`, `param`).
+fn split_param(path: &[u8]) -> Option<(&[u8], &[u8])> {
+    let slash = path.iter().rposition(|&b| b == b'/')?;
+    if slash == 0 {
+        return None;
+    }
+    Some((&path[..slash], &path[slash + 1..]))
+}
+
+/// Decimal digits that fit a u64; anything else is `None` (a 400).
+fn parse_number(text: &[u8]) -> Option<u64> {
+    if text.is_empty() || text.len() > 19 {
+        return None;
+    }
+    text.iter().try_fold(0u64, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::request::{Parsed, parse};
+
+    fn reply(text: &str) -> Reply {
+        match parse(text.as_bytes()) {
+            Parsed::Head(h) => route(&h, text.as_bytes()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn status(text: &str) -> u16 {
+        reply(text).status
+    }
+
+    #[test]
+    fn routes_and_methods() {
+        assert_eq!(status("GET /hello HTTP/1.1\r\n\r\n"), 200);
+        assert_eq!(status("GET /hello?a=b HTTP/1.1\r\n\r\n"), 200);
+        assert_eq!(status("HEAD /hello HTTP/1.1\r\n\r\n"), 200);
+        assert_eq!(status("POST /hello HTTP/1.1\r\n\r\n"), 405);
+        assert_eq!(status("GET /api/upload HTTP/1.1\r\n\r\n"), 405);
+        assert_eq!(status("DELETE /bytes/1 HTTP/1.1\r\n\r\n"), 405);
+        assert_eq!(status("GET / HTTP/1.1\r\n\r\n"), 404);
+        assert_eq!(status("GET /hello/ HTTP/1.1\r\n\r\n"), 404);
+        assert_eq!(status("GET /nope/1 HTTP/1.1\r\n\r\n"), 404);
+        assert_eq!(status("GET * HTTP/1.1\r\n\r\n"), 404);
+        assert_eq!(reply("POST /hello HTTP/1.1\r\n\r\n").allow, "GET, HEAD");
+    }
+
+    #[test]
+    fn parameters() {
+        assert_eq!(status("GET /status/503 HTTP/1.1\r\n\r\n"), 503);
+        assert_eq!(status("GET /status/200 HTTP/1.1\r\n\r\n"), 200);
+        for bad in ["199", "600", "", "x", "-1", "99999999999999999999999"] {
+            assert_eq!(status(&format!("GET /status/{bad} HTTP/1.1\r\n\r\n")), 400);
+        }
+        assert_eq!(reply("GET /delay/25 HTTP/1.1\r\n\r\n").delay_ms, 25);
+        assert_eq!(status("GET /delay/3600001 HTTP/1.1\r\n\r\n"), 400);
+        assert_eq!(
+            status(&format!("GET /bytes/{BYTES_MAX} HTTP/1.1\r\n\r\n")),
+            200
+        );
+        let over = BYTES_MAX + 1;
+        assert_eq!(status(&format!("GET /bytes/{over} HTTP/1.1\r\n\r\n")), 400);
+        assert_eq!(
+            status(&format!("GET /chunked/{over} HTTP/1.1\r\n\r\n")),
+            400
+        );
+    }
+}
