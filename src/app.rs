@@ -27,7 +27,12 @@ pub fn serve(args: &ServeArgs) -> i32 {
     signal::install();
     let addr: SocketAddr = match args.addr.parse() {
         Ok(a) => a,
-        Err(_) => return usage_error(&format!("--addr {:?}: expected IP:PORT, e.g. 127.0.0.1:8080", args.addr)),
+        Err(_) => {
+            return usage_error(&format!(
+                "--addr {:?}: expected IP:PORT, e.g. 127.0.0.1:8080",
+                args.addr
+            ));
+        }
     };
     let cores = match workers_for(args.threads, args.cpus.as_deref(), usize::MAX) {
         Ok(w) => w.into_iter().flatten().collect(),
@@ -37,7 +42,10 @@ pub fn serve(args: &ServeArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot listen on {addr}: {e}")),
     };
-    println!("stampede serve: listening on http://{}", server.local_addr());
+    println!(
+        "stampede serve: listening on http://{}",
+        server.local_addr()
+    );
     let _ = std::io::stdout().flush();
     while !signal::stop_requested() {
         std::thread::sleep(Duration::from_millis(100));
@@ -56,13 +64,24 @@ pub fn demo(args: &DemoArgs) -> i32 {
         n => (cores[..n / 2].to_vec(), cores[n / 2..].to_vec()),
     };
     let loopback: SocketAddr = ([127, 0, 0, 1], 0).into();
-    let server = match Server::start(ServeConfig { addr: loopback, cores: server_cores.clone() }) {
+    let server = match Server::start(ServeConfig {
+        addr: loopback,
+        cores: server_cores.clone(),
+    }) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot start the built-in server: {e}")),
     };
     let url = format!("http://{}/hello", server.local_addr());
-    eprintln!("stampede demo: built-in server at {url} on cores {server_cores:?}, client on cores {client:?}");
-    let mut argv = vec![url, "-c".into(), args.users.to_string(), "-d".into(), args.duration.clone()];
+    eprintln!(
+        "stampede demo: built-in server at {url} on cores {server_cores:?}, client on cores {client:?}"
+    );
+    let mut argv = vec![
+        url,
+        "-c".into(),
+        args.users.to_string(),
+        "-d".into(),
+        args.duration.clone(),
+    ];
     argv.extend(["-o".into(), args.out.clone()]);
     if !client.is_empty() {
         let list: Vec<String> = client.iter().map(|c| c.to_string()).collect();
@@ -100,32 +119,50 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
     let info = RunInfo {
         run_time: outcome.run_time,
         users: Some(plan.users),
-        tasks: plan.tasks.iter().map(|t| (t.method.clone(), t.name.clone())).collect(),
+        tasks: plan
+            .tasks
+            .iter()
+            .map(|t| (t.method.clone(), t.name.clone()))
+            .collect(),
         backpressure: Some(outcome.backpressure),
     };
     let stats = &outcome.recorded.stats;
     println!("{}", output::summary::render(stats, &info));
-    let mut code = if signal::stop_requested() { signal::INTERRUPTED_EXIT } else { 0 };
-    if let Some(path) = &plan.summary {
-        if let Err(e) = std::fs::write(path, output::json::render(stats, &info)) {
-            eprintln!("stampede: --summary {}: {e}", path.display());
-            code = FAILED_EXIT;
-        }
+    let mut code = if signal::stop_requested() {
+        signal::INTERRUPTED_EXIT
+    } else {
+        0
+    };
+    if let Some(path) = &plan.summary
+        && let Err(e) = std::fs::write(path, output::json::render(stats, &info))
+    {
+        eprintln!("stampede: --summary {}: {e}", path.display());
+        code = FAILED_EXIT;
     }
     if let Some(e) = &outcome.recorded.csv_error {
-        let path = plan.out.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+        let path = plan
+            .out
+            .as_ref()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
         eprintln!("stampede: writing {path} failed, so it is incomplete: {e}");
         code = FAILED_EXIT;
     }
     if stats.responses() == 0 {
-        eprintln!("stampede: not one response arrived from {} during the run", plan.url);
+        eprintln!(
+            "stampede: not one response arrived from {} during the run",
+            plan.url
+        );
         code = FAILED_EXIT;
     }
     code
 }
 
 fn announce(plan: &Plan) {
-    let out = plan.out.as_ref().map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
+    let out = plan
+        .out
+        .as_ref()
+        .map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
     eprintln!(
         "stampede: {} users -> {} ({}) for {:?}, {} worker(s), {out}",
         plan.users,

@@ -14,7 +14,9 @@ pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
             Some((lo, hi)) => {
                 let (lo, hi) = (parse(lo)?, parse(hi)?);
                 if lo > hi {
-                    return Err(format!("bad CPU list {text:?}: range {part:?} runs backwards"));
+                    return Err(format!(
+                        "bad CPU list {text:?}: range {part:?} runs backwards"
+                    ));
                 }
                 cores.extend(lo..=hi);
             }
@@ -54,7 +56,11 @@ pub fn pin_current(core: usize) {
 }
 
 fn format_list(cores: &[usize]) -> String {
-    cores.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
+    cores
+        .iter()
+        .map(|c| c.to_string())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 #[cfg(test)]

@@ -6,18 +6,24 @@ const SPARE_FDS: u64 = 64;
 /// Raise the soft RLIMIT_NOFILE to the hard limit, then check that `sockets`
 /// connections fit.
 pub fn ensure_room_for(sockets: usize) -> Result<(), String> {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    let mut lim = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
     // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
     unsafe {
         if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) == 0 && lim.rlim_cur < lim.rlim_max {
-            let raised = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+            let raised = libc::rlimit {
+                rlim_cur: lim.rlim_max,
+                rlim_max: lim.rlim_max,
+            };
             if libc::setrlimit(libc::RLIMIT_NOFILE, &raised) == 0 {
                 lim = raised;
             }
         }
     }
     let needed = sockets as u64 + SPARE_FDS;
-    if lim.rlim_cur != libc::RLIM_INFINITY && (lim.rlim_cur as u64) < needed {
+    if lim.rlim_cur != libc::RLIM_INFINITY && lim.rlim_cur < needed {
         return Err(format!(
             "{sockets} users need about {needed} open files, but the limit is {} (hard limit {}); \
              raise it (ulimit -n) or use fewer users",

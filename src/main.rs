@@ -4,7 +4,9 @@ use stampede::app;
 use stampede::cli::{self, Command, TopLevel};
 
 fn main() {
-    let argv: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    let argv: Vec<String> = std::env::args_os()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     let code = match cli::parse(&argv) {
         Err(code) => code,
         Ok(TopLevel { version: true, .. }) => {
@@ -15,7 +17,10 @@ fn main() {
             eprintln!("stampede: no command given; try `stampede demo` or `stampede --help`");
             cli::USAGE_EXIT
         }
-        Ok(TopLevel { command: Some(command), .. }) => match command {
+        Ok(TopLevel {
+            command: Some(command),
+            ..
+        }) => match command {
             Command::Run(args) => app::run(&args),
             Command::Serve(args) => app::serve(&args),
             Command::Demo(args) => app::demo(&args),

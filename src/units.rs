@@ -6,20 +6,30 @@ use std::time::Duration;
 /// Fractions are allowed (`1.5s`). A bare number is an error, because
 /// `--think 100` could mean seconds or milliseconds.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let bad = |why: &str| Err(format!("bad duration {text:?}: {why} (examples: 500ms, 30s, 2m, 1h, 1m30s)"));
+    let bad = |why: &str| {
+        Err(format!(
+            "bad duration {text:?}: {why} (examples: 500ms, 30s, 2m, 1h, 1m30s)"
+        ))
+    };
     let mut rest = text.trim();
     if rest.is_empty() {
         return bad("it is empty");
     }
     let mut total = 0f64;
     while !rest.is_empty() {
-        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let digits = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
         if digits == 0 {
             return bad("expected a number");
         }
-        let Ok(value) = rest[..digits].parse::<f64>() else { return bad("expected a number") };
+        let Ok(value) = rest[..digits].parse::<f64>() else {
+            return bad("expected a number");
+        };
         rest = &rest[digits..];
-        let unit_len = rest.find(|c: char| c.is_ascii_digit() || c == '.').unwrap_or(rest.len());
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
         let scale = match &rest[..unit_len] {
             "us" | "µs" => 1e-6,
             "ms" => 1e-3,
@@ -54,7 +64,14 @@ mod tests {
 
     #[test]
     fn rejects_nonsense_with_the_reason() {
-        for (bad, why) in [("", "empty"), ("10", "missing unit"), ("10x", "unknown unit"), ("s", "expected a number"), ("1..2s", "expected a number"), ("-1s", "expected a number")] {
+        for (bad, why) in [
+            ("", "empty"),
+            ("10", "missing unit"),
+            ("10x", "unknown unit"),
+            ("s", "expected a number"),
+            ("1..2s", "expected a number"),
+            ("-1s", "expected a number"),
+        ] {
             let e = parse_duration(bad).unwrap_err();
             assert!(e.contains(why), "{bad:?}: {e}");
         }

@@ -8,7 +8,15 @@ use std::time::Duration;
 fn run_against(url: &str, dir: &std::path::Path, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
     let csv = dir.join("results.csv");
     let json = dir.join("summary.json");
-    let mut args = vec!["run", url, "-q", "-o", csv.to_str().unwrap(), "--summary", json.to_str().unwrap()];
+    let mut args = vec![
+        "run",
+        url,
+        "-q",
+        "-o",
+        csv.to_str().unwrap(),
+        "--summary",
+        json.to_str().unwrap(),
+    ];
     args.extend_from_slice(extra);
     let out = stampede(&args, Duration::from_secs(60));
     let rows = read_csv(&csv);
@@ -18,12 +26,17 @@ fn run_against(url: &str, dir: &std::path::Path, extra: &[&str]) -> (Outcome, Ve
 
 #[test]
 fn nginx_counts_statuses_and_accounting() {
-    let Some((_nginx, base)) = start_nginx("counts") else { return };
+    let Some((_nginx, base)) = start_nginx("counts") else {
+        return;
+    };
     let dir = scratch("nginx-counts");
     let (out, rows, json) = run_against(&format!("{base}/hello"), &dir, &["-c", "20", "-d", "2s"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.len() > 100, "only {} requests", rows.len());
-    assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty() && r.task == "GET /hello"));
+    assert!(
+        rows.iter()
+            .all(|r| r.status == 200 && r.error.is_empty() && r.task == "GET /hello")
+    );
     assert!(rows.iter().all(|r| r.latency_us >= r.wait_us));
     assert_eq!(summary_figure(&out.stdout, "Requests"), rows.len() as u64);
     assert_accounting(&rows, &json);
@@ -31,7 +44,9 @@ fn nginx_counts_statuses_and_accounting() {
 
 #[test]
 fn nginx_404_counts_as_failure_and_close_reconnects() {
-    let Some((_nginx, base)) = start_nginx("404") else { return };
+    let Some((_nginx, base)) = start_nginx("404") else {
+        return;
+    };
     let dir = scratch("nginx-404");
     let (out, rows, json) = run_against(&format!("{base}/missing"), &dir, &["-c", "4", "-d", "1s"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -42,7 +57,10 @@ fn nginx_404_counts_as_failure_and_close_reconnects() {
     let (out, rows, json) = run_against(&format!("{base}/close"), &dir, &["-c", "4", "-d", "1s"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.len() > 20);
-    assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()), "Connection: close is not an error");
+    assert!(
+        rows.iter().all(|r| r.status == 200 && r.error.is_empty()),
+        "Connection: close is not an error"
+    );
     assert_accounting(&rows, &json);
 }
 
@@ -58,8 +76,15 @@ fn python_http_server_keep_alive_and_chunked() {
 
     let (out, rows, json) = run_against(&format!("{base}/chunked"), &dir, &["-c", "2", "-d", "1s"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()), "chunked with extensions and trailers");
+    assert!(
+        rows.iter().all(|r| r.status == 200 && r.error.is_empty()),
+        "chunked with extensions and trailers"
+    );
     let sizes: std::collections::BTreeSet<u64> = rows.iter().map(|r| r.bytes).collect();
-    assert_eq!(sizes.len(), 1, "every chunked response has the same size: {sizes:?}");
+    assert_eq!(
+        sizes.len(),
+        1,
+        "every chunked response has the same size: {sizes:?}"
+    );
     assert_accounting(&rows, &json);
 }

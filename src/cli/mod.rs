@@ -31,7 +31,7 @@ pub struct TopLevel {
 #[derive(FromArgs, Debug)]
 #[argh(subcommand)]
 pub enum Command {
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     Serve(ServeArgs),
     Demo(DemoArgs),
 }
@@ -43,11 +43,17 @@ pub fn parse(argv: &[String]) -> Result<TopLevel, i32> {
     let rest: Vec<&str> = argv.iter().skip(1).map(String::as_str).collect();
     match TopLevel::from_args(&[name], &rest) {
         Ok(top) => Ok(top),
-        Err(EarlyExit { output, status: Ok(()) }) => {
+        Err(EarlyExit {
+            output,
+            status: Ok(()),
+        }) => {
             print!("{output}");
             Err(0)
         }
-        Err(EarlyExit { output, status: Err(()) }) => {
+        Err(EarlyExit {
+            output,
+            status: Err(()),
+        }) => {
             let first = output.lines().next().unwrap_or("bad arguments");
             eprintln!("stampede: {first} (see --help)");
             Err(USAGE_EXIT)

@@ -27,7 +27,7 @@ pub struct RunArgs {
     #[argh(positional)]
     pub url: String,
 
-    /// virtual users, each with one keep-alive connection (default 50)
+    /// virtual users, one keep-alive connection each (default 50)
     #[argh(option, short = 'c', default = "50")]
     pub users: usize,
 
@@ -117,10 +117,10 @@ impl RunArgs {
         if timeout.is_zero() {
             return Err("--timeout must be longer than 0".into());
         }
-        if let Some(rate) = self.spawn_rate {
-            if !(rate > 0.0 && rate.is_finite()) {
-                return Err(format!("--spawn-rate must be a number above 0, not {rate}"));
-            }
+        if let Some(rate) = self.spawn_rate
+            && !(rate > 0.0 && rate.is_finite())
+        {
+            return Err(format!("--spawn-rate must be a number above 0, not {rate}"));
         }
         let think = self.think.as_deref().map(parse_think).transpose()?;
         let workers = self.workers()?;
@@ -131,10 +131,18 @@ impl RunArgs {
             None => "POST".into(),
         };
         request::validate_method(&method)?;
-        let headers = self.header.iter().map(|h| request::parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+        let headers = self
+            .header
+            .iter()
+            .map(|h| request::parse_header(h))
+            .collect::<Result<Vec<_>, _>>()?;
         let addr = resolve(&url)?;
         crate::fdlimit::ensure_room_for(self.users)?;
-        let out = if self.no_out { None } else { Some(PathBuf::from(&self.out)) };
+        let out = if self.no_out {
+            None
+        } else {
+            Some(PathBuf::from(&self.out))
+        };
         let out_file = match &out {
             Some(path) => Some(create(path, "--out")?),
             None => None,
@@ -144,10 +152,17 @@ impl RunArgs {
             create(path, "--summary")?;
         }
         let request = request::encode(&method, &url.host_header(), &url.target, &headers, &body);
-        let name = self.name.clone().unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
         let plan = Plan {
             addr,
-            tasks: vec![Task { name, method, request }],
+            tasks: vec![Task {
+                name,
+                method,
+                request,
+            }],
             url,
             users: self.users,
             duration,
@@ -160,7 +175,10 @@ impl RunArgs {
             quiet: self.quiet,
             seed: self.seed,
         };
-        Ok(Validated { plan, out: out_file })
+        Ok(Validated {
+            plan,
+            out: out_file,
+        })
     }
 
     fn workers(&self) -> Result<Vec<Option<usize>>, String> {
@@ -171,7 +189,9 @@ impl RunArgs {
         match (&self.body, &self.body_file) {
             (Some(_), Some(_)) => Err("give --body or --body-file, not both".into()),
             (Some(text), None) => Ok(text.clone().into_bytes()),
-            (None, Some(path)) => std::fs::read(path).map_err(|e| format!("--body-file {path}: {e}")),
+            (None, Some(path)) => {
+                std::fs::read(path).map_err(|e| format!("--body-file {path}: {e}"))
+            }
             (None, None) => Ok(Vec::new()),
         }
     }
@@ -180,7 +200,11 @@ impl RunArgs {
 /// Worker threads and their cores, from `--threads` and `--cpus`. Without
 /// `--cpus`, worker i is pinned to the i-th available core (wrapping), and
 /// there is never more than one worker per user.
-pub fn workers_for(threads: Option<usize>, cpus: Option<&str>, users: usize) -> Result<Vec<Option<usize>>, String> {
+pub fn workers_for(
+    threads: Option<usize>,
+    cpus: Option<&str>,
+    users: usize,
+) -> Result<Vec<Option<usize>>, String> {
     if threads == Some(0) {
         return Err("--threads must be at least 1".into());
     }
@@ -189,7 +213,9 @@ pub fn workers_for(threads: Option<usize>, cpus: Option<&str>, users: usize) -> 
             let cores = cores::parse_cpu_list(list).map_err(|e| format!("--cpus: {e}"))?;
             cores::check_exist(&cores).map_err(|e| format!("--cpus: {e}"))?;
             if threads.is_some_and(|t| t != cores.len()) {
-                return Err("--cpus sets the thread count; drop --threads or make them agree".into());
+                return Err(
+                    "--cpus sets the thread count; drop --threads or make them agree".into(),
+                );
             }
             cores
         }

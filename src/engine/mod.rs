@@ -27,10 +27,17 @@ pub struct Outcome {
 /// Run the plan. `out` is results.csv, already created by validation.
 /// `on_interval` runs on the recorder thread once a second and at the end,
 /// with the snapshot and the number of active users.
-pub fn run(plan: &Plan, out: Option<File>, mut on_interval: impl FnMut(&Snapshot, usize)) -> io::Result<Outcome> {
+pub fn run(
+    plan: &Plan,
+    out: Option<File>,
+    mut on_interval: impl FnMut(&Snapshot, usize),
+) -> io::Result<Outcome> {
     let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
     let (recorder, pipes) = Recorder::new(out, &names)?;
-    let shared = Shared { start: Instant::now(), active_users: AtomicUsize::new(0) };
+    let shared = Shared {
+        start: Instant::now(),
+        active_users: AtomicUsize::new(0),
+    };
     let of = plan.workers.len();
     let (recorded, reports) = std::thread::scope(|scope| {
         let handles: Vec<_> = plan
@@ -61,7 +68,9 @@ pub fn run(plan: &Plan, out: Option<File>, mut on_interval: impl FnMut(&Snapshot
         let reports: Vec<io::Result<WorkerReport>> = handles
             .into_iter()
             .map(|h| match h {
-                Ok(h) => h.join().unwrap_or_else(|_| Err(io::Error::other("a worker thread panicked"))),
+                Ok(h) => h
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("a worker thread panicked"))),
                 Err(e) => Err(e),
             })
             .collect();
@@ -72,5 +81,9 @@ pub fn run(plan: &Plan, out: Option<File>, mut on_interval: impl FnMut(&Snapshot
     for report in reports {
         backpressure += report?.backpressure;
     }
-    Ok(Outcome { recorded, run_time, backpressure })
+    Ok(Outcome {
+        recorded,
+        run_time,
+        backpressure,
+    })
 }

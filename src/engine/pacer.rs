@@ -21,7 +21,11 @@ pub struct Steady {
 
 impl Steady {
     pub fn new(per_sec: f64, count: u64) -> Steady {
-        Steady { interval_s: 1.0 / per_sec, next: 0, count }
+        Steady {
+            interval_s: 1.0 / per_sec,
+            next: 0,
+            count,
+        }
     }
 }
 
@@ -86,8 +90,9 @@ mod tests {
     #[test]
     fn shares_partition_the_schedule() {
         for workers in 1..5 {
-            let mut all: Vec<Duration> =
-                (0..workers).flat_map(|w| drain(Share::new(Steady::new(100.0, 10), w, workers))).collect();
+            let mut all: Vec<Duration> = (0..workers)
+                .flat_map(|w| drain(Share::new(Steady::new(100.0, 10), w, workers)))
+                .collect();
             all.sort();
             assert_eq!(all, drain(Steady::new(100.0, 10)), "{workers} workers");
         }
@@ -96,6 +101,9 @@ mod tests {
     #[test]
     fn share_interleaves_in_time() {
         let w1 = drain(Share::new(Steady::new(10.0, 4), 1, 2));
-        assert_eq!(w1, vec![Duration::from_millis(100), Duration::from_millis(300)]);
+        assert_eq!(
+            w1,
+            vec![Duration::from_millis(100), Duration::from_millis(300)]
+        );
     }
 }

@@ -64,12 +64,20 @@ pub struct Worker<'a> {
 }
 
 impl<'a> Worker<'a> {
-    pub fn new(plan: &'a Plan, shared: &'a Shared, pipes: Pipes, index: usize, of: usize) -> io::Result<Self> {
+    pub fn new(
+        plan: &'a Plan,
+        shared: &'a Shared,
+        pipes: Pipes,
+        index: usize,
+        of: usize,
+    ) -> io::Result<Self> {
         let rate = plan.spawn_rate.unwrap_or(f64::INFINITY);
-        let mut spawns: Box<dyn Pacer> = Box::new(Share::new(Steady::new(rate, plan.users as u64), index, of));
+        let mut spawns: Box<dyn Pacer> =
+            Box::new(Share::new(Steady::new(rate, plan.users as u64), index, of));
         let start = shared.start;
         let next_spawn = spawns.next_offset().map(|o| start + o);
-        let sweep_every = (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
+        let sweep_every =
+            (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         Ok(Worker {
             plan,
             shared,
@@ -112,10 +120,10 @@ impl<'a> Worker<'a> {
                 break;
             }
             let timeout = self.sleep_budget(now);
-            if let Err(e) = self.poll.poll(&mut events, Some(timeout)) {
-                if e.kind() != io::ErrorKind::Interrupted {
-                    return Err(e);
-                }
+            if let Err(e) = self.poll.poll(&mut events, Some(timeout))
+                && e.kind() != io::ErrorKind::Interrupted
+            {
+                return Err(e);
             }
             for event in events.iter() {
                 self.on_event(event.token().0, Instant::now());
@@ -207,7 +215,11 @@ impl<'a> Worker<'a> {
     fn connect(&mut self, u: usize, now: Instant) {
         let registered = TcpStream::connect(self.plan.addr).and_then(|mut sock| {
             sock.set_nodelay(true)?;
-            self.poll.registry().register(&mut sock, Token(u), Interest::READABLE | Interest::WRITABLE)?;
+            self.poll.registry().register(
+                &mut sock,
+                Token(u),
+                Interest::READABLE | Interest::WRITABLE,
+            )?;
             Ok(sock)
         });
         match registered {
@@ -231,7 +243,9 @@ impl<'a> Worker<'a> {
     }
 
     fn check_connected(&mut self, u: usize, now: Instant) {
-        let Some(sock) = &self.users[u].sock else { return };
+        let Some(sock) = &self.users[u].sock else {
+            return;
+        };
         match (sock.take_error(), sock.peer_addr()) {
             (Ok(None), Ok(_)) => {
                 self.users[u].phase = Phase::Writing;
@@ -246,7 +260,9 @@ impl<'a> Worker<'a> {
     fn write(&mut self, u: usize, now: Instant) {
         let request = &self.plan.tasks[self.users[u].task as usize].request.bytes;
         let user = &mut self.users[u];
-        let Some(sock) = user.sock.as_mut() else { return };
+        let Some(sock) = user.sock.as_mut() else {
+            return;
+        };
         while user.written < request.len() {
             match sock.write(&request[user.written..]) {
                 Ok(n) => {
@@ -264,7 +280,9 @@ impl<'a> Worker<'a> {
     fn read(&mut self, u: usize, now: Instant) {
         loop {
             let user = &mut self.users[u];
-            let Some(sock) = user.sock.as_mut() else { return };
+            let Some(sock) = user.sock.as_mut() else {
+                return;
+            };
             let n = match sock.read(&mut self.read_buf) {
                 Ok(0) => {
                     return match user.parser.finish_on_eof() {
@@ -310,7 +328,9 @@ impl<'a> Worker<'a> {
     /// keep-alive connection, or sent bytes nobody asked for. Either way the
     /// connection is done; the next request opens a new one.
     fn check_idle(&mut self, u: usize) {
-        let Some(sock) = self.users[u].sock.as_mut() else { return };
+        let Some(sock) = self.users[u].sock.as_mut() else {
+            return;
+        };
         match sock.read(&mut self.read_buf) {
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
             _ => self.close(u),
@@ -318,7 +338,14 @@ impl<'a> Worker<'a> {
     }
 
     /// Record the finished request and move the user on to its next one.
-    fn finish(&mut self, u: usize, now: Instant, status: u16, bytes: u64, error: Option<ErrorKind>) {
+    fn finish(
+        &mut self,
+        u: usize,
+        now: Instant,
+        status: u16,
+        bytes: u64,
+        error: Option<ErrorKind>,
+    ) {
         self.in_flight -= 1;
         let start = self.shared.start;
         let user = &mut self.users[u];
@@ -359,7 +386,10 @@ impl<'a> Worker<'a> {
         match self.plan.think {
             None => Duration::ZERO,
             Some(t) if t.min == t.max => t.min,
-            Some(t) => Duration::from_nanos(self.rng.between(t.min.as_nanos() as u64, t.max.as_nanos() as u64)),
+            Some(t) => Duration::from_nanos(
+                self.rng
+                    .between(t.min.as_nanos() as u64, t.max.as_nanos() as u64),
+            ),
         }
     }
 
@@ -387,7 +417,11 @@ impl<'a> Worker<'a> {
         self.last_flush = Instant::now();
         match self.pipes.samples.try_send(std::mem::take(&mut self.batch)) {
             Ok(()) => {
-                self.batch = self.pipes.empties.try_recv().unwrap_or_else(|_| Vec::with_capacity(BATCH_SIZE));
+                self.batch = self
+                    .pipes
+                    .empties
+                    .try_recv()
+                    .unwrap_or_else(|_| Vec::with_capacity(BATCH_SIZE));
             }
             Err(TrySendError::Full(batch) | TrySendError::Disconnected(batch)) => {
                 self.report.backpressure += 1;

@@ -15,7 +15,13 @@ pub struct EncodedRequest {
 /// Encode `METHOD target HTTP/1.1`, `Host`, `User-Agent`, `Content-Length`
 /// (when there is a body or the method usually carries one), then the user's
 /// headers. A user header named Host, User-Agent or Content-Length replaces ours.
-pub fn encode(method: &str, host: &str, target: &str, headers: &[(String, String)], body: &[u8]) -> EncodedRequest {
+pub fn encode(
+    method: &str,
+    host: &str,
+    target: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> EncodedRequest {
     let overrides = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
     let mut out = Vec::with_capacity(128 + body.len());
     out.extend_from_slice(format!("{method} {target} HTTP/1.1\r\n").as_bytes());
@@ -34,7 +40,10 @@ pub fn encode(method: &str, host: &str, target: &str, headers: &[(String, String
     }
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
-    EncodedRequest { bytes: out, is_head: method == "HEAD" }
+    EncodedRequest {
+        bytes: out,
+        is_head: method == "HEAD",
+    }
 }
 
 /// Check a method token (RFC 9110: tchar+). Upper case is the convention, not a rule.
@@ -53,7 +62,9 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("bad header {text:?}: expected \"Name: value\""))?;
     let name = name.trim();
     if validate_method(name).is_err() {
-        return Err(format!("bad header {text:?}: {name:?} is not a valid header name"));
+        return Err(format!(
+            "bad header {text:?}: {name:?} is not a valid header name"
+        ));
     }
     let value = value.trim();
     if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
@@ -70,7 +81,12 @@ mod tests {
     fn encodes_get_without_content_length() {
         let r = encode("GET", "h:1", "/x", &[("Accept".into(), "*/*".into())], b"");
         let text = String::from_utf8(r.bytes).unwrap();
-        assert_eq!(text, format!("GET /x HTTP/1.1\r\nHost: h:1\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n\r\n"));
+        assert_eq!(
+            text,
+            format!(
+                "GET /x HTTP/1.1\r\nHost: h:1\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n\r\n"
+            )
+        );
         assert!(!r.is_head);
     }
 
@@ -84,9 +100,21 @@ mod tests {
 
     #[test]
     fn user_headers_replace_ours() {
-        let r = encode("GET", "h", "/", &[("host".into(), "other".into()), ("User-Agent".into(), "me".into())], b"");
+        let r = encode(
+            "GET",
+            "h",
+            "/",
+            &[
+                ("host".into(), "other".into()),
+                ("User-Agent".into(), "me".into()),
+            ],
+            b"",
+        );
         let text = String::from_utf8(r.bytes).unwrap();
-        assert_eq!(text, "GET / HTTP/1.1\r\nhost: other\r\nUser-Agent: me\r\n\r\n");
+        assert_eq!(
+            text,
+            "GET / HTTP/1.1\r\nhost: other\r\nUser-Agent: me\r\n\r\n"
+        );
     }
 
     #[test]
@@ -96,7 +124,10 @@ mod tests {
 
     #[test]
     fn parses_and_rejects_headers() {
-        assert_eq!(parse_header("X-A:  b c ").unwrap(), ("X-A".into(), "b c".into()));
+        assert_eq!(
+            parse_header("X-A:  b c ").unwrap(),
+            ("X-A".into(), "b c".into())
+        );
         assert_eq!(parse_header("X: a:b").unwrap(), ("X".into(), "a:b".into()));
         assert!(parse_header("nocolon").is_err());
         assert!(parse_header("bad name: x").is_err());

@@ -20,10 +20,15 @@ impl Url {
             Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
                 return err("TLS (https://) is not supported yet; use http://");
             }
-            Some((scheme, _)) => return err(&format!("unsupported scheme {scheme:?}; use http://")),
+            Some((scheme, _)) => {
+                return err(&format!("unsupported scheme {scheme:?}; use http://"));
+            }
             None => return err("expected http://host[:port]/path"),
         };
-        if rest.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
+        if rest
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
             return err("it contains whitespace or control characters");
         }
         let (authority, target) = match rest.find(['/', '?', '#']) {
@@ -31,21 +36,44 @@ impl Url {
             None => (rest, "/"),
         };
         let target = target.split('#').next().unwrap_or("/");
-        let target = if target.starts_with('?') { format!("/{target}") } else { target.to_string() };
+        let target = if target.starts_with('?') {
+            format!("/{target}")
+        } else {
+            target.to_string()
+        };
         if authority.contains('@') {
-            return err("user:password@ in URLs is not supported; send an Authorization header with -H");
+            return err(
+                "user:password@ in URLs is not supported; send an Authorization header with -H",
+            );
         }
-        let (host, port) = split_host_port(authority).map_err(|why| format!("bad URL {text:?}: {why}"))?;
+        let (host, port) =
+            split_host_port(authority).map_err(|why| format!("bad URL {text:?}: {why}"))?;
         if host.is_empty() {
             return err("missing host");
         }
-        Ok(Url { host, port, target: if target.is_empty() { "/".into() } else { target } })
+        Ok(Url {
+            host,
+            port,
+            target: if target.is_empty() {
+                "/".into()
+            } else {
+                target
+            },
+        })
     }
 
     /// The `Host` header value: the port is left out when it is the default.
     pub fn host_header(&self) -> String {
-        let host = if self.host.contains(':') { format!("[{}]", self.host) } else { self.host.clone() };
-        if self.port == 80 { host } else { format!("{host}:{}", self.port) }
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        if self.port == 80 {
+            host
+        } else {
+            format!("{host}:{}", self.port)
+        }
     }
 }
 
@@ -54,7 +82,10 @@ fn split_host_port(authority: &str) -> Result<(String, u16), &'static str> {
         let (host, after) = bracketed.split_once(']').ok_or("unclosed [ in IPv6 host")?;
         match after {
             "" => (host, None),
-            _ => (host, Some(after.strip_prefix(':').ok_or("expected :port after ]")?)),
+            _ => (
+                host,
+                Some(after.strip_prefix(':').ok_or("expected :port after ]")?),
+            ),
         }
     } else {
         match authority.rsplit_once(':') {
@@ -83,15 +114,28 @@ mod tests {
     use super::*;
 
     fn url(host: &str, port: u16, target: &str) -> Url {
-        Url { host: host.into(), port, target: target.into() }
+        Url {
+            host: host.into(),
+            port,
+            target: target.into(),
+        }
     }
 
     #[test]
     fn parses_the_usual_shapes() {
-        assert_eq!(Url::parse("http://127.0.0.1:8080/hello").unwrap(), url("127.0.0.1", 8080, "/hello"));
-        assert_eq!(Url::parse("http://localhost").unwrap(), url("localhost", 80, "/"));
+        assert_eq!(
+            Url::parse("http://127.0.0.1:8080/hello").unwrap(),
+            url("127.0.0.1", 8080, "/hello")
+        );
+        assert_eq!(
+            Url::parse("http://localhost").unwrap(),
+            url("localhost", 80, "/")
+        );
         assert_eq!(Url::parse("HTTP://a:1?x=1").unwrap(), url("a", 1, "/?x=1"));
-        assert_eq!(Url::parse("http://[::1]:9/p?q#frag").unwrap(), url("::1", 9, "/p?q"));
+        assert_eq!(
+            Url::parse("http://[::1]:9/p?q#frag").unwrap(),
+            url("::1", 9, "/p?q")
+        );
         assert_eq!(Url::parse("http://[::1]/").unwrap(), url("::1", 80, "/"));
     }
 

@@ -45,7 +45,10 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.raw("error_counts", errors.finish());
     o.int("bytes_received", t.bytes);
     o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
-    o.raw("recorder_backpressure", info.backpressure.map_or("null".into(), |n| n.to_string()));
+    o.raw(
+        "recorder_backpressure",
+        info.backpressure.map_or("null".into(), |n| n.to_string()),
+    );
     o.finish() + "\n"
 }
 
@@ -75,7 +78,14 @@ impl Object {
     }
     fn num(&mut self, key: &str, value: f64) {
         // JSON has no NaN or infinity; these figures never are, but stay valid if they were.
-        self.raw(key, if value.is_finite() { format!("{}", (value * 1000.0).round() / 1000.0) } else { "null".into() });
+        self.raw(
+            key,
+            if value.is_finite() {
+                format!("{}", (value * 1000.0).round() / 1000.0)
+            } else {
+                "null".into()
+            },
+        );
     }
     fn str(&mut self, key: &str, value: &str) {
         self.raw(key, quote(value));
@@ -119,8 +129,24 @@ mod tests {
     #[test]
     fn renders_all_keys() {
         let mut stats = Stats::new(1);
-        stats.add(&Sample { elapsed_us: 0, latency_us: 1500, wait_us: 0, bytes: 10, status: 200, task: 0, error: None });
-        stats.add(&Sample { elapsed_us: 0, latency_us: 10, wait_us: 0, bytes: 0, status: 0, task: 0, error: Some(ErrorKind::Timeout) });
+        stats.add(&Sample {
+            elapsed_us: 0,
+            latency_us: 1500,
+            wait_us: 0,
+            bytes: 10,
+            status: 200,
+            task: 0,
+            error: None,
+        });
+        stats.add(&Sample {
+            elapsed_us: 0,
+            latency_us: 10,
+            wait_us: 0,
+            bytes: 0,
+            status: 0,
+            task: 0,
+            error: Some(ErrorKind::Timeout),
+        });
         let info = RunInfo {
             run_time: Duration::from_secs(1),
             users: Some(2),

@@ -16,7 +16,11 @@ pub fn line(snap: &Snapshot, active_users: usize, target_users: usize) -> String
     format!(
         "[{:>6.1}s]{} users {active_users}/{target_users} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
         snap.elapsed.as_secs_f64(),
-        if snap.is_final { " done, whole run |" } else { "" },
+        if snap.is_final {
+            " done, whole run |"
+        } else {
+            ""
+        },
         per_sec(i.requests, snap.interval_len),
         snap.total.requests,
         snap.total.failures,
@@ -31,15 +35,23 @@ pub fn line(snap: &Snapshot, active_users: usize, target_users: usize) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::stats::Tally;
     use crate::record::Sample;
+    use crate::record::stats::Tally;
     use std::time::Duration;
 
     #[test]
     fn shows_the_interval_rate_and_percentiles() {
         let mut interval = Tally::default();
         for us in [1000, 2000, 3000, 4000] {
-            interval.add(&Sample { elapsed_us: 0, latency_us: us, wait_us: 0, bytes: 0, status: 500, task: 0, error: None });
+            interval.add(&Sample {
+                elapsed_us: 0,
+                latency_us: us,
+                wait_us: 0,
+                bytes: 0,
+                status: 500,
+                task: 0,
+                error: None,
+            });
         }
         let snap = Snapshot {
             elapsed: Duration::from_secs(2),

@@ -26,7 +26,11 @@ pub fn ms(us: u64) -> String {
 
 pub fn ms_f(us: f64) -> String {
     let ms = us / 1000.0;
-    if ms < 10.0 { format!("{ms:.2}") } else { format!("{ms:.1}") }
+    if ms < 10.0 {
+        format!("{ms:.2}")
+    } else {
+        format!("{ms:.1}")
+    }
 }
 
 /// Requests per second over `d`, 0 for an empty span.

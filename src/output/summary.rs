@@ -18,14 +18,22 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
 fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
     let t = &stats.total;
     let _ = writeln!(out, "Summary");
-    let _ = writeln!(out, "  Run time        {:.2} s", info.run_time.as_secs_f64());
+    let _ = writeln!(
+        out,
+        "  Run time        {:.2} s",
+        info.run_time.as_secs_f64()
+    );
     if let Some(users) = info.users {
         let _ = writeln!(out, "  Users           {users}");
     }
     let _ = writeln!(out, "  Requests        {}", t.requests);
     let _ = writeln!(out, "  Successes       {}", t.requests - t.failures);
     let _ = writeln!(out, "  Failures        {}", t.failures);
-    let _ = writeln!(out, "  RPS             {:.1}", per_sec(t.requests, info.run_time));
+    let _ = writeln!(
+        out,
+        "  RPS             {:.1}",
+        per_sec(t.requests, info.run_time)
+    );
     let _ = writeln!(out, "  Success rate    {:.2} %", 100.0 - t.failure_pct());
     let _ = writeln!(
         out,
@@ -39,8 +47,20 @@ fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
 }
 
 fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
-    let name_w = info.tasks.iter().map(|(_, n)| n.chars().count()).chain([5]).max().unwrap_or(5);
-    let method_w = info.tasks.iter().map(|(m, _)| m.len()).chain([6]).max().unwrap_or(6);
+    let name_w = info
+        .tasks
+        .iter()
+        .map(|(_, n)| n.chars().count())
+        .chain([5])
+        .max()
+        .unwrap_or(5);
+    let method_w = info
+        .tasks
+        .iter()
+        .map(|(m, _)| m.len())
+        .chain([6])
+        .max()
+        .unwrap_or(6);
     let _ = writeln!(
         out,
         "\n{:<method_w$}  {:<name_w$}  {:>9}  {:>7}  {:>9}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}   (ms)",
@@ -82,10 +102,20 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
     let statuses: Vec<String> = stats
         .status_counts()
         .iter()
-        .map(|(code, n)| if *code == 0 { format!("none: {n}") } else { format!("{code}: {n}") })
+        .map(|(code, n)| {
+            if *code == 0 {
+                format!("none: {n}")
+            } else {
+                format!("{code}: {n}")
+            }
+        })
         .collect();
     let _ = writeln!(out, "\nStatus codes    {}", list_or_none(&statuses));
-    let errors: Vec<String> = stats.error_counts().iter().map(|(k, n)| format!("{}: {n}", k.as_str())).collect();
+    let errors: Vec<String> = stats
+        .error_counts()
+        .iter()
+        .map(|(k, n)| format!("{}: {n}", k.as_str()))
+        .collect();
     let _ = writeln!(out, "Errors          {}", list_or_none(&errors));
     let bytes = stats.total.bytes;
     let _ = writeln!(
@@ -95,12 +125,19 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
         per_sec(bytes, info.run_time) / 1e6
     );
     if let Some(n) = info.backpressure {
-        let _ = writeln!(out, "Recorder waits  {n} (batches held back while the recorder caught up; none lost)");
+        let _ = writeln!(
+            out,
+            "Recorder waits  {n} (batches held back while the recorder caught up; none lost)"
+        );
     }
 }
 
 fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() { "none".into() } else { items.join(", ") }
+    if items.is_empty() {
+        "none".into()
+    } else {
+        items.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -113,9 +150,25 @@ mod tests {
     fn renders_every_section() {
         let mut stats = Stats::new(1);
         for i in 1..=100 {
-            stats.add(&Sample { elapsed_us: 0, latency_us: i * 100, wait_us: 0, bytes: 1000, status: 200, task: 0, error: None });
+            stats.add(&Sample {
+                elapsed_us: 0,
+                latency_us: i * 100,
+                wait_us: 0,
+                bytes: 1000,
+                status: 200,
+                task: 0,
+                error: None,
+            });
         }
-        stats.add(&Sample { elapsed_us: 0, latency_us: 5, wait_us: 0, bytes: 0, status: 0, task: 0, error: Some(ErrorKind::Connect) });
+        stats.add(&Sample {
+            elapsed_us: 0,
+            latency_us: 5,
+            wait_us: 0,
+            bytes: 0,
+            status: 0,
+            task: 0,
+            error: Some(ErrorKind::Connect),
+        });
         let info = RunInfo {
             run_time: Duration::from_secs(2),
             users: Some(5),

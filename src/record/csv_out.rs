@@ -6,7 +6,15 @@
 use super::sample::Sample;
 use std::io::{self, Write};
 
-pub const HEADER: [&str; 7] = ["elapsed_us", "latency_us", "status", "task", "wait_us", "bytes", "error"];
+pub const HEADER: [&str; 7] = [
+    "elapsed_us",
+    "latency_us",
+    "status",
+    "task",
+    "wait_us",
+    "bytes",
+    "error",
+];
 
 pub struct CsvOut<W: Write> {
     out: W,
@@ -20,8 +28,15 @@ impl<W: Write> CsvOut<W> {
     pub fn new(mut out: W, task_names: &[String]) -> io::Result<Self> {
         out.write_all(HEADER.join(",").as_bytes())?;
         out.write_all(b"\n")?;
-        let task_fields = task_names.iter().map(|n| escape_field(n)).collect::<io::Result<_>>()?;
-        Ok(CsvOut { out, line: Vec::with_capacity(128), task_fields })
+        let task_fields = task_names
+            .iter()
+            .map(|n| escape_field(n))
+            .collect::<io::Result<_>>()?;
+        Ok(CsvOut {
+            out,
+            line: Vec::with_capacity(128),
+            task_fields,
+        })
     }
 
     pub fn write(&mut self, s: &Sample) -> io::Result<()> {
@@ -55,9 +70,13 @@ impl<W: Write> CsvOut<W> {
 }
 
 fn escape_field(name: &str) -> io::Result<Vec<u8>> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     w.write_record([name])?;
-    let mut field = w.into_inner().map_err(|e| io::Error::other(e.to_string()))?;
+    let mut field = w
+        .into_inner()
+        .map_err(|e| io::Error::other(e.to_string()))?;
     field.pop(); // the terminator
     Ok(field)
 }
@@ -86,9 +105,24 @@ mod tests {
     fn writes_header_and_rows() {
         let names = vec!["GET /hello".to_string(), "a,\"b\"".to_string()];
         let mut w = CsvOut::new(Vec::new(), &names).unwrap();
-        let s = Sample { elapsed_us: 0, latency_us: 1234, wait_us: 5, bytes: 99, status: 200, task: 0, error: None };
+        let s = Sample {
+            elapsed_us: 0,
+            latency_us: 1234,
+            wait_us: 5,
+            bytes: 99,
+            status: 200,
+            task: 0,
+            error: None,
+        };
         w.write(&s).unwrap();
-        w.write(&Sample { task: 1, status: 0, error: Some(ErrorKind::Timeout), elapsed_us: u64::MAX, ..s }).unwrap();
+        w.write(&Sample {
+            task: 1,
+            status: 0,
+            error: Some(ErrorKind::Timeout),
+            elapsed_us: u64::MAX,
+            ..s
+        })
+        .unwrap();
         let text = String::from_utf8(w.finish().unwrap()).unwrap();
         assert_eq!(
             text,
@@ -102,11 +136,22 @@ mod tests {
     fn rows_read_back_with_the_csv_crate() {
         let names = vec!["x\ny".to_string()];
         let mut w = CsvOut::new(Vec::new(), &names).unwrap();
-        let s = Sample { elapsed_us: 7, latency_us: 8, wait_us: 9, bytes: 10, status: 404, task: 0, error: None };
+        let s = Sample {
+            elapsed_us: 7,
+            latency_us: 8,
+            wait_us: 9,
+            bytes: 10,
+            status: 404,
+            task: 0,
+            error: None,
+        };
         w.write(&s).unwrap();
         let bytes = w.finish().unwrap();
         let mut r = csv::Reader::from_reader(&bytes[..]);
         let row = r.records().next().unwrap().unwrap();
-        assert_eq!(row.iter().collect::<Vec<_>>(), vec!["7", "8", "404", "x\ny", "9", "10", ""]);
+        assert_eq!(
+            row.iter().collect::<Vec<_>>(),
+            vec!["7", "8", "404", "x\ny", "9", "10", ""]
+        );
     }
 }

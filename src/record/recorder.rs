@@ -5,8 +5,8 @@ use super::csv_out::CsvOut;
 use super::sample::Sample;
 use super::stats::{Stats, Tally};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use std::fs::File;
 use std::collections::VecDeque;
+use std::fs::File;
 use std::io::{self, BufWriter};
 use std::time::{Duration, Instant};
 
@@ -58,7 +58,10 @@ impl Recorder {
         let (tx, rx) = crossbeam_channel::bounded(CHANNEL_BATCHES);
         let (empty_tx, empty_rx) = crossbeam_channel::unbounded();
         let csv = match out {
-            Some(f) => Some(CsvOut::new(BufWriter::with_capacity(256 * 1024, f), task_names)?),
+            Some(f) => Some(CsvOut::new(
+                BufWriter::with_capacity(256 * 1024, f),
+                task_names,
+            )?),
             None => None,
         };
         let recorder = Recorder {
@@ -69,14 +72,25 @@ impl Recorder {
             stats: Stats::new(task_names.len()),
             intervals: Intervals::default(),
         };
-        Ok((recorder, Pipes { samples: tx, empties: empty_rx }))
+        Ok((
+            recorder,
+            Pipes {
+                samples: tx,
+                empties: empty_rx,
+            },
+        ))
     }
 
     /// Run until every sender is gone. Requests are binned by the moment
     /// they completed; `on_interval` sees each `tick`-long interval once
     /// `GRACE` has passed after its end (so that late batches are in it),
     /// and then once more at the end with the whole run.
-    pub fn run(mut self, start: Instant, tick: Duration, mut on_interval: impl FnMut(&Snapshot)) -> Recorded {
+    pub fn run(
+        mut self,
+        start: Instant,
+        tick: Duration,
+        mut on_interval: impl FnMut(&Snapshot),
+    ) -> Recorded {
         self.intervals.tick_us = tick.as_micros().max(1) as u64;
         loop {
             let due = start + tick * (self.intervals.first as u32 + 1) + GRACE;
@@ -118,12 +132,15 @@ impl Recorder {
             total: &self.stats.total,
             is_final: true,
         });
-        if let Some(csv) = self.csv.take() {
-            if let Err(e) = csv.finish() {
-                self.csv_error.get_or_insert(e);
-            }
+        if let Some(csv) = self.csv.take()
+            && let Err(e) = csv.finish()
+        {
+            self.csv_error.get_or_insert(e);
         }
-        Recorded { stats: self.stats, csv_error: self.csv_error }
+        Recorded {
+            stats: self.stats,
+            csv_error: self.csv_error,
+        }
     }
 
     fn take(&mut self, mut batch: Vec<Sample>) {
@@ -131,12 +148,12 @@ impl Recorder {
             self.stats.add(s);
             self.intervals.slot(s).add(s);
         }
-        if let Some(csv) = &mut self.csv {
-            if let Err(e) = batch.iter().try_for_each(|s| csv.write(s)) {
-                // Keep counting; the run reports the CSV as incomplete at the end.
-                self.csv_error = Some(e);
-                self.csv = None;
-            }
+        if let Some(csv) = &mut self.csv
+            && let Err(e) = batch.iter().try_for_each(|s| csv.write(s))
+        {
+            // Keep counting; the run reports the CSV as incomplete at the end.
+            self.csv_error = Some(e);
+            self.csv = None;
         }
         batch.clear();
         // Workers may all be gone at the end; then the vector is simply dropped.
@@ -175,7 +192,9 @@ impl Intervals {
 
     fn pop_first(&mut self) -> Tally {
         self.first += 1;
-        self.open.pop_front().unwrap_or_else(|| self.spare.pop().unwrap_or_default())
+        self.open
+            .pop_front()
+            .unwrap_or_else(|| self.spare.pop().unwrap_or_default())
     }
 
     /// Histograms are large; reuse them rather than allocate one a second.
@@ -196,7 +215,15 @@ mod tests {
         let worker = std::thread::spawn(move || {
             for i in 0..10u64 {
                 let batch = (0..100)
-                    .map(|j| Sample { elapsed_us: i, latency_us: j + 1, wait_us: 0, bytes: 1, status: 200, task: 0, error: None })
+                    .map(|j| Sample {
+                        elapsed_us: i,
+                        latency_us: j + 1,
+                        wait_us: 0,
+                        bytes: 1,
+                        status: 200,
+                        task: 0,
+                        error: None,
+                    })
                     .collect();
                 pipes.samples.send(batch).unwrap();
             }
@@ -204,7 +231,9 @@ mod tests {
             pipes.empties
         });
         let mut finals = 0;
-        let recorded = rec.run(start, Duration::from_millis(50), |snap| finals += snap.is_final as u32);
+        let recorded = rec.run(start, Duration::from_millis(50), |snap| {
+            finals += snap.is_final as u32
+        });
         let empties = worker.join().unwrap();
         assert_eq!(recorded.stats.total.requests, 1000);
         assert_eq!(finals, 1);

@@ -89,10 +89,31 @@ mod tests {
 
     #[test]
     fn failures_follow_locust() {
-        let ok = Sample { elapsed_us: 0, latency_us: 1, wait_us: 0, bytes: 1, status: 399, task: 0, error: None };
+        let ok = Sample {
+            elapsed_us: 0,
+            latency_us: 1,
+            wait_us: 0,
+            bytes: 1,
+            status: 399,
+            task: 0,
+            error: None,
+        };
         assert!(!ok.is_failure());
         assert!(Sample { status: 400, ..ok }.is_failure());
-        assert!(Sample { status: 0, error: Some(ErrorKind::Timeout), ..ok }.is_failure());
-        assert!(Sample { error: Some(ErrorKind::Closed), ..ok }.is_failure());
+        assert!(
+            Sample {
+                status: 0,
+                error: Some(ErrorKind::Timeout),
+                ..ok
+            }
+            .is_failure()
+        );
+        assert!(
+            Sample {
+                error: Some(ErrorKind::Closed),
+                ..ok
+            }
+            .is_failure()
+        );
     }
 }

@@ -23,7 +23,12 @@ pub struct Tally {
 
 impl Default for Tally {
     fn default() -> Self {
-        Tally { latency: new_histogram(), requests: 0, failures: 0, bytes: 0 }
+        Tally {
+            latency: new_histogram(),
+            requests: 0,
+            failures: 0,
+            bytes: 0,
+        }
     }
 }
 
@@ -52,23 +57,43 @@ impl Tally {
 
     /// Latency at `q` (0..=100), in µs; 0 when empty.
     pub fn percentile_us(&self, q: f64) -> u64 {
-        if self.requests == 0 { 0 } else { self.latency.value_at_percentile(q) }
+        if self.requests == 0 {
+            0
+        } else {
+            self.latency.value_at_percentile(q)
+        }
     }
 
     pub fn mean_us(&self) -> f64 {
-        if self.requests == 0 { 0.0 } else { self.latency.mean() }
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.latency.mean()
+        }
     }
 
     pub fn min_us(&self) -> u64 {
-        if self.requests == 0 { 0 } else { self.latency.min() }
+        if self.requests == 0 {
+            0
+        } else {
+            self.latency.min()
+        }
     }
 
     pub fn max_us(&self) -> u64 {
-        if self.requests == 0 { 0 } else { self.latency.max() }
+        if self.requests == 0 {
+            0
+        } else {
+            self.latency.max()
+        }
     }
 
     pub fn failure_pct(&self) -> f64 {
-        if self.requests == 0 { 0.0 } else { 100.0 * self.failures as f64 / self.requests as f64 }
+        if self.requests == 0 {
+            0.0
+        } else {
+            100.0 * self.failures as f64 / self.requests as f64
+        }
     }
 }
 
@@ -119,12 +144,19 @@ impl Stats {
 
     /// Non-zero counts by status code, ascending; status 0 means no response.
     pub fn status_counts(&self) -> Vec<(u16, u64)> {
-        (0..1000u16).zip(self.status.iter().copied()).filter(|&(_, n)| n > 0).collect()
+        (0..1000u16)
+            .zip(self.status.iter().copied())
+            .filter(|&(_, n)| n > 0)
+            .collect()
     }
 
     /// Non-zero counts by error kind, in `ErrorKind::ALL` order.
     pub fn error_counts(&self) -> Vec<(ErrorKind, u64)> {
-        ErrorKind::ALL.into_iter().zip(self.errors).filter(|&(_, n)| n > 0).collect()
+        ErrorKind::ALL
+            .into_iter()
+            .zip(self.errors)
+            .filter(|&(_, n)| n > 0)
+            .collect()
     }
 
     /// Requests that got a complete response (whatever its status).
@@ -138,7 +170,15 @@ mod tests {
     use super::*;
 
     fn sample(task: u16, latency_us: u64, status: u16, error: Option<ErrorKind>) -> Sample {
-        Sample { elapsed_us: 0, latency_us, wait_us: 0, bytes: 10, status, task, error }
+        Sample {
+            elapsed_us: 0,
+            latency_us,
+            wait_us: 0,
+            bytes: 10,
+            status,
+            task,
+            error,
+        }
     }
 
     #[test]
@@ -162,7 +202,11 @@ mod tests {
         let (mut a, mut b, mut both) = (Stats::new(1), Stats::new(1), Stats::new(1));
         for i in 0..100 {
             let s = sample(0, i * 37 + 1, 200, None);
-            if i % 2 == 0 { a.add(&s) } else { b.add(&s) }
+            if i % 2 == 0 {
+                a.add(&s)
+            } else {
+                b.add(&s)
+            }
             both.add(&s);
         }
         a.merge(&b);

@@ -60,8 +60,15 @@ pub fn start_serve_with(extra: &[&str]) -> (Proc, String) {
     let stdout = child.stdout.take().unwrap();
     let proc = Proc(child);
     let line = read_line_within(stdout, Duration::from_secs(10));
-    let url = line.split_whitespace().last().expect("serve prints its URL").to_string();
-    assert!(url.starts_with("http://127.0.0.1:"), "unexpected serve line {line:?}");
+    let url = line
+        .split_whitespace()
+        .last()
+        .expect("serve prints its URL")
+        .to_string();
+    assert!(
+        url.starts_with("http://127.0.0.1:"),
+        "unexpected serve line {line:?}"
+    );
     (proc, url)
 }
 
@@ -108,9 +115,14 @@ s.serve_forever()
 /// note) when nginx is not installed, unless STAMPEDE_REQUIRE_NGINX is set,
 /// as .ci/run does, so that CI can never skip it silently.
 pub fn start_nginx(name: &str) -> Option<(Proc, String)> {
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].into_iter().find(|p| Path::new(p).exists());
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .find(|p| Path::new(p).exists());
     let Some(nginx) = nginx else {
-        assert!(std::env::var_os("STAMPEDE_REQUIRE_NGINX").is_none(), "nginx is required here but not installed");
+        assert!(
+            std::env::var_os("STAMPEDE_REQUIRE_NGINX").is_none(),
+            "nginx is required here but not installed"
+        );
         eprintln!("SKIP: nginx is not installed (apt-get install nginx-light)");
         return None;
     };
@@ -155,13 +167,20 @@ http {{
 
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "nothing listening on port {port}");
+        assert!(
+            Instant::now() < deadline,
+            "nothing listening on port {port}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -176,7 +195,8 @@ fn read_line_within(stdout: std::process::ChildStdout, limit: Duration) -> Strin
         // Keep draining so the child never blocks on a full pipe.
         let _ = std::io::copy(&mut reader, &mut std::io::sink());
     });
-    rx.recv_timeout(limit).expect("the server printed its address in time")
+    rx.recv_timeout(limit)
+        .expect("the server printed its address in time")
 }
 
 /// One row of results.csv.
@@ -195,7 +215,8 @@ pub const HEADER: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error"
 
 /// Read results.csv, checking the exact header.
 pub fn read_csv(path: &Path) -> Vec<Row> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     assert_eq!(text.lines().next(), Some(HEADER), "exact CSV header");
     assert!(text.ends_with('\n'), "the last row is complete");
     let mut reader = csv::Reader::from_reader(text.as_bytes());
@@ -203,7 +224,10 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
         .records()
         .map(|r| {
             let r = r.expect("valid CSV row");
-            let num = |i: usize| r[i].parse::<u64>().unwrap_or_else(|_| panic!("numeric field {i} in {r:?}"));
+            let num = |i: usize| {
+                r[i].parse::<u64>()
+                    .unwrap_or_else(|_| panic!("numeric field {i} in {r:?}"))
+            };
             Row {
                 elapsed_us: num(0),
                 latency_us: num(1),
@@ -258,21 +282,33 @@ pub fn finish_within(mut child: Child, limit: Duration) -> Outcome {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    Outcome { code: status.code().unwrap_or(-1), stdout: out.join().unwrap(), stderr: err.join().unwrap() }
+    Outcome {
+        code: status.code().unwrap_or(-1),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+    }
 }
 
 /// A figure from the text summary, e.g. `summary_figure(out, "Requests")`.
 pub fn summary_figure(stdout: &str, label: &str) -> u64 {
     stdout
         .lines()
-        .find_map(|l| l.trim_start().strip_prefix(label).map(|rest| rest.trim().to_string()))
+        .find_map(|l| {
+            l.trim_start()
+                .strip_prefix(label)
+                .map(|rest| rest.trim().to_string())
+        })
         .and_then(|v| v.split_whitespace().next().and_then(|n| n.parse().ok()))
         .unwrap_or_else(|| panic!("no {label:?} figure in summary:\n{stdout}"))
 }
 
 /// `"key":{"a":1,"b":2}` in the summary JSON, as pairs.
 pub fn json_counts(json: &str, key: &str) -> Vec<(String, u64)> {
-    let start = json.find(&format!("\"{key}\":{{")).unwrap_or_else(|| panic!("no {key} in {json}")) + key.len() + 4;
+    let start = json
+        .find(&format!("\"{key}\":{{"))
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + key.len()
+        + 4;
     let body = &json[start..start + json[start..].find('}').unwrap()];
     body.split(',')
         .filter(|p| !p.is_empty())
@@ -285,7 +321,11 @@ pub fn json_counts(json: &str, key: &str) -> Vec<(String, u64)> {
 
 /// A top-level number in the summary JSON.
 pub fn json_number(json: &str, key: &str) -> f64 {
-    let start = json.find(&format!("\"{key}\":")).unwrap_or_else(|| panic!("no {key} in {json}")) + key.len() + 3;
+    let start = json
+        .find(&format!("\"{key}\":"))
+        .unwrap_or_else(|| panic!("no {key} in {json}"))
+        + key.len()
+        + 3;
     let end = json[start..].find([',', '}']).unwrap() + start;
     json[start..end].parse().unwrap()
 }
@@ -294,7 +334,11 @@ pub fn json_number(json: &str, key: &str) -> f64 {
 /// status, by error kind and by task.
 pub fn assert_accounting(rows: &[Row], json: &str) {
     use std::collections::BTreeMap;
-    assert_eq!(rows.len() as f64, json_number(json, "requests"), "CSV rows = summary requests");
+    assert_eq!(
+        rows.len() as f64,
+        json_number(json, "requests"),
+        "CSV rows = summary requests"
+    );
     let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_error: BTreeMap<String, u64> = BTreeMap::new();
     let mut failures = 0;
@@ -306,8 +350,16 @@ pub fn assert_accounting(rows: &[Row], json: &str) {
         failures += (!r.error.is_empty() || r.status >= 400) as u64;
     }
     let as_map = |v: Vec<(String, u64)>| v.into_iter().collect::<BTreeMap<_, _>>();
-    assert_eq!(by_status, as_map(json_counts(json, "status_counts")), "by status");
-    assert_eq!(by_error, as_map(json_counts(json, "error_counts")), "by error");
+    assert_eq!(
+        by_status,
+        as_map(json_counts(json, "status_counts")),
+        "by status"
+    );
+    assert_eq!(
+        by_error,
+        as_map(json_counts(json, "error_counts")),
+        "by error"
+    );
     assert_eq!(failures as f64, json_number(json, "failures"), "failures");
     let mut by_task: BTreeMap<String, u64> = BTreeMap::new();
     for r in rows {
@@ -327,7 +379,10 @@ pub fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> {
             let name_end = name_at + task[name_at..].find("\",\"requests\":").unwrap();
             let n_at = name_end + 13;
             let n_end = n_at + task[n_at..].find(',').unwrap();
-            (task[name_at..name_end].to_string(), task[n_at..n_end].parse().unwrap())
+            (
+                task[name_at..name_end].to_string(),
+                task[n_at..n_end].parse().unwrap(),
+            )
         })
         .filter(|(_, n)| *n > 0)
         .collect()

@@ -1,0 +1,222 @@
+//! The command line: every bad input is one clear line and exit code 2,
+//! before anything is sent; help lists every flag; Ctrl-C leaves a complete CSV.
+
+mod common;
+use common::*;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn bad_inputs_give_one_line_and_exit_2() {
+    let dir = scratch("bad-inputs");
+    let out_csv = dir.join("r.csv");
+    let out_csv = out_csv.to_str().unwrap();
+    let ok = "http://127.0.0.1:9/";
+    let cases: &[(&[&str], &str)] = &[
+        (&["run", "not a url"], "bad URL"),
+        (&["run", "127.0.0.1:8080/x"], "expected http://"),
+        (&["run", "https://127.0.0.1/"], "TLS"),
+        (&["run", ok, "-c", "0"], "--users must be at least 1"),
+        (&["run", ok, "-c", "abc"], "'-c' with value 'abc'"),
+        (&["run", ok, "-d", "0s"], "--duration must be longer than 0"),
+        (&["run", ok, "-d", "10x"], "unknown unit"),
+        (&["run", ok, "-d", "10"], "missing unit"),
+        (&["run", ok, "--timeout", "0ms"], "--timeout"),
+        (&["run", ok, "--think", "2s-1s"], "backwards"),
+        (&["run", ok, "-r", "0"], "--spawn-rate"),
+        (&["run", ok, "-t", "0"], "--threads"),
+        (&["run", ok, "--cpus", "999"], "core 999 does not exist"),
+        (&["run", ok, "--cpus", "x"], "--cpus"),
+        (&["run", ok, "-H", "NoColon"], "bad header"),
+        (&["run", ok, "-m", "GE T"], "bad HTTP method"),
+        (
+            &["run", ok, "--body-file", "/nonexistent/body.json"],
+            "--body-file",
+        ),
+        (
+            &["run", ok, "-b", "x", "--body-file", "/etc/hostname"],
+            "not both",
+        ),
+        (&["run", ok, "-o", "/nonexistent/dir/r.csv"], "cannot write"),
+        (
+            &["run", ok, "--summary", "/nonexistent/dir/s.json"],
+            "cannot write",
+        ),
+        (&["run", "http://host.invalid/"], "cannot resolve host"),
+        (&["run", ok, "-c", "100000000"], "open files"),
+        (&["run", ok, "--bogus"], "Unrecognized argument"),
+        (&["run"], "positional"),
+        (&["serve", "--addr", "nope"], "--addr"),
+        (&["frobnicate"], "Unrecognized"),
+        (&[], "no command"),
+    ];
+    for (args, needle) in cases {
+        let mut full: Vec<&str> = args.to_vec();
+        if args.first() == Some(&"run") && !args.contains(&"-o") {
+            full.extend(["-o", out_csv]);
+        }
+        let out = stampede(&full, LIMIT);
+        assert_eq!(
+            out.code, 2,
+            "{args:?} should exit 2; stderr: {}",
+            out.stderr
+        );
+        let lines: Vec<&str> = out.stderr.lines().collect();
+        assert_eq!(lines.len(), 1, "{args:?}: one line, got {lines:?}");
+        assert!(lines[0].starts_with("stampede: "), "{args:?}: {lines:?}");
+        assert!(
+            lines[0].contains(needle),
+            "{args:?}: expected {needle:?} in {:?}",
+            lines[0]
+        );
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?}: nothing on stdout, got {}",
+            out.stdout
+        );
+    }
+}
+
+#[test]
+fn help_lists_every_flag_with_defaults_and_examples() {
+    let out = stampede(&["run", "--help"], LIMIT);
+    assert_eq!(out.code, 0);
+    for flag in [
+        "--users",
+        "--duration",
+        "--spawn-rate",
+        "--threads",
+        "--cpus",
+        "--method",
+        "--header",
+        "--body",
+        "--body-file",
+        "--think",
+        "--timeout",
+        "--out",
+        "--no-out",
+        "--summary",
+        "--quiet",
+        "--name",
+        "--seed",
+        "(default 50)",
+        "(default 10s)",
+        "Examples:",
+        "Exit codes",
+    ] {
+        assert!(
+            out.stdout.contains(flag),
+            "run --help lacks {flag}:\n{}",
+            out.stdout
+        );
+    }
+    for (cmd, flags) in [
+        ("serve", &["--addr", "--threads", "--cpus", "Examples:"][..]),
+        ("demo", &["--users", "--duration", "--out"][..]),
+    ] {
+        let out = stampede(&[cmd, "--help"], LIMIT);
+        assert_eq!(out.code, 0);
+        for flag in flags {
+            assert!(out.stdout.contains(flag), "{cmd} --help lacks {flag}");
+        }
+    }
+    let top = stampede(&["--help"], LIMIT);
+    assert!(
+        top.stdout.contains("run") && top.stdout.contains("serve") && top.stdout.contains("demo")
+    );
+}
+
+#[test]
+fn version_prints_the_crate_version() {
+    let out = stampede(&["--version"], LIMIT);
+    assert_eq!(
+        (out.code, out.stdout.trim()),
+        (0, concat!("stampede ", env!("CARGO_PKG_VERSION")))
+    );
+}
+
+#[test]
+fn first_sigint_drains_and_leaves_a_complete_csv() {
+    let (_s, base) = start_serve();
+    let dir = scratch("sigint");
+    let csv = dir.join("results.csv");
+    let json = dir.join("summary.json");
+    // Half the users sit on a slow route, so requests are in flight at Ctrl-C.
+    let child = Command::new(BIN)
+        .args([
+            "run",
+            &format!("{base}/delay/300"),
+            "-c",
+            "8",
+            "-d",
+            "30s",
+            "-q",
+        ])
+        .args([
+            "-o",
+            csv.to_str().unwrap(),
+            "--summary",
+            json.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let sent = Instant::now();
+    signal(&child, libc::SIGINT);
+    let out = finish_within(child, LIMIT);
+    assert!(
+        sent.elapsed() < Duration::from_secs(3),
+        "stopped within the drain, took {:?}",
+        sent.elapsed()
+    );
+    assert_eq!(out.code, 130, "{}", out.stderr);
+    let rows = read_csv(&csv);
+    assert!(
+        rows.len() >= 8 * 4,
+        "8 users x 4 requests of 300 ms, got {}",
+        rows.len()
+    );
+    assert!(
+        rows.iter().all(|r| r.status == 200 && r.error.is_empty()),
+        "in-flight requests drained and completed"
+    );
+    assert_accounting(&rows, &std::fs::read_to_string(json).unwrap());
+}
+
+#[test]
+fn second_sigint_exits_at_once() {
+    let (_s, base) = start_serve();
+    let dir = scratch("sigint2");
+    let child = Command::new(BIN)
+        .args([
+            "run",
+            &format!("{base}/delay/20000"),
+            "-c",
+            "2",
+            "-d",
+            "30s",
+            "-q",
+            "--timeout",
+            "25s",
+        ])
+        .args(["-o", dir.join("r.csv").to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    signal(&child, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = Instant::now();
+    signal(&child, libc::SIGINT);
+    let out = finish_within(child, LIMIT);
+    assert!(
+        sent.elapsed() < Duration::from_secs(2),
+        "the second Ctrl-C does not wait for the 20 s requests"
+    );
+    assert_eq!(out.code, 130);
+}
