@@ -3,7 +3,7 @@
 use crate::cli::{DemoArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for};
 use crate::engine;
 use crate::output::{self, RunInfo};
-use crate::plan::Plan;
+use crate::plan::{Load, Plan};
 use crate::serve::{ServeConfig, Server};
 use crate::signal;
 use argh::FromArgs;
@@ -104,9 +104,10 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
     announce(plan);
     let quiet = plan.quiet;
     let users = plan.users;
-    let outcome = engine::run(plan, out, |snap, active| {
+    let open = matches!(plan.load, Load::Open { .. });
+    let outcome = engine::run(plan, out, |snap, gauges| {
         if !quiet && output::live::worth_printing(snap) {
-            eprintln!("{}", output::live::line(snap, active, users));
+            eprintln!("{}", output::live::line(snap, gauges, users, open));
         }
     });
     let outcome = match outcome {
@@ -125,6 +126,7 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
             .map(|t| (t.method.clone(), t.name.clone()))
             .collect(),
         backpressure: Some(outcome.backpressure),
+        late: Some(outcome.late),
     };
     let stats = &outcome.recorded.stats;
     println!("{}", output::summary::render(stats, &info));
@@ -138,6 +140,9 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
     {
         eprintln!("stampede: --summary {}: {e}", path.display());
         code = FAILED_EXIT;
+    }
+    if info.generator_lagging(stats.total.requests) {
+        eprintln!("stampede: warning: the generator fell behind its schedule; see the summary");
     }
     if let Some(e) = &outcome.recorded.csv_error {
         let path = plan

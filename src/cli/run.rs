@@ -3,12 +3,17 @@
 use crate::cores;
 use crate::http::request;
 use crate::http::url::Url;
-use crate::plan::{Plan, Task, Think};
+use crate::plan::ramp::Ramp;
+use crate::plan::{Arrival, Load, Plan, Task, Think};
 use crate::units::parse_duration;
 use argh::FromArgs;
 use std::fs::File;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
+use std::time::Duration;
+
+/// Users, or open-model connections, when -c is not given.
+const DEFAULT_USERS: usize = 50;
 
 #[derive(FromArgs, Debug, Default)]
 /// Load-test URL with virtual users, each holding one keep-alive connection.
@@ -27,13 +32,29 @@ pub struct RunArgs {
     #[argh(positional)]
     pub url: String,
 
-    /// virtual users, one keep-alive connection each (default 50)
-    #[argh(option, short = 'c', default = "50")]
-    pub users: usize,
+    /// virtual users, one keep-alive connection each; with --rate, the most connections (default 50)
+    #[argh(option, short = 'c')]
+    pub users: Option<usize>,
 
     /// run time: 500ms, 30s, 2m, 1h, 1m30s (default 10s)
-    #[argh(option, short = 'd', default = "String::from(\"10s\")")]
-    pub duration: String,
+    #[argh(option, short = 'd')]
+    pub duration: Option<String>,
+
+    /// open model: requests fall due at R per second in total, whatever the server does
+    #[argh(option)]
+    pub rate: Option<f64>,
+
+    /// ramp linearly through DURATION:TARGET stages from 0, e.g. 30s:100,1m:1000,30s:0; targets are users, or rates with --open
+    #[argh(option)]
+    pub stages: Option<String>,
+
+    /// open model with --stages: the stage targets are request rates
+    #[argh(switch)]
+    pub open: bool,
+
+    /// open-model arrivals: uniform (evenly spaced) or poisson (default uniform)
+    #[argh(option)]
+    pub arrival: Option<String>,
 
     /// users started per second, spread evenly over the workers (default: all at once)
     #[argh(option, short = 'r')]
@@ -91,7 +112,7 @@ pub struct RunArgs {
     #[argh(option)]
     pub name: Option<String>,
 
-    /// seed for the random draws (think times), for repeatable runs (default 1)
+    /// seed for the random draws (think times, Poisson arrivals), for repeatable runs (default 1)
     #[argh(option, default = "1")]
     pub seed: u64,
 }
@@ -106,24 +127,12 @@ pub struct Validated {
 impl RunArgs {
     pub fn validate(&self) -> Result<Validated, String> {
         let url = Url::parse(&self.url)?;
-        if self.users == 0 {
-            return Err("--users must be at least 1".into());
-        }
-        let duration = parse_duration(&self.duration).map_err(|e| format!("--duration: {e}"))?;
-        if duration.is_zero() {
-            return Err("--duration must be longer than 0".into());
-        }
+        let (load, users, duration) = self.load()?;
         let timeout = parse_duration(&self.timeout).map_err(|e| format!("--timeout: {e}"))?;
         if timeout.is_zero() {
             return Err("--timeout must be longer than 0".into());
         }
-        if let Some(rate) = self.spawn_rate
-            && !(rate > 0.0 && rate.is_finite())
-        {
-            return Err(format!("--spawn-rate must be a number above 0, not {rate}"));
-        }
-        let think = self.think.as_deref().map(parse_think).transpose()?;
-        let workers = self.workers()?;
+        let workers = workers_for(self.threads, self.cpus.as_deref(), users)?;
         let body = self.body_bytes()?;
         let method = match &self.method {
             Some(m) => m.clone(),
@@ -137,7 +146,7 @@ impl RunArgs {
             .map(|h| request::parse_header(h))
             .collect::<Result<Vec<_>, _>>()?;
         let addr = resolve(&url)?;
-        crate::fdlimit::ensure_room_for(self.users)?;
+        crate::fdlimit::ensure_room_for(users)?;
         let out = if self.no_out {
             None
         } else {
@@ -164,10 +173,9 @@ impl RunArgs {
                 request,
             }],
             url,
-            users: self.users,
+            users,
             duration,
-            spawn_rate: self.spawn_rate,
-            think,
+            load,
             timeout,
             workers,
             out,
@@ -181,8 +189,97 @@ impl RunArgs {
         })
     }
 
-    fn workers(&self) -> Result<Vec<Option<usize>>, String> {
-        workers_for(self.threads, self.cpus.as_deref(), self.users)
+    /// The load model, the most users (or connections), and the run time.
+    fn load(&self) -> Result<(Load, usize, Duration), String> {
+        let duration = match &self.duration {
+            Some(_) if self.stages.is_some() => {
+                return Err(
+                    "--stages sets the run time (the sum of the stages); drop --duration".into(),
+                );
+            }
+            Some(text) => parse_duration(text).map_err(|e| format!("--duration: {e}"))?,
+            None => Duration::from_secs(10),
+        };
+        if duration.is_zero() {
+            return Err("--duration must be longer than 0".into());
+        }
+        if self.users == Some(0) {
+            return Err("--users must be at least 1".into());
+        }
+        let positive = |flag: &str, v: f64| {
+            if v > 0.0 && v.is_finite() {
+                Ok(v)
+            } else {
+                Err(format!("{flag} must be a number above 0, not {v}"))
+            }
+        };
+        let stages = self.stages.as_deref().map(Ramp::parse_stages).transpose()?;
+        let open = self.open || self.rate.is_some();
+        if !open {
+            if self.arrival.is_some() {
+                return Err("--arrival is for the open model (--rate or --open)".into());
+            }
+            let think = self.think.as_deref().map(parse_think).transpose()?;
+            let (ramp, users) = match (stages, self.spawn_rate) {
+                (Some(_), Some(_)) => {
+                    return Err("--stages already ramps the users; drop --spawn-rate".into());
+                }
+                (Some(_), None) if self.users.is_some() => {
+                    return Err("--stages sets the users (its highest target); drop --users".into());
+                }
+                (Some(ramp), None) => {
+                    let users = ramp.max().ceil() as usize;
+                    (ramp, users)
+                }
+                (None, rate) => {
+                    let users = self.users.unwrap_or(DEFAULT_USERS);
+                    match rate {
+                        Some(r) => (
+                            Ramp::climb(users as f64, positive("--spawn-rate", r)?, duration),
+                            users,
+                        ),
+                        None => (Ramp::constant(users as f64, duration), users),
+                    }
+                }
+            };
+            let duration = ramp.duration();
+            return Ok((Load::Closed { users: ramp, think }, users, duration));
+        }
+        if self.think.is_some() {
+            return Err(
+                "--think is for the closed model; with --rate, requests come on a schedule".into(),
+            );
+        }
+        if self.spawn_rate.is_some() {
+            return Err(
+                "--spawn-rate is for the closed model; with --rate, connections open on demand"
+                    .into(),
+            );
+        }
+        let arrival = match self.arrival.as_deref() {
+            None | Some("uniform") => Arrival::Uniform,
+            Some("poisson") => Arrival::Poisson,
+            Some(other) => return Err(format!("--arrival {other:?}: expected uniform or poisson")),
+        };
+        let rate = match (self.rate, stages) {
+            (Some(_), Some(_)) => {
+                return Err("give the rates in --stages (with --open), or --rate, not both".into());
+            }
+            (Some(r), None) => Ramp::constant(positive("--rate", r)?, duration),
+            (None, Some(ramp)) => ramp,
+            (None, None) => {
+                return Err(
+                    "--open needs --stages (rates over time); for a constant rate use --rate"
+                        .into(),
+                );
+            }
+        };
+        let duration = rate.duration();
+        Ok((
+            Load::Open { rate, arrival },
+            self.users.unwrap_or(DEFAULT_USERS),
+            duration,
+        ))
     }
 
     fn body_bytes(&self) -> Result<Vec<u8>, String> {

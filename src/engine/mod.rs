@@ -22,21 +22,33 @@ pub struct Outcome {
     pub run_time: Duration,
     /// Times a worker found the recorder's channel full (no sample was lost).
     pub backpressure: u64,
+    /// Requests the generator itself sent late although a connection was free.
+    pub late: u64,
+}
+
+/// Gauges the live output reads once per interval.
+#[derive(Clone, Copy, Debug)]
+pub struct Gauges {
+    /// Users running (closed model) or connections busy (open model).
+    pub active: usize,
+    /// Requests due but not yet sent (open model).
+    pub queued: usize,
 }
 
 /// Run the plan. `out` is results.csv, already created by validation.
 /// `on_interval` runs on the recorder thread once a second and at the end,
-/// with the snapshot and the number of active users.
+/// with the snapshot and the gauges.
 pub fn run(
     plan: &Plan,
     out: Option<File>,
-    mut on_interval: impl FnMut(&Snapshot, usize),
+    mut on_interval: impl FnMut(&Snapshot, Gauges),
 ) -> io::Result<Outcome> {
     let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
     let (recorder, pipes) = Recorder::new(out, &names)?;
     let shared = Shared {
         start: Instant::now(),
         active_users: AtomicUsize::new(0),
+        queued: AtomicUsize::new(0),
     };
     let of = plan.workers.len();
     let (recorded, reports) = std::thread::scope(|scope| {
@@ -63,7 +75,11 @@ pub fn run(
         // The recorder stops when the last sender is gone, so ours must go.
         drop(pipes);
         let recorded = recorder.run(shared.start, Duration::from_secs(1), |snap| {
-            on_interval(snap, shared.active_users.load(Ordering::Relaxed))
+            let gauges = Gauges {
+                active: shared.active_users.load(Ordering::Relaxed),
+                queued: shared.queued.load(Ordering::Relaxed),
+            };
+            on_interval(snap, gauges)
         });
         let reports: Vec<io::Result<WorkerReport>> = handles
             .into_iter()
@@ -77,13 +93,16 @@ pub fn run(
         (recorded, reports)
     });
     let run_time = shared.start.elapsed();
-    let mut backpressure = 0;
+    let (mut backpressure, mut late) = (0, 0);
     for report in reports {
-        backpressure += report?.backpressure;
+        let report = report?;
+        backpressure += report.backpressure;
+        late += report.late;
     }
     Ok(Outcome {
         recorded,
         run_time,
         backpressure,
+        late,
     })
 }

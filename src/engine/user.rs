@@ -1,4 +1,5 @@
-//! One virtual user: a keep-alive connection and the request it has in flight.
+//! One virtual user (closed model) or connection slot (open model): a
+//! keep-alive connection and the request it has in flight.
 
 use crate::http::response::ResponseParser;
 use mio::net::TcpStream;
@@ -6,6 +7,9 @@ use std::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Phase {
+    /// Not running: above the ramp's current count (closed), or a free
+    /// connection slot (open), or done for the run.
+    Idle,
     /// Between requests: thinking, or backing off after a failed connect.
     Waiting,
     /// A request is due and its connection is being opened.
@@ -14,8 +18,6 @@ pub enum Phase {
     Writing,
     /// The request is written; the response is coming in.
     Reading,
-    /// Done for this run.
-    Retired,
 }
 
 impl Phase {
@@ -38,11 +40,11 @@ pub struct User {
 }
 
 impl User {
-    pub fn new(due: Instant) -> User {
+    pub fn new(now: Instant) -> User {
         User {
             sock: None,
-            phase: Phase::Waiting,
-            due,
+            phase: Phase::Idle,
+            due: now,
             wrote_at: None,
             written: 0,
             task: 0,

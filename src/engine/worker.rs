@@ -1,7 +1,9 @@
 //! One worker: a pinned thread with its own mio `Poll`, driving its share of
-//! the users. Workers never print; they only send samples to the recorder.
+//! the users. This file is the connection I/O; `load` decides when requests
+//! start. Workers never print; they only send samples to the recorder.
 
-use super::pacer::{Pacer, Share, Steady};
+mod load;
+
 use super::user::{Phase, User};
 use crate::http::response::Step;
 use crate::plan::Plan;
@@ -10,6 +12,7 @@ use crate::record::{ErrorKind, Sample};
 use crate::rng::Rng;
 use crate::signal;
 use crossbeam_channel::TrySendError;
+use load::Model;
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use std::cmp::Reverse;
@@ -22,16 +25,18 @@ use std::time::{Duration, Instant};
 const FLUSH_EVERY: Duration = Duration::from_millis(100);
 /// The loop looks at the stop flag at least this often.
 const MAX_SLEEP: Duration = Duration::from_millis(100);
-/// After a failed connect, a user waits this long before it tries again, so
-/// that a dead target is not hammered in a tight loop.
-const CONNECT_BACKOFF: Duration = Duration::from_millis(100);
 /// Bytes read per read() call; shared by every connection of the worker.
 const READ_BUF: usize = 64 * 1024;
+/// Lag beyond which the generator counts a request as sent late.
+pub const LATE: Duration = Duration::from_millis(1);
 
 /// State every worker and the recorder's observer can see.
 pub struct Shared {
     pub start: Instant,
+    /// Users running (closed model) or connections busy (open model).
     pub active_users: AtomicUsize,
+    /// Requests due but not yet sent (open model).
+    pub queued: AtomicUsize,
 }
 
 /// What a worker reports when it is done.
@@ -39,6 +44,9 @@ pub struct Shared {
 pub struct WorkerReport {
     /// Times a batch could not be handed over at once because the channel was full.
     pub backpressure: u64,
+    /// Requests the generator itself started more than `LATE` after they
+    /// were due although a connection was free: its own lag, not the server's.
+    pub late: u64,
 }
 
 pub struct Worker<'a> {
@@ -49,8 +57,7 @@ pub struct Worker<'a> {
     users: Vec<User>,
     /// Users waiting for a moment: (when, user index).
     wakeups: BinaryHeap<Reverse<(Instant, usize)>>,
-    spawns: Box<dyn Pacer + 'a>,
-    next_spawn: Option<Instant>,
+    model: Model<'a>,
     end: Instant,
     stopping: bool,
     in_flight: usize,
@@ -71,11 +78,8 @@ impl<'a> Worker<'a> {
         index: usize,
         of: usize,
     ) -> io::Result<Self> {
-        let rate = plan.spawn_rate.unwrap_or(f64::INFINITY);
-        let mut spawns: Box<dyn Pacer> =
-            Box::new(Share::new(Steady::new(rate, plan.users as u64), index, of));
         let start = shared.start;
-        let next_spawn = spawns.next_offset().map(|o| start + o);
+        let (model, slots) = Model::new(plan, start, index, of);
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         Ok(Worker {
@@ -83,10 +87,9 @@ impl<'a> Worker<'a> {
             shared,
             pipes,
             poll: Poll::new()?,
-            users: Vec::with_capacity(plan.users / of + 1),
+            users: (0..slots).map(|_| User::new(start)).collect(),
             wakeups: BinaryHeap::new(),
-            spawns,
-            next_spawn,
+            model,
             end: start + plan.duration,
             stopping: false,
             in_flight: 0,
@@ -95,13 +98,13 @@ impl<'a> Worker<'a> {
             sweep_every,
             next_sweep: start + sweep_every,
             read_buf: vec![0; READ_BUF].into_boxed_slice(),
-            rng: Rng::new(plan.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             report: WorkerReport::default(),
         })
     }
 
-    /// Drive the users until the run ends and every request in flight has
-    /// finished or timed out.
+    /// Drive the users until the run ends and every request that fell due
+    /// has finished or timed out.
     pub fn run(mut self) -> io::Result<WorkerReport> {
         let mut events = Events::with_capacity(1024);
         loop {
@@ -109,14 +112,14 @@ impl<'a> Worker<'a> {
             if !self.stopping && (now >= self.end || signal::stop_requested()) {
                 self.begin_stop();
             }
-            self.spawn_due(now);
+            self.steer(now);
             self.wake_due(now);
             if now >= self.next_sweep {
                 self.sweep_timeouts(now);
                 self.next_sweep = now + self.sweep_every;
             }
             self.flush_if_due(now);
-            if self.stopping && self.in_flight == 0 {
+            if self.stopping && self.in_flight == 0 && self.model.drained() {
                 break;
             }
             let timeout = self.sleep_budget(now);
@@ -126,7 +129,12 @@ impl<'a> Worker<'a> {
                 return Err(e);
             }
             for event in events.iter() {
-                self.on_event(event.token().0, Instant::now());
+                let now = Instant::now();
+                self.on_event(event.token().0, now);
+                // Under a flood of events, arrivals still go out on time.
+                if self.model.due_by(now) {
+                    self.steer(now);
+                }
             }
         }
         self.flush_all();
@@ -135,11 +143,10 @@ impl<'a> Worker<'a> {
 
     /// How long the loop may sleep before something falls due.
     fn sleep_budget(&self, now: Instant) -> Duration {
-        let mut until = now + MAX_SLEEP;
-        until = until.min(self.next_sweep);
+        let mut until = (now + MAX_SLEEP).min(self.next_sweep);
         if !self.stopping {
             until = until.min(self.end);
-            if let Some(t) = self.next_spawn {
+            if let Some(t) = self.model.next_event() {
                 until = until.min(t);
             }
             if let Some(Reverse((t, _))) = self.wakeups.peek() {
@@ -154,22 +161,12 @@ impl<'a> Worker<'a> {
 
     fn begin_stop(&mut self) {
         self.stopping = true;
-        self.next_spawn = None;
         self.wakeups.clear();
+        self.model.stop();
         for u in 0..self.users.len() {
             if self.users[u].phase == Phase::Waiting {
-                self.retire(u);
+                self.park(u);
             }
-        }
-    }
-
-    fn spawn_due(&mut self, now: Instant) {
-        while let Some(at) = self.next_spawn.filter(|&t| t <= now) {
-            self.next_spawn = self.spawns.next_offset().map(|o| self.shared.start + o);
-            let u = self.users.len();
-            self.users.push(User::new(at));
-            self.shared.active_users.fetch_add(1, Ordering::Relaxed);
-            self.begin(u, now);
         }
     }
 
@@ -180,12 +177,14 @@ impl<'a> Worker<'a> {
             }
             self.wakeups.pop();
             if self.users[u].phase == Phase::Waiting {
+                self.report.late += (now.saturating_duration_since(at) > LATE) as u64;
                 self.begin(u, now);
             }
         }
     }
 
     fn sweep_timeouts(&mut self, now: Instant) {
+        self.expire_queued(now);
         let timeout = self.plan.timeout;
         for u in 0..self.users.len() {
             let user = &self.users[u];
@@ -196,7 +195,8 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// The user's request is due: send it, opening a connection if needed.
+    /// The user's request, due at `user.due`, starts: send it, opening a
+    /// connection if needed.
     fn begin(&mut self, u: usize, now: Instant) {
         self.in_flight += 1;
         let user = &mut self.users[u];
@@ -215,11 +215,10 @@ impl<'a> Worker<'a> {
     fn connect(&mut self, u: usize, now: Instant) {
         let registered = TcpStream::connect(self.plan.addr).and_then(|mut sock| {
             sock.set_nodelay(true)?;
-            self.poll.registry().register(
-                &mut sock,
-                Token(u),
-                Interest::READABLE | Interest::WRITABLE,
-            )?;
+            let interest = Interest::READABLE | Interest::WRITABLE;
+            self.poll
+                .registry()
+                .register(&mut sock, Token(u), interest)?;
             Ok(sock)
         });
         match registered {
@@ -237,8 +236,8 @@ impl<'a> Worker<'a> {
             Some(Phase::Connecting) => self.check_connected(u, now),
             Some(Phase::Writing) => self.write(u, now),
             Some(Phase::Reading) => self.read(u, now),
-            Some(Phase::Waiting) => self.check_idle(u),
-            Some(Phase::Retired) | None => {}
+            Some(Phase::Waiting | Phase::Idle) => self.check_idle(u),
+            None => {}
         }
     }
 
@@ -283,22 +282,22 @@ impl<'a> Worker<'a> {
             let Some(sock) = user.sock.as_mut() else {
                 return;
             };
+            let failed =
+                |user: &User, kind| (user.parser.status(), user.parser.bytes(), Some(kind));
             let n = match sock.read(&mut self.read_buf) {
                 Ok(0) => {
-                    return match user.parser.finish_on_eof() {
-                        Ok(r) => self.finish(u, now, r.status, r.bytes, None),
-                        Err(_) => {
-                            let (status, bytes) = (user.parser.status(), user.parser.bytes());
-                            self.finish(u, now, status, bytes, Some(ErrorKind::Closed))
-                        }
+                    let (status, bytes, error) = match user.parser.finish_on_eof() {
+                        Ok(r) => (r.status, r.bytes, None),
+                        Err(_) => failed(user, ErrorKind::Closed),
                     };
+                    return self.finish(u, now, status, bytes, error);
                 }
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => {
-                    let (status, bytes) = (user.parser.status(), user.parser.bytes());
-                    return self.finish(u, now, status, bytes, Some(ErrorKind::from_io(&e)));
+                    let (status, bytes, error) = failed(user, ErrorKind::from_io(&e));
+                    return self.finish(u, now, status, bytes, error);
                 }
             };
             match user.parser.feed(&self.read_buf[..n]) {
@@ -312,8 +311,8 @@ impl<'a> Worker<'a> {
                     return self.finish(u, now, response.status, response.bytes, None);
                 }
                 Err(_) => {
-                    let (status, bytes) = (user.parser.status(), user.parser.bytes());
-                    return self.finish(u, now, status, bytes, Some(ErrorKind::Parse));
+                    let (status, bytes, error) = failed(user, ErrorKind::Parse);
+                    return self.finish(u, now, status, bytes, error);
                 }
             }
             // A short read emptied the socket; edge-triggered epoll will tell
@@ -337,7 +336,7 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// Record the finished request and move the user on to its next one.
+    /// Record the finished request and move the user on to what is next.
     fn finish(
         &mut self,
         u: usize,
@@ -347,49 +346,27 @@ impl<'a> Worker<'a> {
         error: Option<ErrorKind>,
     ) {
         self.in_flight -= 1;
-        let start = self.shared.start;
-        let user = &mut self.users[u];
-        let wrote_at = user.wrote_at.unwrap_or(now);
-        self.batch.push(Sample {
-            elapsed_us: micros(user.due.saturating_duration_since(start)),
-            latency_us: micros(now.saturating_duration_since(user.due)),
-            wait_us: micros(wrote_at.saturating_duration_since(user.due)),
+        let user = &self.users[u];
+        let (due, wrote_at, task) = (user.due, user.wrote_at, user.task);
+        self.record(Sample {
+            elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
+            latency_us: micros(now.saturating_duration_since(due)),
+            wait_us: micros(wrote_at.unwrap_or(now).saturating_duration_since(due)),
             bytes,
             status,
-            task: user.task,
+            task,
             error,
         });
         if error.is_some() {
             self.close(u);
         }
-        if self.batch.len() >= BATCH_SIZE {
-            self.flush();
-        }
-        if self.stopping {
-            return self.retire(u);
-        }
-        let mut pause = self.think();
-        if error == Some(ErrorKind::Connect) {
-            pause += CONNECT_BACKOFF;
-        }
-        let user = &mut self.users[u];
-        user.due = now + pause;
-        if pause.is_zero() {
-            self.begin(u, now);
-        } else {
-            user.phase = Phase::Waiting;
-            self.wakeups.push(Reverse((user.due, u)));
-        }
+        self.after(u, now, error);
     }
 
-    fn think(&mut self) -> Duration {
-        match self.plan.think {
-            None => Duration::ZERO,
-            Some(t) if t.min == t.max => t.min,
-            Some(t) => Duration::from_nanos(
-                self.rng
-                    .between(t.min.as_nanos() as u64, t.max.as_nanos() as u64),
-            ),
+    fn record(&mut self, sample: Sample) {
+        self.batch.push(sample);
+        if self.batch.len() >= BATCH_SIZE {
+            self.flush();
         }
     }
 
@@ -399,10 +376,13 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn retire(&mut self, u: usize) {
+    /// Stop the user: it runs no more requests until the model wakes it.
+    fn park(&mut self, u: usize) {
         self.close(u);
-        self.users[u].phase = Phase::Retired;
-        self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
+        if self.users[u].phase != Phase::Idle {
+            self.users[u].phase = Phase::Idle;
+            self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 
     fn flush_if_due(&mut self, now: Instant) {
@@ -438,6 +418,6 @@ impl<'a> Worker<'a> {
     }
 }
 
-fn micros(d: Duration) -> u64 {
+pub(super) fn micros(d: Duration) -> u64 {
     d.as_micros() as u64
 }

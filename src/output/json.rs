@@ -1,9 +1,8 @@
 //! The summary as JSON (`--summary`), written by hand: the keys are
 //! documented in the README and are a contract like results.csv.
 
-use super::{DISTRIBUTION, RunInfo, per_sec};
+use super::{DISTRIBUTION, RunInfo, per_sec, percentile};
 use crate::record::Stats;
-use crate::record::stats::Tally;
 use std::fmt::Write;
 
 pub fn render(stats: &Stats, info: &RunInfo) -> String {
@@ -16,7 +15,9 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.int("failures", t.failures);
     o.num("success_rate_pct", 100.0 - t.failure_pct());
     o.num("rps", per_sec(t.requests, info.run_time));
-    o.raw("latency_ms", latency(t));
+    o.raw("latency_ms", distribution(&t.latency));
+    o.raw("service_ms", distribution(&stats.service));
+    o.raw("wait_ms", distribution(&stats.wait));
     let tasks: Vec<String> = info
         .tasks
         .iter()
@@ -28,7 +29,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
             task.int("requests", tally.requests);
             task.int("failures", tally.failures);
             task.num("rps", per_sec(tally.requests, info.run_time));
-            task.raw("latency_ms", latency(tally));
+            task.raw("latency_ms", distribution(&tally.latency));
             task.finish()
         })
         .collect();
@@ -49,17 +50,27 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
         "recorder_backpressure",
         info.backpressure.map_or("null".into(), |n| n.to_string()),
     );
+    o.raw(
+        "late_requests",
+        info.late.map_or("null".into(), |n| n.to_string()),
+    );
+    o.raw(
+        "generator_lagging",
+        info.generator_lagging(t.requests).to_string(),
+    );
     o.finish() + "\n"
 }
 
-fn latency(t: &Tally) -> String {
+/// avg, min, max and the percentiles of a histogram, in ms.
+fn distribution(h: &hdrhistogram::Histogram<u64>) -> String {
     let mut o = Object::default();
     let to_ms = |us: u64| us as f64 / 1000.0;
-    o.num("avg", t.mean_us() / 1000.0);
-    o.num("min", to_ms(t.min_us()));
-    o.num("max", to_ms(t.max_us()));
+    let empty = h.is_empty();
+    o.num("avg", if empty { 0.0 } else { h.mean() / 1000.0 });
+    o.num("min", to_ms(if empty { 0 } else { h.min() }));
+    o.num("max", to_ms(if empty { 0 } else { h.max() }));
     for (_, key, q) in DISTRIBUTION {
-        o.num(key, to_ms(t.percentile_us(q)));
+        o.num(key, to_ms(percentile(h, q)));
     }
     o.finish()
 }
@@ -152,6 +163,7 @@ mod tests {
             users: Some(2),
             tasks: vec![("GET".into(), "a \"b\"".into())],
             backpressure: None,
+            late: None,
         };
         let json = render(&stats, &info);
         for needle in [

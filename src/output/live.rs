@@ -1,6 +1,7 @@
 //! The line printed once a second while a run goes on.
 
 use super::{ms, per_sec};
+use crate::engine::Gauges;
 use crate::record::recorder::Snapshot;
 
 /// Whether the console shows this snapshot: the final one, and every
@@ -10,17 +11,29 @@ pub fn worth_printing(snap: &Snapshot) -> bool {
 }
 
 /// e.g. `[  3.0s] users 50/50 | 98123 rps | 294123 total | 0 fail (0.00%) | p50 0.41 p90 0.62 p99 1.20 max 5.30 ms`.
-/// The figures are for that second; the final line is for the whole run.
-pub fn line(snap: &Snapshot, active_users: usize, target_users: usize) -> String {
+/// The open model shows busy connections, then the queue (requests due but
+/// not yet sent) and the longest wait. The figures are for that second;
+/// the final line is for the whole run.
+pub fn line(snap: &Snapshot, gauges: Gauges, target_users: usize, open: bool) -> String {
     let i = snap.interval;
+    let done = if snap.is_final {
+        " done, whole run |"
+    } else {
+        ""
+    };
+    let who = if open {
+        format!(
+            "conns {}/{target_users} | queue {} | max wait {} ms",
+            gauges.active,
+            gauges.queued,
+            ms(i.max_wait_us)
+        )
+    } else {
+        format!("users {}/{target_users}", gauges.active)
+    };
     format!(
-        "[{:>6.1}s]{} users {active_users}/{target_users} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
+        "[{:>6.1}s]{done} {who} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
         snap.elapsed.as_secs_f64(),
-        if snap.is_final {
-            " done, whole run |"
-        } else {
-            ""
-        },
         per_sec(i.requests, snap.interval_len),
         snap.total.requests,
         snap.total.failures,
@@ -61,8 +74,28 @@ mod tests {
             is_final: false,
         };
         assert_eq!(
-            line(&snap, 3, 5),
+            line(
+                &snap,
+                Gauges {
+                    active: 3,
+                    queued: 0
+                },
+                5,
+                false
+            ),
             "[   2.0s] users 3/5 | 8 rps | 4 total | 4 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
+        );
+        assert_eq!(
+            line(
+                &snap,
+                Gauges {
+                    active: 3,
+                    queued: 7
+                },
+                5,
+                true
+            ),
+            "[   2.0s] conns 3/5 | queue 7 | max wait 0.00 ms | 8 rps | 4 total | 4 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
         );
     }
 }

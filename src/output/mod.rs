@@ -17,6 +17,26 @@ pub struct RunInfo {
     pub tasks: Vec<(String, String)>,
     /// Times a worker found the recorder's channel full, when known.
     pub backpressure: Option<u64>,
+    /// Requests the generator itself sent late although a connection was
+    /// free, when known (see `engine::worker::LATE`).
+    pub late: Option<u64>,
+}
+
+impl RunInfo {
+    /// More than 1% of requests went out late through the generator's own
+    /// fault: the figures then include its delay.
+    pub fn generator_lagging(&self, requests: u64) -> bool {
+        self.late.is_some_and(|late| late * 100 > requests)
+    }
+}
+
+/// A histogram's value at `q` (0..=100), 0 when empty.
+pub fn percentile(h: &hdrhistogram::Histogram<u64>, q: f64) -> u64 {
+    if h.is_empty() {
+        0
+    } else {
+        h.value_at_percentile(q)
+    }
 }
 
 /// Milliseconds from microseconds: 2 decimals below 10 ms, 1 above.

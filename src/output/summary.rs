@@ -1,7 +1,7 @@
 //! The final summary on stdout: the headline block, a table per task, the
 //! latency distribution, counts by status and error, and throughput.
 
-use super::{DISTRIBUTION, RunInfo, ms, ms_f, per_sec};
+use super::{DISTRIBUTION, RunInfo, ms, ms_f, per_sec, percentile};
 use crate::record::Stats;
 use crate::record::stats::Tally;
 use std::fmt::Write;
@@ -10,7 +10,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     let mut out = String::new();
     headline(&mut out, stats, info);
     task_table(&mut out, stats, info);
-    distribution(&mut out, &stats.total);
+    distribution(&mut out, stats);
     counts(&mut out, stats, info);
     out
 }
@@ -87,15 +87,26 @@ fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
     row(out, "", "Total", &stats.total);
 }
 
-fn distribution(out: &mut String, t: &Tally) {
-    let _ = writeln!(out, "\nLatency distribution (ms)");
-    let mut labels = String::new();
-    let mut values = String::new();
-    for (label, _, q) in DISTRIBUTION {
-        let _ = write!(labels, "{label:>9}");
-        let _ = write!(values, "{:>9}", ms(t.percentile_us(q)));
+/// Latency from the due moment, and its two parts: the wait before the
+/// request was written, and the service time after.
+fn distribution(out: &mut String, stats: &Stats) {
+    let _ = write!(out, "\nLatency distribution (ms)\n{:<26}", "");
+    for (label, _, _) in DISTRIBUTION {
+        let _ = write!(out, "{label:>9}");
     }
-    let _ = writeln!(out, "{labels}{:>9}\n{values}{:>9}", "max", ms(t.max_us()));
+    let _ = writeln!(out, "{:>9}", "max");
+    let rows = [
+        ("latency (from due)", &stats.total.latency),
+        ("service (latency - wait)", &stats.service),
+        ("wait (due to written)", &stats.wait),
+    ];
+    for (name, h) in rows {
+        let _ = write!(out, "{name:<26}");
+        for (_, _, q) in DISTRIBUTION {
+            let _ = write!(out, "{:>9}", ms(percentile(h, q)));
+        }
+        let _ = writeln!(out, "{:>9}", ms(if h.is_empty() { 0 } else { h.max() }));
+    }
 }
 
 fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
@@ -124,6 +135,14 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
         bytes as f64 / 1e6,
         per_sec(bytes, info.run_time) / 1e6
     );
+    if info.generator_lagging(stats.total.requests) {
+        let _ = writeln!(
+            out,
+            "WARNING         the generator itself sent {} requests more than 1 ms late with a connection free; \
+             the figures include its own delay",
+            info.late.unwrap_or(0)
+        );
+    }
     if let Some(n) = info.backpressure {
         let _ = writeln!(
             out,
@@ -174,6 +193,7 @@ mod tests {
             users: Some(5),
             tasks: vec![("GET".into(), "GET /hello".into())],
             backpressure: Some(0),
+            late: Some(0),
         };
         let text = render(&stats, &info);
         for needle in [

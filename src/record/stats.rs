@@ -19,6 +19,8 @@ pub struct Tally {
     pub requests: u64,
     pub failures: u64,
     pub bytes: u64,
+    /// The longest wait before a request was written, in µs.
+    pub max_wait_us: u64,
 }
 
 impl Default for Tally {
@@ -28,6 +30,7 @@ impl Default for Tally {
             requests: 0,
             failures: 0,
             bytes: 0,
+            max_wait_us: 0,
         }
     }
 }
@@ -38,6 +41,7 @@ impl Tally {
         self.requests += 1;
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
+        self.max_wait_us = self.max_wait_us.max(s.wait_us);
     }
 
     pub fn merge(&mut self, other: &Tally) {
@@ -46,6 +50,7 @@ impl Tally {
         self.requests += other.requests;
         self.failures += other.failures;
         self.bytes += other.bytes;
+        self.max_wait_us = self.max_wait_us.max(other.max_wait_us);
     }
 
     pub fn reset(&mut self) {
@@ -53,6 +58,7 @@ impl Tally {
         self.requests = 0;
         self.failures = 0;
         self.bytes = 0;
+        self.max_wait_us = 0;
     }
 
     /// Latency at `q` (0..=100), in µs; 0 when empty.
@@ -103,6 +109,10 @@ pub struct Stats {
     /// Indexed by task id.
     pub tasks: Vec<Tally>,
     pub total: Tally,
+    /// Time from the due moment until the first byte was written, in µs.
+    pub wait: Histogram<u64>,
+    /// Latency less wait: the server's share, in µs.
+    pub service: Histogram<u64>,
     /// Indexed by status code; 0 means no response.
     status: Box<[u64; 1000]>,
     errors: [u64; ErrorKind::ALL.len()],
@@ -113,6 +123,8 @@ impl Stats {
         Stats {
             tasks: vec![Tally::default(); task_count],
             total: Tally::default(),
+            wait: new_histogram(),
+            service: new_histogram(),
             status: Box::new([0; 1000]),
             errors: [0; ErrorKind::ALL.len()],
         }
@@ -120,6 +132,9 @@ impl Stats {
 
     pub fn add(&mut self, s: &Sample) {
         self.total.add(s);
+        self.wait.saturating_record(s.wait_us);
+        self.service
+            .saturating_record(s.latency_us.saturating_sub(s.wait_us));
         if let Some(task) = self.tasks.get_mut(s.task as usize) {
             task.add(s);
         }
@@ -131,6 +146,8 @@ impl Stats {
 
     pub fn merge(&mut self, other: &Stats) {
         self.total.merge(&other.total);
+        let _ = self.wait.add(&other.wait);
+        let _ = self.service.add(&other.service);
         for (mine, theirs) in self.tasks.iter_mut().zip(&other.tasks) {
             mine.merge(theirs);
         }

@@ -1,8 +1,11 @@
 //! A validated run plan: everything the engine needs, checked before any
 //! request is sent. The CLI (and later scenario files) build it.
 
+pub mod ramp;
+
 use crate::http::request::EncodedRequest;
 use crate::http::url::Url;
+use ramp::Ramp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -23,17 +26,37 @@ pub struct Think {
     pub max: Duration,
 }
 
+/// How arrivals are spaced in the open model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arrival {
+    /// Evenly spaced.
+    Uniform,
+    /// A Poisson process: exponential gaps.
+    Poisson,
+}
+
+/// The load model.
+#[derive(Clone, Debug)]
+pub enum Load {
+    /// Users loop: each sends its next request when the last one is done
+    /// (after a think time). The ramp is the number of users over time.
+    Closed { users: Ramp, think: Option<Think> },
+    /// Requests fall due on the ramp's rate (per second), whatever the
+    /// server does; `Plan::users` caps the connections.
+    Open { rate: Ramp, arrival: Arrival },
+}
+
 #[derive(Clone, Debug)]
 pub struct Plan {
     pub url: Url,
     /// The resolved address every connection goes to.
     pub addr: SocketAddr,
     pub tasks: Vec<Task>,
+    /// The most users (closed model) or connections (open model) at once.
     pub users: usize,
+    /// The whole run: the ramp's length.
     pub duration: Duration,
-    /// Users started per second; None starts them all at once.
-    pub spawn_rate: Option<f64>,
-    pub think: Option<Think>,
+    pub load: Load,
     pub timeout: Duration,
     /// One entry per worker thread: the core it is pinned to, if any.
     pub workers: Vec<Option<usize>>,

@@ -1,0 +1,301 @@
+//! When requests start. The closed model steers how many of the worker's
+//! users run, along the users ramp; the open model takes arrivals from its
+//! pacer, queues them, and hands them to free connections in order.
+
+use super::{LATE, Worker, micros};
+use crate::engine::pacer::{Arrivals, Pacer, Share};
+use crate::engine::user::Phase;
+use crate::plan::ramp::Ramp;
+use crate::plan::{Load, Plan, Think};
+use crate::record::{ErrorKind, Sample};
+use std::cmp::Reverse;
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// After a failed connect, a closed-model user waits this long before it
+/// tries again, so that a dead target is not hammered in a tight loop.
+const CONNECT_BACKOFF: Duration = Duration::from_millis(100);
+
+pub(super) enum Model<'a> {
+    Closed(Closed<'a>),
+    Open(Open),
+}
+
+pub(super) struct Closed<'a> {
+    users: &'a Ramp,
+    think: Option<Think>,
+    index: usize,
+    of: usize,
+    /// How many of this worker's users should run now.
+    wanted: usize,
+    /// When the ramp's count changes next.
+    next_change: Option<Instant>,
+}
+
+pub(super) struct Open {
+    arrivals: Share<Arrivals>,
+    next_arrival: Option<Instant>,
+    /// Due times of requests waiting for a free connection, oldest first.
+    queue: VecDeque<Instant>,
+    /// Connection slots with no request in flight.
+    free: Vec<usize>,
+    /// The queue length last added to `Shared::queued`.
+    published: usize,
+    /// Set while dispatching, so that a request finishing inside it (a
+    /// failed connect) frees its slot without recursing.
+    dispatching: bool,
+}
+
+/// How many of the first `count` users (numbered globally) belong to worker
+/// `index` of `of`: users are dealt round-robin.
+fn share(count: usize, index: usize, of: usize) -> usize {
+    if count > index {
+        (count - index - 1) / of + 1
+    } else {
+        0
+    }
+}
+
+impl<'a> Model<'a> {
+    /// The model for worker `index` of `of`, and how many user slots it needs.
+    pub(super) fn new(
+        plan: &'a Plan,
+        start: Instant,
+        index: usize,
+        of: usize,
+    ) -> (Model<'a>, usize) {
+        let slots = share(plan.users, index, of);
+        let model = match &plan.load {
+            Load::Closed { users, think } => Model::Closed(Closed {
+                users,
+                think: *think,
+                index,
+                of,
+                wanted: 0,
+                next_change: Some(start),
+            }),
+            Load::Open { rate, arrival } => {
+                let mut arrivals = Share::new(Arrivals::new(rate, *arrival, plan.seed), index, of);
+                let next_arrival = arrivals.next_offset().map(|d| start + d);
+                Model::Open(Open {
+                    arrivals,
+                    next_arrival,
+                    queue: VecDeque::new(),
+                    free: (0..slots).rev().collect(),
+                    published: 0,
+                    dispatching: false,
+                })
+            }
+        };
+        (model, slots)
+    }
+
+    /// The next moment the model needs the loop.
+    pub(super) fn next_event(&self) -> Option<Instant> {
+        match self {
+            Model::Closed(c) => c.next_change,
+            Model::Open(o) => o.next_arrival,
+        }
+    }
+
+    /// Whether an arrival is due by `now`.
+    pub(super) fn due_by(&self, now: Instant) -> bool {
+        matches!(self, Model::Open(o) if o.next_arrival.is_some_and(|t| t <= now))
+    }
+
+    /// No new request falls due from now on.
+    pub(super) fn stop(&mut self) {
+        match self {
+            Model::Closed(c) => c.next_change = None,
+            Model::Open(o) => o.next_arrival = None,
+        }
+    }
+
+    /// Whether every request that fell due has started.
+    pub(super) fn drained(&self) -> bool {
+        match self {
+            Model::Closed(_) => true,
+            Model::Open(o) => o.queue.is_empty(),
+        }
+    }
+}
+
+impl Worker<'_> {
+    /// Bring the load up to date with the clock.
+    pub(super) fn steer(&mut self, now: Instant) {
+        if matches!(self.model, Model::Closed(_)) {
+            self.steer_users(now);
+        } else {
+            self.take_arrivals(now);
+            self.dispatch(now);
+            self.publish_queue();
+        }
+    }
+
+    /// Closed model: start or stop users so that the ramp's count runs.
+    fn steer_users(&mut self, now: Instant) {
+        let start = self.shared.start;
+        let Model::Closed(c) = &mut self.model else {
+            return;
+        };
+        if self.stopping || c.next_change.is_none_or(|t| now < t) {
+            return;
+        }
+        let t = now.saturating_duration_since(start).as_secs_f64();
+        let wanted = share(c.users.count_at(t), c.index, c.of).min(self.users.len());
+        let was = std::mem::replace(&mut c.wanted, wanted);
+        c.next_change = c
+            .users
+            .next_count_change(t)
+            .map(|s| start + Duration::from_secs_f64(s));
+        for u in was..wanted {
+            if self.users[u].phase == Phase::Idle {
+                self.shared.active_users.fetch_add(1, Ordering::Relaxed);
+                self.users[u].due = now;
+                self.begin(u, now);
+            }
+        }
+        // Users above the count stop now if they are between requests, or
+        // else when their request is done (see `after`).
+        for u in wanted..was {
+            if self.users[u].phase == Phase::Waiting {
+                self.park(u);
+            }
+        }
+    }
+
+    /// Open model: queue every arrival that has fallen due.
+    fn take_arrivals(&mut self, now: Instant) {
+        let start = self.shared.start;
+        let Model::Open(o) = &mut self.model else {
+            return;
+        };
+        while let Some(due) = o.next_arrival.filter(|&t| t <= now) {
+            o.next_arrival = o.arrivals.next_offset().map(|d| start + d);
+            // Late with a connection free: the generator's own lag.
+            if !o.free.is_empty() && now.saturating_duration_since(due) > LATE {
+                self.report.late += 1;
+            }
+            o.queue.push_back(due);
+        }
+    }
+
+    /// Open model: hand queued requests to free connections, oldest first.
+    /// A request that waited longer than the timeout is recorded as timed
+    /// out without being sent: its latency from the due moment is over.
+    fn dispatch(&mut self, now: Instant) {
+        loop {
+            let Model::Open(o) = &mut self.model else {
+                return;
+            };
+            if o.dispatching {
+                return;
+            }
+            let Some(&due) = o.queue.front() else { return };
+            if now.saturating_duration_since(due) >= self.plan.timeout {
+                o.queue.pop_front();
+                let waited = micros(now.saturating_duration_since(due));
+                self.record(Sample {
+                    elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
+                    latency_us: waited,
+                    wait_us: waited,
+                    bytes: 0,
+                    status: 0,
+                    task: 0,
+                    error: Some(ErrorKind::Timeout),
+                });
+                continue;
+            }
+            let Some(u) = o.free.pop() else { return };
+            o.queue.pop_front();
+            o.dispatching = true;
+            self.shared.active_users.fetch_add(1, Ordering::Relaxed);
+            self.users[u].due = due;
+            self.begin(u, now);
+            if let Model::Open(o) = &mut self.model {
+                o.dispatching = false;
+            }
+        }
+    }
+
+    /// Queued requests past their timeout are recorded; the sweep calls this.
+    pub(super) fn expire_queued(&mut self, now: Instant) {
+        self.dispatch(now);
+    }
+
+    fn publish_queue(&mut self) {
+        let Model::Open(o) = &mut self.model else {
+            return;
+        };
+        let len = o.queue.len();
+        if len > o.published {
+            self.shared
+                .queued
+                .fetch_add(len - o.published, Ordering::Relaxed);
+        } else if len < o.published {
+            self.shared
+                .queued
+                .fetch_sub(o.published - len, Ordering::Relaxed);
+        }
+        o.published = len;
+    }
+
+    /// A closed-model user's pause before its next request.
+    fn think(&mut self) -> Duration {
+        match &self.model {
+            Model::Closed(Closed { think: Some(t), .. }) if t.min < t.max => Duration::from_nanos(
+                self.rng
+                    .between(t.min.as_nanos() as u64, t.max.as_nanos() as u64),
+            ),
+            Model::Closed(Closed { think: Some(t), .. }) => t.min,
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// A request of user `u` finished (and was recorded): what comes next.
+    pub(super) fn after(&mut self, u: usize, now: Instant, error: Option<ErrorKind>) {
+        match &mut self.model {
+            Model::Closed(c) => {
+                if self.stopping || u >= c.wanted {
+                    return self.park(u);
+                }
+                let mut pause = self.think();
+                if error == Some(ErrorKind::Connect) {
+                    pause += CONNECT_BACKOFF;
+                }
+                let user = &mut self.users[u];
+                user.due = now + pause;
+                if pause.is_zero() {
+                    self.begin(u, now);
+                } else {
+                    user.phase = Phase::Waiting;
+                    self.wakeups.push(Reverse((user.due, u)));
+                }
+            }
+            Model::Open(o) => {
+                // The connection stays open for the next request in line.
+                self.users[u].phase = Phase::Idle;
+                self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
+                o.free.push(u);
+                self.dispatch(now);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::share;
+
+    #[test]
+    fn users_are_dealt_round_robin() {
+        assert_eq!((share(10, 0, 2), share(10, 1, 2)), (5, 5));
+        assert_eq!((share(5, 0, 2), share(5, 1, 2)), (3, 2));
+        assert_eq!((share(1, 0, 3), share(1, 1, 3), share(1, 2, 3)), (1, 0, 0));
+        assert_eq!(share(0, 0, 1), 0);
+        for count in 0..20 {
+            assert_eq!((0..3).map(|i| share(count, i, 3)).sum::<usize>(), count);
+        }
+    }
+}
