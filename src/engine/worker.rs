@@ -4,6 +4,7 @@
 
 mod load;
 
+use super::timer::PreciseTimer;
 use super::user::{Phase, User};
 use crate::http::response::Step;
 use crate::plan::Plan;
@@ -27,6 +28,8 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 /// Bytes read per read() call; shared by every connection of the worker.
 const READ_BUF: usize = 64 * 1024;
+/// The timerfd's token; users are numbered from 0.
+const TIMER: Token = Token(usize::MAX);
 /// Lag beyond which the generator counts a request as sent late.
 pub const LATE: Duration = Duration::from_millis(1);
 
@@ -54,6 +57,7 @@ pub struct Worker<'a> {
     shared: &'a Shared,
     pipes: Pipes,
     poll: Poll,
+    timer: PreciseTimer,
     users: Vec<User>,
     /// Users waiting for a moment: (when, user index).
     wakeups: BinaryHeap<Reverse<(Instant, usize)>>,
@@ -80,13 +84,16 @@ impl<'a> Worker<'a> {
     ) -> io::Result<Self> {
         let start = shared.start;
         let (model, slots) = Model::new(plan, start, index, of);
+        let poll = Poll::new()?;
+        let timer = PreciseTimer::new(poll.registry(), TIMER)?;
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         Ok(Worker {
             plan,
             shared,
             pipes,
-            poll: Poll::new()?,
+            poll,
+            timer,
             users: (0..slots).map(|_| User::new(start)).collect(),
             wakeups: BinaryHeap::new(),
             model,
@@ -141,20 +148,25 @@ impl<'a> Worker<'a> {
         Ok(self.report)
     }
 
-    /// How long the loop may sleep before something falls due.
-    fn sleep_budget(&self, now: Instant) -> Duration {
+    /// How long the loop may sleep before something falls due. A request
+    /// on the schedule gets the precise timer; housekeeping (the timeout
+    /// sweep, batch flushes, the stop flag) is fine at epoll's milliseconds.
+    fn sleep_budget(&mut self, now: Instant) -> Duration {
         let mut until = (now + MAX_SLEEP).min(self.next_sweep);
-        if !self.stopping {
-            until = until.min(self.end);
-            if let Some(t) = self.model.next_event() {
-                until = until.min(t);
-            }
-            if let Some(Reverse((t, _))) = self.wakeups.peek() {
-                until = until.min(*t);
-            }
-        }
         if !self.batch.is_empty() {
             until = until.min(self.last_flush + FLUSH_EVERY);
+        }
+        if !self.stopping {
+            until = until.min(self.end);
+            let wakeup = self.wakeups.peek().map(|Reverse((t, _))| *t);
+            let scheduled = match (self.model.next_event(), wakeup) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            if let Some(t) = scheduled.filter(|&t| t < until) {
+                self.timer.arm(t, now);
+                until = t;
+            }
         }
         until.saturating_duration_since(now)
     }
