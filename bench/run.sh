@@ -1,0 +1,298 @@
+#!/usr/bin/env bash
+# `make bench`: stampede against wrk and oha, all hitting one nginx on
+# loopback, and a report in bench-results/YYYY-MM-DD-HHMM.md.
+#
+# Layout on a 2-core box: nginx (1 worker) on the LAST core, every client on
+# core 0, so the client's CPU cost is what separates the tools. The main
+# figure is requests per client CPU-second (user+sys from /usr/bin/time):
+# on a shared or noisy machine req/s moves a lot, CPU per request much less.
+#
+# Environment:
+#   STAMPEDE=path        binary to test (default target/release/stampede)
+#   REPS=3               rounds of A B C D
+#   SECONDS_PER_RUN=10   length of each timed run (and of the 10k-user run)
+#   PROBE_SECONDS=3      length of the strace and perf runs
+#   BIG_USERS=10000      users in the many-users run
+#   PORT=                nginx port (default: a free one picked at start)
+#   KEEP_WORK=1          keep the temp dir even when the run succeeds
+#
+# Everything here is bounded in time and talks to 127.0.0.1 only. The only
+# process this script ever kills is the nginx master it started, by PID.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."   # repo root: paths below are relative to it
+
+STAMPEDE=${STAMPEDE:-target/release/stampede}
+REPS=${REPS:-3}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
+PROBE_SECONDS=${PROBE_SECONDS:-3}
+BIG_USERS=${BIG_USERS:-10000}
+USERS=50
+CLIENT_CORE=0
+RESULTS_DIR=bench-results
+
+log() { echo "[bench] $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# ---------------------------------------------------------------------------
+# Tools. Installed only when missing (apt-get needs root, which the dev and CI
+# machines are). oha comes from crates.io; if it cannot be built, the report
+# says so and the other tools still run.
+# ---------------------------------------------------------------------------
+export PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
+
+need_apt=()
+command -v nginx >/dev/null || need_apt+=(nginx-light)
+command -v wrk >/dev/null || need_apt+=(wrk)
+[ -x /usr/bin/time ] || need_apt+=(time)
+command -v strace >/dev/null || need_apt+=(strace)
+command -v taskset >/dev/null || need_apt+=(util-linux)
+if [ ${#need_apt[@]} -gt 0 ]; then
+    log "installing ${need_apt[*]} with apt-get"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${need_apt[@]}"
+fi
+# perf is optional: its figures are extra, so a failed install is only noted.
+if ! command -v perf >/dev/null; then
+    log "installing linux-perf (optional)"
+    { [ ${#need_apt[@]} -gt 0 ] || apt-get update >/dev/null 2>&1; } || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y linux-perf >/dev/null 2>&1 \
+        || log "linux-perf could not be installed; perf figures will be skipped"
+fi
+
+OHA_NOTE=""
+if ! command -v oha >/dev/null; then
+    log "installing oha with cargo (one-time, several minutes)"
+    if ! cargo install oha --locked >/tmp/stampede-bench-oha-install.log 2>&1; then
+        OHA_NOTE="oha could not be installed (cargo install oha --locked failed; see /tmp/stampede-bench-oha-install.log); oha was skipped"
+        log "$OHA_NOTE"
+    fi
+fi
+HAVE_OHA=0
+if command -v oha >/dev/null; then HAVE_OHA=1; fi
+
+[ -x "$STAMPEDE" ] || die "no stampede binary at $STAMPEDE (run make build, or set STAMPEDE=path)"
+
+NCPU=$(nproc)
+LAST_CORE=$((NCPU - 1))
+if [ "$NCPU" -lt 2 ]; then
+    log "warning: only $NCPU core; nginx and the clients will share core 0"
+fi
+
+# ---------------------------------------------------------------------------
+# Work dir and nginx.
+# ---------------------------------------------------------------------------
+WORK=$(mktemp -d /tmp/stampede-bench.XXXXXX)
+RAW=$WORK/raw
+NGX=$WORK/nginx
+mkdir -p "$RAW" "$NGX"
+NGINX_PID=""
+
+cleanup() {
+    local rc=$?
+    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+        # SIGTERM to the master we started: it stops its worker and exits.
+        kill -TERM "$NGINX_PID" 2>/dev/null || true
+        for _ in $(seq 50); do
+            kill -0 "$NGINX_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        wait "$NGINX_PID" 2>/dev/null || true
+    fi
+    rm -f "$WORK"/*.csv    # request CSVs can be tens of MB
+    if [ "$rc" -eq 0 ] && [ "${KEEP_WORK:-0}" != 1 ]; then
+        rm -rf "$WORK"
+    else
+        log "raw outputs kept in $WORK"
+    fi
+    exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+if [ -z "${PORT:-}" ]; then
+    # Ask the kernel for a free port, so a stray server on 8080 can't be hit.
+    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+fi
+URL="http://127.0.0.1:$PORT/"
+
+# nginx cannot raise its file limit above the hard limit once its worker has
+# dropped root, so ask for min(30000, hard limit) and avoid a spurious alert.
+NOFILE=30000
+HARD=$(ulimit -Hn)
+if [ "$HARD" != unlimited ] && [ "$HARD" -lt "$NOFILE" ]; then
+    NOFILE=$HARD
+fi
+sed -e "s|@WORKDIR@|$NGX|g" -e "s|@PORT@|$PORT|g" -e "s|worker_rlimit_nofile 30000;|worker_rlimit_nofile $NOFILE;|" \
+    bench/nginx.conf >"$NGX/nginx.conf"
+
+log "starting nginx on 127.0.0.1:$PORT (core $LAST_CORE), work dir $WORK"
+# taskset execs nginx, so $! is the nginx master's PID.
+taskset -c "$LAST_CORE" nginx -c "$NGX/nginx.conf" -p "$NGX/" >"$NGX/stdout.log" 2>&1 &
+NGINX_PID=$!
+
+for _ in $(seq 100); do
+    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$NGX/error.log" "$NGX/stdout.log" >&2 || true; die "nginx exited"; }
+    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
+        break
+    fi
+    sleep 0.1
+done
+(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || die "nginx did not answer on port $PORT within 10 s"
+
+# ---------------------------------------------------------------------------
+# Facts for the report: key<TAB>value lines read by summarize.py.
+# ---------------------------------------------------------------------------
+META=$WORK/meta.tsv
+{
+    printf 'cpu\t%s\n' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
+    printf 'kernel\t%s\n' "$(uname -r)"
+    printf 'nproc\t%s\n' "$NCPU"
+    printf 'loadavg\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
+    printf 'stampede_version\t%s\n' "$("$STAMPEDE" --version 2>&1 | head -1)"
+    printf 'stampede_path\t%s\n' "$STAMPEDE"
+    printf 'git_rev\t%s\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ modified)')"
+    printf 'wrk_version\t%s\n' "$(wrk -v 2>&1 | head -1 || true)"
+    if [ "$HAVE_OHA" = 1 ]; then
+        printf 'oha_version\t%s\n' "$(oha --version 2>&1 | head -1)"
+    else
+        printf 'oha_version\t%s\n' "not installed"
+    fi
+    printf 'oha_note\t%s\n' "$OHA_NOTE"
+    printf 'nginx_version\t%s\n' "$(nginx -v 2>&1 | head -1)"
+    printf 'nginx_nofile\t%s\n' "$NOFILE"
+    printf 'ulimit_n\t%s\n' "$(ulimit -Sn)/$(ulimit -Hn)"
+    printf 'reps\t%s\n' "$REPS"
+    printf 'seconds\t%s\n' "$SECONDS_PER_RUN"
+    printf 'probe_seconds\t%s\n' "$PROBE_SECONDS"
+    printf 'users\t%s\n' "$USERS"
+    printf 'big_users\t%s\n' "$BIG_USERS"
+    printf 'client_core\t%s\n' "$CLIENT_CORE"
+    printf 'server_core\t%s\n' "$LAST_CORE"
+    printf 'url\t%s\n' "$URL"
+} >"$META"
+
+# Commands as run, one per line: id<TAB>command (shell-quoted).
+CMDS=$WORK/commands.tsv
+: >"$CMDS"
+
+# run_timed ID CMD...: one client run on core 0 under /usr/bin/time.
+# %U %S %M = user s, sys s, peak RSS KB. A failing tool does not stop the
+# bench: its exit code is recorded and the report marks the run.
+run_timed() {
+    local id=$1
+    shift
+    printf '%s\t/usr/bin/time -f %s taskset -c %s %s\n' "$id" "'%U %S %M'" "$CLIENT_CORE" "$(printf '%q ' "$@")" >>"$CMDS"
+    local rc=0
+    /usr/bin/time -f '%U %S %M' -o "$RAW/$id.time" taskset -c "$CLIENT_CORE" "$@" \
+        >"$RAW/$id.out" 2>"$RAW/$id.err" </dev/null || rc=$?
+    echo "$rc" >"$RAW/$id.rc"
+    [ "$rc" -eq 0 ] || log "$id exited with $rc (see $RAW/$id.err)"
+}
+
+# client_cmd TOOL ID SECONDS: set CMD to that client's command line.
+# A and B differ only in the CSV; every stampede run also writes its summary
+# JSON (written once at the end, so it costs nothing during the run).
+client_cmd() {
+    local t=$1 id=$2 secs=$3
+    case $t in
+        A) CMD=("$STAMPEDE" run "$URL" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
+                -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
+        B) CMD=("$STAMPEDE" run "$URL" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
+                --no-out --summary "$RAW/$id.json") ;;
+        C) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency "$URL") ;;
+        # oha: one worker thread (like wrk -t1 and stampede --cpus 0), no TUI,
+        # JSON on stdout so its figures are parsed rather than scraped.
+        D) CMD=(oha --no-tui --output-format json --worker-threads 1 -c "$USERS" -z "${secs}s" "$URL") ;;
+        *) die "unknown tool $t" ;;
+    esac
+}
+
+TOOLS="A B C"
+if [ "$HAVE_OHA" = 1 ]; then TOOLS="A B C D"; fi
+
+total=$((REPS * 4 * SECONDS_PER_RUN + 4 * PROBE_SECONDS + SECONDS_PER_RUN))
+log "timed runs: $REPS x ($TOOLS) x ${SECONDS_PER_RUN}s, $USERS users; about ${total}s in all"
+
+for rep in $(seq "$REPS"); do
+    for t in $TOOLS; do
+        id="$t-$rep"
+        log "rep $rep/$REPS: $t"
+        client_cmd "$t" "$id" "$SECONDS_PER_RUN"
+        run_timed "$id" "${CMD[@]}"
+        if [ -f "$WORK/results.csv" ]; then
+            # Keep the row count (a sanity check: rows = requests), drop the file.
+            echo $(($(wc -l <"$WORK/results.csv") - 1)) >"$RAW/$id.csvrows"
+            rm -f "$WORK/results.csv"
+        fi
+    done
+done
+
+# ---------------------------------------------------------------------------
+# Syscalls per request: strace -c -f over short runs. strace slows the client
+# a lot, which changes batching (more events per epoll_wait), so perf's
+# tracepoint count below, when available, is the less disturbed figure.
+# ---------------------------------------------------------------------------
+for t in A C; do
+    id="strace-$t"
+    log "strace: $t for ${PROBE_SECONDS}s"
+    client_cmd "$t" "$id" "$PROBE_SECONDS"
+    run_timed "$id" strace -c -f -o "$RAW/$id.strace" "${CMD[@]}"
+    rm -f "$WORK/results.csv"
+done
+
+# ---------------------------------------------------------------------------
+# perf stat (optional): software events always, hardware counters and the
+# syscall tracepoint only when this kernel/VM supports them.
+# ---------------------------------------------------------------------------
+perf_event_ok() {
+    local out
+    out=$(perf stat -x, -e "$1" true 2>&1) || return 1
+    ! grep -q -e '<not supported>' -e '<not counted>' <<<"$out"
+}
+PERF_EVENTS=""
+if command -v perf >/dev/null && perf_event_ok task-clock; then
+    PERF_EVENTS="task-clock,context-switches,cpu-migrations,page-faults"
+    for ev in raw_syscalls:sys_enter instructions cycles; do
+        if perf_event_ok "$ev"; then PERF_EVENTS="$PERF_EVENTS,$ev"; fi
+    done
+    # Per-syscall tracepoints: the untraced breakdown that strace can't give.
+    if [[ $PERF_EVENTS == *raw_syscalls* ]]; then
+        for sc in sendto recvfrom write read writev readv epoll_wait epoll_pwait epoll_ctl futex; do
+            ev="syscalls:sys_enter_$sc"
+            if perf_event_ok "$ev"; then PERF_EVENTS="$PERF_EVENTS,$ev"; fi
+        done
+    fi
+    printf 'perf_events\t%s\n' "$PERF_EVENTS" >>"$META"
+    for t in A C; do
+        id="perf-$t"
+        log "perf stat: $t for ${PROBE_SECONDS}s"
+        client_cmd "$t" "$id" "$PROBE_SECONDS"
+        run_timed "$id" perf stat -x, -o "$RAW/$id.perf" -e "$PERF_EVENTS" -- "${CMD[@]}"
+        rm -f "$WORK/results.csv"
+    done
+else
+    printf 'perf_events\t%s\n' "" >>"$META"
+    log "perf stat unavailable; skipped"
+fi
+
+# ---------------------------------------------------------------------------
+# Many users: BIG_USERS connections on one core, CSV on (the default).
+# ---------------------------------------------------------------------------
+log "$BIG_USERS users for ${SECONDS_PER_RUN}s"
+run_timed big "$STAMPEDE" run "$URL" -c "$BIG_USERS" -d "${SECONDS_PER_RUN}s" --cpus "$CLIENT_CORE" -q \
+    -o "$WORK/results.csv" --summary "$RAW/big.json"
+rm -f "$WORK/results.csv"
+
+# nginx's error log is worth a look if the 10k run had errors.
+cp "$NGX/error.log" "$RAW/nginx-error.log" 2>/dev/null || true
+
+# ---------------------------------------------------------------------------
+# Report.
+# ---------------------------------------------------------------------------
+mkdir -p "$RESULTS_DIR"
+name=$(date +%Y-%m-%d-%H%M)
+[ -e "$RESULTS_DIR/$name.md" ] && name=$(date +%Y-%m-%d-%H%M%S)
+python3 bench/summarize.py "$WORK" "$RESULTS_DIR/$name.md" "$RESULTS_DIR/README.md"
+log "wrote $RESULTS_DIR/$name.md"
