@@ -6,6 +6,7 @@
 pub mod app;
 pub mod cli;
 pub mod cores;
+pub mod digits;
 pub mod engine;
 pub mod fdlimit;
 pub mod http;

@@ -5,32 +5,16 @@ mod common;
 use common::*;
 use std::time::Duration;
 
-fn run_against(url: &str, dir: &std::path::Path, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
-    let csv = dir.join("results.csv");
-    let json = dir.join("summary.json");
-    let mut args = vec![
-        "run",
-        url,
-        "-q",
-        "-o",
-        csv.to_str().unwrap(),
-        "--summary",
-        json.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = stampede(&args, Duration::from_secs(60));
-    let rows = read_csv(&csv);
-    let json = std::fs::read_to_string(&json).unwrap_or_default();
-    (out, rows, json)
-}
-
 #[test]
 fn nginx_counts_statuses_and_accounting() {
     let Some((_nginx, base)) = start_nginx("counts") else {
         return;
     };
-    let dir = scratch("nginx-counts");
-    let (out, rows, json) = run_against(&format!("{base}/hello"), &dir, &["-c", "20", "-d", "2s"]);
+    let (out, rows, json) = run_recorded(
+        "nginx-counts",
+        &format!("{base}/hello"),
+        &["-c", "20", "-d", "2s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.len() > 100, "only {} requests", rows.len());
     assert!(
@@ -47,14 +31,21 @@ fn nginx_404_counts_as_failure_and_close_reconnects() {
     let Some((_nginx, base)) = start_nginx("404") else {
         return;
     };
-    let dir = scratch("nginx-404");
-    let (out, rows, json) = run_against(&format!("{base}/missing"), &dir, &["-c", "4", "-d", "1s"]);
+    let (out, rows, json) = run_recorded(
+        "nginx-404",
+        &format!("{base}/missing"),
+        &["-c", "4", "-d", "1s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.iter().all(|r| r.status == 404 && r.error.is_empty()));
     assert_eq!(json_number(&json, "failures"), rows.len() as f64);
     assert_accounting(&rows, &json);
 
-    let (out, rows, json) = run_against(&format!("{base}/close"), &dir, &["-c", "4", "-d", "1s"]);
+    let (out, rows, json) = run_recorded(
+        "nginx-close",
+        &format!("{base}/close"),
+        &["-c", "4", "-d", "1s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.len() > 20);
     assert!(
@@ -67,14 +58,21 @@ fn nginx_404_counts_as_failure_and_close_reconnects() {
 #[test]
 fn python_http_server_keep_alive_and_chunked() {
     let (_py, base) = start_python();
-    let dir = scratch("python");
-    let (out, rows, json) = run_against(&format!("{base}/hello"), &dir, &["-c", "4", "-d", "1s"]);
+    let (out, rows, json) = run_recorded(
+        "python-hello",
+        &format!("{base}/hello"),
+        &["-c", "4", "-d", "1s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.len() > 20, "only {} requests", rows.len());
     assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()));
     assert_accounting(&rows, &json);
 
-    let (out, rows, json) = run_against(&format!("{base}/chunked"), &dir, &["-c", "2", "-d", "1s"]);
+    let (out, rows, json) = run_recorded(
+        "python-chunked",
+        &format!("{base}/chunked"),
+        &["-c", "2", "-d", "1s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
         rows.iter().all(|r| r.status == 200 && r.error.is_empty()),

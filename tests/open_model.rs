@@ -8,17 +8,6 @@ use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-fn run(name: &str, url: &str, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
-    let dir = scratch(name);
-    let csv = dir.join("results.csv");
-    let json = dir.join("summary.json");
-    let mut args = vec!["run", url, "-q", "-o", csv.to_str().unwrap(), "--summary", json.to_str().unwrap()];
-    args.extend_from_slice(extra);
-    let out = stampede(&args, LIMIT);
-    let rows = read_csv(&csv);
-    (out, rows, std::fs::read_to_string(json).unwrap_or_default())
-}
-
 /// Requests due in each whole second of the run.
 fn per_second(rows: &[Row], seconds: usize) -> Vec<usize> {
     let mut counts = vec![0; seconds];
@@ -33,13 +22,23 @@ fn per_second(rows: &[Row], seconds: usize) -> Vec<usize> {
 #[test]
 fn a_constant_rate_is_kept() {
     let (_s, base) = start_serve();
-    let (out, rows, json) = run("rate", &format!("{base}/hello"), &["--rate", "500", "-d", "5s"]);
+    let (out, rows, json) = run_recorded(
+        "rate",
+        &format!("{base}/hello"),
+        &["--rate", "500", "-d", "5s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let achieved = rows.len() as f64 / 5.0;
-    assert!((achieved - 500.0).abs() <= 10.0, "achieved {achieved}/s for --rate 500");
+    assert!(
+        (achieved - 500.0).abs() <= 10.0,
+        "achieved {achieved}/s for --rate 500"
+    );
     assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()));
     for (second, n) in per_second(&rows, 5).into_iter().enumerate() {
-        assert!((490..=510).contains(&n), "second {second}: {n} requests due");
+        assert!(
+            (490..=510).contains(&n),
+            "second {second}: {n} requests due"
+        );
     }
     assert_accounting(&rows, &json);
     // Whether the generator lagged depends on how loaded the test machine
@@ -50,15 +49,31 @@ fn a_constant_rate_is_kept() {
 #[test]
 fn poisson_arrivals_vary_and_repeat_with_the_seed() {
     let (_s, base) = start_serve();
-    let args = ["--rate", "400", "--arrival", "poisson", "--seed", "3", "-d", "3s"];
-    let (out, rows, _) = run("poisson-a", &format!("{base}/hello"), &args);
+    let args = [
+        "--rate",
+        "400",
+        "--arrival",
+        "poisson",
+        "--seed",
+        "3",
+        "-d",
+        "3s",
+    ];
+    let (out, rows, _) = run_recorded("poisson-a", &format!("{base}/hello"), &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!((1080..=1320).contains(&rows.len()), "{} arrivals, 1200 expected", rows.len());
+    assert!(
+        (1080..=1320).contains(&rows.len()),
+        "{} arrivals, 1200 expected",
+        rows.len()
+    );
     let mut due: Vec<u64> = rows.iter().map(|r| r.elapsed_us).collect();
     due.sort_unstable();
     let gaps: Vec<u64> = due.windows(2).map(|w| w[1] - w[0]).collect();
-    assert!(gaps.iter().any(|&g| g > 7_500) && gaps.iter().any(|&g| g < 500), "exponential gaps, not even ones");
-    let (_, again, _) = run("poisson-b", &format!("{base}/hello"), &args);
+    assert!(
+        gaps.iter().any(|&g| g > 7_500) && gaps.iter().any(|&g| g < 500),
+        "exponential gaps, not even ones"
+    );
+    let (_, again, _) = run_recorded("poisson-b", &format!("{base}/hello"), &args);
     let mut due_again: Vec<u64> = again.iter().map(|r| r.elapsed_us).collect();
     due_again.sort_unstable();
     assert_eq!(due.len(), due_again.len(), "same seed, same schedule");
@@ -70,12 +85,19 @@ fn poisson_arrivals_vary_and_repeat_with_the_seed() {
 fn a_slow_server_queues_requests_and_none_is_dropped() {
     let (_s, base) = start_serve();
     // 2 connections x 10 requests/s against 50 arriving per second.
-    let (out, rows, json) = run("queue", &format!("{base}/delay/100"), &["--rate", "50", "-c", "2", "-d", "2s"]);
+    let (out, rows, json) = run_recorded(
+        "queue",
+        &format!("{base}/delay/100"),
+        &["--rate", "50", "-c", "2", "-d", "2s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(rows.len(), 100, "every request that fell due was sent");
     assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()));
     let max_wait = rows.iter().map(|r| r.wait_us).max().unwrap();
-    assert!(max_wait > 1_500_000, "the last requests waited long in the queue: {max_wait} µs");
+    assert!(
+        max_wait > 1_500_000,
+        "the last requests waited long in the queue: {max_wait} µs"
+    );
     // Latency counts from the due moment: the queue is in it.
     assert!(rows.iter().all(|r| r.latency_us >= r.wait_us + 100_000));
     assert_accounting(&rows, &json);
@@ -88,32 +110,53 @@ fn a_slow_server_queues_requests_and_none_is_dropped() {
 #[test]
 fn queued_requests_past_the_timeout_are_recorded_as_timeouts() {
     let (_s, base) = start_serve();
-    let (out, rows, json) =
-        run("queue-timeout", &format!("{base}/delay/400"), &["--rate", "20", "-c", "1", "-d", "1s", "--timeout", "700ms"]);
+    let (out, rows, json) = run_recorded(
+        "queue-timeout",
+        &format!("{base}/delay/400"),
+        &["--rate", "20", "-c", "1", "-d", "1s", "--timeout", "700ms"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(rows.len(), 20, "every request that fell due is in the CSV");
     let timeouts = rows.iter().filter(|r| r.error == "timeout").count();
-    assert!(timeouts >= 15, "one connection serves 2.5/s of 20/s: {timeouts} timeouts");
-    assert!(rows.iter().filter(|r| r.error == "timeout").all(|r| r.status == 0 && r.latency_us >= 700_000));
+    assert!(
+        timeouts >= 15,
+        "one connection serves 2.5/s of 20/s: {timeouts} timeouts"
+    );
+    assert!(
+        rows.iter()
+            .filter(|r| r.error == "timeout")
+            .all(|r| r.status == 0 && r.latency_us >= 700_000)
+    );
     assert_accounting(&rows, &json);
 }
 
 #[test]
 fn open_stages_ramp_the_rate() {
     let (_s, base) = start_serve();
-    let (out, rows, _) = run("open-stages", &format!("{base}/hello"), &["--open", "--stages", "2s:400,2s:0"]);
+    let (out, rows, _) = run_recorded(
+        "open-stages",
+        &format!("{base}/hello"),
+        &["--open", "--stages", "2s:400,2s:0"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // The integral of the ramp per second: 100, 300, 300, 100.
     let counts = per_second(&rows, 4);
     for (got, want) in counts.iter().zip([100, 300, 300, 100]) {
-        assert!(got.abs_diff(want) <= want / 10 + 2, "per second {counts:?}, expected about [100, 300, 300, 100]");
+        assert!(
+            got.abs_diff(want) <= want / 10 + 2,
+            "per second {counts:?}, expected about [100, 300, 300, 100]"
+        );
     }
 }
 
 #[test]
 fn closed_stages_ramp_the_users() {
     let (_s, base) = start_serve();
-    let (out, rows, json) = run("closed-stages", &format!("{base}/delay/100"), &["--stages", "1s:4,1s:4,1s:0"]);
+    let (out, rows, json) = run_recorded(
+        "closed-stages",
+        &format!("{base}/delay/100"),
+        &["--stages", "1s:4,1s:4,1s:0"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // About 10 requests per user-second: 0->4 users is 2 on average, then 4, then 4->0.
     let counts = per_second(&rows, 3);
@@ -131,8 +174,14 @@ fn open_model_bad_inputs_exit_2() {
     let cases: &[(&[&str], &str)] = &[
         (&["--rate", "0"], "--rate must be a number above 0"),
         (&["--rate", "-5"], "--rate must be"),
-        (&["--rate", "100", "--think", "1s"], "--think is for the closed model"),
-        (&["--rate", "100", "-r", "5"], "--spawn-rate is for the closed model"),
+        (
+            &["--rate", "100", "--think", "1s"],
+            "--think is for the closed model",
+        ),
+        (
+            &["--rate", "100", "-r", "5"],
+            "--spawn-rate is for the closed model",
+        ),
         (&["--stages", "10s"], "not DURATION:TARGET"),
         (&["--stages", "10s:x"], "not a number"),
         (&["--stages", "5s:10", "-d", "5s"], "drop --duration"),
@@ -141,7 +190,10 @@ fn open_model_bad_inputs_exit_2() {
         (&["--rate", "10", "--stages", "5s:10"], "not both"),
         (&["--open"], "--open needs --stages"),
         (&["--arrival", "poisson"], "--arrival is for the open model"),
-        (&["--rate", "10", "--arrival", "bursty"], "expected uniform or poisson"),
+        (
+            &["--rate", "10", "--arrival", "bursty"],
+            "expected uniform or poisson",
+        ),
     ];
     for (flags, needle) in cases {
         let mut args = vec!["run", ok, "-o", out_csv.to_str().unwrap()];
@@ -149,6 +201,10 @@ fn open_model_bad_inputs_exit_2() {
         let out = stampede(&args, LIMIT);
         assert_eq!(out.code, 2, "{flags:?}: {}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "{flags:?}: {}", out.stderr);
-        assert!(out.stderr.contains(needle), "{flags:?}: expected {needle:?} in {}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "{flags:?}: expected {needle:?} in {}",
+            out.stderr
+        );
     }
 }

@@ -7,30 +7,11 @@ use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
-/// Run against `url` with `extra` flags; return the outcome, the CSV rows and the summary JSON.
-fn run(name: &str, url: &str, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
-    let dir = scratch(name);
-    let csv = dir.join("results.csv");
-    let json = dir.join("summary.json");
-    let mut args = vec![
-        "run",
-        url,
-        "-q",
-        "-o",
-        csv.to_str().unwrap(),
-        "--summary",
-        json.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = stampede(&args, LIMIT);
-    let rows = read_csv(&csv);
-    (out, rows, std::fs::read_to_string(json).unwrap_or_default())
-}
-
 #[test]
 fn hello_counts_match_everywhere() {
     let (_s, base) = start_serve();
-    let (out, rows, json) = run("hello", &format!("{base}/hello"), &["-c", "10", "-d", "2s"]);
+    let (out, rows, json) =
+        run_recorded("hello", &format!("{base}/hello"), &["-c", "10", "-d", "2s"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.len() > 1000, "only {} requests", rows.len());
     assert!(
@@ -53,7 +34,7 @@ fn hello_counts_match_everywhere() {
 #[test]
 fn statuses_are_recorded_and_4xx_5xx_fail() {
     let (_s, base) = start_serve();
-    let (out, rows, json) = run(
+    let (out, rows, json) = run_recorded(
         "status",
         &format!("{base}/status/503"),
         &["-c", "4", "-d", "1s", "--name", "flaky"],
@@ -73,7 +54,8 @@ fn statuses_are_recorded_and_4xx_5xx_fail() {
 #[test]
 fn connection_close_path_reconnects_without_errors() {
     let (_s, base) = start_serve();
-    let (out, rows, json) = run("close", &format!("{base}/close"), &["-c", "4", "-d", "1s"]);
+    let (out, rows, json) =
+        run_recorded("close", &format!("{base}/close"), &["-c", "4", "-d", "1s"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(rows.len() > 50, "only {} requests", rows.len());
     assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()));
@@ -91,7 +73,7 @@ fn chunked_and_sized_bodies_are_framed() {
         ("head", "/bytes/100"),
     ] {
         let method = if name == "head" { "HEAD" } else { "GET" };
-        let (out, rows, json) = run(
+        let (out, rows, json) = run_recorded(
             name,
             &format!("{base}{path}"),
             &["-c", "2", "-d", "1s", "-m", method],
@@ -122,7 +104,7 @@ fn chunked_and_sized_bodies_are_framed() {
 #[test]
 fn post_body_is_sent() {
     let (_s, base) = start_serve();
-    let (out, rows, _) = run(
+    let (out, rows, _) = run_recorded(
         "post",
         &format!("{base}/api/upload"),
         &[
@@ -142,7 +124,7 @@ fn post_body_is_sent() {
             .all(|r| r.status == 200 && r.task == "POST /api/upload")
     );
     // The echo carries the 11-byte body back, so every response is that much bigger than an empty one.
-    let (_, empty, _) = run(
+    let (_, empty, _) = run_recorded(
         "post-empty",
         &format!("{base}/api/upload"),
         &[
@@ -166,7 +148,7 @@ fn post_body_is_sent() {
 #[test]
 fn latency_matches_a_known_server_delay() {
     let (_s, base) = start_serve();
-    let (out, rows, _) = run(
+    let (out, rows, _) = run_recorded(
         "delay",
         &format!("{base}/delay/100"),
         &["-c", "5", "-d", "2s"],
@@ -195,7 +177,7 @@ fn latency_matches_a_known_server_delay() {
 #[test]
 fn think_time_spaces_requests() {
     let (_s, base) = start_serve();
-    let (out, rows, _) = run(
+    let (out, rows, _) = run_recorded(
         "think",
         &format!("{base}/hello"),
         &["-c", "2", "-d", "1s", "--think", "100ms-200ms"],
@@ -212,7 +194,7 @@ fn think_time_spaces_requests() {
 #[test]
 fn timeouts_are_recorded_with_status_0() {
     let (_s, base) = start_serve();
-    let (out, rows, json) = run(
+    let (out, rows, json) = run_recorded(
         "timeout",
         &format!("{base}/delay/5000"),
         &["-c", "3", "-d", "1s", "--timeout", "300ms"],
@@ -241,7 +223,7 @@ fn timeouts_are_recorded_with_status_0() {
 #[test]
 fn unreachable_target_records_connect_errors_and_exits_1() {
     let port = free_port();
-    let (out, rows, json) = run(
+    let (out, rows, json) = run_recorded(
         "unreachable",
         &format!("http://127.0.0.1:{port}/"),
         &["-c", "2", "-d", "500ms"],
@@ -289,7 +271,7 @@ fn no_out_writes_no_csv_but_still_summarises() {
 #[test]
 fn spawn_rate_ramps_users_up() {
     let (_s, base) = start_serve();
-    let (out, rows, _) = run(
+    let (out, rows, _) = run_recorded(
         "spawn",
         &format!("{base}/delay/200"),
         &["-c", "10", "-r", "10", "-d", "1s", "-t", "2"],

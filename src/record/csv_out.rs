@@ -4,6 +4,7 @@
 //! once per request; the csv crate escapes the task names, once, up front.
 
 use super::sample::Sample;
+use crate::digits::push_decimal;
 use std::io::{self, Write};
 
 pub const HEADER: [&str; 7] = [
@@ -42,19 +43,19 @@ impl<W: Write> CsvOut<W> {
     pub fn write(&mut self, s: &Sample) -> io::Result<()> {
         let line = &mut self.line;
         line.clear();
-        push_u64(line, s.elapsed_us);
+        push_decimal(line, s.elapsed_us);
         line.push(b',');
-        push_u64(line, s.latency_us);
+        push_decimal(line, s.latency_us);
         line.push(b',');
-        push_u64(line, s.status as u64);
+        push_decimal(line, s.status as u64);
         line.push(b',');
         if let Some(task) = self.task_fields.get(s.task as usize) {
             line.extend_from_slice(task);
         }
         line.push(b',');
-        push_u64(line, s.wait_us);
+        push_decimal(line, s.wait_us);
         line.push(b',');
-        push_u64(line, s.bytes);
+        push_decimal(line, s.bytes);
         line.push(b',');
         if let Some(e) = s.error {
             line.extend_from_slice(e.as_str().as_bytes());
@@ -79,21 +80,6 @@ fn escape_field(name: &str) -> io::Result<Vec<u8>> {
         .map_err(|e| io::Error::other(e.to_string()))?;
     field.pop(); // the terminator
     Ok(field)
-}
-
-/// Append the decimal digits of `v`.
-fn push_u64(out: &mut Vec<u8>, mut v: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 #[cfg(test)]

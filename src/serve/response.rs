@@ -9,6 +9,7 @@
 //! format per response and no client here needs it.
 
 use super::request::{Head, Span};
+use crate::digits::push_decimal;
 
 /// Bytes sent by `/bytes/{n}` and `/chunked/{n}`.
 pub(super) static FILLER: [u8; 64 * 1024] = [b'x'; 64 * 1024];
@@ -242,20 +243,6 @@ fn write_head(reply: &Reply, input: &[u8], length: &Length, out: &mut Vec<u8>) {
         out.extend_from_slice(b"Connection: keep-alive\r\n");
     }
     out.extend_from_slice(b"\r\n");
-}
-
-fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[i..]);
 }
 
 fn push_hex(out: &mut Vec<u8>, mut n: usize) {

@@ -387,3 +387,25 @@ pub fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> {
         .filter(|(_, n)| *n > 0)
         .collect()
 }
+
+/// `stampede run URL -q` with `extra` flags, writing results.csv and the
+/// summary JSON into a scratch directory named `name`. Returns the outcome,
+/// the CSV rows and the JSON text.
+pub fn run_recorded(name: &str, url: &str, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
+    let dir = scratch(name);
+    let csv = dir.join("results.csv");
+    let json = dir.join("summary.json");
+    let mut args = vec![
+        "run",
+        url,
+        "-q",
+        "-o",
+        csv.to_str().unwrap(),
+        "--summary",
+        json.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    let out = stampede(&args, Duration::from_secs(60));
+    let rows = read_csv(&csv);
+    (out, rows, std::fs::read_to_string(json).unwrap_or_default())
+}
