@@ -3,7 +3,6 @@
 
 mod common;
 use common::*;
-use std::time::Duration;
 
 #[test]
 fn nginx_counts_statuses_and_accounting() {
