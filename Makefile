@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/stampede
 
-.PHONY: build demo test lint bench clean
+.PHONY: build demo test lint bench bench-open clean
 
 build:
 	$(CARGO) build --release
@@ -17,8 +17,13 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
+# The side-by-side benchmark against wrk and oha (bench-results/).
 bench: build
 	bash bench/run.sh
+
+# The open model against oha's rate limiting with latency correction.
+bench-open: build
+	bash bench/open.sh
 
 clean:
 	$(CARGO) clean
