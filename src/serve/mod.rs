@@ -31,7 +31,7 @@ use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use mio::{Interest, Poll, Waker};
 
@@ -144,6 +144,8 @@ impl Server {
             cfg.cores.iter().copied().map(Some).collect()
         };
         let stop = Arc::new(AtomicBool::new(false));
+        // The stall schedule counts from here, the same for every thread.
+        let start = Instant::now();
         let mut server = Server {
             addr,
             stop: stop.clone(),
@@ -157,7 +159,7 @@ impl Server {
             poll.registry()
                 .register(&mut clone, LISTENER, Interest::READABLE)?;
             server.wakers.push(Waker::new(poll.registry(), WAKER)?);
-            let worker = Worker::new(poll, clone, stop.clone());
+            let worker = Worker::new(poll, clone, stop.clone(), cfg.stall.map(|s| (s, start)));
             let thread = std::thread::Builder::new()
                 .name(format!("stampede-serve-{i}"))
                 .spawn(move || {
