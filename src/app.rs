@@ -38,7 +38,11 @@ pub fn serve(args: &ServeArgs) -> i32 {
         Ok(w) => w.into_iter().flatten().collect(),
         Err(e) => return usage_error(&e),
     };
-    let server = match Server::start(ServeConfig { addr, cores }) {
+    let server = match Server::start(ServeConfig {
+        addr,
+        cores,
+        stall: None,
+    }) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot listen on {addr}: {e}")),
     };
@@ -67,6 +71,7 @@ pub fn demo(args: &DemoArgs) -> i32 {
     let server = match Server::start(ServeConfig {
         addr: loopback,
         cores: server_cores.clone(),
+        stall: None,
     }) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot start the built-in server: {e}")),

@@ -7,6 +7,13 @@
 //! until nothing moves. Reading stops while a response is held back (a
 //! `/delay`), while a large body is streaming or while output is waiting for
 //! the socket, so a client cannot make the server buffer without bound.
+//!
+//! During a stall (see [`super::Stall`]) the worker does not run
+//! connections at all: it records readiness with [`Conn::note`], marks the
+//! connection [`Conn::held`], and calls [`Conn::resume`] when the stall ends.
+//! A connection already running when a stall begins stops by itself at
+//! [`Timers::pause_at`] and says so in [`Conn::paused`]; the worker then
+//! holds it.
 
 use std::io::{self, Read, Write};
 use std::net::Shutdown;
@@ -43,6 +50,12 @@ pub(super) struct Conn {
     /// slot it is: timers carry both so a stale one is ignored.
     pub slot: usize,
     pub generation: u64,
+    /// Held by a stall: the worker owes this connection a [`Conn::resume`].
+    /// Managed by the worker.
+    pub held: bool,
+    /// [`Conn::drive`] stopped because a stall began; the worker takes
+    /// this flag and holds the connection.
+    pub paused: bool,
     /// Input: `buf[start..end]` is read but not yet consumed.
     buf: Vec<u8>,
     start: usize,
@@ -76,6 +89,8 @@ impl Conn {
             stream,
             slot,
             generation,
+            held: false,
+            paused: false,
             buf: vec![0; IN_INITIAL],
             start: 0,
             end: 0,
@@ -96,14 +111,23 @@ impl Conn {
 
     /// Handle a readiness event. Returns false when the connection is done.
     pub fn on_event(&mut self, event: &Event, timers: &mut Timers) -> bool {
-        if event.is_readable() || event.is_read_closed() || event.is_error() {
-            self.read_blocked = false;
-            self.eof_seen |= event.is_read_closed();
-        } else if !self.has_output() {
-            // Only writable, with nothing to write: nothing to do.
+        if !self.note(event) {
             return true;
         }
         self.drive(timers)
+    }
+
+    /// Record what a readiness event says about the socket, without acting
+    /// on it. Returns whether the connection has anything to do.
+    pub fn note(&mut self, event: &Event) -> bool {
+        if event.is_readable() || event.is_read_closed() || event.is_error() {
+            self.read_blocked = false;
+            self.eof_seen |= event.is_read_closed();
+            true
+        } else {
+            // Only writable, with nothing to write: nothing to do.
+            self.has_output()
+        }
     }
 
     /// A timer for this connection expired. Returns false when it is done.
@@ -111,14 +135,32 @@ impl Conn {
         if self.linger.is_some_and(|deadline| deadline <= now) {
             return false;
         }
-        if let Some((deadline, reply)) = self.parked
-            && deadline <= now
-        {
-            self.parked = None;
-            self.release(&reply);
+        if self.unpark(now) {
             return self.drive(timers);
         }
         true
+    }
+
+    /// A stall is over: act on the events and timers it held back, then
+    /// run the connection. Returns false when it is done.
+    pub fn resume(&mut self, now: Instant, timers: &mut Timers) -> bool {
+        if self.linger.is_some_and(|deadline| deadline <= now) {
+            return false;
+        }
+        self.unpark(now);
+        self.drive(timers)
+    }
+
+    /// Release the parked response if its time has come.
+    fn unpark(&mut self, now: Instant) -> bool {
+        match self.parked {
+            Some((deadline, reply)) if deadline <= now => {
+                self.parked = None;
+                self.release(&reply);
+                true
+            }
+            _ => false,
+        }
     }
 
     /// Run the connection until it would block. Returns false when it is
@@ -127,6 +169,14 @@ impl Conn {
         loop {
             if self.linger.is_some() {
                 return self.drain();
+            }
+            // Without a stall schedule this is the only cost of stalls.
+            if let Some(at) = timers.pause_at
+                && Instant::now() >= at
+            {
+                // A stall has begun: write nothing more until it ends.
+                self.paused = true;
+                return true;
             }
             let flushed = match self.flush() {
                 Ok(done) => done,
@@ -214,11 +264,8 @@ impl Conn {
     /// The one place a response is released to the client. Its Echo spans
     /// index the unconsumed input, so call it before consuming the request.
     ///
-    /// A future stall mode (hold every response for a while) fits here or
-    /// one step earlier: while stalled, `process` can leave requests unread
-    /// in the input buffer (they need no extra storage there), and a timer
-    /// re-drives the connection when the stall ends, as `on_timer` does for
-    /// `/delay`.
+    /// Stalls do not pass through here: the worker stops running stalled
+    /// connections altogether (see [`Conn::resume`]).
     fn release(&mut self, reply: &Reply) {
         let input = &self.buf[self.start..self.end];
         self.body = response::render(reply, input, &mut self.out);

@@ -6,6 +6,10 @@
 //! from its own clone of it. Routes are listed in [`routes`]; how a
 //! connection is read and answered is in [`conn`].
 //!
+//! With [`ServeConfig::stall`] the server periodically holds every response
+//! for a while, like a process in a long GC pause or suspended by a
+//! debugger; see [`Stall`].
+//!
 //! The server never panics on client input: malformed requests get a 4xx
 //! answer and a closed connection, and a client that vanishes is dropped.
 
@@ -19,12 +23,15 @@ mod worker;
 mod tests;
 #[cfg(test)]
 mod tests_conn;
+#[cfg(test)]
+mod tests_stall;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
 
 use mio::{Interest, Poll, Waker};
 
@@ -37,7 +44,76 @@ pub struct ServeConfig {
     /// One worker thread per entry, pinned to that core. Empty: one
     /// unpinned thread.
     pub cores: Vec<usize>,
+    /// Hold every response periodically (see [`Stall`]); None: never.
+    pub stall: Option<Stall>,
 }
+
+/// A stall schedule: every `every`, the server holds all responses for
+/// `hold`, like a long GC pause or a suspended process.
+///
+/// Time is measured from [`Server::start`], and the first stall ends at
+/// `every`: the stall windows are `[k*every - hold, k*every)` for k = 1, 2,
+/// ... So with `1s/4s` the server answers normally for 3 s, holds for 1 s,
+/// answers for 3 s, holds for 1 s, and so on.
+///
+/// During a window no response bytes are written to any connection (not
+/// even the rest of a response that was being written), and no requests
+/// are read, but new connections are still accepted. When the window ends,
+/// every held connection is run again at once: its responses go out in
+/// order, so a request that arrived during the stall is answered after the
+/// rest of the stall plus its normal service time. `/delay` timers keep
+/// running during a stall; a delay that ends inside a window is answered
+/// when the window ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Stall {
+    /// How long each stall lasts.
+    pub hold: Duration,
+    /// The period: one stall per `every`.
+    pub every: Duration,
+}
+
+impl Stall {
+    /// Parse `HOLD/EVERY`, e.g. `1s/4s` (hold 1 s every 4 s), with the
+    /// durations of [`crate::units::parse_duration`]. `hold` must be more
+    /// than zero and less than `every`.
+    pub fn parse(text: &str) -> Result<Stall, String> {
+        let Some((hold, every)) = text.split_once('/') else {
+            return Err(format!(
+                "--stall {text:?}: expected HOLD/EVERY, e.g. 1s/4s (hold 1s every 4s)"
+            ));
+        };
+        let duration = |part: &str, what: &str| {
+            crate::units::parse_duration(part).map_err(|e| format!("--stall {text:?}: {what}: {e}"))
+        };
+        let stall = Stall {
+            hold: duration(hold, "hold")?,
+            every: duration(every, "every")?,
+        };
+        stall
+            .check()
+            .map_err(|why| format!("--stall {text:?}: {why}"))?;
+        Ok(stall)
+    }
+
+    /// Why this schedule cannot be used, if it cannot.
+    fn check(&self) -> Result<(), &'static str> {
+        if self.hold.is_zero() {
+            Err("the hold must be more than zero")
+        } else if self.every.is_zero() {
+            Err("the period must be more than zero")
+        } else if self.hold >= self.every {
+            Err("the hold must be shorter than the period (HOLD/EVERY)")
+        } else if self.every > STALL_EVERY_MAX {
+            Err("the period must be at most 365 days")
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// Longest stall period accepted (it keeps instant arithmetic far from
+/// overflow).
+const STALL_EVERY_MAX: Duration = Duration::from_secs(365 * 24 * 3600);
 
 /// A running server. [`Server::stop`] shuts it down; dropping it does the
 /// same, so a server never outlives its owner.
@@ -51,7 +127,14 @@ pub struct Server {
 impl Server {
     /// Bind `cfg.addr` and start the worker threads. The socket is listening
     /// when this returns.
+    /// An invalid [`ServeConfig::stall`] is an `InvalidInput` error.
     pub fn start(cfg: ServeConfig) -> io::Result<Server> {
+        if let Some(stall) = cfg.stall {
+            stall.check().map_err(|why| {
+                let text = format!("--stall {:?}/{:?}: {why}", stall.hold, stall.every);
+                io::Error::new(io::ErrorKind::InvalidInput, text)
+            })?;
+        }
         let listener = TcpListener::bind(cfg.addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -61,6 +144,8 @@ impl Server {
             cfg.cores.iter().copied().map(Some).collect()
         };
         let stop = Arc::new(AtomicBool::new(false));
+        // The stall schedule counts from here, the same for every thread.
+        let start = Instant::now();
         let mut server = Server {
             addr,
             stop: stop.clone(),
@@ -74,7 +159,7 @@ impl Server {
             poll.registry()
                 .register(&mut clone, LISTENER, Interest::READABLE)?;
             server.wakers.push(Waker::new(poll.registry(), WAKER)?);
-            let worker = Worker::new(poll, clone, stop.clone());
+            let worker = Worker::new(poll, clone, stop.clone(), cfg.stall.map(|s| (s, start)));
             let thread = std::thread::Builder::new()
                 .name(format!("stampede-serve-{i}"))
                 .spawn(move || {

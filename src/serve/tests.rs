@@ -18,6 +18,7 @@ pub(super) fn server_on(cores: Vec<usize>) -> Server {
     Server::start(ServeConfig {
         addr: "127.0.0.1:0".parse().unwrap(),
         cores,
+        stall: None,
     })
     .expect("server starts")
 }

@@ -1,5 +1,15 @@
 //! One server thread: a `mio::Poll` over the shared listener, its own
 //! connections and a timer heap for delayed responses and lingering closes.
+//!
+//! With a stall schedule, the worker checks the clock once per wakeup. Inside
+//! a stall window it accepts connections but runs none: events and due
+//! timers only mark their connection held, and when the window ends (a poll
+//! timeout is set for it) every held connection is resumed. A connection
+//! busy when a window begins (a long body to a fast reader) notices by
+//! itself ([`Timers::pause_at`]), stops and reports it, and is held too.
+//!
+//! Invariant: `conn.held` is set exactly when the connection is listed in
+//! `Worker::held`.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -11,6 +21,7 @@ use std::time::{Duration, Instant};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 
+use super::Stall;
 use super::conn::Conn;
 
 pub(super) const LISTENER: Token = Token(0);
@@ -21,10 +32,16 @@ const FIRST_CONN: usize = 2;
 /// this often instead of waiting for a new connection's edge.
 const ACCEPT_RETRY: Duration = Duration::from_millis(10);
 
-/// Deadlines of connections, earliest first.
+/// Deadlines of connections, earliest first, and when the next stall
+/// begins.
 #[derive(Default)]
 pub(super) struct Timers {
     heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
+    /// With a stall schedule, the start of the next stall window: a
+    /// connection running at that instant stops writing and sets
+    /// `Conn::paused`. None without a schedule (and while stalled, when no connection
+    /// runs).
+    pub pause_at: Option<Instant>,
 }
 
 impl Timers {
@@ -50,6 +67,53 @@ impl Timers {
     }
 }
 
+/// Where the stall windows fall, counted from the server's start.
+struct StallClock {
+    every: Duration,
+    /// The current or next window is `[from, until)`.
+    from: Instant,
+    until: Instant,
+}
+
+impl StallClock {
+    /// `stall` is valid: `0 < hold < every`, and `every` is not huge.
+    fn new(stall: Stall, start: Instant) -> StallClock {
+        // The first window ends at `every`: [every - hold, every).
+        StallClock {
+            every: stall.every,
+            from: start + (stall.every - stall.hold),
+            until: start + stall.every,
+        }
+    }
+
+    /// Whether `now` lies inside a stall window. Moves on to the next window
+    /// once the current one has ended.
+    fn stalled(&mut self, now: Instant) -> bool {
+        if now < self.from {
+            return false;
+        }
+        if now < self.until {
+            return true;
+        }
+        // Skip every window that ended by `now` (more than one if the thread
+        // slept through some).
+        let every = self.every.as_nanos();
+        let late = (now - self.until).as_nanos() / every;
+        let skip = Duration::from_nanos(u64::try_from((late + 1) * every).unwrap_or(u64::MAX));
+        self.from += skip;
+        self.until += skip;
+        now >= self.from
+    }
+}
+
+/// Put `conn` on the worker's `held` list, once.
+fn hold(held: &mut Vec<(usize, u64)>, conn: &mut Conn) {
+    if !conn.held {
+        conn.held = true;
+        held.push((conn.slot, conn.generation));
+    }
+}
+
 pub(super) struct Worker {
     pub poll: Poll,
     pub listener: TcpListener,
@@ -59,21 +123,40 @@ pub(super) struct Worker {
     timers: Timers,
     next_generation: u64,
     accept_retry: bool,
+    stall: Option<StallClock>,
+    /// The current stall window, if the worker is inside one.
+    stalled: bool,
+    /// Connections (slot, generation) marked held during the current stall.
+    held: Vec<(usize, u64)>,
 }
 
 impl Worker {
     /// A worker whose listener is already registered with `poll` as
-    /// [`LISTENER`] and whose waker uses [`WAKER`].
-    pub fn new(poll: Poll, listener: TcpListener, stop: Arc<AtomicBool>) -> Worker {
+    /// [`LISTENER`] and whose waker uses [`WAKER`]. `stall`: the schedule
+    /// and the instant the server started.
+    pub fn new(
+        poll: Poll,
+        listener: TcpListener,
+        stop: Arc<AtomicBool>,
+        stall: Option<(Stall, Instant)>,
+    ) -> Worker {
+        let clock = stall.map(|(stall, start)| StallClock::new(stall, start));
+        let timers = Timers {
+            pause_at: clock.as_ref().map(|clock| clock.from),
+            ..Timers::default()
+        };
         Worker {
             poll,
             listener,
             stop,
             conns: Vec::new(),
             free: Vec::new(),
-            timers: Timers::default(),
+            timers,
             next_generation: 0,
             accept_retry: false,
+            stall: clock,
+            stalled: false,
+            held: Vec::new(),
         }
     }
 
@@ -88,6 +171,9 @@ impl Worker {
                 // A broken poll cannot be waited on: give up on this thread.
                 return;
             }
+            if self.stall.is_some() {
+                self.check_stall();
+            }
             if self.accept_retry {
                 self.accept();
             }
@@ -99,7 +185,19 @@ impl Worker {
                         let slot = t.wrapping_sub(FIRST_CONN);
                         let timers = &mut self.timers;
                         let keep = match self.conns.get_mut(slot) {
-                            Some(Some(conn)) => conn.on_event(event, timers),
+                            Some(Some(conn)) if self.stalled => {
+                                if conn.note(event) {
+                                    hold(&mut self.held, conn);
+                                }
+                                true
+                            }
+                            Some(Some(conn)) => {
+                                let keep = conn.on_event(event, timers);
+                                if std::mem::take(&mut conn.paused) {
+                                    hold(&mut self.held, conn);
+                                }
+                                keep
+                            }
                             _ => true,
                         };
                         if !keep {
@@ -112,10 +210,61 @@ impl Worker {
         }
     }
 
+    /// Enter or leave a stall window; on leaving, resume every connection
+    /// that was held.
+    fn check_stall(&mut self) {
+        let Some(clock) = self.stall.as_mut() else {
+            return;
+        };
+        let now = Instant::now();
+        self.stalled = clock.stalled(now);
+        if self.stalled {
+            return;
+        }
+        self.timers.pause_at = Some(clock.from);
+        for (slot, generation) in std::mem::take(&mut self.held) {
+            self.resume(slot, generation, now);
+        }
+    }
+
+    /// Run a connection held by a stall, and hold it again if the next
+    /// stall begins meanwhile.
+    fn resume(&mut self, slot: usize, generation: u64, now: Instant) {
+        let timers = &mut self.timers;
+        let keep = match self.conns.get_mut(slot) {
+            Some(Some(conn)) if conn.generation == generation => {
+                conn.held = false;
+                let keep = conn.resume(now, timers);
+                if std::mem::take(&mut conn.paused) {
+                    hold(&mut self.held, conn);
+                }
+                keep
+            }
+            _ => true,
+        };
+        if !keep {
+            self.remove(slot);
+        }
+    }
+
+    /// The next instant the loop must wake up without an event: a timer,
+    /// the end of a stall that holds connections.
+    fn next_deadline(&self) -> Option<Instant> {
+        let timer = self.timers.next();
+        match &self.stall {
+            // Connections can be held before the worker notices the stall
+            // (they pause by themselves), and then the window is the one
+            // that `pause_at` marked: not yet passed by the clock.
+            Some(clock) if !self.held.is_empty() => {
+                Some(timer.map_or(clock.until, |t| t.min(clock.until)))
+            }
+            _ => timer,
+        }
+    }
+
     fn timeout(&self) -> Option<Duration> {
         let timer = self
-            .timers
-            .next()
+            .next_deadline()
             .map(|deadline| deadline.saturating_duration_since(Instant::now()));
         match (timer, self.accept_retry) {
             (Some(t), true) => Some(t.min(ACCEPT_RETRY)),
@@ -132,7 +281,19 @@ impl Worker {
         while let Some((slot, generation)) = self.timers.pop_due(now) {
             let timers = &mut self.timers;
             let keep = match self.conns.get_mut(slot) {
-                Some(Some(conn)) if conn.generation == generation => conn.on_timer(now, timers),
+                Some(Some(conn)) if conn.generation == generation && self.stalled => {
+                    // Its deadline stays recorded in the connection: the
+                    // resume at the end of the stall acts on it.
+                    hold(&mut self.held, conn);
+                    true
+                }
+                Some(Some(conn)) if conn.generation == generation => {
+                    let keep = conn.on_timer(now, timers);
+                    if std::mem::take(&mut conn.paused) {
+                        hold(&mut self.held, conn);
+                    }
+                    keep
+                }
                 _ => true,
             };
             if !keep {
@@ -193,5 +354,40 @@ impl Worker {
             let _ = self.poll.registry().deregister(&mut conn.stream);
             self.free.push(slot);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stall_windows_end_at_multiples_of_every() {
+        let start = Instant::now();
+        let ms = Duration::from_millis;
+        let stall = Stall {
+            hold: ms(100),
+            every: ms(400),
+        };
+        let mut clock = StallClock::new(stall, start);
+        assert!(!clock.stalled(start));
+        assert!(!clock.stalled(start + ms(299)));
+        assert!(clock.stalled(start + ms(300)));
+        assert!(clock.stalled(start + ms(399)));
+        assert!(!clock.stalled(start + ms(400)));
+        assert_eq!(clock.from, start + ms(700));
+        assert!(!clock.stalled(start + ms(699)));
+        assert!(clock.stalled(start + ms(700)));
+        // A thread that slept through windows lands in the right one.
+        assert!(clock.stalled(start + ms(4350)));
+        assert_eq!(
+            (clock.from, clock.until),
+            (start + ms(4300), start + ms(4400))
+        );
+        assert!(!clock.stalled(start + ms(4450)));
+        assert_eq!(
+            (clock.from, clock.until),
+            (start + ms(4700), start + ms(4800))
+        );
     }
 }
