@@ -4,7 +4,7 @@ use crate::cli::{DemoArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for};
 use crate::engine;
 use crate::output::{self, RunInfo};
 use crate::plan::{Load, Plan};
-use crate::serve::{ServeConfig, Server};
+use crate::serve::{ServeConfig, Server, Stall};
 use crate::signal;
 use argh::FromArgs;
 use std::fs::File;
@@ -38,11 +38,11 @@ pub fn serve(args: &ServeArgs) -> i32 {
         Ok(w) => w.into_iter().flatten().collect(),
         Err(e) => return usage_error(&e),
     };
-    let server = match Server::start(ServeConfig {
-        addr,
-        cores,
-        stall: None,
-    }) {
+    let stall = match args.stall.as_deref().map(Stall::parse).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage_error(&e),
+    };
+    let server = match Server::start(ServeConfig { addr, cores, stall }) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot listen on {addr}: {e}")),
     };

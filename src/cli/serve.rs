@@ -9,6 +9,7 @@ use argh::FromArgs;
     name = "serve",
     example = "stampede serve",
     example = "stampede serve --addr 127.0.0.1:0 --cpus 1",
+    example = "stampede serve --stall 1s/4s",
     note = "Routes: GET /hello, POST /api/upload (echo), GET /delay/{{ms}}, GET /status/{{code}}, \
             GET /bytes/{{n}}, GET /chunked/{{n}}, GET /close. Port 0 picks a free port; the \
             address actually bound is printed on stdout."
@@ -25,6 +26,10 @@ pub struct ServeArgs {
     /// pin the server threads to these cores, e.g. 1 or 0,2 or 1-3 (sets the thread count)
     #[argh(option)]
     pub cpus: Option<String>,
+
+    /// hold every response for HOLD out of every EVERY, like a GC pause, e.g. 1s/4s; the first hold starts at EVERY - HOLD (default none)
+    #[argh(option)]
+    pub stall: Option<String>,
 }
 
 #[derive(FromArgs, Debug)]
