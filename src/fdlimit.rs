@@ -22,7 +22,7 @@ pub fn ensure_room_for(sockets: usize) -> Result<(), String> {
             }
         }
     }
-    let needed = sockets as u64 + SPARE_FDS;
+    let needed = (sockets as u64).saturating_add(SPARE_FDS);
     if lim.rlim_cur != libc::RLIM_INFINITY && lim.rlim_cur < needed {
         return Err(format!(
             "{sockets} users need about {needed} open files, but the limit is {} (hard limit {}); \

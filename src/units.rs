@@ -42,8 +42,15 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         rest = &rest[unit_len..];
         total += value * scale;
     }
-    Duration::try_from_secs_f64(total).or_else(|_| bad("out of range"))
+    match Duration::try_from_secs_f64(total) {
+        Ok(d) if d <= MAX_DURATION => Ok(d),
+        _ => bad("out of range (at most 365 days)"),
+    }
 }
+
+/// The longest duration any flag takes: far beyond a real load test, and
+/// far below where adding it to a clock could overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 #[cfg(test)]
 mod tests {
@@ -66,6 +73,8 @@ mod tests {
     fn rejects_nonsense_with_the_reason() {
         for (bad, why) in [
             ("", "empty"),
+            ("8761h", "out of range"),
+            ("1e400s", "expected a number"),
             ("10", "missing unit"),
             ("10x", "unknown unit"),
             ("s", "expected a number"),

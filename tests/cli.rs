@@ -47,7 +47,7 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", "http://host.invalid/"], "cannot resolve host"),
         (&["run", ok, "-c", "100000000"], "open files"),
         (&["run", ok, "--bogus"], "Unrecognized argument"),
-        (&["run"], "positional"),
+        (&["run"], "give the target URL, or a scenario"),
         (&["serve", "--addr", "nope"], "--addr"),
         (&["frobnicate"], "Unrecognized"),
         (&[], "no command"),

@@ -2,6 +2,7 @@
 //! definition feeds both the parser and the help text.
 
 pub mod run;
+mod scenario;
 mod serve;
 
 use argh::{EarlyExit, FromArgs};

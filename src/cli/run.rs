@@ -12,25 +12,50 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The most worker threads: one per core is the design; this only stops
+/// a typo from starting a million threads.
+const MAX_THREADS: usize = 1024;
+
+/// The highest --rate: a few times what one box can send over loopback.
+const MAX_RATE: f64 = 10_000_000.0;
+
 /// Users, or open-model connections, when -c is not given.
 const DEFAULT_USERS: usize = 50;
 
-#[derive(FromArgs, Debug, Default)]
-/// Load-test URL with virtual users, each holding one keep-alive connection.
+#[derive(FromArgs, Debug, Default, Clone)]
+/// Load-test URL, or the requests of a scenario file, with virtual users (each holding one keep-alive connection) or at a request rate.
 #[argh(
     subcommand,
     name = "run",
     example = "stampede run http://127.0.0.1:8080/hello",
     example = "stampede run http://127.0.0.1:8080/hello -c 200 -d 1m -r 50 --think 100ms-500ms",
     example = "stampede run http://127.0.0.1:8080/api/upload -m POST -H 'Content-Type: application/json' -b '{{\"a\":1}}'",
+    example = "stampede run http://127.0.0.1:8080/hello --rate 2000 --arrival poisson -d 1m",
+    example = "stampede run -f examples/hello.http --var host=http://127.0.0.1:8080",
     note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error.\n\
             Exit codes: 0 the run completed; 1 not one response arrived, or results could not be written;\n\
             2 bad input; 130 stopped by Ctrl-C (results are still complete)."
 )]
 pub struct RunArgs {
-    /// the target, http://host[:port]/path
+    /// the target, http://host[:port]/path (or give a scenario with -f)
     #[argh(positional)]
-    pub url: String,
+    pub url: Option<String>,
+
+    /// a scenario: a .http file of weighted requests, with run settings as directives
+    #[argh(option, short = 'f')]
+    pub scenario: Option<String>,
+
+    /// base URL for the scenario's relative URLs, e.g. http://127.0.0.1:8080
+    #[argh(option)]
+    pub host: Option<String>,
+
+    /// set a scenario variable, name=value; repeat for more (overrides the file's)
+    #[argh(option)]
+    pub var: Vec<String>,
+
+    /// each user runs the scenario's requests in file order, rather than drawing them by weight
+    #[argh(switch)]
+    pub sequence: bool,
 
     /// virtual users, one keep-alive connection each; with --rate, the most connections (default 50)
     #[argh(option, short = 'c')]
@@ -89,8 +114,8 @@ pub struct RunArgs {
     pub think: Option<String>,
 
     /// per-request timeout, counted from the moment the request was due (default 10s)
-    #[argh(option, default = "String::from(\"10s\")")]
-    pub timeout: String,
+    #[argh(option)]
+    pub timeout: Option<String>,
 
     /// where to write the CSV of every request (default results.csv)
     #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
@@ -126,52 +151,46 @@ pub struct Validated {
 
 impl RunArgs {
     pub fn validate(&self) -> Result<Validated, String> {
-        let url = Url::parse(&self.url)?;
-        let (load, users, duration) = self.load()?;
-        let timeout = parse_duration(&self.timeout).map_err(|e| format!("--timeout: {e}"))?;
+        // The flags as typed, then the scenario's directives filling the gaps.
+        let mut args = self.clone();
+        let scenario = match &self.scenario {
+            Some(path) => Some(super::scenario::load(&mut args, self, path)?),
+            None => None,
+        };
+        let (load, users, duration) = args.load()?;
+        let timeout = match &args.timeout {
+            Some(text) => parse_duration(text).map_err(|e| format!("--timeout: {e}"))?,
+            None => Duration::from_secs(10),
+        };
         if timeout.is_zero() {
             return Err("--timeout must be longer than 0".into());
         }
-        let workers = workers_for(self.threads, self.cpus.as_deref(), users)?;
-        let body = self.body_bytes()?;
-        let method = match &self.method {
-            Some(m) => m.clone(),
-            None if body.is_empty() => "GET".into(),
-            None => "POST".into(),
+        if args.sequence && matches!(load, Load::Open { .. }) {
+            return Err("--sequence is for the closed model: in the open model requests are not a user's".into());
+        }
+        let workers = workers_for(args.threads, args.cpus.as_deref(), users)?;
+        let headers = args.header.iter().map(|h| request::parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+        let (url, tasks) = match (&scenario, &args.scenario) {
+            (Some(scenario), Some(path)) => {
+                args.no_single_request_flags()?;
+                super::scenario::tasks(scenario, path, args.host.as_deref(), &headers)?
+            }
+            _ => args.single_task(headers)?,
         };
-        request::validate_method(&method)?;
-        let headers = self
-            .header
-            .iter()
-            .map(|h| request::parse_header(h))
-            .collect::<Result<Vec<_>, _>>()?;
         let addr = resolve(&url)?;
         crate::fdlimit::ensure_room_for(users)?;
-        let out = if self.no_out {
-            None
-        } else {
-            Some(PathBuf::from(&self.out))
-        };
+        let out = if args.no_out { None } else { Some(PathBuf::from(&args.out)) };
         let out_file = match &out {
             Some(path) => Some(create(path, "--out")?),
             None => None,
         };
-        let summary = self.summary.as_ref().map(PathBuf::from);
+        let summary = args.summary.as_ref().map(PathBuf::from);
         if let Some(path) = &summary {
             create(path, "--summary")?;
         }
-        let request = request::encode(&method, &url.host_header(), &url.target, &headers, &body);
-        let name = self
-            .name
-            .clone()
-            .unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
         let plan = Plan {
             addr,
-            tasks: vec![Task {
-                name,
-                method,
-                request,
-            }],
+            tasks,
             url,
             users,
             duration,
@@ -180,13 +199,50 @@ impl RunArgs {
             workers,
             out,
             summary,
-            quiet: self.quiet,
-            seed: self.seed,
+            quiet: args.quiet,
+            seed: args.seed,
+            sequence: args.sequence,
         };
-        Ok(Validated {
-            plan,
-            out: out_file,
-        })
+        Ok(Validated { plan, out: out_file })
+    }
+
+    /// The one task of `stampede run URL`.
+    fn single_task(&self, headers: Vec<(String, String)>) -> Result<(Url, Vec<Task>), String> {
+        let url = match &self.url {
+            Some(url) => Url::parse(url)?,
+            None => return Err("give the target URL, or a scenario with -f FILE".into()),
+        };
+        for (flag, given) in [("--host", self.host.is_some()), ("--var", !self.var.is_empty()), ("--sequence", self.sequence)] {
+            if given {
+                return Err(format!("{flag} goes with a scenario (-f FILE)"));
+            }
+        }
+        let body = self.body_bytes()?;
+        let method = match &self.method {
+            Some(m) => m.clone(),
+            None if body.is_empty() => "GET".into(),
+            None => "POST".into(),
+        };
+        request::validate_method(&method)?;
+        let request = request::encode(&method, &url.host_header(), &url.target, &headers, &body);
+        let name = self.name.clone().unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
+        let task = Task { name, method, request: request.into(), weight: 1 };
+        Ok((url, vec![task]))
+    }
+
+    /// A scenario sets each request's method, body and name itself.
+    fn no_single_request_flags(&self) -> Result<(), String> {
+        let flags = [
+            ("a URL", self.url.is_some()),
+            ("--method", self.method.is_some()),
+            ("--body", self.body.is_some()),
+            ("--body-file", self.body_file.is_some()),
+            ("--name", self.name.is_some()),
+        ];
+        match flags.iter().find(|(_, given)| *given) {
+            Some((flag, _)) => Err(format!("give {flag} or a scenario (-f), not both: the scenario sets each request")),
+            None => Ok(()),
+        }
     }
 
     /// The load model, the most users (or connections), and the run time.
@@ -265,6 +321,9 @@ impl RunArgs {
             (Some(_), Some(_)) => {
                 return Err("give the rates in --stages (with --open), or --rate, not both".into());
             }
+            (Some(r), None) if r > MAX_RATE => {
+                return Err(format!("--rate {r} is more than one box can send (at most {MAX_RATE})"));
+            }
             (Some(r), None) => Ramp::constant(positive("--rate", r)?, duration),
             (None, Some(ramp)) => ramp,
             (None, None) => {
@@ -302,8 +361,10 @@ pub fn workers_for(
     cpus: Option<&str>,
     users: usize,
 ) -> Result<Vec<Option<usize>>, String> {
-    if threads == Some(0) {
-        return Err("--threads must be at least 1".into());
+    match threads {
+        Some(0) => return Err("--threads must be at least 1".into()),
+        Some(t) if t > MAX_THREADS => return Err(format!("--threads {t}: at most {MAX_THREADS}")),
+        _ => {}
     }
     let pinned = match cpus {
         Some(list) => {
@@ -326,7 +387,7 @@ pub fn workers_for(
 }
 
 /// `100ms` or `100ms-1s`.
-fn parse_think(text: &str) -> Result<Think, String> {
+pub(super) fn parse_think(text: &str) -> Result<Think, String> {
     let parse = |s: &str| parse_duration(s).map_err(|e| format!("--think: {e}"));
     let (min, max) = match text.split_once('-') {
         Some((lo, hi)) => (parse(lo)?, parse(hi)?),

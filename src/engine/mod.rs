@@ -2,6 +2,7 @@
 //! one recorder. `run` wires them together and waits for the end.
 
 pub mod pacer;
+mod tasks;
 mod timer;
 mod user;
 mod worker;

@@ -36,6 +36,10 @@ pub struct User {
     /// Bytes of the current request written so far.
     pub written: usize,
     pub task: u16,
+    /// True until the user's first request since it (re)started.
+    pub fresh: bool,
+    /// The current request, when its task has dynamic values; reused.
+    pub rendered: Vec<u8>,
     pub parser: ResponseParser,
 }
 
@@ -48,6 +52,8 @@ impl User {
             wrote_at: None,
             written: 0,
             task: 0,
+            fresh: true,
+            rendered: Vec::new(),
             parser: ResponseParser::new(),
         }
     }

@@ -4,10 +4,11 @@
 
 mod load;
 
+use super::tasks::TaskPicker;
 use super::timer::PreciseTimer;
 use super::user::{Phase, User};
 use crate::http::response::Step;
-use crate::plan::Plan;
+use crate::plan::{Plan, Request};
 use crate::record::recorder::{BATCH_SIZE, Pipes};
 use crate::record::{ErrorKind, Sample};
 use crate::rng::Rng;
@@ -62,6 +63,7 @@ pub struct Worker<'a> {
     /// Users waiting for a moment: (when, user index).
     wakeups: BinaryHeap<Reverse<(Instant, usize)>>,
     model: Model<'a>,
+    tasks: TaskPicker,
     end: Instant,
     stopping: bool,
     in_flight: usize,
@@ -70,6 +72,8 @@ pub struct Worker<'a> {
     sweep_every: Duration,
     next_sweep: Instant,
     read_buf: Box<[u8]>,
+    /// Where a dynamic request's body is rendered before its head.
+    scratch: Vec<u8>,
     rng: Rng,
     report: WorkerReport,
 }
@@ -97,6 +101,7 @@ impl<'a> Worker<'a> {
             users: (0..slots).map(|_| User::new(start)).collect(),
             wakeups: BinaryHeap::new(),
             model,
+            tasks: TaskPicker::new(&plan.tasks, plan.sequence),
             end: start + plan.duration,
             stopping: false,
             in_flight: 0,
@@ -105,6 +110,7 @@ impl<'a> Worker<'a> {
             sweep_every,
             next_sweep: start + sweep_every,
             read_buf: vec![0; READ_BUF].into_boxed_slice(),
+            scratch: Vec::new(),
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             report: WorkerReport::default(),
         })
@@ -116,16 +122,17 @@ impl<'a> Worker<'a> {
         let mut events = Events::with_capacity(1024);
         loop {
             let now = Instant::now();
-            if !self.stopping && (now >= self.end || signal::stop_requested()) {
-                self.begin_stop();
-            }
+            // What fell due before the end (or Ctrl-C) still starts; then stop.
             self.steer(now);
             self.wake_due(now);
+            if !self.stopping && (now >= self.end || signal::stop_requested()) {
+                self.begin_stop(now);
+            }
             if now >= self.next_sweep {
                 self.sweep_timeouts(now);
                 self.next_sweep = now + self.sweep_every;
             }
-            self.flush_if_due(now);
+            self.retry_or_flush(now);
             if self.stopping && self.in_flight == 0 && self.model.drained() {
                 break;
             }
@@ -137,7 +144,7 @@ impl<'a> Worker<'a> {
             }
             for event in events.iter() {
                 let now = Instant::now();
-                self.on_event(event.token().0, now);
+                self.on_event(event.token().0, now, event.is_read_closed());
                 // Under a flood of events, arrivals still go out on time.
                 if self.model.due_by(now) {
                     self.steer(now);
@@ -171,10 +178,10 @@ impl<'a> Worker<'a> {
         until.saturating_duration_since(now)
     }
 
-    fn begin_stop(&mut self) {
+    fn begin_stop(&mut self, now: Instant) {
         self.stopping = true;
         self.wakeups.clear();
-        self.model.stop();
+        self.stop_model(now);
         for u in 0..self.users.len() {
             if self.users[u].phase == Phase::Waiting {
                 self.park(u);
@@ -188,7 +195,8 @@ impl<'a> Worker<'a> {
                 break;
             }
             self.wakeups.pop();
-            if self.users[u].phase == Phase::Waiting {
+            // A user parked and restarted since may have left an old entry.
+            if self.users[u].phase == Phase::Waiting && self.users[u].due == at {
                 self.report.late += (now.saturating_duration_since(at) > LATE) as u64;
                 self.begin(u, now);
             }
@@ -214,8 +222,14 @@ impl<'a> Worker<'a> {
         let user = &mut self.users[u];
         user.wrote_at = None;
         user.written = 0;
-        user.task = 0;
-        user.parser.start(self.plan.tasks[0].request.is_head);
+        let last = if user.fresh { None } else { Some(user.task) };
+        user.fresh = false;
+        user.task = self.tasks.pick(&mut self.rng, last);
+        let request = &self.plan.tasks[user.task as usize].request;
+        user.parser.start(request.is_head());
+        if let Request::Dynamic(template) = request {
+            template.render(&mut self.rng, &mut user.rendered, &mut self.scratch);
+        }
         if user.sock.is_some() {
             user.phase = Phase::Writing;
             self.write(u, now);
@@ -243,11 +257,13 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn on_event(&mut self, u: usize, now: Instant) {
+    /// `peer_closed`: the peer's FIN came with this event, so a short read
+    /// does not mean the socket is drained: the end must still be read.
+    fn on_event(&mut self, u: usize, now: Instant, peer_closed: bool) {
         match self.users.get(u).map(|user| user.phase) {
             Some(Phase::Connecting) => self.check_connected(u, now),
             Some(Phase::Writing) => self.write(u, now),
-            Some(Phase::Reading) => self.read(u, now),
+            Some(Phase::Reading) => self.read(u, now, peer_closed),
             Some(Phase::Waiting | Phase::Idle) => self.check_idle(u),
             None => {}
         }
@@ -269,8 +285,11 @@ impl<'a> Worker<'a> {
     }
 
     fn write(&mut self, u: usize, now: Instant) {
-        let request = &self.plan.tasks[self.users[u].task as usize].request.bytes;
         let user = &mut self.users[u];
+        let request = match &self.plan.tasks[user.task as usize].request {
+            Request::Static(r) => &r.bytes,
+            Request::Dynamic(_) => &user.rendered,
+        };
         let Some(sock) = user.sock.as_mut() else {
             return;
         };
@@ -288,7 +307,7 @@ impl<'a> Worker<'a> {
         user.phase = Phase::Reading;
     }
 
-    fn read(&mut self, u: usize, now: Instant) {
+    fn read(&mut self, u: usize, now: Instant, peer_closed: bool) {
         loop {
             let user = &mut self.users[u];
             let Some(sock) = user.sock.as_mut() else {
@@ -302,6 +321,8 @@ impl<'a> Worker<'a> {
                         Ok(r) => (r.status, r.bytes, None),
                         Err(_) => failed(user, ErrorKind::Closed),
                     };
+                    // The peer is gone either way; the next request reconnects.
+                    self.close(u);
                     return self.finish(u, now, status, bytes, error);
                 }
                 Ok(n) => n,
@@ -329,7 +350,7 @@ impl<'a> Worker<'a> {
             }
             // A short read emptied the socket; edge-triggered epoll will tell
             // us about more, so skip the read that would only say EAGAIN.
-            if n < self.read_buf.len() {
+            if n < self.read_buf.len() && !peer_closed {
                 return;
             }
         }
@@ -359,6 +380,10 @@ impl<'a> Worker<'a> {
     ) {
         self.in_flight -= 1;
         let user = &self.users[u];
+        // The sweep runs every few ms; a response that beat it but not the
+        // timeout is still a timeout.
+        let late = now.saturating_duration_since(user.due) >= self.plan.timeout;
+        let error = error.or(late.then_some(ErrorKind::Timeout));
         let (due, wrote_at, task) = (user.due, user.wrote_at, user.task);
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
@@ -377,7 +402,7 @@ impl<'a> Worker<'a> {
 
     fn record(&mut self, sample: Sample) {
         self.batch.push(sample);
-        if self.batch.len() >= BATCH_SIZE {
+        if self.batch.len() == BATCH_SIZE {
             self.flush();
         }
     }
@@ -391,14 +416,18 @@ impl<'a> Worker<'a> {
     /// Stop the user: it runs no more requests until the model wakes it.
     fn park(&mut self, u: usize) {
         self.close(u);
+        self.users[u].fresh = true;
         if self.users[u].phase != Phase::Idle {
             self.users[u].phase = Phase::Idle;
             self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
         }
     }
 
-    fn flush_if_due(&mut self, now: Instant) {
-        if !self.batch.is_empty() && now.saturating_duration_since(self.last_flush) >= FLUSH_EVERY {
+    /// Once a loop turn: hand over a batch that is full (a held one is
+    /// retried here) or has waited `FLUSH_EVERY`.
+    fn retry_or_flush(&mut self, now: Instant) {
+        let waited = now.saturating_duration_since(self.last_flush) >= FLUSH_EVERY;
+        if self.batch.len() >= BATCH_SIZE || (!self.batch.is_empty() && waited) {
             self.flush();
         }
     }

@@ -1,6 +1,10 @@
 //! Requests are encoded to bytes once, before the run, and written again and
 //! again from the same buffer.
 
+use super::template::Template;
+use crate::digits::push_decimal;
+use crate::rng::Rng;
+
 /// The value of our `User-Agent` header.
 pub const USER_AGENT: &str = concat!("stampede/", env!("CARGO_PKG_VERSION"));
 
@@ -43,6 +47,66 @@ pub fn encode(
     EncodedRequest {
         bytes: out,
         is_head: method == "HEAD",
+    }
+}
+
+/// A request with dynamic values (`{{$uuid}}`, ...): its head up to the
+/// user's headers, and its body, rendered anew for every request.
+#[derive(Clone, Debug)]
+pub struct DynamicRequest {
+    /// Everything before `Content-Length`: request line, Host, User-Agent
+    /// and the user's headers, each line ending in CRLF.
+    pub head: Template,
+    pub body: Template,
+    /// Send a Content-Length header (the length is the rendered body's).
+    pub length: bool,
+    pub is_head: bool,
+}
+
+impl DynamicRequest {
+    /// Build from the same parts as `encode`, with dynamic placeholders
+    /// left in the text. Returns None when nothing in it is dynamic.
+    pub fn parse(
+        method: &str,
+        host: &str,
+        target: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Option<DynamicRequest>, String> {
+        let overrides = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        let mut head = format!("{method} {target} HTTP/1.1\r\n");
+        if !overrides("host") {
+            head.push_str(&format!("Host: {host}\r\n"));
+        }
+        if !overrides("user-agent") {
+            head.push_str(&format!("User-Agent: {USER_AGENT}\r\n"));
+        }
+        for (name, value) in headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        let head = Template::parse(head.as_bytes())?;
+        let body_template = Template::parse(body)?;
+        if head.is_static() && body_template.is_static() {
+            return Ok(None);
+        }
+        let length = !overrides("content-length") && (!body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH"));
+        Ok(Some(DynamicRequest { head, body: body_template, length, is_head: method == "HEAD" }))
+    }
+
+    /// Render one request into `out` (cleared first); `scratch` holds the
+    /// body while its length is written. Neither allocates once warm.
+    pub fn render(&self, rng: &mut Rng, out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+        scratch.clear();
+        self.body.render(rng, scratch);
+        out.clear();
+        self.head.render(rng, out);
+        if self.length {
+            out.extend_from_slice(b"Content-Length: ");
+            push_decimal(out, scratch.len() as u64);
+            out.extend_from_slice(b"\r\n");
+        }
+        out.extend_from_slice(b"\r\n");
+        out.extend_from_slice(scratch);
     }
 }
 

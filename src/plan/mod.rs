@@ -3,7 +3,7 @@
 
 pub mod ramp;
 
-use crate::http::request::EncodedRequest;
+use crate::http::request::{DynamicRequest, EncodedRequest};
 use crate::http::url::Url;
 use ramp::Ramp;
 use std::net::SocketAddr;
@@ -16,7 +16,34 @@ pub struct Task {
     /// The name in results.csv and the summary.
     pub name: String,
     pub method: String,
-    pub request: EncodedRequest,
+    pub request: Request,
+    /// Relative odds of this task being drawn for a request.
+    pub weight: u32,
+}
+
+/// A task's bytes on the wire.
+#[derive(Clone, Debug)]
+pub enum Request {
+    /// Encoded once, before the run, and written as is.
+    Static(EncodedRequest),
+    /// Holds dynamic values: rendered for every request into a reused buffer.
+    Dynamic(DynamicRequest),
+}
+
+impl Request {
+    /// HEAD responses carry no body, whatever their headers say.
+    pub fn is_head(&self) -> bool {
+        match self {
+            Request::Static(r) => r.is_head,
+            Request::Dynamic(r) => r.is_head,
+        }
+    }
+}
+
+impl From<EncodedRequest> for Request {
+    fn from(r: EncodedRequest) -> Request {
+        Request::Static(r)
+    }
 }
 
 /// A pause between a user's requests, drawn uniformly from `min..=max`.
@@ -66,4 +93,6 @@ pub struct Plan {
     pub summary: Option<PathBuf>,
     pub quiet: bool,
     pub seed: u64,
+    /// Each user runs the tasks in order rather than drawing them by weight.
+    pub sequence: bool,
 }

@@ -32,8 +32,8 @@ impl Ramp {
 
     /// From 0 up to `value` at `per_sec`, then holding, for `duration` in all.
     pub fn climb(value: f64, per_sec: f64, duration: Duration) -> Ramp {
-        let climb = Duration::from_secs_f64(value / per_sec);
-        if climb >= duration {
+        let climb_s = value / per_sec;
+        if climb_s >= duration.as_secs_f64() {
             let reached = per_sec * duration.as_secs_f64();
             return Ramp {
                 start: 0.0,
@@ -43,8 +43,9 @@ impl Ramp {
                 }],
             };
         }
+        let climb = Duration::from_secs_f64(climb_s);
         let hold = Stage {
-            duration: duration - climb,
+            duration: duration.saturating_sub(climb),
             target: value,
         };
         Ramp {
@@ -141,6 +142,10 @@ impl Ramp {
         let count = self.count_at(t) as f64;
         for (t0, v0, len, v1) in self.segments() {
             let end = t0 + len;
+            if len == 0.0 && v0 != v1 && t0 + 1e-6 > t && (v1 - 1e-9).ceil() != count {
+                // A stage of no length is a jump: the count changes at once.
+                return Some(t0 + 1e-6);
+            }
             if end <= t || len == 0.0 || v0 == v1 {
                 continue;
             }
@@ -236,5 +241,21 @@ mod tests {
         }
         assert_eq!(seen, vec![(0, 1), (500, 2), (1500, 1), (2000, 0)]);
         assert_eq!(Ramp::constant(5.0, secs(1.0)).next_count_change(0.0), None);
+    }
+
+    #[test]
+    fn a_stage_of_no_length_is_a_jump() {
+        let r = Ramp::parse_stages("10s:5,0s:10,10s:10").unwrap();
+        let at = r.next_count_change(9.5).unwrap();
+        assert!((at - 10.0).abs() < 1e-3, "{at}");
+        assert_eq!(r.count_at(at), 10);
+        assert_eq!(r.next_count_change(at), None);
+    }
+
+    #[test]
+    fn a_tiny_spawn_rate_does_not_overflow() {
+        let r = Ramp::climb(5.0, 1e-18, secs(10.0));
+        assert_eq!(r.duration(), secs(10.0));
+        assert_eq!(r.count_at(10.0), 0);
     }
 }

@@ -16,16 +16,20 @@ pub enum ErrorKind {
     Parse,
     /// Any other socket error.
     Io,
+    /// Due before the run ended (or Ctrl-C), but still queued for a free
+    /// connection then (open model): recorded, never sent.
+    Unsent,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 6] = [
+    pub const ALL: [ErrorKind; 7] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,
         ErrorKind::Reset,
         ErrorKind::Closed,
         ErrorKind::Parse,
         ErrorKind::Io,
+        ErrorKind::Unsent,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -36,6 +40,7 @@ impl ErrorKind {
             ErrorKind::Closed => "closed",
             ErrorKind::Parse => "parse",
             ErrorKind::Io => "io",
+            ErrorKind::Unsent => "unsent",
         }
     }
 

@@ -392,20 +392,19 @@ pub fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> {
 /// summary JSON into a scratch directory named `name`. Returns the outcome,
 /// the CSV rows and the JSON text.
 pub fn run_recorded(name: &str, url: &str, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
+    let mut args = vec![url];
+    args.extend_from_slice(extra);
+    run_recorded_args(name, &args)
+}
+
+/// `stampede run -q ARGS...`, recorded as `run_recorded` does.
+pub fn run_recorded_args(name: &str, args: &[&str]) -> (Outcome, Vec<Row>, String) {
     let dir = scratch(name);
     let csv = dir.join("results.csv");
     let json = dir.join("summary.json");
-    let mut args = vec![
-        "run",
-        url,
-        "-q",
-        "-o",
-        csv.to_str().unwrap(),
-        "--summary",
-        json.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let out = stampede(&args, Duration::from_secs(60));
-    let rows = read_csv(&csv);
+    let mut full = vec!["run", "-q", "-o", csv.to_str().unwrap(), "--summary", json.to_str().unwrap()];
+    full.extend_from_slice(args);
+    let out = stampede(&full, Duration::from_secs(60));
+    let rows = if out.code == 2 { Vec::new() } else { read_csv(&csv) };
     (out, rows, std::fs::read_to_string(json).unwrap_or_default())
 }

@@ -104,14 +104,6 @@ impl<'a> Model<'a> {
         matches!(self, Model::Open(o) if o.next_arrival.is_some_and(|t| t <= now))
     }
 
-    /// No new request falls due from now on.
-    pub(super) fn stop(&mut self) {
-        match self {
-            Model::Closed(c) => c.next_change = None,
-            Model::Open(o) => o.next_arrival = None,
-        }
-    }
-
     /// Whether every request that fell due has started.
     pub(super) fn drained(&self) -> bool {
         match self {
@@ -222,6 +214,35 @@ impl Worker<'_> {
     /// Queued requests past their timeout are recorded; the sweep calls this.
     pub(super) fn expire_queued(&mut self, now: Instant) {
         self.dispatch(now);
+        self.publish_queue();
+    }
+
+    /// No new request falls due from now on, and none starts: requests still
+    /// queued are recorded as `unsent`, with the time they waited.
+    pub(super) fn stop_model(&mut self, now: Instant) {
+        let unsent = match &mut self.model {
+            Model::Closed(c) => {
+                c.next_change = None;
+                return;
+            }
+            Model::Open(o) => {
+                o.next_arrival = None;
+                std::mem::take(&mut o.queue)
+            }
+        };
+        for due in unsent {
+            let waited = micros(now.saturating_duration_since(due));
+            self.record(Sample {
+                elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
+                latency_us: waited,
+                wait_us: waited,
+                bytes: 0,
+                status: 0,
+                task: 0,
+                error: Some(ErrorKind::Unsent),
+            });
+        }
+        self.publish_queue();
     }
 
     fn publish_queue(&mut self) {
