@@ -14,6 +14,7 @@ pub mod output;
 pub mod plan;
 pub mod record;
 pub mod rng;
+pub mod scenario;
 pub mod serve;
 pub mod signal;
 pub mod units;

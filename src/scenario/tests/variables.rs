@@ -1,0 +1,84 @@
+//! `@name = value` variables, `{{name}}` substitution and `--var` overrides.
+
+use super::*;
+
+#[test]
+fn substitutes_in_url_headers_and_body() {
+    let t = task(
+        "@host = http://h:1\n@token=abc\n  @ctype =  application/json  \n\n\
+         ### t\nPOST {{host}}/x?t={{ token }}\nAuthorization: Bearer {{token}}\n\
+         Content-Type: {{ctype}}\n\n{\"t\": \"{{token}}\", \"h\": \"{{  host  }}\"}\n",
+    );
+    assert_eq!(t.url, "http://h:1/x?t=abc");
+    assert_eq!(
+        t.headers,
+        [
+            header("Authorization", "Bearer abc"),
+            header("Content-Type", "application/json")
+        ]
+    );
+    assert_eq!(t.body, br#"{"t": "abc", "h": "http://h:1"}"#);
+}
+
+#[test]
+fn chained_variables() {
+    let text = "@scheme = http\n@host = {{scheme}}://h:1\n@base = {{ host }}/api\n\
+                @q = a=b\n@empty =\n###\nGET {{base}}/x?{{q}}{{empty}}\n";
+    assert_eq!(task(text).url, "http://h:1/api/x?a=b");
+}
+
+#[test]
+fn overrides_replace_and_add() {
+    let text = "@host = http://file:1\n@base = {{host}}/api\n###\nGET {{base}}/{{extra}}\n";
+    let s = ok_with(text, &[("host", "http://cli:2"), ("extra", "more")]);
+    assert_eq!(s.tasks[0].url, "http://cli:2/api/more");
+    // Overriding the chained name itself takes the value as it is.
+    let s = ok_with(text, &[("base", "http://other/v2"), ("extra", "e")]);
+    assert_eq!(s.tasks[0].url, "http://other/v2/e");
+    // The last of repeated overrides wins.
+    let s = ok_with(text, &[("extra", "a"), ("extra", "b")]);
+    assert_eq!(s.tasks[0].url, "http://file:1/api/b");
+}
+
+#[test]
+fn an_overridden_definition_is_not_expanded() {
+    let text = "@base = {{nowhere}}/api\n###\nGET {{base}}\n";
+    let s = ok_with(text, &[("base", "/v2")]);
+    assert_eq!(s.tasks[0].url, "/v2");
+}
+
+#[test]
+fn override_values_are_verbatim() {
+    let s = ok_with("GET /{{a}}\n", &[("a", "{{b}}")]);
+    assert_eq!(s.tasks[0].url, "/{{b}}");
+}
+
+#[test]
+fn definitions_apply_from_where_they_are() {
+    let s = ok("@v = 1\n### a\nGET /{{v}}\n### b\n@v = 2\nGET /{{v}}\n### c\nGET /{{v}}\n");
+    let urls: Vec<&str> = s.tasks.iter().map(|t| t.url.as_str()).collect();
+    assert_eq!(urls, ["/1", "/2", "/2"]);
+}
+
+#[test]
+fn names_use_letters_digits_underscore_and_dash() {
+    let t = task("@a_b-2 = x\n@X9 = y\nGET /{{a_b-2}}/{{X9}}\n");
+    assert_eq!(t.url, "/x/y");
+}
+
+#[test]
+fn braces_that_are_not_names_are_literal() {
+    let t =
+        task("@x = 1\nPOST /\n\n{{{x}}} {{}} {{ }} {{a b}} {{\"k\": 1}} {{x {{ x }} }}x}} {{\n");
+    assert_eq!(
+        String::from_utf8(t.body).unwrap(),
+        "{1} {{}} {{ }} {{a b}} {{\"k\": 1}} {{x 1 }}x}} {{"
+    );
+}
+
+#[test]
+fn a_variable_may_hold_a_dynamic_value() {
+    let t = task("@id = {{$uuid}}\n@n = {{ $randomInt 1 9 }}\nGET /{{n}}\nX-Id: {{id}}\n");
+    assert_eq!(t.url, "/{{ $randomInt 1 9 }}");
+    assert_eq!(t.headers, [header("X-Id", "{{$uuid}}")]);
+}
