@@ -24,24 +24,55 @@ fn per_task(rows: &[Row]) -> BTreeMap<String, usize> {
 #[test]
 fn weights_show_in_the_per_task_counts() {
     let (_s, base) = start_serve();
-    let file = scenario("weights", "### hello\n# @weight 3\nGET /hello\n\n### status\nGET /status/204\n");
-    let (out, rows, json) = run_recorded_args("weights-run", &["-f", &file, "--host", &base, "-c", "4", "-d", "2s"]);
+    let file = scenario(
+        "weights",
+        "### hello\n# @weight 3\nGET /hello\n\n### status\nGET /status/204\n",
+    );
+    let (out, rows, json) = run_recorded_args(
+        "weights-run",
+        &["-f", &file, "--host", &base, "-c", "4", "-d", "2s"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let counts = per_task(&rows);
     let (hello, status) = (counts["hello"] as f64, counts["status"] as f64);
     // 3:1 odds over thousands of draws: 0.75, give or take a little.
     let share = hello / (hello + status);
-    assert!((0.72..=0.78).contains(&share), "hello's share {share:.3} of {counts:?}");
-    assert!(rows.iter().all(|r| r.status == if r.task == "hello" { 200 } else { 204 }));
+    assert!(
+        (0.72..=0.78).contains(&share),
+        "hello's share {share:.3} of {counts:?}"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.status == if r.task == "hello" { 200 } else { 204 })
+    );
     assert_accounting(&rows, &json);
-    assert!(out.stdout.contains("hello") && out.stdout.contains("status"), "a summary row per task");
+    assert!(
+        out.stdout.contains("hello") && out.stdout.contains("status"),
+        "a summary row per task"
+    );
 }
 
 #[test]
 fn sequence_keeps_the_file_order() {
     let (_s, base) = start_serve();
-    let file = scenario("sequence", "### a\nGET /hello\n\n### b\nGET /status/201\n\n### c\nGET /status/202\n");
-    let (out, rows, _) = run_recorded_args("sequence-run", &["-f", &file, "--host", &base, "-c", "1", "-d", "500ms", "--sequence"]);
+    let file = scenario(
+        "sequence",
+        "### a\nGET /hello\n\n### b\nGET /status/201\n\n### c\nGET /status/202\n",
+    );
+    let (out, rows, _) = run_recorded_args(
+        "sequence-run",
+        &[
+            "-f",
+            &file,
+            "--host",
+            &base,
+            "-c",
+            "1",
+            "-d",
+            "500ms",
+            "--sequence",
+        ],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     // One user: rows come in completion order, which is the user's order.
     let order: Vec<&str> = rows.iter().map(|r| r.task.as_str()).collect();
@@ -58,9 +89,15 @@ fn dynamic_values_vary_per_request() {
         "dynamic",
         "### echo\nPOST /api/upload\nContent-Type: application/json\n\n{\"n\": {{$randomInt 1 1000000}}}\n",
     );
-    let (out, rows, _) = run_recorded_args("dynamic-run", &["-f", &file, "--host", &base, "-c", "2", "-d", "500ms"]);
+    let (out, rows, _) = run_recorded_args(
+        "dynamic-run",
+        &["-f", &file, "--host", &base, "-c", "2", "-d", "500ms"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()), "every rendered request is valid HTTP");
+    assert!(
+        rows.iter().all(|r| r.status == 200 && r.error.is_empty()),
+        "every rendered request is valid HTTP"
+    );
     // The server echoes the body, so the number's length shows in the bytes.
     let sizes: BTreeSet<u64> = rows.iter().map(|r| r.bytes).collect();
     assert!(sizes.len() >= 2, "the echoed bodies vary: {sizes:?}");
@@ -69,14 +106,23 @@ fn dynamic_values_vary_per_request() {
 #[test]
 fn directives_apply_and_flags_override_them() {
     let (_s, base) = start_serve();
-    let file = scenario("directives", "# @users 3\n# @duration 700ms\n# @timeout 2s\n\n### hello\nGET /hello\n");
+    let file = scenario(
+        "directives",
+        "# @users 3\n# @duration 700ms\n# @timeout 2s\n\n### hello\nGET /hello\n",
+    );
     let (out, rows, json) = run_recorded_args("directives-file", &["-f", &file, "--host", &base]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(json_number(&json, "users"), 3.0);
-    assert!(rows.iter().all(|r| r.elapsed_us < 750_000), "@duration 700ms: nothing due after it");
+    assert!(
+        rows.iter().all(|r| r.elapsed_us < 750_000),
+        "@duration 700ms: nothing due after it"
+    );
     assert!(json_number(&json, "run_time_s") < 1.5);
 
-    let (out, _, json) = run_recorded_args("directives-flags", &["-f", &file, "--host", &base, "-c", "2", "-d", "300ms"]);
+    let (out, _, json) = run_recorded_args(
+        "directives-flags",
+        &["-f", &file, "--host", &base, "-c", "2", "-d", "300ms"],
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(json_number(&json, "users"), 2.0, "-c beats @users");
     assert!(json_number(&json, "run_time_s") < 0.7, "-d beats @duration");
@@ -85,10 +131,24 @@ fn directives_apply_and_flags_override_them() {
 #[test]
 fn variables_come_from_the_file_and_from_var() {
     let (_s, base) = start_serve();
-    let file = scenario("vars", "@host = http://127.0.0.1:9\n@code = 200\n\n### s\nGET {{host}}/status/{{code}}\n");
+    let file = scenario(
+        "vars",
+        "@host = http://127.0.0.1:9\n@code = 200\n\n### s\nGET {{host}}/status/{{code}}\n",
+    );
     let (out, rows, _) = run_recorded_args(
         "vars-run",
-        &["-f", &file, "--var", &format!("host={base}"), "--var", "code=418", "-c", "1", "-d", "300ms"],
+        &[
+            "-f",
+            &file,
+            "--var",
+            &format!("host={base}"),
+            "--var",
+            "code=418",
+            "-c",
+            "1",
+            "-d",
+            "300ms",
+        ],
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(!rows.is_empty() && rows.iter().all(|r| r.status == 418));
@@ -108,11 +168,26 @@ fn every_example_runs_against_serve() {
         let file = path.to_str().unwrap();
         let (out, rows, json) = run_recorded_args(
             &format!("example-{name}"),
-            &["-f", file, "--host", &base, "--var", &format!("host={base}"), "-c", "2", "-d", "500ms"],
+            &[
+                "-f",
+                file,
+                "--host",
+                &base,
+                "--var",
+                &format!("host={base}"),
+                "-c",
+                "2",
+                "-d",
+                "500ms",
+            ],
         );
         assert_eq!(out.code, 0, "{name}: {}", out.stderr);
         assert!(!rows.is_empty(), "{name}");
-        assert!(rows.iter().all(|r| r.status == 200 && r.error.is_empty()), "{name}: {:?}", per_task(&rows));
+        assert!(
+            rows.iter().all(|r| r.status == 200 && r.error.is_empty()),
+            "{name}: {:?}",
+            per_task(&rows)
+        );
         assert_accounting(&rows, &json);
         ran += 1;
     }
@@ -122,16 +197,53 @@ fn every_example_runs_against_serve() {
 #[test]
 fn scenario_errors_name_the_file_and_line() {
     let cases: &[(&str, &[&str], &str)] = &[
-        ("# @nope 1\n### a\nGET http://127.0.0.1:9/\n", &[], ":1: unknown directive @nope"),
-        ("### a\nGET http://127.0.0.1:9/{{missing}}\n", &[], ":2: unknown variable"),
-        ("### a\nPOST http://127.0.0.1:9/\n\n< ./missing.json\n", &[], "cannot read body file"),
-        ("### a\nnot a request line at all\n", &[], ":2: expected \"METHOD URL\""),
+        (
+            "# @nope 1\n### a\nGET http://127.0.0.1:9/\n",
+            &[],
+            ":1: unknown directive @nope",
+        ),
+        (
+            "### a\nGET http://127.0.0.1:9/{{missing}}\n",
+            &[],
+            ":2: unknown variable",
+        ),
+        (
+            "### a\nPOST http://127.0.0.1:9/\n\n< ./missing.json\n",
+            &[],
+            "cannot read body file",
+        ),
+        (
+            "### a\n(GET) http://127.0.0.1:9/\n",
+            &[],
+            ":2: expected \"METHOD URL\"",
+        ),
+        ("### a\nGET not a url\n", &[], ":2: bad URL"),
         ("### a\nGET /hello\n", &[], ":2: the relative URL"),
-        ("### a\nGET http://127.0.0.1:9/\n\n### b\nGET http://127.0.0.1:10/\n", &[], ":5: this request goes to 127.0.0.1:10"),
-        ("# @users lots\n### a\nGET http://127.0.0.1:9/\n", &[], ":1: @users"),
-        ("### a\nGET http://127.0.0.1:9/\n", &["-m", "POST"], "not both"),
-        ("### a\nGET http://127.0.0.1:9/\n", &["--rate", "10", "--sequence"], "--sequence is for the closed model"),
-        ("### a\nGET http://127.0.0.1:9/x?n={{$nope}}\n", &[], "unknown dynamic value"),
+        (
+            "### a\nGET http://127.0.0.1:9/\n\n### b\nGET http://127.0.0.1:10/\n",
+            &[],
+            ":5: this request goes to 127.0.0.1:10",
+        ),
+        (
+            "# @users lots\n### a\nGET http://127.0.0.1:9/\n",
+            &[],
+            ":1: @users",
+        ),
+        (
+            "### a\nGET http://127.0.0.1:9/\n",
+            &["-m", "POST"],
+            "not both",
+        ),
+        (
+            "### a\nGET http://127.0.0.1:9/\n",
+            &["--rate", "10", "--sequence"],
+            "--sequence is for the closed model",
+        ),
+        (
+            "### a\nGET http://127.0.0.1:9/x?n={{$nope}}\n",
+            &[],
+            "unknown dynamic value",
+        ),
     ];
     for (i, (text, flags, needle)) in cases.iter().enumerate() {
         let file = scenario(&format!("err-{i}"), text);
@@ -140,12 +252,27 @@ fn scenario_errors_name_the_file_and_line() {
         let (out, _, _) = run_recorded_args(&format!("err-run-{i}"), &args);
         assert_eq!(out.code, 2, "case {i} {text:?}: {}", out.stderr);
         assert_eq!(out.stderr.lines().count(), 1, "case {i}: {}", out.stderr);
-        assert!(out.stderr.contains(needle), "case {i}: expected {needle:?} in {}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "case {i}: expected {needle:?} in {}",
+            out.stderr
+        );
         if needle.starts_with(':') {
-            assert!(out.stderr.contains("scenario.http:"), "case {i}: the file is named: {}", out.stderr);
+            assert!(
+                out.stderr.contains("scenario.http:"),
+                "case {i}: the file is named: {}",
+                out.stderr
+            );
         }
     }
-    let out = stampede(&["run", "--host", "http://127.0.0.1:9", "http://127.0.0.1:9/"], std::time::Duration::from_secs(20));
+    let out = stampede(
+        &["run", "--host", "http://127.0.0.1:9", "http://127.0.0.1:9/"],
+        std::time::Duration::from_secs(20),
+    );
     assert_eq!(out.code, 2);
-    assert!(out.stderr.contains("--host goes with a scenario"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--host goes with a scenario"),
+        "{}",
+        out.stderr
+    );
 }

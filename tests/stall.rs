@@ -33,7 +33,11 @@ fn a_stall_shows_in_the_open_model_and_hides_in_the_closed_one() {
     let (open_out, open_rows, open_json) = open.join().unwrap();
 
     assert_eq!(open_out.code, 0, "{}", open_out.stderr);
-    assert_eq!(open_rows.len(), 1700, "every request due at 200/s for 8.5 s");
+    assert_eq!(
+        open_rows.len(),
+        1700,
+        "every request due at 200/s for 8.5 s"
+    );
     assert!(
         open_rows
             .iter()

@@ -166,10 +166,17 @@ impl RunArgs {
             return Err("--timeout must be longer than 0".into());
         }
         if args.sequence && matches!(load, Load::Open { .. }) {
-            return Err("--sequence is for the closed model: in the open model requests are not a user's".into());
+            return Err(
+                "--sequence is for the closed model: in the open model requests are not a user's"
+                    .into(),
+            );
         }
         let workers = workers_for(args.threads, args.cpus.as_deref(), users)?;
-        let headers = args.header.iter().map(|h| request::parse_header(h)).collect::<Result<Vec<_>, _>>()?;
+        let headers = args
+            .header
+            .iter()
+            .map(|h| request::parse_header(h))
+            .collect::<Result<Vec<_>, _>>()?;
         let (url, tasks) = match (&scenario, &args.scenario) {
             (Some(scenario), Some(path)) => {
                 args.no_single_request_flags()?;
@@ -179,7 +186,11 @@ impl RunArgs {
         };
         let addr = resolve(&url)?;
         crate::fdlimit::ensure_room_for(users)?;
-        let out = if args.no_out { None } else { Some(PathBuf::from(&args.out)) };
+        let out = if args.no_out {
+            None
+        } else {
+            Some(PathBuf::from(&args.out))
+        };
         let out_file = match &out {
             Some(path) => Some(create(path, "--out")?),
             None => None,
@@ -203,7 +214,10 @@ impl RunArgs {
             seed: args.seed,
             sequence: args.sequence,
         };
-        Ok(Validated { plan, out: out_file })
+        Ok(Validated {
+            plan,
+            out: out_file,
+        })
     }
 
     /// The one task of `stampede run URL`.
@@ -212,7 +226,11 @@ impl RunArgs {
             Some(url) => Url::parse(url)?,
             None => return Err("give the target URL, or a scenario with -f FILE".into()),
         };
-        for (flag, given) in [("--host", self.host.is_some()), ("--var", !self.var.is_empty()), ("--sequence", self.sequence)] {
+        for (flag, given) in [
+            ("--host", self.host.is_some()),
+            ("--var", !self.var.is_empty()),
+            ("--sequence", self.sequence),
+        ] {
             if given {
                 return Err(format!("{flag} goes with a scenario (-f FILE)"));
             }
@@ -225,8 +243,16 @@ impl RunArgs {
         };
         request::validate_method(&method)?;
         let request = request::encode(&method, &url.host_header(), &url.target, &headers, &body);
-        let name = self.name.clone().unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
-        let task = Task { name, method, request: request.into(), weight: 1 };
+        let name = self
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
+        let task = Task {
+            name,
+            method,
+            request: request.into(),
+            weight: 1,
+        };
         Ok((url, vec![task]))
     }
 
@@ -240,7 +266,9 @@ impl RunArgs {
             ("--name", self.name.is_some()),
         ];
         match flags.iter().find(|(_, given)| *given) {
-            Some((flag, _)) => Err(format!("give {flag} or a scenario (-f), not both: the scenario sets each request")),
+            Some((flag, _)) => Err(format!(
+                "give {flag} or a scenario (-f), not both: the scenario sets each request"
+            )),
             None => Ok(()),
         }
     }
@@ -322,7 +350,9 @@ impl RunArgs {
                 return Err("give the rates in --stages (with --open), or --rate, not both".into());
             }
             (Some(r), None) if r > MAX_RATE => {
-                return Err(format!("--rate {r} is more than one box can send (at most {MAX_RATE})"));
+                return Err(format!(
+                    "--rate {r} is more than one box can send (at most {MAX_RATE})"
+                ));
             }
             (Some(r), None) => Ramp::constant(positive("--rate", r)?, duration),
             (None, Some(ramp)) => ramp,

@@ -13,7 +13,11 @@ use std::path::Path;
 /// directive that conflicts with one of them (e.g. `@stages` with `-d`) is
 /// left out.
 pub fn load(args: &mut RunArgs, given: &RunArgs, path: &str) -> Result<Scenario, String> {
-    let vars = given.var.iter().map(|v| parse_var(v)).collect::<Result<Vec<_>, _>>()?;
+    let vars = given
+        .var
+        .iter()
+        .map(|v| parse_var(v))
+        .collect::<Result<Vec<_>, _>>()?;
     let scenario = scenario::load(Path::new(path), &vars)?;
     for d in &scenario.directives {
         apply(args, given, path, d)?;
@@ -24,7 +28,9 @@ pub fn load(args: &mut RunArgs, given: &RunArgs, path: &str) -> Result<Scenario,
 /// `name=value`, as given to `--var`.
 fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
-        Some((name, value)) if !name.trim().is_empty() => Ok((name.trim().to_string(), value.to_string())),
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
         _ => Err(format!("--var {text:?}: expected name=value")),
     }
 }
@@ -32,11 +38,16 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
 fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Result<(), String> {
     let at = |why: String| format!("{file}:{}: @{}: {why}", d.line, d.name);
     let value = d.value.trim().to_string();
-    let number = |v: &str| v.parse::<f64>().map_err(|_| at(format!("{v:?} is not a number")));
+    let number = |v: &str| {
+        v.parse::<f64>()
+            .map_err(|_| at(format!("{v:?} is not a number")))
+    };
     let open_given = given.rate.is_some() || given.open;
     match d.name.as_str() {
-        "users" if given.users.is_none() && !(given.stages.is_some() && !open_given) => {
-            let users = value.parse::<usize>().map_err(|_| at(format!("{value:?} is not a whole number")))?;
+        "users" if given.users.is_none() && (given.stages.is_none() || open_given) => {
+            let users = value
+                .parse::<usize>()
+                .map_err(|_| at(format!("{value:?} is not a whole number")))?;
             args.users = Some(users);
         }
         "spawn-rate" if given.spawn_rate.is_none() && given.stages.is_none() && !open_given => {
@@ -49,7 +60,12 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
             crate::units::parse_duration(&value).map_err(at)?;
             args.duration = Some(value);
         }
-        "stages" if given.stages.is_none() && given.duration.is_none() && given.rate.is_none() && given.spawn_rate.is_none() => {
+        "stages"
+            if given.stages.is_none()
+                && given.duration.is_none()
+                && given.rate.is_none()
+                && given.spawn_rate.is_none() =>
+        {
             crate::plan::ramp::Ramp::parse_stages(&value).map_err(at)?;
             args.stages = Some(value);
         }
@@ -78,7 +94,9 @@ pub fn tasks(
     host: Option<&str>,
     headers: &[(String, String)],
 ) -> Result<(Url, Vec<Task>), String> {
-    let base = host.map(|h| Url::parse(h).map_err(|e| format!("--host: {e}"))).transpose()?;
+    let base = host
+        .map(|h| Url::parse(h).map_err(|e| format!("--host: {e}")))
+        .transpose()?;
     let mut target_url: Option<Url> = None;
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
     for t in &scenario.tasks {
@@ -99,11 +117,26 @@ pub fn tasks(
         let mut all_headers = t.headers.clone();
         all_headers.extend_from_slice(headers);
         let host_header = url.host_header();
-        let request = match DynamicRequest::parse(&t.method, &host_header, &url.target, &all_headers, &t.body).map_err(at)? {
+        let request = match DynamicRequest::parse(
+            &t.method,
+            &host_header,
+            &url.target,
+            &all_headers,
+            &t.body,
+        )
+        .map_err(at)?
+        {
             Some(dynamic) => Request::Dynamic(dynamic),
-            None => request::encode(&t.method, &host_header, &url.target, &all_headers, &t.body).into(),
+            None => {
+                request::encode(&t.method, &host_header, &url.target, &all_headers, &t.body).into()
+            }
         };
-        tasks.push(Task { name: t.name.clone(), method: t.method.clone(), request, weight: t.weight });
+        tasks.push(Task {
+            name: t.name.clone(),
+            method: t.method.clone(),
+            request,
+            weight: t.weight,
+        });
     }
     let url = target_url.ok_or_else(|| format!("{file}: no requests found"))?;
     Ok((url, tasks))
@@ -113,14 +146,27 @@ pub fn tasks(
 /// in the path and query, not in the host.
 fn resolve_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
     let url = if text.starts_with('/') {
-        let base = base.ok_or_else(|| format!("the relative URL {text:?} needs --host http://HOST:PORT"))?;
-        let prefix = base.target.split('?').next().unwrap_or("").trim_end_matches('/');
-        Url { target: format!("{prefix}{text}"), ..base.clone() }
+        let base =
+            base.ok_or_else(|| format!("the relative URL {text:?} needs --host http://HOST:PORT"))?;
+        let prefix = base
+            .target
+            .split('?')
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/');
+        Url {
+            target: format!("{prefix}{text}"),
+            ..base.clone()
+        }
     } else {
         let after_scheme = text.find("://").map_or(0, |i| i + 3);
-        let end = text[after_scheme..].find(['/', '?', '#']).map_or(text.len(), |i| i + after_scheme);
+        let end = text[after_scheme..]
+            .find(['/', '?', '#'])
+            .map_or(text.len(), |i| i + after_scheme);
         if text[..end].contains("{{") {
-            return Err(format!("bad URL {text:?}: dynamic values cannot stand in the host"));
+            return Err(format!(
+                "bad URL {text:?}: dynamic values cannot stand in the host"
+            ));
         }
         let mut url = Url::parse(&text[..end])?;
         url.target = match &text[end..] {
@@ -133,11 +179,18 @@ fn resolve_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
     // Outside its {{$...}} values, the target must be plain URL text.
     let mut plain = url.target.clone();
     while let Some(open) = plain.find("{{") {
-        let close = plain[open..].find("}}").map_or(plain.len(), |i| open + i + 2);
+        let close = plain[open..]
+            .find("}}")
+            .map_or(plain.len(), |i| open + i + 2);
         plain.replace_range(open..close, "");
     }
-    if plain.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control()) {
-        return Err(format!("bad URL {text:?}: it contains whitespace or control characters"));
+    if plain
+        .bytes()
+        .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        return Err(format!(
+            "bad URL {text:?}: it contains whitespace or control characters"
+        ));
     }
     Ok(url)
 }
@@ -149,19 +202,40 @@ mod tests {
     #[test]
     fn urls_resolve_against_the_host() {
         let base = Url::parse("http://127.0.0.1:9/api/").unwrap();
-        assert_eq!(resolve_url("/hello", Some(&base)).unwrap().target, "/api/hello");
+        assert_eq!(
+            resolve_url("/hello", Some(&base)).unwrap().target,
+            "/api/hello"
+        );
         let u = resolve_url("http://a:1/x?n={{$randomInt 1 5}}", None).unwrap();
-        assert_eq!((u.host.as_str(), u.port, u.target.as_str()), ("a", 1, "/x?n={{$randomInt 1 5}}"));
+        assert_eq!(
+            (u.host.as_str(), u.port, u.target.as_str()),
+            ("a", 1, "/x?n={{$randomInt 1 5}}")
+        );
         assert_eq!(resolve_url("http://a:1", None).unwrap().target, "/");
-        assert!(resolve_url("/hello", None).unwrap_err().contains("needs --host"));
-        assert!(resolve_url("http://{{$uuid}}/", None).unwrap_err().contains("host"));
+        assert!(
+            resolve_url("/hello", None)
+                .unwrap_err()
+                .contains("needs --host")
+        );
+        assert!(
+            resolve_url("http://{{$uuid}}/", None)
+                .unwrap_err()
+                .contains("host")
+        );
         assert!(resolve_url("https://a/", None).unwrap_err().contains("TLS"));
-        assert!(resolve_url("http://a/b c", None).unwrap_err().contains("whitespace"));
+        assert!(
+            resolve_url("http://a/b c", None)
+                .unwrap_err()
+                .contains("whitespace")
+        );
     }
 
     #[test]
     fn vars_are_name_value() {
-        assert_eq!(parse_var("host=http://x:1").unwrap(), ("host".into(), "http://x:1".into()));
+        assert_eq!(
+            parse_var("host=http://x:1").unwrap(),
+            ("host".into(), "http://x:1".into())
+        );
         assert_eq!(parse_var("a=").unwrap(), ("a".into(), String::new()));
         assert!(parse_var("novalue").is_err());
         assert!(parse_var("=x").is_err());

@@ -19,7 +19,10 @@ impl TaskPicker {
                 Some(*sum)
             })
             .collect();
-        TaskPicker { cumulative, sequence }
+        TaskPicker {
+            cumulative,
+            sequence,
+        }
     }
 
     /// The task for a user's next request, after `last` (None for a user's

@@ -89,8 +89,14 @@ impl DynamicRequest {
         if head.is_static() && body_template.is_static() {
             return Ok(None);
         }
-        let length = !overrides("content-length") && (!body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH"));
-        Ok(Some(DynamicRequest { head, body: body_template, length, is_head: method == "HEAD" }))
+        let length = !overrides("content-length")
+            && (!body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH"));
+        Ok(Some(DynamicRequest {
+            head,
+            body: body_template,
+            length,
+            is_head: method == "HEAD",
+        }))
     }
 
     /// Render one request into `out` (cleared first); `scratch` holds the

@@ -402,9 +402,20 @@ pub fn run_recorded_args(name: &str, args: &[&str]) -> (Outcome, Vec<Row>, Strin
     let dir = scratch(name);
     let csv = dir.join("results.csv");
     let json = dir.join("summary.json");
-    let mut full = vec!["run", "-q", "-o", csv.to_str().unwrap(), "--summary", json.to_str().unwrap()];
+    let mut full = vec![
+        "run",
+        "-q",
+        "-o",
+        csv.to_str().unwrap(),
+        "--summary",
+        json.to_str().unwrap(),
+    ];
     full.extend_from_slice(args);
     let out = stampede(&full, Duration::from_secs(60));
-    let rows = if out.code == 2 { Vec::new() } else { read_csv(&csv) };
+    let rows = if out.code == 2 {
+        Vec::new()
+    } else {
+        read_csv(&csv)
+    };
     (out, rows, std::fs::read_to_string(json).unwrap_or_default())
 }
