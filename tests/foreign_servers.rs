@@ -84,4 +84,17 @@ fn python_http_server_keep_alive_and_chunked() {
         "every chunked response has the same size: {sizes:?}"
     );
     assert_accounting(&rows, &json);
+
+    let (out, rows, json) = run_recorded(
+        "python-untilclose",
+        &format!("{base}/untilclose"),
+        &["-c", "2", "-d", "1s"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(rows.len() > 10, "{} requests", rows.len());
+    assert!(
+        rows.iter().all(|r| r.status == 200 && r.error.is_empty()),
+        "a body read until close, then a new connection"
+    );
+    assert_accounting(&rows, &json);
 }

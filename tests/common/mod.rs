@@ -73,7 +73,8 @@ pub fn start_serve_with(extra: &[&str]) -> (Proc, String) {
 }
 
 /// Python's http.server, speaking HTTP/1.1 with keep-alive, on an ephemeral
-/// port: GET /hello answers a small body; GET /chunked answers chunked.
+/// port: GET /hello answers a small body; GET /chunked answers chunked;
+/// GET /untilclose answers a body framed by closing the connection.
 pub fn start_python() -> (Proc, String) {
     let script = r#"
 import http.server, sys
@@ -81,6 +82,14 @@ class H(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     def log_message(self, *a): pass
     def do_GET(self):
+        if self.path.startswith("/untilclose"):
+            # No Content-Length: the body ends when the connection does.
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.write(b"read until close")
+            self.close_connection = True
+            return
         if self.path.startswith("/chunked"):
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
