@@ -13,6 +13,7 @@ pub mod http;
 pub mod output;
 pub mod plan;
 pub mod record;
+pub mod report;
 pub mod rng;
 pub mod scenario;
 pub mod serve;

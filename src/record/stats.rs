@@ -130,6 +130,13 @@ impl Stats {
         }
     }
 
+    /// Make room for `count` tasks: a CSV reveals its tasks as it is read.
+    pub fn ensure_tasks(&mut self, count: usize) {
+        if self.tasks.len() < count {
+            self.tasks.resize_with(count, Tally::default);
+        }
+    }
+
     pub fn add(&mut self, s: &Sample) {
         self.total.add(s);
         self.wait.saturating_record(s.wait_us);

@@ -1,0 +1,232 @@
+//! Read results.csv files back: streaming, one reused record, integers
+//! parsed straight from bytes. Several files merge into one run, aligned on
+//! `elapsed_us` (boxes that started together).
+
+use crate::record::csv_out::HEADER;
+use crate::record::{ErrorKind, Sample};
+use std::collections::HashMap;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+/// Task names in the order first seen, and their indexes.
+#[derive(Default, Debug)]
+pub struct Tasks {
+    pub names: Vec<String>,
+    index: HashMap<Vec<u8>, u16>,
+}
+
+impl Tasks {
+    fn index_of(&mut self, name: &[u8]) -> Result<u16, String> {
+        if let Some(&i) = self.index.get(name) {
+            return Ok(i);
+        }
+        let i = u16::try_from(self.names.len())
+            .map_err(|_| "more than 65535 task names".to_string())?;
+        self.names.push(String::from_utf8_lossy(name).into_owned());
+        self.index.insert(name.to_vec(), i);
+        Ok(i)
+    }
+}
+
+/// Feed every row of every file to `each`, in file order. Returns a warning
+/// for each file whose last line was cut off (and skipped).
+pub fn read_all(
+    paths: &[&Path],
+    tasks: &mut Tasks,
+    mut each: impl FnMut(&Sample),
+) -> Result<Vec<String>, String> {
+    let mut warnings = Vec::new();
+    for path in paths {
+        let name = path.display();
+        let mut file = File::open(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let truncated =
+            !ends_with_newline(&mut file).map_err(|e| format!("{name}: cannot read: {e}"))?;
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(BufReader::with_capacity(1 << 20, file));
+        let mut header = csv::ByteRecord::new();
+        let header_ok = reader
+            .read_byte_record(&mut header)
+            .map_err(|e| format!("{name}:1: {e}"))?;
+        if !header_ok {
+            return Err(format!(
+                "{name}: the file is empty (expected the header {})",
+                HEADER.join(",")
+            ));
+        }
+        if header.iter().ne(HEADER.iter().map(|h| h.as_bytes())) {
+            return Err(format!(
+                "{name}:1: wrong header: expected {}",
+                HEADER.join(",")
+            ));
+        }
+        // Each record is parsed only once the next one is read, so that a
+        // last line cut off mid-write is skipped rather than misread.
+        let (mut current, mut held) = (csv::ByteRecord::new(), csv::ByteRecord::new());
+        let mut held_line = None;
+        loop {
+            let more = reader.read_byte_record(&mut current).map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                format!("{name}:{line}: {e}")
+            })?;
+            if let Some(line) = held_line.take() {
+                if !more && truncated {
+                    warnings.push(format!(
+                        "{name}:{line}: the last line is cut off; skipped it"
+                    ));
+                    break;
+                }
+                each(&parse_row(&held, tasks).map_err(|why| format!("{name}:{line}: {why}"))?);
+            }
+            if !more {
+                break;
+            }
+            held_line = Some(current.position().map_or(0, |p| p.line()));
+            std::mem::swap(&mut current, &mut held);
+        }
+    }
+    Ok(warnings)
+}
+
+fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
+    let len = file.seek(SeekFrom::End(0))?;
+    if len == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    file.seek(SeekFrom::Start(0))?;
+    Ok(last[0] == b'\n')
+}
+
+fn parse_row(r: &csv::ByteRecord, tasks: &mut Tasks) -> Result<Sample, String> {
+    if r.len() != HEADER.len() {
+        return Err(format!(
+            "expected {} fields, found {}",
+            HEADER.len(),
+            r.len()
+        ));
+    }
+    let num = |i: usize| {
+        parse_u64(&r[i]).ok_or_else(|| {
+            format!(
+                "{} is not a whole number: {:?}",
+                HEADER[i],
+                String::from_utf8_lossy(&r[i])
+            )
+        })
+    };
+    let status = num(2)?;
+    let status = u16::try_from(status)
+        .ok()
+        .filter(|s| *s < 1000)
+        .ok_or_else(|| format!("bad status {status}"))?;
+    let error = match &r[6] {
+        b"" => None,
+        kind => Some(
+            std::str::from_utf8(kind)
+                .ok()
+                .and_then(ErrorKind::parse)
+                .ok_or_else(|| format!("unknown error kind {:?}", String::from_utf8_lossy(kind)))?,
+        ),
+    };
+    Ok(Sample {
+        elapsed_us: num(0)?,
+        latency_us: num(1)?,
+        status,
+        task: tasks.index_of(&r[3])?,
+        wait_us: num(4)?,
+        bytes: num(5)?,
+        error,
+    })
+}
+
+fn parse_u64(bytes: &[u8]) -> Option<u64> {
+    if bytes.is_empty() || bytes.len() > 20 {
+        return None;
+    }
+    bytes.iter().try_fold(0u64, |n, &b| {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            None
+        } else {
+            n.checked_mul(10)?.checked_add(u64::from(digit))
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<(Vec<Sample>, Vec<String>, Vec<String>), String> {
+        let dir = std::env::temp_dir().join(format!(
+            "stampede-load-{}-{}",
+            std::process::id(),
+            text.len()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("r.csv");
+        std::fs::write(&path, text).unwrap();
+        let mut tasks = Tasks::default();
+        let mut rows = Vec::new();
+        let warnings = read_all(&[path.as_path()], &mut tasks, |s| rows.push(*s))?;
+        Ok((rows, tasks.names, warnings))
+    }
+
+    const HEAD: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error\n";
+
+    #[test]
+    fn reads_rows_and_tasks() {
+        let (rows, names, warnings) = read(&format!(
+            "{HEAD}0,100,200,a,1,10,\n5,7,0,\"b,c\",7,0,timeout\n9,1,200,a,0,10,\n"
+        ))
+        .unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(names, vec!["a", "b,c"]);
+        assert_eq!(rows[1].error, Some(ErrorKind::Timeout));
+        assert_eq!((rows[2].task, rows[1].task), (0, 1));
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn errors_name_the_line() {
+        for (body, why) in [
+            ("0,x,200,a,0,0,\n", ":2: latency_us is not a whole number"),
+            ("0,1,200,a,0,0,\n1,1,200,a,0\n", ":3: expected 7 fields"),
+            ("0,1,200,a,0,0,nope\n", ":2: unknown error kind"),
+            ("0,1,2000,a,0,0,\n", ":2: bad status"),
+            (
+                "0,99999999999999999999999,200,a,0,0,\n",
+                "not a whole number",
+            ),
+        ] {
+            let e = read(&format!("{HEAD}{body}")).unwrap_err();
+            assert!(e.contains(why), "{body:?}: {e}");
+        }
+        assert!(read("a,b\n").unwrap_err().contains(":1: wrong header"));
+        assert!(read("").unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn a_cut_off_last_line_is_skipped_with_a_warning() {
+        let (rows, _, warnings) = read(&format!("{HEAD}0,1,200,a,0,0,\n1,2,20")).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert!(
+            warnings[0].contains(":3: the last line is cut off"),
+            "{warnings:?}"
+        );
+        // Cut where it still parses: skipped all the same.
+        let (rows, _, warnings) = read(&format!("{HEAD}0,1,200,a,0,0,\n1,2,200,a,0,1,")).unwrap();
+        assert_eq!((rows.len(), warnings.len()), (1, 1));
+    }
+
+    #[test]
+    fn header_only_is_no_rows() {
+        let (rows, _, _) = read(HEAD).unwrap();
+        assert!(rows.is_empty());
+    }
+}

@@ -1,0 +1,107 @@
+//! results.csv back into figures: the summary, a time series, and a sample
+//! of points for a scatter chart. `report` and `check` read nothing else,
+//! so they work the same on a CSV from another box, from several boxes, or
+//! from last month.
+
+pub mod load;
+pub mod series;
+
+use crate::record::{Sample, Stats};
+use crate::rng::Rng;
+use load::Tasks;
+use series::Series;
+use std::path::Path;
+use std::time::Duration;
+
+/// Points kept for a scatter chart, whatever the number of rows.
+pub const SCATTER_POINTS: usize = 5000;
+
+/// Everything read from one or more results.csv files.
+pub struct Report {
+    pub tasks: Tasks,
+    pub stats: Stats,
+    pub series: Series,
+    /// A uniform sample of (elapsed_us, latency_us, failed), at most `SCATTER_POINTS`.
+    pub scatter: Vec<(u64, u64, bool)>,
+    /// How many rows the scatter sample was drawn from.
+    pub rows: u64,
+    /// From the start to the last completion.
+    pub run_time: Duration,
+    /// A method per task, guessed from the default name `METHOD /path`.
+    pub methods: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// Read `paths` (merged into one run) with time-series buckets of `interval`.
+    pub fn load(paths: &[&Path], interval: Duration, by_task: bool) -> Result<Report, String> {
+        let mut tasks = Tasks::default();
+        let mut stats = Stats::new(0);
+        let mut series = Series::new(interval.as_micros() as u64, by_task);
+        let mut scatter = Vec::with_capacity(SCATTER_POINTS);
+        let mut rng = Rng::new(1);
+        let (mut rows, mut end_us) = (0u64, 0u64);
+        let warnings = load::read_all(paths, &mut tasks, |s: &Sample| {
+            stats.ensure_tasks(s.task as usize + 1);
+            stats.add(s);
+            series.add(s);
+            end_us = end_us.max(s.elapsed_us.saturating_add(s.latency_us));
+            // Reservoir sampling: every row has the same chance to be kept.
+            rows += 1;
+            let point = (s.elapsed_us, s.latency_us, s.is_failure());
+            if scatter.len() < SCATTER_POINTS {
+                scatter.push(point);
+            } else {
+                let j = rng.between(0, rows - 1) as usize;
+                if j < SCATTER_POINTS {
+                    scatter[j] = point;
+                }
+            }
+        })?;
+        if rows == 0 {
+            let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
+            return Err(format!(
+                "{}: no requests in it, only the header",
+                names.join(", ")
+            ));
+        }
+        stats.ensure_tasks(tasks.names.len());
+        let methods = tasks.names.iter().map(|n| guess_method(n)).collect();
+        Ok(Report {
+            tasks,
+            stats,
+            series,
+            scatter,
+            rows,
+            run_time: Duration::from_micros(end_us),
+            methods,
+            warnings,
+        })
+    }
+}
+
+/// The CSV keeps task names, not methods; a default name starts with one.
+fn guess_method(name: &str) -> String {
+    match name.split_once(' ') {
+        Some((m, rest))
+            if rest.starts_with('/')
+                && !m.is_empty()
+                && m.bytes().all(|b| b.is_ascii_uppercase()) =>
+        {
+            m.to_string()
+        }
+        _ => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn methods_come_from_default_names() {
+        assert_eq!(guess_method("GET /hello"), "GET");
+        assert_eq!(guess_method("upload"), "");
+        assert_eq!(guess_method("get /x"), "");
+    }
+}
