@@ -162,7 +162,10 @@ fn parse_u64(bytes: &[u8]) -> Option<u64> {
 mod tests {
     use super::*;
 
-    fn read(text: &str) -> Result<(Vec<Sample>, Vec<String>, Vec<String>), String> {
+    /// Rows, task names and warnings.
+    type Read = (Vec<Sample>, Vec<String>, Vec<String>);
+
+    fn read(text: &str) -> Result<Read, String> {
         let dir = std::env::temp_dir().join(format!(
             "stampede-load-{}-{}",
             std::process::id(),
