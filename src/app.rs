@@ -1,6 +1,6 @@
 //! The commands: each takes parsed arguments and returns the exit code.
 
-use crate::cli::{DemoArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for};
+use crate::cli::{DemoArgs, ReportArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for};
 use crate::engine;
 use crate::output::{self, RunInfo};
 use crate::plan::{Load, Plan};
@@ -186,4 +186,46 @@ fn announce(plan: &Plan) {
 fn usage_error(message: &str) -> i32 {
     eprintln!("stampede: {message}");
     USAGE_EXIT
+}
+
+/// Read results.csv files and print the summary; write the time series.
+pub fn report(args: &ReportArgs) -> i32 {
+    if args.files.is_empty() {
+        return usage_error("give one or more results.csv files");
+    }
+    let interval = match crate::units::parse_duration(&args.interval) {
+        Ok(d) if !d.is_zero() => d,
+        Ok(_) => return usage_error("--interval must be longer than 0"),
+        Err(e) => return usage_error(&format!("--interval: {e}")),
+    };
+    let paths: Vec<&std::path::Path> = args.files.iter().map(std::path::Path::new).collect();
+    let report = match crate::report::Report::load(&paths, interval, args.by_task) {
+        Ok(r) => r,
+        Err(e) => return usage_error(&e),
+    };
+    for warning in &report.warnings {
+        eprintln!("stampede: warning: {warning}");
+    }
+    let info = RunInfo {
+        run_time: report.run_time,
+        tasks: report
+            .methods
+            .iter()
+            .cloned()
+            .zip(report.tasks.names.iter().cloned())
+            .collect(),
+        ..RunInfo::default()
+    };
+    if args.json {
+        print!("{}", output::json::render(&report.stats, &info));
+    } else {
+        println!("{}", output::summary::render(&report.stats, &info));
+    }
+    if let Some(path) = &args.timeseries
+        && let Err(e) = std::fs::write(path, report.series.to_csv(&report.tasks.names))
+    {
+        eprintln!("stampede: --timeseries {path}: {e}");
+        return FAILED_EXIT;
+    }
+    0
 }

@@ -1,11 +1,13 @@
 //! The command line: argh structs, parsed into validated plans. One
 //! definition feeds both the parser and the help text.
 
+mod report;
 pub mod run;
 mod scenario;
 mod serve;
 
 use argh::{EarlyExit, FromArgs};
+pub use report::ReportArgs;
 pub use run::RunArgs;
 pub use serve::{DemoArgs, ServeArgs};
 
@@ -35,6 +37,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     Serve(ServeArgs),
     Demo(DemoArgs),
+    Report(ReportArgs),
 }
 
 /// Parse argv. Help goes to stdout with exit code 0; a parse error is one

@@ -14,10 +14,31 @@ use std::path::Path;
 pub struct Tasks {
     pub names: Vec<String>,
     index: HashMap<Vec<u8>, u16>,
+    /// The last name looked up: runs of one task are common, and a byte
+    /// compare is cheaper than hashing.
+    last: Option<(Vec<u8>, u16)>,
 }
 
 impl Tasks {
     fn index_of(&mut self, name: &[u8]) -> Result<u16, String> {
+        if let Some((last, i)) = &self.last
+            && last.as_slice() == name
+        {
+            return Ok(*i);
+        }
+        let i = self.lookup(name)?;
+        match &mut self.last {
+            Some((last, j)) => {
+                last.clear();
+                last.extend_from_slice(name);
+                *j = i;
+            }
+            None => self.last = Some((name.to_vec(), i)),
+        }
+        Ok(i)
+    }
+
+    fn lookup(&mut self, name: &[u8]) -> Result<u16, String> {
         if let Some(&i) = self.index.get(name) {
             return Ok(i);
         }

@@ -1,0 +1,36 @@
+//! `stampede report FILE.csv...`
+
+use argh::FromArgs;
+
+#[derive(FromArgs, Debug)]
+/// Summarise results.csv files (merged into one run): the summary the run printed, a time series, an HTML page.
+#[argh(
+    subcommand,
+    name = "report",
+    example = "stampede report results.csv",
+    example = "stampede report results.csv --timeseries series.csv --interval 5s",
+    example = "stampede report box1.csv box2.csv --json",
+    note = "Several files merge into one run, aligned on elapsed_us: boxes that started together.\n\
+            Exit codes: 0 done; 2 a file is missing, empty or malformed (the error names the file and line)."
+)]
+pub struct ReportArgs {
+    /// results.csv files to read
+    #[argh(positional)]
+    pub files: Vec<String>,
+
+    /// time-series bucket length, e.g. 1s, 500ms, 1m (default 1s)
+    #[argh(option, default = "String::from(\"1s\")")]
+    pub interval: String,
+
+    /// write the time series as CSV to this path: start_s, requests, rps, failures, avg/p50/p90/p99/max ms, bytes
+    #[argh(option)]
+    pub timeseries: Option<String>,
+
+    /// one time-series row per interval per task, with a task column
+    #[argh(switch)]
+    pub by_task: bool,
+
+    /// print the summary as JSON (the keys of run --summary) instead of text
+    #[argh(switch)]
+    pub json: bool,
+}
