@@ -1,0 +1,161 @@
+//! `stampede report`: golden files for the summary, the JSON and the time
+//! series; merging files; and bad CSVs.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(30);
+const GOLDEN: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/golden");
+
+fn golden(name: &str) -> String {
+    std::fs::read_to_string(format!("{GOLDEN}/{name}")).unwrap()
+}
+
+#[test]
+fn summary_json_and_time_series_match_the_golden_files() {
+    let dir = scratch("report-golden");
+    let csv = format!("{GOLDEN}/small.csv");
+    let ts = dir.join("ts.csv");
+    let out = stampede(
+        &["report", &csv, "--timeseries", ts.to_str().unwrap()],
+        LIMIT,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout, golden("small.summary.txt"));
+    assert_eq!(
+        std::fs::read_to_string(&ts).unwrap(),
+        golden("small.timeseries.csv")
+    );
+
+    let out = stampede(&["report", &csv, "--json"], LIMIT);
+    assert_eq!(out.stdout, golden("small.summary.json"));
+
+    let by_task = dir.join("by-task.csv");
+    let out = stampede(
+        &[
+            "report",
+            &csv,
+            "--by-task",
+            "--interval",
+            "2s",
+            "--timeseries",
+            by_task.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        std::fs::read_to_string(&by_task).unwrap(),
+        golden("small.by-task.csv")
+    );
+}
+
+#[test]
+fn the_report_of_a_run_matches_the_run_summary() {
+    let (_s, base) = start_serve();
+    let (out, rows, json) = run_recorded(
+        "report-run-src",
+        &format!("{base}/hello"),
+        &["-c", "4", "-d", "1s"],
+    );
+    assert_eq!(out.code, 0);
+    // Where run_recorded wrote it (scratch() would wipe it).
+    let csv = std::env::temp_dir().join(format!(
+        "stampede-test-{}-report-run-src/results.csv",
+        std::process::id()
+    ));
+    let report = stampede(&["report", csv.to_str().unwrap(), "--json"], LIMIT);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert_eq!(json_number(&report.stdout, "requests"), rows.len() as f64);
+    assert_eq!(
+        json_counts(&report.stdout, "status_counts"),
+        json_counts(&json, "status_counts")
+    );
+    // Same histogram, same percentiles, to the microsecond.
+    for key in ["\"p50\":", "\"p99\":", "\"max\":"] {
+        let at = |j: &str| {
+            j[j.find("\"latency_ms\"").unwrap()..]
+                .split(key)
+                .nth(1)
+                .unwrap()
+                .split([',', '}'])
+                .next()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(at(&report.stdout), at(&json), "{key}");
+    }
+}
+
+#[test]
+fn two_files_merge_like_one_file_holding_both() {
+    let dir = scratch("report-merge");
+    let text = golden("small.csv");
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let rows: Vec<&str> = lines.collect();
+    let (a, b) = rows.split_at(5);
+    let write = |name: &str, rows: &[&str]| {
+        let path = dir.join(name);
+        std::fs::write(&path, format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+        path.to_str().unwrap().to_string()
+    };
+    let (a, b) = (write("a.csv", a), write("b.csv", b));
+    let merged = stampede(&["report", &a, &b, "--json"], LIMIT);
+    let whole = stampede(&["report", &format!("{GOLDEN}/small.csv"), "--json"], LIMIT);
+    assert_eq!(merged.code, 0, "{}", merged.stderr);
+    // Tasks are numbered in the order first seen, which the split keeps.
+    assert_eq!(merged.stdout, whole.stdout);
+}
+
+#[test]
+fn bad_csvs_name_the_file_and_line() {
+    let dir = scratch("report-bad");
+    let head = "elapsed_us,latency_us,status,task,wait_us,bytes,error\n";
+    for (name, text, needle, code) in [
+        (
+            "header.csv",
+            "a,b,c\n1,2,3\n",
+            "header.csv:1: wrong header",
+            2,
+        ),
+        (
+            "number.csv",
+            &*format!("{head}0,1,200,a,0,0,\n5,x,200,a,0,0,\n"),
+            "number.csv:3: latency_us is not a whole number",
+            2,
+        ),
+        ("empty.csv", "", "empty.csv: the file is empty", 2),
+        ("only-header.csv", head, "no requests in it", 2),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let out = stampede(&["report", path.to_str().unwrap()], LIMIT);
+        assert_eq!(out.code, code, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(needle),
+            "{name}: expected {needle:?} in {}",
+            out.stderr
+        );
+        assert_eq!(out.stderr.lines().count(), 1, "{name}: one line");
+    }
+    let path = dir.join("cut.csv");
+    std::fs::write(&path, format!("{head}0,1,200,a,0,0,\n1,2,2")).unwrap();
+    let out = stampede(&["report", path.to_str().unwrap(), "--json"], LIMIT);
+    assert_eq!(out.code, 0);
+    assert!(
+        out.stderr
+            .contains("cut.csv:3: the last line is cut off; skipped it"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(json_number(&out.stdout, "requests"), 1.0);
+    let out = stampede(&["report", "/nonexistent.csv"], LIMIT);
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("/nonexistent.csv: cannot read"),
+        "{}",
+        out.stderr
+    );
+}
