@@ -59,7 +59,7 @@ pub fn render(report: &Report, title: &str) -> String {
     counts_tables(&mut out, report);
     let _ = write!(
         out,
-        "<footer>stampede {}: {} requests read from results.csv</footer>\n</body></html>\n",
+        "<footer>stampede {}, from {} recorded requests</footer>\n</body></html>\n",
         env!("CARGO_PKG_VERSION"),
         report.rows
     );
