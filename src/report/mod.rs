@@ -3,8 +3,10 @@
 //! so they work the same on a CSV from another box, from several boxes, or
 //! from last month.
 
+pub mod html;
 pub mod load;
 pub mod series;
+pub mod svg;
 
 use crate::record::{Sample, Stats};
 use crate::rng::Rng;

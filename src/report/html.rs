@@ -1,0 +1,334 @@
+//! The HTML report: one self-contained file (inline CSS and SVG, no
+//! JavaScript, nothing fetched), readable offline and in print.
+
+use super::Report;
+use super::series::Bucket;
+use super::svg::{self, Chart, Kind, Series, escape};
+use crate::output::{DISTRIBUTION, ms, ms_f, per_sec, percentile};
+use crate::record::stats::Tally;
+use std::fmt::Write;
+
+/// Chart size in the page; the SVG scales down with the window.
+const WIDTH: u32 = 900;
+const HEIGHT: u32 = 300;
+
+/// Points on the percentile curve: 20 a decade, from 0% to 99.999%.
+const DISTRIBUTION_STEPS: u32 = 100;
+const DISTRIBUTION_DECADES: f64 = 5.0;
+
+const STYLE: &str = "\
+body{font-family:sans-serif;color:#222;max-width:960px;margin:1.5em auto;padding:0 1em}\
+h1{font-size:1.6em;margin:0 0 .3em}h2{font-size:1.2em;margin:1.6em 0 .4em}\
+.summary{display:flex;flex-wrap:wrap;gap:.6em 2.5em;margin:1em 0}\
+.summary div{display:flex;flex-direction:column}\
+.summary span{font-size:.8em;color:#666}.summary b{font-size:1.3em}\
+figure{margin:1.2em 0}svg{max-width:100%;height:auto}\
+table{border-collapse:collapse;margin:.5em 0;font-size:.9em}\
+th,td{padding:.25em .7em;border-bottom:1px solid #ddd;text-align:right}\
+th{background:#f3f3f3}.l{text-align:left}td.name{max-width:28em;overflow-wrap:anywhere}\
+tr.total td{font-weight:bold;border-top:2px solid #999}\
+.warnings{background:#fff4e5;border-left:4px solid #e69500;padding:.5em 1em}\
+footer{margin-top:2em;font-size:.8em;color:#777}\
+@media print{body{max-width:none;margin:0}\
+figure,svg,table,.warnings,.summary{break-inside:avoid;page-break-inside:avoid}\
+h2{break-after:avoid;page-break-after:avoid}}";
+
+/// The whole page. Every string from the CSV is escaped.
+pub fn render(report: &Report, title: &str) -> String {
+    let mut out = String::with_capacity(64 * 1024 + report.scatter.len() * 16);
+    let _ = write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
+         <title>{}</title><style>{STYLE}</style></head><body>\n",
+        escape(title)
+    );
+    header(&mut out, report, title);
+    if !report.warnings.is_empty() {
+        out.push_str("<div class=\"warnings\"><b>Warnings</b><ul>");
+        for w in &report.warnings {
+            let _ = write!(out, "<li>{}</li>", escape(w));
+        }
+        out.push_str("</ul></div>\n");
+    }
+    for chart in charts(report) {
+        let _ = writeln!(out, "<figure>{}</figure>", chart.render(WIDTH, HEIGHT));
+    }
+    task_table(&mut out, report);
+    distribution_table(&mut out, report);
+    counts_tables(&mut out, report);
+    let _ = write!(
+        out,
+        "<footer>stampede {}, from {} recorded requests</footer>\n</body></html>\n",
+        env!("CARGO_PKG_VERSION"),
+        report.rows
+    );
+    out
+}
+
+fn header(out: &mut String, report: &Report, title: &str) {
+    let t = &report.stats.total;
+    let _ = write!(
+        out,
+        "<header><h1>{}</h1><div class=\"summary\">",
+        escape(title)
+    );
+    let items = [
+        (
+            "Run time",
+            format!("{:.2} s", report.run_time.as_secs_f64()),
+        ),
+        ("Requests", t.requests.to_string()),
+        (
+            "Failures",
+            format!("{} ({:.2} %)", t.failures, t.failure_pct()),
+        ),
+        (
+            "RPS",
+            format!("{:.1}", per_sec(t.requests, report.run_time)),
+        ),
+        ("Median", format!("{} ms", ms(t.percentile_us(50.0)))),
+        ("p99", format!("{} ms", ms(t.percentile_us(99.0)))),
+        ("Max", format!("{} ms", ms(t.max_us()))),
+    ];
+    for (label, value) in items {
+        let _ = write!(
+            out,
+            "<div><span>{label}</span><b>{}</b></div>",
+            escape(&value)
+        );
+    }
+    out.push_str("</div></header>\n");
+}
+
+/// The page's charts, in order: throughput, latency over time, failures,
+/// every request (sampled), the latency distribution, requests in flight.
+pub fn charts(report: &Report) -> Vec<Chart> {
+    let secs = report.series.interval_us as f64 / 1e6;
+    let interval = format!("{} s intervals", trim(secs));
+    let over_time = |f: &dyn Fn(&Bucket) -> f64| -> Vec<(f64, f64)> {
+        report
+            .series
+            .total
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (i as f64 * secs, f(b)))
+            .collect()
+    };
+    let rps = Chart::new("Requests per second", "time (s)", "requests/s")
+        .series(Series::new(
+            "requests/s",
+            svg::BLUE,
+            over_time(&|b| b.requests as f64 / secs),
+        ))
+        .note(format!("completed requests, counted in {interval}"));
+    let latency = Chart::new("Latency over time", "time (s)", "latency (ms)")
+        .series(Series::new(
+            "p50",
+            svg::BLUE,
+            over_time(&|b| b.percentile_ms(50.0)),
+        ))
+        .series(Series::new(
+            "p90",
+            svg::ORANGE,
+            over_time(&|b| b.percentile_ms(90.0)),
+        ))
+        .series(Series::new(
+            "p99",
+            svg::RED,
+            over_time(&|b| b.percentile_ms(99.0)),
+        ))
+        .note(format!(
+            "percentiles of the requests completed in {interval}"
+        ));
+    let failures = Chart::new("Failures", "time (s)", "failures (count)")
+        .series(Series::new(
+            "failures",
+            svg::RED,
+            over_time(&|b| b.failures as f64),
+        ))
+        .note(format!(
+            "failed requests (an error or a status >= 400), counted in {interval}"
+        ));
+    let in_flight = Chart::new(
+        "Requests in flight (average)",
+        "time (s)",
+        "requests in flight (average)",
+    )
+    .series(Series::new(
+        "in flight",
+        svg::PURPLE,
+        over_time(&|b| b.busy_us as f64 / report.series.interval_us as f64),
+    ))
+    .note(
+        "derived from latency by Little's law: the latencies of the requests completed \
+         in each interval, summed, over its length",
+    );
+    vec![
+        rps,
+        latency,
+        failures,
+        scatter(report),
+        distribution(&report.stats.total),
+        in_flight,
+    ]
+}
+
+fn scatter(report: &Report) -> Chart {
+    let point = |&(elapsed_us, latency_us, _): &(u64, u64, bool)| {
+        (elapsed_us as f64 / 1e6, latency_us as f64 / 1000.0)
+    };
+    let ok = report.scatter.iter().filter(|p| !p.2).map(point).collect();
+    let failed: Vec<(f64, f64)> = report.scatter.iter().filter(|p| p.2).map(point).collect();
+    let mut chart = Chart::new("Latency of each request", "time sent (s)", "latency (ms)")
+        .kind(Kind::Scatter)
+        .series(Series::new("ok", svg::BLUE, ok));
+    if !failed.is_empty() {
+        chart = chart.series(Series::new("failed", svg::RED, failed));
+    }
+    let shown = report.scatter.len() as u64;
+    if report.rows > shown {
+        chart = chart.note(format!(
+            "sampled {shown} of {} requests, uniformly",
+            report.rows
+        ));
+    }
+    chart
+}
+
+/// The latency percentile curve as wrk2 and HdrHistogram plot it: x is
+/// 1/(1-q) on a log scale, so each decade is one more nine.
+fn distribution(total: &Tally) -> Chart {
+    let points = if total.requests == 0 {
+        Vec::new()
+    } else {
+        (0..=DISTRIBUTION_STEPS)
+            .map(|i| {
+                let x =
+                    10f64.powf(DISTRIBUTION_DECADES * f64::from(i) / f64::from(DISTRIBUTION_STEPS));
+                let q = 100.0 * (1.0 - 1.0 / x);
+                (x, total.percentile_us(q) as f64 / 1000.0)
+            })
+            .collect()
+    };
+    Chart::new("Latency distribution", "percentile", "latency (ms)")
+        .series(Series::new("latency", svg::BLUE, points))
+        .log_x(Some(svg::percentile_tick))
+        .note(format!(
+            "all {} requests; max {} ms",
+            total.requests,
+            ms(total.max_us())
+        ))
+}
+
+fn task_table(out: &mut String, report: &Report) {
+    let run_time = report.run_time;
+    out.push_str(
+        "<h2>Requests by task</h2><table><thead><tr><th class=\"l\">Method</th>\
+         <th class=\"l\">Name</th><th>Requests</th><th>Fails</th><th>RPS</th><th>Median</th>\
+         <th>Avg</th><th>Min</th><th>Max</th><th>p90</th><th>p99</th></tr></thead><tbody>\n",
+    );
+    let row = |out: &mut String, class: &str, method: &str, name: &str, t: &Tally| {
+        let _ = writeln!(
+            out,
+            "<tr{class}><td class=\"l\">{}</td><td class=\"l name\">{}</td><td>{}</td><td>{}</td>\
+             <td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(method),
+            escape(name),
+            t.requests,
+            t.failures,
+            per_sec(t.requests, run_time),
+            ms(t.percentile_us(50.0)),
+            ms_f(t.mean_us()),
+            ms(t.min_us()),
+            ms(t.max_us()),
+            ms(t.percentile_us(90.0)),
+            ms(t.percentile_us(99.0)),
+        );
+    };
+    for (i, name) in report.tasks.names.iter().enumerate() {
+        let method = report.methods.get(i).map_or("", String::as_str);
+        if let Some(t) = report.stats.tasks.get(i) {
+            row(out, "", method, name, t);
+        }
+    }
+    row(out, " class=\"total\"", "", "Total", &report.stats.total);
+    out.push_str("</tbody></table><p>Latencies in ms.</p>\n");
+}
+
+/// Latency and its two parts, at the summary's percentiles.
+fn distribution_table(out: &mut String, report: &Report) {
+    let stats = &report.stats;
+    out.push_str("<h2>Latency distribution (ms)</h2><table><thead><tr><th></th>");
+    for (label, _, _) in DISTRIBUTION {
+        let _ = write!(out, "<th>{label}</th>");
+    }
+    out.push_str("<th>max</th></tr></thead><tbody>\n");
+    let rows = [
+        ("latency (from due)", &stats.total.latency),
+        ("service (latency - wait)", &stats.service),
+        ("wait (due to written)", &stats.wait),
+    ];
+    for (name, h) in rows {
+        let _ = write!(out, "<tr><td class=\"l\">{}</td>", escape(name));
+        for (_, _, q) in DISTRIBUTION {
+            let _ = write!(out, "<td>{}</td>", ms(percentile(h, q)));
+        }
+        let max = if h.is_empty() { 0 } else { h.max() };
+        let _ = writeln!(out, "<td>{}</td></tr>", ms(max));
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+fn counts_tables(out: &mut String, report: &Report) {
+    let total = report.stats.total.requests.max(1) as f64;
+    let table = |out: &mut String, title: &str, head: &str, rows: Vec<(String, u64)>| {
+        let _ = write!(out, "<h2>{title}</h2>");
+        if rows.is_empty() {
+            out.push_str("<p>None.</p>\n");
+            return;
+        }
+        let _ = writeln!(
+            out,
+            "<table><thead><tr><th class=\"l\">{head}</th><th>Count</th><th>%</th></tr></thead><tbody>"
+        );
+        for (label, count) in rows {
+            let _ = writeln!(
+                out,
+                "<tr><td class=\"l\">{}</td><td>{count}</td><td>{:.2}</td></tr>",
+                escape(&label),
+                100.0 * count as f64 / total
+            );
+        }
+        out.push_str("</tbody></table>\n");
+    };
+    let statuses = report
+        .stats
+        .status_counts()
+        .into_iter()
+        .map(|(code, n)| {
+            let label = if code == 0 {
+                "none (no response)".to_string()
+            } else {
+                code.to_string()
+            };
+            (label, n)
+        })
+        .collect();
+    table(out, "Status codes", "Status", statuses);
+    let errors = report
+        .stats
+        .error_counts()
+        .into_iter()
+        .map(|(kind, n)| (kind.as_str().to_string(), n))
+        .collect();
+    table(out, "Errors", "Error", errors);
+}
+
+/// Seconds without trailing zeros: 1, 0.5, 2.25.
+fn trim(v: f64) -> String {
+    super::series::round3(v)
+}
+
+#[cfg(test)]
+mod tests;
