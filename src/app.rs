@@ -227,5 +227,12 @@ pub fn report(args: &ReportArgs) -> i32 {
         eprintln!("stampede: --timeseries {path}: {e}");
         return FAILED_EXIT;
     }
+    if let Some(path) = &args.html {
+        let title = format!("stampede report: {}", args.files.join(", "));
+        if let Err(e) = std::fs::write(path, crate::report::html::render(&report, &title)) {
+            eprintln!("stampede: --html {path}: {e}");
+            return FAILED_EXIT;
+        }
+    }
     0
 }

@@ -159,3 +159,45 @@ fn bad_csvs_name_the_file_and_line() {
         out.stderr
     );
 }
+
+#[test]
+fn html_is_one_self_contained_page_with_every_chart() {
+    let dir = scratch("report-html");
+    let page = dir.join("report.html");
+    let out = stampede(
+        &[
+            "report",
+            &format!("{GOLDEN}/small.csv"),
+            "--html",
+            page.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert_eq!(html.matches("<svg").count(), 6, "six charts");
+    for title in [
+        "Requests per second",
+        "Latency over time",
+        "Failures",
+        "Latency of each request",
+        "Latency distribution",
+        "Requests in flight",
+    ] {
+        assert!(html.contains(title), "missing chart {title:?}");
+    }
+    assert!(
+        html.contains("time (s)") && html.contains("latency (ms)"),
+        "axis labels with units"
+    );
+    assert!(
+        html.contains("odd, &quot;name&quot;"),
+        "task names are escaped"
+    );
+    let without_xmlns = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(
+        !without_xmlns.contains("http://") && !without_xmlns.contains("https://"),
+        "no external URLs"
+    );
+    assert!(!html.contains("<script"), "no JavaScript needed");
+}

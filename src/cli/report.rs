@@ -10,6 +10,7 @@ use argh::FromArgs;
     example = "stampede report results.csv",
     example = "stampede report results.csv --timeseries series.csv --interval 5s",
     example = "stampede report box1.csv box2.csv --json",
+    example = "stampede report results.csv --html report.html",
     note = "Several files merge into one run, aligned on elapsed_us: boxes that started together.\n\
             Exit codes: 0 done; 2 a file is missing, empty or malformed (the error names the file and line)."
 )]
@@ -29,6 +30,10 @@ pub struct ReportArgs {
     /// one time-series row per interval per task, with a task column
     #[argh(switch)]
     pub by_task: bool,
+
+    /// write one self-contained HTML page with charts (no network needed) to this path
+    #[argh(option)]
+    pub html: Option<String>,
 
     /// print the summary as JSON (the keys of run --summary) instead of text
     #[argh(switch)]
