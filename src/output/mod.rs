@@ -59,6 +59,27 @@ pub fn per_sec(count: u64, d: Duration) -> f64 {
     if s > 0.0 { count as f64 / s } else { 0.0 }
 }
 
+/// The per-task table's figure columns (after Method and Name), shared by
+/// the text summary and the HTML report.
+pub const TASK_COLUMNS: [&str; 9] = [
+    "Requests", "Fails", "RPS", "Median", "Avg", "Min", "Max", "p90", "p99",
+];
+
+/// One task's figures for `TASK_COLUMNS`, latencies in ms.
+pub fn task_figures(t: &crate::record::stats::Tally, run_time: Duration) -> [String; 9] {
+    [
+        t.requests.to_string(),
+        t.failures.to_string(),
+        format!("{:.1}", per_sec(t.requests, run_time)),
+        ms(t.percentile_us(50.0)),
+        ms_f(t.mean_us()),
+        ms(t.min_us()),
+        ms(t.max_us()),
+        ms(t.percentile_us(90.0)),
+        ms(t.percentile_us(99.0)),
+    ]
+}
+
 /// The percentiles of the latency distribution, with their labels.
 pub const DISTRIBUTION: [(&str, &str, f64); 7] = [
     ("p50", "p50", 50.0),

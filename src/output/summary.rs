@@ -1,7 +1,7 @@
 //! The final summary on stdout: the headline block, a table per task, the
 //! latency distribution, counts by status and error, and throughput.
 
-use super::{DISTRIBUTION, RunInfo, ms, ms_f, per_sec, percentile};
+use super::{DISTRIBUTION, RunInfo, TASK_COLUMNS, ms, ms_f, per_sec, percentile, task_figures};
 use crate::record::Stats;
 use crate::record::stats::Tally;
 use std::fmt::Write;
@@ -61,25 +61,19 @@ fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
         .chain([6])
         .max()
         .unwrap_or(6);
-    let _ = writeln!(
-        out,
-        "\n{:<method_w$}  {:<name_w$}  {:>9}  {:>7}  {:>9}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}   (ms)",
-        "Method", "Name", "Requests", "Fails", "RPS", "Median", "Avg", "Min", "Max", "p90", "p99"
-    );
+    // Requests and RPS get wider columns than the latencies.
+    const WIDTHS: [usize; 9] = [9, 7, 9, 7, 7, 7, 7, 7, 7];
+    let _ = write!(out, "\n{:<method_w$}  {:<name_w$}", "Method", "Name");
+    for (column, width) in TASK_COLUMNS.iter().zip(WIDTHS) {
+        let _ = write!(out, "  {column:>width$}");
+    }
+    let _ = writeln!(out, "   (ms)");
     let row = |out: &mut String, method: &str, name: &str, t: &Tally| {
-        let _ = writeln!(
-            out,
-            "{method:<method_w$}  {name:<name_w$}  {:>9}  {:>7}  {:>9.1}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
-            t.requests,
-            t.failures,
-            per_sec(t.requests, info.run_time),
-            ms(t.percentile_us(50.0)),
-            ms_f(t.mean_us()),
-            ms(t.min_us()),
-            ms(t.max_us()),
-            ms(t.percentile_us(90.0)),
-            ms(t.percentile_us(99.0)),
-        );
+        let _ = write!(out, "{method:<method_w$}  {name:<name_w$}");
+        for (figure, width) in task_figures(t, info.run_time).iter().zip(WIDTHS) {
+            let _ = write!(out, "  {figure:>width$}");
+        }
+        out.push('\n');
     };
     for ((method, name), tally) in info.tasks.iter().zip(&stats.tasks) {
         row(out, method, name, tally);

@@ -4,7 +4,7 @@
 use super::Report;
 use super::series::Bucket;
 use super::svg::{self, Chart, Kind, Series, escape};
-use crate::output::{DISTRIBUTION, ms, ms_f, per_sec, percentile};
+use crate::output::{DISTRIBUTION, TASK_COLUMNS, ms, per_sec, percentile, task_figures};
 use crate::record::stats::Tally;
 use std::fmt::Write;
 
@@ -223,28 +223,22 @@ fn distribution(total: &Tally) -> Chart {
 
 fn task_table(out: &mut String, report: &Report) {
     let run_time = report.run_time;
-    out.push_str(
-        "<h2>Requests by task</h2><table><thead><tr><th class=\"l\">Method</th>\
-         <th class=\"l\">Name</th><th>Requests</th><th>Fails</th><th>RPS</th><th>Median</th>\
-         <th>Avg</th><th>Min</th><th>Max</th><th>p90</th><th>p99</th></tr></thead><tbody>\n",
-    );
+    out.push_str("<h2>Requests by task</h2><table><thead><tr><th class=\"l\">Method</th><th class=\"l\">Name</th>");
+    for column in TASK_COLUMNS {
+        let _ = write!(out, "<th>{column}</th>");
+    }
+    out.push_str("</tr></thead><tbody>\n");
     let row = |out: &mut String, class: &str, method: &str, name: &str, t: &Tally| {
-        let _ = writeln!(
+        let _ = write!(
             out,
-            "<tr{class}><td class=\"l\">{}</td><td class=\"l name\">{}</td><td>{}</td><td>{}</td>\
-             <td>{:.1}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr{class}><td class=\"l\">{}</td><td class=\"l name\">{}</td>",
             escape(method),
-            escape(name),
-            t.requests,
-            t.failures,
-            per_sec(t.requests, run_time),
-            ms(t.percentile_us(50.0)),
-            ms_f(t.mean_us()),
-            ms(t.min_us()),
-            ms(t.max_us()),
-            ms(t.percentile_us(90.0)),
-            ms(t.percentile_us(99.0)),
+            escape(name)
         );
+        for figure in task_figures(t, run_time) {
+            let _ = write!(out, "<td>{figure}</td>");
+        }
+        out.push_str("</tr>\n");
     };
     for (i, name) in report.tasks.names.iter().enumerate() {
         let method = report.methods.get(i).map_or("", String::as_str);

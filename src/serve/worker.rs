@@ -182,27 +182,16 @@ impl Worker {
                     LISTENER => self.accept(),
                     WAKER => {}
                     Token(t) => {
-                        let slot = t.wrapping_sub(FIRST_CONN);
-                        let timers = &mut self.timers;
-                        let keep = match self.conns.get_mut(slot) {
-                            Some(Some(conn)) if self.stalled => {
-                                if conn.note(event) {
-                                    hold(&mut self.held, conn);
-                                }
+                        let stalled = self.stalled;
+                        self.drive(t.wrapping_sub(FIRST_CONN), None, |conn, timers| {
+                            if stalled {
+                                // Note what happened; the end of the stall acts on it.
+                                conn.paused |= conn.note(event);
                                 true
+                            } else {
+                                conn.on_event(event, timers)
                             }
-                            Some(Some(conn)) => {
-                                let keep = conn.on_event(event, timers);
-                                if std::mem::take(&mut conn.paused) {
-                                    hold(&mut self.held, conn);
-                                }
-                                keep
-                            }
-                            _ => true,
-                        };
-                        if !keep {
-                            self.remove(slot);
-                        }
+                        });
                     }
                 }
             }
@@ -230,11 +219,25 @@ impl Worker {
     /// Run a connection held by a stall, and hold it again if the next
     /// stall begins meanwhile.
     fn resume(&mut self, slot: usize, generation: u64, now: Instant) {
+        self.drive(slot, Some(generation), |conn, timers| {
+            conn.held = false;
+            conn.resume(now, timers)
+        });
+    }
+
+    /// Run `step` on the connection in `slot` (if it is still the one with
+    /// `generation`), hold it if it paused for a stall, and drop it when
+    /// `step` says it is done.
+    fn drive(
+        &mut self,
+        slot: usize,
+        generation: Option<u64>,
+        step: impl FnOnce(&mut Conn, &mut Timers) -> bool,
+    ) {
         let timers = &mut self.timers;
         let keep = match self.conns.get_mut(slot) {
-            Some(Some(conn)) if conn.generation == generation => {
-                conn.held = false;
-                let keep = conn.resume(now, timers);
+            Some(Some(conn)) if generation.is_none_or(|g| conn.generation == g) => {
+                let keep = step(conn, timers);
                 if std::mem::take(&mut conn.paused) {
                     hold(&mut self.held, conn);
                 }
@@ -279,26 +282,17 @@ impl Worker {
         }
         let now = Instant::now();
         while let Some((slot, generation)) = self.timers.pop_due(now) {
-            let timers = &mut self.timers;
-            let keep = match self.conns.get_mut(slot) {
-                Some(Some(conn)) if conn.generation == generation && self.stalled => {
+            let stalled = self.stalled;
+            self.drive(slot, Some(generation), |conn, timers| {
+                if stalled {
                     // Its deadline stays recorded in the connection: the
                     // resume at the end of the stall acts on it.
-                    hold(&mut self.held, conn);
+                    conn.paused = true;
                     true
+                } else {
+                    conn.on_timer(now, timers)
                 }
-                Some(Some(conn)) if conn.generation == generation => {
-                    let keep = conn.on_timer(now, timers);
-                    if std::mem::take(&mut conn.paused) {
-                        hold(&mut self.held, conn);
-                    }
-                    keep
-                }
-                _ => true,
-            };
-            if !keep {
-                self.remove(slot);
-            }
+            });
         }
     }
 

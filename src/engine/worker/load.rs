@@ -187,16 +187,7 @@ impl Worker<'_> {
             let Some(&due) = o.queue.front() else { return };
             if now.saturating_duration_since(due) >= self.plan.timeout {
                 o.queue.pop_front();
-                let waited = micros(now.saturating_duration_since(due));
-                self.record(Sample {
-                    elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
-                    latency_us: waited,
-                    wait_us: waited,
-                    bytes: 0,
-                    status: 0,
-                    task: 0,
-                    error: Some(ErrorKind::Timeout),
-                });
+                self.record_unstarted(due, now, ErrorKind::Timeout);
                 continue;
             }
             let Some(u) = o.free.pop() else { return };
@@ -231,18 +222,24 @@ impl Worker<'_> {
             }
         };
         for due in unsent {
-            let waited = micros(now.saturating_duration_since(due));
-            self.record(Sample {
-                elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
-                latency_us: waited,
-                wait_us: waited,
-                bytes: 0,
-                status: 0,
-                task: 0,
-                error: Some(ErrorKind::Unsent),
-            });
+            self.record_unstarted(due, now, ErrorKind::Unsent);
         }
         self.publish_queue();
+    }
+
+    /// A request due at `due` that never got a connection: its whole
+    /// latency, until `now`, was waiting.
+    fn record_unstarted(&mut self, due: Instant, now: Instant, error: ErrorKind) {
+        let waited = micros(now.saturating_duration_since(due));
+        self.record(Sample {
+            elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
+            latency_us: waited,
+            wait_us: waited,
+            bytes: 0,
+            status: 0,
+            task: 0,
+            error: Some(error),
+        });
     }
 
     fn publish_queue(&mut self) {
