@@ -24,6 +24,7 @@ fn main() {
             Command::Run(args) => app::run(&args),
             Command::Serve(args) => app::serve(&args),
             Command::Demo(args) => app::demo(&args),
+            Command::Check(args) => app::check(&args),
         },
     };
     std::process::exit(code);

@@ -5,6 +5,7 @@ pub mod run;
 mod scenario;
 mod serve;
 
+pub use crate::check::CheckArgs;
 use argh::{EarlyExit, FromArgs};
 pub use run::RunArgs;
 pub use serve::{DemoArgs, ServeArgs};
@@ -18,6 +19,7 @@ pub const USAGE_EXIT: i32 = 2;
     example = "stampede demo",
     example = "stampede run http://127.0.0.1:8080/hello -c 100 -d 30s",
     example = "stampede serve --addr 127.0.0.1:8080",
+    example = "stampede check results.csv --p99 200ms --max-error-rate 1",
     note = "Run `stampede <command> --help` for the flags of each command."
 )]
 pub struct TopLevel {
@@ -35,6 +37,7 @@ pub enum Command {
     Run(Box<RunArgs>),
     Serve(ServeArgs),
     Demo(DemoArgs),
+    Check(CheckArgs),
 }
 
 /// Parse argv. Help goes to stdout with exit code 0; a parse error is one
