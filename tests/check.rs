@@ -301,3 +301,41 @@ fn help_lists_every_flag_with_examples() {
         assert!(out.stdout.contains(flag), "{flag}:\n{}", out.stdout);
     }
 }
+
+#[test]
+fn checks_a_real_run_against_the_built_in_server() {
+    let (_server, url) = common::start_serve();
+    let hello = format!("{url}/hello");
+    let (out, rows, _) =
+        common::run_recorded("check-real", &hello, &["-c", "4", "-d", "1s", "-t", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!rows.is_empty());
+    let csv = std::env::temp_dir().join(format!(
+        "stampede-test-{}-check-real/results.csv",
+        std::process::id()
+    ));
+    // Generous limits: this must pass on a slow, loaded machine.
+    let out = check(&[
+        s(&csv),
+        "--p99",
+        "5s",
+        "--max-error-rate",
+        "0",
+        "--min-rps",
+        "1",
+        "--task",
+        "GET /hello",
+        "--max",
+        "10s",
+        "--baseline",
+        s(&csv),
+        "--max-regression",
+        "10",
+    ]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("PASS: all 8 checks passed"),
+        "{}",
+        out.stdout
+    );
+}
