@@ -1,6 +1,8 @@
 //! The commands: each takes parsed arguments and returns the exit code.
 
-use crate::cli::{DemoArgs, ReportArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for};
+use crate::cli::{
+    CheckArgs, DemoArgs, ReportArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for,
+};
 use crate::engine;
 use crate::output::{self, RunInfo};
 use crate::plan::{Load, Plan};
@@ -102,6 +104,11 @@ pub fn demo(args: &DemoArgs) -> i32 {
     };
     server.stop();
     code
+}
+
+/// Check a recorded run against thresholds and a baseline: 0 pass, 1 fail, 2 bad input.
+pub fn check(args: &CheckArgs) -> i32 {
+    crate::check::run(args)
 }
 
 /// Run a validated plan: live lines on stderr, the summary on stdout.

@@ -4,6 +4,7 @@
 //! (recorder thread) -> `output`. `serve` is the built-in target server.
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod cores;
 pub mod digits;

@@ -25,6 +25,7 @@ fn main() {
             Command::Serve(args) => app::serve(&args),
             Command::Demo(args) => app::demo(&args),
             Command::Report(args) => app::report(&args),
+            Command::Check(args) => app::check(&args),
         },
     };
     std::process::exit(code);

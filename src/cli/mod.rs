@@ -6,6 +6,7 @@ pub mod run;
 mod scenario;
 mod serve;
 
+pub use crate::check::CheckArgs;
 use argh::{EarlyExit, FromArgs};
 pub use report::ReportArgs;
 pub use run::RunArgs;
@@ -20,6 +21,7 @@ pub const USAGE_EXIT: i32 = 2;
     example = "stampede demo",
     example = "stampede run http://127.0.0.1:8080/hello -c 100 -d 30s",
     example = "stampede serve --addr 127.0.0.1:8080",
+    example = "stampede check results.csv --p99 200ms --max-error-rate 1",
     note = "Run `stampede <command> --help` for the flags of each command."
 )]
 pub struct TopLevel {
@@ -38,6 +40,7 @@ pub enum Command {
     Serve(ServeArgs),
     Demo(DemoArgs),
     Report(ReportArgs),
+    Check(CheckArgs),
 }
 
 /// Parse argv. Help goes to stdout with exit code 0; a parse error is one

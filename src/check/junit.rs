@@ -1,0 +1,96 @@
+//! The verdict as JUnit XML: one `<testcase>` per check, with a
+//! `<failure>` for each that failed, so CI systems show them as tests.
+
+use super::verdict::Verdict;
+
+pub const SUITE: &str = "stampede check";
+
+pub fn render(verdicts: &[Verdict]) -> String {
+    let failures = verdicts.iter().filter(|v| !v.pass).count();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str(&format!(
+        "<testsuite name=\"{SUITE}\" tests=\"{}\" failures=\"{failures}\" errors=\"0\">\n",
+        verdicts.len()
+    ));
+    for v in verdicts {
+        let name = escape(&format!("{} {}", v.name, v.limit));
+        let open = format!("  <testcase classname=\"{SUITE}\" name=\"{name}\"");
+        if v.pass {
+            out.push_str(&format!("{open}/>\n"));
+        } else {
+            out.push_str(&format!(
+                "{open}>\n    <failure message=\"{}\">{}</failure>\n  </testcase>\n",
+                escape(&v.message),
+                escape(&format!("measured {}, limit {}", v.measured, v.limit))
+            ));
+        }
+    }
+    out.push_str("</testsuite>\n");
+    out
+}
+
+/// Escape text for XML content and attribute values. Control characters
+/// that XML 1.0 cannot hold at all become U+FFFD.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\t' => out.push_str("&#9;"),
+            '\n' => out.push_str("&#10;"),
+            '\r' => out.push_str("&#13;"),
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(name: &str, pass: bool, message: &str) -> Verdict {
+        Verdict {
+            name: name.into(),
+            limit: "<= 5ms".into(),
+            measured: "6.00ms".into(),
+            pass,
+            message: message.into(),
+        }
+    }
+
+    #[test]
+    fn one_testcase_per_check_with_failures() {
+        let xml = render(&[
+            v("p99", true, "fine"),
+            v("p50 [POST /a?x=1&y=<2>]", false, "p50 is \"slow\""),
+        ]);
+        assert_eq!(
+            xml,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+             <testsuite name=\"stampede check\" tests=\"2\" failures=\"1\" errors=\"0\">\n  \
+             <testcase classname=\"stampede check\" name=\"p99 &lt;= 5ms\"/>\n  \
+             <testcase classname=\"stampede check\" name=\"p50 [POST /a?x=1&amp;y=&lt;2&gt;] &lt;= 5ms\">\n    \
+             <failure message=\"p50 is &quot;slow&quot;\">measured 6.00ms, limit &lt;= 5ms</failure>\n  \
+             </testcase>\n\
+             </testsuite>\n"
+        );
+    }
+
+    #[test]
+    fn escapes_everything_xml_cannot_hold_raw() {
+        assert_eq!(escape("a'b\"c&<>"), "a&apos;b&quot;c&amp;&lt;&gt;");
+        assert_eq!(escape("x\ny\u{1}"), "x&#10;y\u{FFFD}");
+        assert_eq!(escape("GET /é"), "GET /é");
+    }
+
+    #[test]
+    fn an_empty_verdict_is_still_a_suite() {
+        assert!(render(&[]).contains("tests=\"0\" failures=\"0\""));
+    }
+}

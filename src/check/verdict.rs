@@ -1,0 +1,121 @@
+//! One verdict per check, and the aligned text table they print as.
+
+use crate::report::series::round3;
+
+/// The outcome of one check: a threshold or a baseline comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// e.g. `p99`, `p99 [GET /a]`, `p99 vs baseline`.
+    pub name: String,
+    /// e.g. `<= 200ms`.
+    pub limit: String,
+    /// e.g. `153.2ms`.
+    pub measured: String,
+    pub pass: bool,
+    /// One sentence saying why it failed (or passed).
+    pub message: String,
+}
+
+/// `name` with its task, if any.
+pub fn scoped(name: &str, task: Option<&str>) -> String {
+    match task {
+        Some(t) => format!("{name} [{t}]"),
+        None => name.to_string(),
+    }
+}
+
+/// A latency in µs as milliseconds, e.g. `12.5ms`.
+pub fn ms(us: f64) -> String {
+    format!("{}ms", round3(us / 1000.0))
+}
+
+/// A latency in µs as milliseconds with 3 significant digits, the
+/// precision of the histograms it is read from: `99.0ms`, `0.850ms`.
+pub fn ms3(us: f64) -> String {
+    let ms = us / 1000.0;
+    if ms <= 0.0 {
+        return "0ms".into();
+    }
+    let decimals = (2 - ms.log10().floor() as i32).clamp(0, 3) as usize;
+    format!("{ms:.decimals$}ms")
+}
+
+/// A figure with at most 3 decimals.
+pub fn num(v: f64) -> String {
+    round3(v)
+}
+
+/// One aligned line per verdict, then a summary line.
+pub fn render(verdicts: &[Verdict]) -> String {
+    let width = |f: fn(&Verdict) -> &str| {
+        verdicts
+            .iter()
+            .map(|v| f(v).chars().count())
+            .max()
+            .unwrap_or(0)
+    };
+    let (wn, wl, wm) = (
+        width(|v| &v.name),
+        width(|v| &v.limit),
+        width(|v| &v.measured),
+    );
+    let mut out = String::new();
+    for v in verdicts {
+        let verdict = if v.pass { "PASS" } else { "FAIL" };
+        out.push_str(&format!(
+            "{:<wn$}  {:<wl$}  {:<wm$}  {verdict}\n",
+            v.name, v.limit, v.measured
+        ));
+    }
+    out.push_str(&summary(verdicts));
+    out.push('\n');
+    out
+}
+
+pub fn summary(verdicts: &[Verdict]) -> String {
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let n = verdicts.len();
+    let s = if n == 1 { "" } else { "s" };
+    if failed == 0 {
+        format!("PASS: all {n} check{s} passed")
+    } else {
+        format!("FAIL: {failed} of {n} check{s} failed")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn v(name: &str, limit: &str, measured: &str, pass: bool) -> Verdict {
+        Verdict {
+            name: name.into(),
+            limit: limit.into(),
+            measured: measured.into(),
+            pass,
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn lines_are_aligned_and_summarised() {
+        let out = render(&[
+            v("p99", "<= 200ms", "150ms", true),
+            v("p50 [GET /a]", "<= 5ms", "6.25ms", false),
+        ]);
+        assert_eq!(
+            out,
+            "p99           <= 200ms  150ms   PASS\n\
+             p50 [GET /a]  <= 5ms    6.25ms  FAIL\n\
+             FAIL: 1 of 2 checks failed\n"
+        );
+        assert_eq!(ms3(98_976.0), "99.0ms");
+        assert_eq!(ms3(850.0), "0.850ms");
+        assert_eq!(ms3(1_234_567.0), "1235ms");
+        assert_eq!(ms3(0.0), "0ms");
+        assert_eq!(
+            summary(&[v("a", "b", "c", true)]),
+            "PASS: all 1 check passed"
+        );
+    }
+}
