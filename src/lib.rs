@@ -7,6 +7,7 @@ pub mod app;
 pub mod check;
 pub mod cli;
 pub mod cores;
+pub mod dashboard;
 pub mod digits;
 pub mod engine;
 pub mod fdlimit;

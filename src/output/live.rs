@@ -35,9 +35,9 @@ pub fn line(snap: &Snapshot, gauges: Gauges, target_users: usize, open: bool) ->
         "[{:>6.1}s]{done} {who} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
         snap.elapsed.as_secs_f64(),
         per_sec(i.requests, snap.interval_len),
-        snap.total.requests,
-        snap.total.failures,
-        snap.total.failure_pct(),
+        snap.stats.total.requests,
+        snap.stats.total.failures,
+        snap.stats.total.failure_pct(),
         ms(i.percentile_us(50.0)),
         ms(i.percentile_us(90.0)),
         ms(i.percentile_us(99.0)),
@@ -48,15 +48,16 @@ pub fn line(snap: &Snapshot, gauges: Gauges, target_users: usize, open: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::Sample;
     use crate::record::stats::Tally;
+    use crate::record::{Sample, Stats};
     use std::time::Duration;
 
     #[test]
     fn shows_the_interval_rate_and_percentiles() {
         let mut interval = Tally::default();
+        let mut stats = Stats::new(1);
         for us in [1000, 2000, 3000, 4000] {
-            interval.add(&Sample {
+            let sample = Sample {
                 elapsed_us: 0,
                 latency_us: us,
                 wait_us: 0,
@@ -64,13 +65,15 @@ mod tests {
                 status: 500,
                 task: 0,
                 error: None,
-            });
+            };
+            interval.add(&sample);
+            stats.add(&sample);
         }
         let snap = Snapshot {
             elapsed: Duration::from_secs(2),
             interval: &interval,
             interval_len: Duration::from_millis(500),
-            total: &interval,
+            stats: &stats,
             is_final: false,
         };
         assert_eq!(

@@ -23,7 +23,8 @@ pub struct Snapshot<'a> {
     pub interval: &'a Tally,
     /// Length of the interval; at the end, of the whole run.
     pub interval_len: Duration,
-    pub total: &'a Tally,
+    /// Everything recorded so far.
+    pub stats: &'a Stats,
     /// True for the one snapshot taken after the last sample.
     pub is_final: bool,
 }
@@ -105,7 +106,7 @@ impl Recorder {
                     elapsed: tick * self.intervals.first as u32,
                     interval: &tally,
                     interval_len: tick,
-                    total: &self.stats.total,
+                    stats: &self.stats,
                     is_final: false,
                 });
                 self.intervals.recycle(tally);
@@ -120,7 +121,7 @@ impl Recorder {
                 elapsed: (began + tick).min(run_time),
                 interval: &tally,
                 interval_len: run_time.saturating_sub(began).min(tick),
-                total: &self.stats.total,
+                stats: &self.stats,
                 is_final: false,
             });
             self.intervals.recycle(tally);
@@ -129,7 +130,7 @@ impl Recorder {
             elapsed: run_time,
             interval: &self.stats.total,
             interval_len: run_time,
-            total: &self.stats.total,
+            stats: &self.stats,
             is_final: true,
         });
         if let Some(csv) = self.csv.take()

@@ -1,0 +1,7 @@
+//! The live web dashboard (`run --dashboard`): a small HTTP server on its
+//! own thread, showing the same Rust-rendered SVG charts and tables as
+//! `report --html`, refreshed from the recorder's snapshots once a second.
+
+pub mod live;
+
+pub use live::{Live, Point, SharedLive};
