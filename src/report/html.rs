@@ -5,18 +5,21 @@ use super::Report;
 use super::series::Bucket;
 use super::svg::{self, Chart, Kind, Series, escape};
 use crate::output::{DISTRIBUTION, TASK_COLUMNS, ms, per_sec, percentile, task_figures};
+use crate::record::Stats;
 use crate::record::stats::Tally;
 use std::fmt::Write;
+use std::time::Duration;
 
 /// Chart size in the page; the SVG scales down with the window.
-const WIDTH: u32 = 900;
-const HEIGHT: u32 = 300;
+pub const WIDTH: u32 = 900;
+pub const HEIGHT: u32 = 300;
 
 /// Points on the percentile curve: 20 a decade, from 0% to 99.999%.
 const DISTRIBUTION_STEPS: u32 = 100;
 const DISTRIBUTION_DECADES: f64 = 5.0;
 
-const STYLE: &str = "\
+/// The page's CSS, shared with the live dashboard.
+pub const STYLE: &str = "\
 body{font-family:sans-serif;color:#222;max-width:960px;margin:1.5em auto;padding:0 1em}\
 h1{font-size:1.6em;margin:0 0 .3em}h2{font-size:1.2em;margin:1.6em 0 .4em}\
 .summary{display:flex;flex-wrap:wrap;gap:.6em 2.5em;margin:1em 0}\
@@ -54,9 +57,21 @@ pub fn render(report: &Report, title: &str) -> String {
     for chart in charts(report) {
         let _ = writeln!(out, "<figure>{}</figure>", chart.render(WIDTH, HEIGHT));
     }
-    task_table(&mut out, report);
-    distribution_table(&mut out, report);
-    counts_tables(&mut out, report);
+    let tasks: Vec<(&str, &str)> = report
+        .tasks
+        .names
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            (
+                report.methods.get(i).map_or("", String::as_str),
+                name.as_str(),
+            )
+        })
+        .collect();
+    task_table(&mut out, &report.stats, &tasks, report.run_time);
+    distribution_table(&mut out, &report.stats);
+    counts_tables(&mut out, &report.stats);
     let _ = write!(
         out,
         "<footer>stampede {}, from {} recorded requests</footer>\n</body></html>\n",
@@ -73,7 +88,7 @@ fn header(out: &mut String, report: &Report, title: &str) {
         "<header><h1>{}</h1><div class=\"summary\">",
         escape(title)
     );
-    let items = [
+    let items = vec![
         (
             "Run time",
             format!("{:.2} s", report.run_time.as_secs_f64()),
@@ -91,14 +106,20 @@ fn header(out: &mut String, report: &Report, title: &str) {
         ("p99", format!("{} ms", ms(t.percentile_us(99.0)))),
         ("Max", format!("{} ms", ms(t.max_us()))),
     ];
+    figures(out, &items);
+    out.push_str("</div></header>\n");
+}
+
+/// Headline figures, label over value, for a `<div class="summary">`.
+pub fn figures(out: &mut String, items: &[(&str, String)]) {
     for (label, value) in items {
         let _ = write!(
             out,
-            "<div><span>{label}</span><b>{}</b></div>",
-            escape(&value)
+            "<div><span>{}</span><b>{}</b></div>",
+            escape(label),
+            escape(value)
         );
     }
-    out.push_str("</div></header>\n");
 }
 
 /// The page's charts, in order: throughput, latency over time, failures,
@@ -198,7 +219,7 @@ fn scatter(report: &Report) -> Chart {
 
 /// The latency percentile curve as wrk2 and HdrHistogram plot it: x is
 /// 1/(1-q) on a log scale, so each decade is one more nine.
-fn distribution(total: &Tally) -> Chart {
+pub fn distribution(total: &Tally) -> Chart {
     let points = if total.requests == 0 {
         Vec::new()
     } else {
@@ -221,8 +242,9 @@ fn distribution(total: &Tally) -> Chart {
         ))
 }
 
-fn task_table(out: &mut String, report: &Report) {
-    let run_time = report.run_time;
+/// The per-task table: `tasks` is (method, name) by task id, and the RPS
+/// column is over `run_time`.
+pub fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)], run_time: Duration) {
     out.push_str("<h2>Requests by task</h2><table><thead><tr><th class=\"l\">Method</th><th class=\"l\">Name</th>");
     for column in TASK_COLUMNS {
         let _ = write!(out, "<th>{column}</th>");
@@ -240,19 +262,17 @@ fn task_table(out: &mut String, report: &Report) {
         }
         out.push_str("</tr>\n");
     };
-    for (i, name) in report.tasks.names.iter().enumerate() {
-        let method = report.methods.get(i).map_or("", String::as_str);
-        if let Some(t) = report.stats.tasks.get(i) {
+    for (i, (method, name)) in tasks.iter().enumerate() {
+        if let Some(t) = stats.tasks.get(i) {
             row(out, "", method, name, t);
         }
     }
-    row(out, " class=\"total\"", "", "Total", &report.stats.total);
+    row(out, " class=\"total\"", "", "Total", &stats.total);
     out.push_str("</tbody></table><p>Latencies in ms.</p>\n");
 }
 
 /// Latency and its two parts, at the summary's percentiles.
-fn distribution_table(out: &mut String, report: &Report) {
-    let stats = &report.stats;
+pub fn distribution_table(out: &mut String, stats: &Stats) {
     out.push_str("<h2>Latency distribution (ms)</h2><table><thead><tr><th></th>");
     for (label, _, _) in DISTRIBUTION {
         let _ = write!(out, "<th>{label}</th>");
@@ -274,8 +294,9 @@ fn distribution_table(out: &mut String, report: &Report) {
     out.push_str("</tbody></table>\n");
 }
 
-fn counts_tables(out: &mut String, report: &Report) {
-    let total = report.stats.total.requests.max(1) as f64;
+/// The status code and error counts, each as a share of all requests.
+pub fn counts_tables(out: &mut String, stats: &Stats) {
+    let total = stats.total.requests.max(1) as f64;
     let table = |out: &mut String, title: &str, head: &str, rows: Vec<(String, u64)>| {
         let _ = write!(out, "<h2>{title}</h2>");
         if rows.is_empty() {
@@ -296,8 +317,7 @@ fn counts_tables(out: &mut String, report: &Report) {
         }
         out.push_str("</tbody></table>\n");
     };
-    let statuses = report
-        .stats
+    let statuses = stats
         .status_counts()
         .into_iter()
         .map(|(code, n)| {
@@ -310,8 +330,7 @@ fn counts_tables(out: &mut String, report: &Report) {
         })
         .collect();
     table(out, "Status codes", "Status", statuses);
-    let errors = report
-        .stats
+    let errors = stats
         .error_counts()
         .into_iter()
         .map(|(kind, n)| (kind.as_str().to_string(), n))
