@@ -3,5 +3,8 @@
 //! `report --html`, refreshed from the recorder's snapshots once a second.
 
 pub mod live;
+pub mod page;
+pub mod server;
 
 pub use live::{Live, Point, SharedLive};
+pub use server::Dashboard;
