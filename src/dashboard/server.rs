@@ -262,12 +262,9 @@ impl Server {
                 self.stopping = true;
                 response(303, &[("Location", "/")], "text/plain", "stopping", false)
             }
-            ("/" | "/live", _) => {
-                let allow = [("Allow", "GET, HEAD")];
-                response(405, &allow, "text/plain", reason(405), head_only)
-            }
-            ("/stop", _) => {
-                let allow = [("Allow", "POST")];
+            ("/" | "/live" | "/stop", _) => {
+                let allow = if path == "/stop" { "POST" } else { "GET, HEAD" };
+                let allow = [("Allow", allow)];
                 response(405, &allow, "text/plain", reason(405), head_only)
             }
             _ => response(404, &[], "text/plain", reason(404), head_only),
