@@ -3,6 +3,8 @@
 use crate::cli::{
     CheckArgs, DemoArgs, ReportArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for,
 };
+use crate::dashboard::Dashboard;
+use crate::dashboard::{Live, SharedLive};
 use crate::engine;
 use crate::output::{self, RunInfo};
 use crate::plan::{Load, Plan};
@@ -12,6 +14,7 @@ use argh::FromArgs;
 use std::fs::File;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Exit code when the run produced nothing usable.
@@ -114,6 +117,22 @@ pub fn check(args: &CheckArgs) -> i32 {
 /// Run a validated plan: live lines on stderr, the summary on stdout.
 fn execute(plan: &Plan, out: Option<File>) -> i32 {
     announce(plan);
+    let live = plan.dashboard.map(|_| Arc::new(Mutex::new(new_live(plan))));
+    let dashboard = match (plan.dashboard, &live) {
+        (Some(addr), Some(live)) => match Dashboard::start(addr, live.clone()) {
+            Ok(d) => {
+                eprintln!("stampede: dashboard at http://{}", d.local_addr());
+                if !addr.ip().is_loopback() {
+                    eprintln!(
+                        "stampede: warning: the dashboard listens on {addr} and has no authentication"
+                    );
+                }
+                Some(d)
+            }
+            Err(e) => return usage_error(&format!("--dashboard {addr}: cannot listen: {e}")),
+        },
+        _ => None,
+    };
     let quiet = plan.quiet;
     let users = plan.users;
     let open = matches!(plan.load, Load::Open { .. });
@@ -121,14 +140,44 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
         if !quiet && output::live::worth_printing(snap) {
             eprintln!("{}", output::live::line(snap, gauges, users, open));
         }
+        if let Some(live) = &live
+            && let Ok(mut live) = live.lock()
+        {
+            live.record(snap, gauges);
+        }
     });
-    let outcome = match outcome {
-        Ok(o) => o,
+    let code = match outcome {
+        Ok(outcome) => summarize(plan, &outcome, live.as_ref()),
         Err(e) => {
             eprintln!("stampede: the run failed: {e}");
-            return FAILED_EXIT;
+            FAILED_EXIT
         }
     };
+    if let Some(dashboard) = dashboard {
+        crate::dashboard::linger(plan.dashboard_linger);
+        dashboard.stop();
+    }
+    code
+}
+
+fn new_live(plan: &Plan) -> Live {
+    let tasks = plan
+        .tasks
+        .iter()
+        .map(|t| (t.method.clone(), t.name.clone()))
+        .collect();
+    let open = matches!(plan.load, Load::Open { .. });
+    Live::new(
+        plan.url.to_string(),
+        plan.describe(),
+        open,
+        plan.duration,
+        tasks,
+    )
+}
+
+/// Print the summary, write the JSON, and work out the exit code.
+fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) -> i32 {
     let info = RunInfo {
         run_time: outcome.run_time,
         users: Some(plan.users),
@@ -141,7 +190,13 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
         late: Some(outcome.late),
     };
     let stats = &outcome.recorded.stats;
-    println!("{}", output::summary::render(stats, &info));
+    let summary = output::summary::render(stats, &info);
+    println!("{summary}");
+    if let Some(live) = live
+        && let Ok(mut live) = live.lock()
+    {
+        live.finish(summary);
+    }
     let mut code = if signal::stop_requested() {
         signal::INTERRUPTED_EXIT
     } else {

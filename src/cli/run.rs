@@ -137,6 +137,14 @@ pub struct RunArgs {
     #[argh(option)]
     pub name: Option<String>,
 
+    /// serve a live web page of the run at ADDR (default 127.0.0.1:8089; the page has no authentication)
+    #[argh(option)]
+    pub dashboard: Option<String>,
+
+    /// keep the dashboard up this long after the run when stdin is not a terminal (default 0s; with a terminal, until Enter)
+    #[argh(option)]
+    pub dashboard_linger: Option<String>,
+
     /// seed for the random draws (think times, Poisson arrivals), for repeatable runs (default 1)
     #[argh(option, default = "1")]
     pub seed: u64,
@@ -199,7 +207,22 @@ impl RunArgs {
         if let Some(path) = &summary {
             create(path, "--summary")?;
         }
+        let dashboard = match &args.dashboard {
+            Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
+                format!("--dashboard {text:?}: expected IP:PORT, e.g. 127.0.0.1:8089")
+            })?),
+            None => None,
+        };
+        let dashboard_linger = match (&args.dashboard_linger, dashboard) {
+            (Some(_), None) => return Err("--dashboard-linger goes with --dashboard".into()),
+            (Some(text), Some(_)) => {
+                parse_duration(text).map_err(|e| format!("--dashboard-linger: {e}"))?
+            }
+            (None, _) => Duration::ZERO,
+        };
         let plan = Plan {
+            dashboard,
+            dashboard_linger,
             addr,
             tasks,
             url,

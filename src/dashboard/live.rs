@@ -1,7 +1,10 @@
 //! What the live page shows. The recorder's observer updates it once a
 //! second; the dashboard's thread only reads it.
 
+use crate::engine::Gauges;
+use crate::output::per_sec;
 use crate::record::Stats;
+use crate::record::recorder::Snapshot;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -67,5 +70,85 @@ impl Live {
 
     pub fn remaining(&self) -> Duration {
         self.duration.saturating_sub(self.elapsed)
+    }
+
+    /// Take in one of the recorder's snapshots: a point per interval, and
+    /// the figures so far.
+    pub fn record(&mut self, snap: &Snapshot, gauges: Gauges) {
+        self.elapsed = snap.elapsed;
+        // As on the console, the sliver of a second the run ends in is
+        // counted in the totals, not drawn as a point.
+        if !snap.is_final && crate::output::live::worth_printing(snap) {
+            let i = snap.interval;
+            let ms = |q: f64| i.percentile_us(q) as f64 / 1000.0;
+            self.points.push(Point {
+                t_s: snap.elapsed.as_secs_f64(),
+                rps: per_sec(i.requests, snap.interval_len),
+                p50_ms: ms(50.0),
+                p90_ms: ms(90.0),
+                p99_ms: ms(99.0),
+                failures: i.failures,
+                active: gauges.active,
+                queued: gauges.queued,
+            });
+        }
+        self.stats.clone_from(snap.stats);
+    }
+
+    /// The run is over: show its summary.
+    pub fn finish(&mut self, summary: String) {
+        self.finished = true;
+        self.summary = Some(summary);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::stats::Tally;
+
+    #[test]
+    fn snapshots_become_points() {
+        let mut live = Live::new(
+            "http://x/".into(),
+            "plan".into(),
+            false,
+            Duration::from_secs(10),
+            vec![],
+        );
+        let (interval, stats) = (Tally::default(), Stats::new(0));
+        let snap = |secs, is_final| Snapshot {
+            elapsed: Duration::from_secs(secs),
+            interval: &interval,
+            interval_len: Duration::from_secs(1),
+            stats: &stats,
+            is_final,
+        };
+        live.record(
+            &snap(1, false),
+            Gauges {
+                active: 5,
+                queued: 2,
+            },
+        );
+        live.record(
+            &snap(2, false),
+            Gauges {
+                active: 6,
+                queued: 0,
+            },
+        );
+        live.record(
+            &snap(2, true),
+            Gauges {
+                active: 0,
+                queued: 0,
+            },
+        );
+        assert_eq!(live.points.len(), 2, "the final snapshot adds no point");
+        assert_eq!((live.points[0].active, live.points[0].queued), (5, 2));
+        assert_eq!(live.remaining(), Duration::from_secs(8));
+        live.finish("done".into());
+        assert!(live.finished && live.summary.as_deref() == Some("done"));
     }
 }

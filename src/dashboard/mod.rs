@@ -2,9 +2,11 @@
 //! own thread, showing the same Rust-rendered SVG charts and tables as
 //! `report --html`, refreshed from the recorder's snapshots once a second.
 
+mod linger;
 pub mod live;
 pub mod page;
 pub mod server;
 
+pub use linger::linger;
 pub use live::{Live, Point, SharedLive};
 pub use server::Dashboard;

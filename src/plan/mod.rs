@@ -75,6 +75,10 @@ pub enum Load {
 
 #[derive(Clone, Debug)]
 pub struct Plan {
+    /// The live dashboard's address, if one is wanted.
+    pub dashboard: Option<SocketAddr>,
+    /// How long the dashboard stays up after the run when stdin is no terminal.
+    pub dashboard_linger: Duration,
     pub url: Url,
     /// The resolved address every connection goes to.
     pub addr: SocketAddr,
@@ -95,4 +99,50 @@ pub struct Plan {
     pub seed: u64,
     /// Each user runs the tasks in order rather than drawing them by weight.
     pub sequence: bool,
+}
+
+impl Plan {
+    /// The load in words, for the dashboard's header: "50 users, all at
+    /// once, for 10s" or "1000 requests/s (poisson), up to 50 connections, for 1m".
+    pub fn describe(&self) -> String {
+        let secs = |d: Duration| format!("{:?}", d);
+        let stages = |r: &Ramp, unit: &str| {
+            let parts: Vec<String> = r
+                .stages
+                .iter()
+                .map(|s| format!("{:?}:{}", s.duration, s.target))
+                .collect();
+            format!("stages {} ({unit})", parts.join(","))
+        };
+        match &self.load {
+            Load::Closed { users, think } => {
+                let shape = if users.stages.len() == 1 && users.start == users.stages[0].target {
+                    format!("{} users, all at once", self.users)
+                } else {
+                    stages(users, "users")
+                };
+                let think = think.map_or(String::new(), |t| {
+                    format!(", thinking {:?}-{:?}", t.min, t.max)
+                });
+                format!("{shape}{think}, for {}", secs(self.duration))
+            }
+            Load::Open { rate, arrival } => {
+                let shape = if rate.stages.len() == 1 && rate.start == rate.stages[0].target {
+                    format!("{} requests/s", rate.start)
+                } else {
+                    stages(rate, "requests/s")
+                };
+                let arrival = if *arrival == Arrival::Poisson {
+                    "poisson"
+                } else {
+                    "uniform"
+                };
+                format!(
+                    "{shape} ({arrival}), up to {} connections, for {}",
+                    self.users,
+                    secs(self.duration)
+                )
+            }
+        }
+    }
 }

@@ -187,11 +187,10 @@ mod tests {
     type Read = (Vec<Sample>, Vec<String>, Vec<String>);
 
     fn read(text: &str) -> Result<Read, String> {
-        let dir = std::env::temp_dir().join(format!(
-            "stampede-load-{}-{}",
-            std::process::id(),
-            text.len()
-        ));
+        // Tests run in parallel: every call gets its own file.
+        static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = std::env::temp_dir().join(format!("stampede-load-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("r.csv");
         std::fs::write(&path, text).unwrap();

@@ -218,7 +218,10 @@ impl Chart {
             Some(label) => x.relabel(label),
             None => x,
         };
-        Some((x, Axis::linear(y0, y1, 5)))
+        // A little headroom, so that a line at the maximum (all users
+        // running, say) is not drawn on top of the frame.
+        let headroom = (y1 - y0).max(0.0) * 0.05;
+        Some((x, Axis::linear(y0, y1 + headroom, 5)))
     }
 
     fn grid(&self, out: &mut String, plot: &Rect, x: &Axis, y: &Axis) {

@@ -7,7 +7,10 @@ const EVIL: &str = "<script>alert(1)</script>";
 
 /// A results.csv in its own temp dir.
 fn csv(name: &str, body: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stampede-html-{}-{name}", std::process::id()));
+    // Tests run in parallel: every call gets its own file.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("stampede-html-{}-{name}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("results.csv");
     std::fs::write(&path, format!("{HEAD}{body}")).unwrap();
