@@ -119,7 +119,7 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
     announce(plan);
     let live = plan.dashboard.map(|_| Arc::new(Mutex::new(new_live(plan))));
     let dashboard = match (plan.dashboard, &live) {
-        (Some(addr), Some(live)) => match Dashboard::start(addr, live.clone()) {
+        (Some(addr), Some(live)) => match Dashboard::start(addr, live.clone(), free_core(plan)) {
             Ok(d) => {
                 eprintln!("stampede: dashboard at http://{}", d.local_addr());
                 if !addr.ip().is_loopback() {
@@ -158,6 +158,14 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
         dashboard.stop();
     }
     code
+}
+
+/// A core none of the workers is pinned to, if there is one: the
+/// dashboard's rendering then never competes with them.
+fn free_core(plan: &Plan) -> Option<usize> {
+    crate::cores::available()
+        .into_iter()
+        .find(|c| !plan.workers.contains(&Some(*c)))
 }
 
 fn new_live(plan: &Plan) -> Live {

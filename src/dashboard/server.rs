@@ -40,7 +40,9 @@ pub struct Dashboard {
 impl Dashboard {
     /// Bind `addr` (port 0: any free port) and serve `live` from a new thread.
     /// Returns once the socket is listening.
-    pub fn start(addr: SocketAddr, live: SharedLive) -> io::Result<Dashboard> {
+    /// Serve `live` at `addr` from a thread of its own, pinned to `core`
+    /// when given (one the workers do not use).
+    pub fn start(addr: SocketAddr, live: SharedLive, core: Option<usize>) -> io::Result<Dashboard> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -61,7 +63,12 @@ impl Dashboard {
         };
         let thread = std::thread::Builder::new()
             .name("dashboard".into())
-            .spawn(move || server.run())?;
+            .spawn(move || {
+                if let Some(core) = core {
+                    crate::cores::pin_current(core);
+                }
+                server.run()
+            })?;
         Ok(Dashboard {
             addr,
             quit,

@@ -9,7 +9,7 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn start(live: Live) -> (Dashboard, SharedLive) {
     let shared = Arc::new(Mutex::new(live));
-    let dash = Dashboard::start("127.0.0.1:0".parse().unwrap(), shared.clone()).unwrap();
+    let dash = Dashboard::start("127.0.0.1:0".parse().unwrap(), shared.clone(), None).unwrap();
     (dash, shared)
 }
 
