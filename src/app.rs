@@ -23,7 +23,7 @@ pub const FAILED_EXIT: i32 = 1;
 pub fn run(args: &RunArgs) -> i32 {
     signal::install();
     match args.validate() {
-        Ok(v) => execute(&v.plan, v.out),
+        Ok(plan) => execute(&plan),
         Err(e) => usage_error(&e),
     }
 }
@@ -100,7 +100,7 @@ pub fn demo(args: &DemoArgs) -> i32 {
     let argv: Vec<&str> = argv.iter().map(String::as_str).collect();
     let code = match RunArgs::from_args(&["run"], &argv) {
         Ok(run_args) => match run_args.validate() {
-            Ok(v) => execute(&v.plan, v.out),
+            Ok(plan) => execute(&plan),
             Err(e) => usage_error(&e),
         },
         Err(e) => usage_error(e.output.lines().next().unwrap_or("bad demo arguments")),
@@ -115,7 +115,7 @@ pub fn check(args: &CheckArgs) -> i32 {
 }
 
 /// Run a validated plan: live lines on stderr, the summary on stdout.
-fn execute(plan: &Plan, out: Option<File>) -> i32 {
+fn execute(plan: &Plan) -> i32 {
     announce(plan);
     let live = plan.dashboard.map(|_| Arc::new(Mutex::new(new_live(plan))));
     let dashboard = match (plan.dashboard, &live) {
@@ -133,6 +133,11 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
         },
         _ => None,
     };
+    // Emptied only now, when the run is sure to start.
+    let out = match plan.out.as_ref().map(File::create).transpose() {
+        Ok(out) => out,
+        Err(e) => return usage_error(&format!("--out: cannot write: {e}")),
+    };
     let quiet = plan.quiet;
     let users = plan.users;
     let open = matches!(plan.load, Load::Open { .. });
@@ -140,10 +145,12 @@ fn execute(plan: &Plan, out: Option<File>) -> i32 {
         if !quiet && output::live::worth_printing(snap) {
             eprintln!("{}", output::live::line(snap, gauges, users, open));
         }
-        if let Some(live) = &live
-            && let Ok(mut live) = live.lock()
-        {
-            live.record(snap, gauges);
+        if let Some(live) = &live {
+            // Only plain copies happen under this lock, so a poisoned one
+            // still holds consistent figures.
+            live.lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .record(snap, gauges);
         }
     });
     let code = match outcome {
@@ -200,10 +207,10 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info);
     println!("{summary}");
-    if let Some(live) = live
-        && let Ok(mut live) = live.lock()
-    {
-        live.finish(summary);
+    if let Some(live) = live {
+        live.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .finish(summary);
     }
     let mut code = if signal::stop_requested() {
         signal::INTERRUPTED_EXIT

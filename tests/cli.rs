@@ -220,3 +220,29 @@ fn second_sigint_exits_at_once() {
     );
     assert_eq!(out.code, 130);
 }
+
+#[test]
+fn a_run_that_never_starts_leaves_an_existing_csv_alone() {
+    let dir = scratch("keep-csv");
+    let csv = dir.join("keep.csv");
+    std::fs::write(&csv, "precious\n").unwrap();
+    let keep = csv.to_str().unwrap();
+    // Bad input found late in validation, and a dashboard port already taken.
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let busy_addr = busy.local_addr().unwrap().to_string();
+    for extra in [
+        vec!["--dashboard-linger", "5s"],
+        vec!["--summary", "/nonexistent/dir/s.json"],
+        vec!["--dashboard", busy_addr.as_str()],
+    ] {
+        let mut args = vec!["run", "http://127.0.0.1:9/", "-d", "1s", "-o", keep];
+        args.extend(extra.iter().copied());
+        let out = stampede(&args, LIMIT);
+        assert_eq!(out.code, 2, "{extra:?}: {}", out.stderr);
+        assert_eq!(
+            std::fs::read_to_string(&csv).unwrap(),
+            "precious\n",
+            "{extra:?} emptied the CSV"
+        );
+    }
+}

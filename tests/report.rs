@@ -201,3 +201,17 @@ fn html_is_one_self_contained_page_with_every_chart() {
     );
     assert!(!html.contains("<script"), "no JavaScript needed");
 }
+
+#[test]
+fn an_absurd_timestamp_is_an_error_not_a_crash() {
+    let dir = scratch("report-absurd");
+    let path = dir.join("far.csv");
+    std::fs::write(&path, "elapsed_us,latency_us,status,task,wait_us,bytes,error\n18446744073709551615,5,200,a,0,10,\n").unwrap();
+    let out = stampede(&["report", path.to_str().unwrap()], LIMIT);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("far.csv:2:") && out.stderr.contains("use a longer --interval"),
+        "{}",
+        out.stderr
+    );
+}

@@ -276,3 +276,42 @@ fn scenario_errors_name_the_file_and_line() {
         out.stderr
     );
 }
+
+#[test]
+fn flags_pick_the_model_and_the_file_follows() {
+    let (_s, base) = start_serve();
+    let file = scenario(
+        "model",
+        "# @rate 50\n# @arrival poisson\n# @duration 500ms\n\n### hello\nGET /hello\n",
+    );
+    // -r is a closed-model flag: the file's @rate and @arrival are left out.
+    let (out, _, json) = run_recorded_args(
+        "model-closed",
+        &["-f", &file, "--host", &base, "-r", "100", "-c", "2"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(json_number(&json, "users"), 2.0);
+    // Without it, the file's open model runs: 50/s for 0.5 s.
+    let (out, rows, _) = run_recorded_args("model-open", &["-f", &file, "--host", &base]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        (15..=40).contains(&rows.len()),
+        "{} requests at about 50/s for 0.5 s",
+        rows.len()
+    );
+
+    let staged = scenario(
+        "model-stages",
+        "# @open\n# @stages 1s:20\n\n### hello\nGET /hello\n",
+    );
+    // --stages without --open on the command line ramps users, and -d beats the file's stages.
+    let (out, _, json) = run_recorded_args(
+        "model-users",
+        &["-f", &staged, "--host", &base, "--stages", "500ms:3"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(json_number(&json, "users"), 3.0, "3 users, not a rate of 3");
+    let (out, _, _) =
+        run_recorded_args("model-d", &["-f", &staged, "--host", &base, "-d", "300ms"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

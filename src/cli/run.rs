@@ -7,7 +7,6 @@ use crate::plan::ramp::Ramp;
 use crate::plan::{Arrival, Load, Plan, Task, Think};
 use crate::units::parse_duration;
 use argh::FromArgs;
-use std::fs::File;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -150,15 +149,8 @@ pub struct RunArgs {
     pub seed: u64,
 }
 
-/// A validated plan, and the CSV file it created (so that an unwritable path
-/// fails before anything is sent).
-pub struct Validated {
-    pub plan: Plan,
-    pub out: Option<File>,
-}
-
 impl RunArgs {
-    pub fn validate(&self) -> Result<Validated, String> {
+    pub fn validate(&self) -> Result<Plan, String> {
         // The flags as typed, then the scenario's directives filling the gaps.
         let mut args = self.clone();
         let scenario = match &self.scenario {
@@ -199,14 +191,7 @@ impl RunArgs {
         } else {
             Some(PathBuf::from(&args.out))
         };
-        let out_file = match &out {
-            Some(path) => Some(create(path, "--out")?),
-            None => None,
-        };
         let summary = args.summary.as_ref().map(PathBuf::from);
-        if let Some(path) = &summary {
-            create(path, "--summary")?;
-        }
         let dashboard = match &args.dashboard {
             Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
                 format!("--dashboard {text:?}: expected IP:PORT, e.g. 127.0.0.1:8089")
@@ -237,10 +222,15 @@ impl RunArgs {
             seed: args.seed,
             sequence: args.sequence,
         };
-        Ok(Validated {
-            plan,
-            out: out_file,
-        })
+        // Last, once nothing else can fail: nothing is created or emptied
+        // for a run that never starts.
+        if let Some(path) = &plan.out {
+            check_writable(path, "--out")?;
+        }
+        if let Some(path) = &plan.summary {
+            check_writable(path, "--summary")?;
+        }
+        Ok(plan)
     }
 
     /// The one task of `stampede run URL`.
@@ -467,8 +457,16 @@ fn resolve(url: &Url) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("cannot resolve host {:?}: no addresses", url.host))
 }
 
-fn create(path: &PathBuf, flag: &str) -> Result<File, String> {
-    File::create(path).map_err(|e| format!("{flag} {}: cannot write: {e}", path.display()))
+/// Check that `path` can be written, without emptying a file already
+/// there: the run truncates it only when it starts.
+fn check_writable(path: &PathBuf, flag: &str) -> Result<(), String> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map(drop)
+        .map_err(|e| format!("{flag} {}: cannot write: {e}", path.display()))
 }
 
 fn path_only(target: &str) -> &str {

@@ -22,6 +22,15 @@ pub fn load(args: &mut RunArgs, given: &RunArgs, path: &str) -> Result<Scenario,
     for d in &scenario.directives {
         apply(args, given, path, d)?;
     }
+    // Decided only once every directive is in: what the closed model left.
+    let open = args.rate.is_some() || args.open;
+    if !open && given.arrival.is_none() {
+        args.arrival = None;
+    }
+    if !open && given.stages.is_none() && given.users.is_some() {
+        // -c on the command line beats the file's user stages.
+        args.stages = None;
+    }
     Ok(scenario)
 }
 
@@ -42,7 +51,10 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
         v.parse::<f64>()
             .map_err(|_| at(format!("{v:?} is not a number")))
     };
-    let open_given = given.rate.is_some() || given.open;
+    // The command line picks the model first; the other model's
+    // directives are left out.
+    let open_given = given.rate.is_some() || given.open || given.arrival.is_some();
+    let closed_given = given.spawn_rate.is_some() || given.think.is_some() || given.sequence;
     match d.name.as_str() {
         "users" if given.users.is_none() && (given.stages.is_none() || open_given) => {
             let users = value
@@ -53,7 +65,9 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
         "spawn-rate" if given.spawn_rate.is_none() && given.stages.is_none() && !open_given => {
             args.spawn_rate = Some(number(&value)?);
         }
-        "rate" if given.rate.is_none() && given.stages.is_none() && !given.open => {
+        "rate"
+            if given.rate.is_none() && given.stages.is_none() && !given.open && !closed_given =>
+        {
             args.rate = Some(number(&value)?);
         }
         "duration" if given.duration.is_none() && given.stages.is_none() => {
@@ -77,8 +91,16 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
             crate::units::parse_duration(&value).map_err(at)?;
             args.timeout = Some(value);
         }
-        "open" if given.rate.is_none() => args.open = true,
-        "arrival" if given.arrival.is_none() => args.arrival = Some(value),
+        "open" if !value.is_empty() => return Err(at(format!("takes no value, found {value:?}"))),
+        "open"
+            if !open_given
+                && !closed_given
+                && given.stages.is_none()
+                && given.duration.is_none() =>
+        {
+            args.open = true;
+        }
+        "arrival" if given.arrival.is_none() && !closed_given => args.arrival = Some(value),
         // Known, but overridden or left out by a flag on the command line.
         _ => {}
     }
@@ -97,6 +119,11 @@ pub fn tasks(
     let base = host
         .map(|h| Url::parse(h).map_err(|e| format!("--host: {e}")))
         .transpose()?;
+    if let Some(base) = &base
+        && base.target.contains('?')
+    {
+        return Err(format!("--host {}: a base URL takes no query", base));
+    }
     let mut target_url: Option<Url> = None;
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
     for t in &scenario.tasks {
@@ -145,6 +172,8 @@ pub fn tasks(
 /// An absolute URL, or a path joined to `--host`. Dynamic values may stand
 /// in the path and query, not in the host.
 fn resolve_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
+    // A fragment never goes on the wire.
+    let text = text.split('#').next().unwrap_or(text);
     let url = if text.starts_with('/') {
         let base =
             base.ok_or_else(|| format!("the relative URL {text:?} needs --host http://HOST:PORT"))?;
@@ -170,7 +199,7 @@ fn resolve_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
         }
         let mut url = Url::parse(&text[..end])?;
         url.target = match &text[end..] {
-            "" => "/".to_string(),
+            "" | "#" => "/".to_string(),
             rest if rest.starts_with('?') => format!("/{rest}"),
             rest => rest.to_string(),
         };

@@ -10,7 +10,7 @@ pub fn linger(otherwise: Duration) {
     // A Ctrl-C that stopped the run is not a request to leave the page.
     let stopped_before = signal::stop_requested();
     let asked_to_leave = || !stopped_before && signal::stop_requested();
-    if std::io::stdin().is_terminal() {
+    if interactive() {
         eprintln!("stampede: the run is over; the dashboard stays up until you press Enter");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -26,4 +26,11 @@ pub fn linger(otherwise: Duration) {
             Duration::from_millis(50).min(until.saturating_duration_since(Instant::now())),
         );
     }
+}
+
+/// stdin is a terminal and we are its foreground job: reading it from the
+/// background would stop the process (SIGTTIN) instead.
+fn interactive() -> bool {
+    // SAFETY: tcgetpgrp and getpgrp only read process state.
+    std::io::stdin().is_terminal() && unsafe { libc::tcgetpgrp(0) == libc::getpgrp() }
 }

@@ -35,8 +35,8 @@ pub fn encode(
     if !overrides("user-agent") {
         out.extend_from_slice(format!("User-Agent: {USER_AGENT}\r\n").as_bytes());
     }
-    let wants_length = !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH");
-    if wants_length && !overrides("content-length") {
+    if wants_length(method, body) && !overrides("content-length") && !overrides("transfer-encoding")
+    {
         out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
     }
     for (name, value) in headers {
@@ -89,8 +89,16 @@ impl DynamicRequest {
         if head.is_static() && body_template.is_static() {
             return Ok(None);
         }
-        let length = !overrides("content-length")
-            && (!body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH"));
+        if !body_template.is_static() && overrides("content-length") {
+            return Err(
+                "a Content-Length header cannot go with a body that holds dynamic values; \
+                        leave it out and stampede sends the right one"
+                    .into(),
+            );
+        }
+        let length = wants_length(method, body)
+            && !overrides("content-length")
+            && !overrides("transfer-encoding");
         Ok(Some(DynamicRequest {
             head,
             body: body_template,
@@ -114,6 +122,12 @@ impl DynamicRequest {
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(scratch);
     }
+}
+
+/// Whether a request gets our Content-Length: it has a body, or its method
+/// usually carries one (servers may refuse a POST without the header).
+fn wants_length(method: &str, body: &[u8]) -> bool {
+    !body.is_empty() || matches!(method, "POST" | "PUT" | "PATCH")
 }
 
 /// Check a method token (RFC 9110: tchar+). Upper case is the convention, not a rule.
@@ -184,6 +198,46 @@ mod tests {
         assert_eq!(
             text,
             "GET / HTTP/1.1\r\nhost: other\r\nUser-Agent: me\r\n\r\n"
+        );
+    }
+
+    #[test]
+    fn transfer_encoding_replaces_our_length() {
+        let headers = [("Transfer-Encoding".to_string(), "chunked".to_string())];
+        let r = encode("POST", "h", "/", &headers, b"3\r\nabc\r\n0\r\n\r\n");
+        assert!(
+            !String::from_utf8(r.bytes)
+                .unwrap()
+                .contains("Content-Length")
+        );
+    }
+
+    #[test]
+    fn dynamic_bodies_get_their_own_length() {
+        let d = DynamicRequest::parse("POST", "h", "/", &[], b"n={{$randomInt 1 100000}}")
+            .unwrap()
+            .unwrap();
+        let (mut out, mut scratch, mut rng) = (Vec::new(), Vec::new(), Rng::new(1));
+        for _ in 0..50 {
+            d.render(&mut rng, &mut out, &mut scratch);
+            let text = String::from_utf8(out.clone()).unwrap();
+            let (head, body) = text.split_once("\r\n\r\n").unwrap();
+            assert!(
+                head.ends_with(&format!("Content-Length: {}", body.len())),
+                "{text}"
+            );
+        }
+        let fixed = [("Content-Length".to_string(), "5".to_string())];
+        assert!(
+            DynamicRequest::parse("POST", "h", "/", &fixed, b"{{$uuid}}")
+                .unwrap_err()
+                .contains("Content-Length")
+        );
+        assert!(
+            DynamicRequest::parse("GET", "h", "/plain", &[], b"")
+                .unwrap()
+                .is_none(),
+            "nothing dynamic"
         );
     }
 

@@ -55,7 +55,7 @@ impl Tasks {
 pub fn read_all(
     paths: &[&Path],
     tasks: &mut Tasks,
-    mut each: impl FnMut(&Sample),
+    mut each: impl FnMut(&Sample) -> Result<(), String>,
 ) -> Result<Vec<String>, String> {
     let mut warnings = Vec::new();
     for path in paths {
@@ -99,7 +99,9 @@ pub fn read_all(
                     ));
                     break;
                 }
-                each(&parse_row(&held, tasks).map_err(|why| format!("{name}:{line}: {why}"))?);
+                let sample =
+                    parse_row(&held, tasks).map_err(|why| format!("{name}:{line}: {why}"))?;
+                each(&sample).map_err(|why| format!("{name}:{line}: {why}"))?;
             }
             if !more {
                 break;
@@ -120,7 +122,8 @@ fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
     let mut last = [0u8];
     file.read_exact(&mut last)?;
     file.seek(SeekFrom::Start(0))?;
-    Ok(last[0] == b'\n')
+    // Other tools may end lines with CR alone.
+    Ok(last[0] == b'\n' || last[0] == b'\r')
 }
 
 fn parse_row(r: &csv::ByteRecord, tasks: &mut Tasks) -> Result<Sample, String> {
@@ -196,7 +199,10 @@ mod tests {
         std::fs::write(&path, text).unwrap();
         let mut tasks = Tasks::default();
         let mut rows = Vec::new();
-        let warnings = read_all(&[path.as_path()], &mut tasks, |s| rows.push(*s))?;
+        let warnings = read_all(&[path.as_path()], &mut tasks, |s| {
+            rows.push(*s);
+            Ok(())
+        })?;
         Ok((rows, tasks.names, warnings))
     }
 

@@ -46,7 +46,7 @@ impl Report {
         let warnings = load::read_all(paths, &mut tasks, |s: &Sample| {
             stats.ensure_tasks(s.task as usize + 1);
             stats.add(s);
-            series.add(s);
+            series.add(s)?;
             end_us = end_us.max(s.elapsed_us.saturating_add(s.latency_us));
             // Reservoir sampling: every row has the same chance to be kept.
             rows += 1;
@@ -59,8 +59,13 @@ impl Report {
                     scatter[j] = point;
                 }
             }
+            Ok(())
         })?;
         if rows == 0 {
+            // A lone row cut off mid-write is the likely story: say so.
+            if let Some(warning) = warnings.first() {
+                return Err(format!("no complete request: {warning}"));
+            }
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
             return Err(format!(
                 "{}: no requests in it, only the header",

@@ -12,12 +12,14 @@ fn bucket_histogram() -> Histogram<u32> {
     Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("static histogram bounds are valid")
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Bucket {
     pub requests: u64,
     pub failures: u64,
     pub bytes: u64,
-    pub latency: Histogram<u32>,
+    /// Made when the first request lands here: an empty interval costs
+    /// no histogram.
+    pub latency: Option<Histogram<u32>>,
     /// Sum of the latencies of the requests that completed here, in µs:
     /// divided by the interval, the average number in flight (Little's law).
     pub busy_us: u64,
@@ -25,25 +27,14 @@ pub struct Bucket {
     pub max_us: u64,
 }
 
-impl Default for Bucket {
-    fn default() -> Self {
-        Bucket {
-            requests: 0,
-            failures: 0,
-            bytes: 0,
-            latency: bucket_histogram(),
-            busy_us: 0,
-            max_us: 0,
-        }
-    }
-}
-
 impl Bucket {
     fn add(&mut self, s: &Sample) {
         self.requests += 1;
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
-        self.latency.saturating_record(s.latency_us);
+        self.latency
+            .get_or_insert_with(bucket_histogram)
+            .saturating_record(s.latency_us);
         self.busy_us = self.busy_us.saturating_add(s.latency_us);
         self.max_us = self.max_us.max(s.latency_us);
     }
@@ -54,8 +45,9 @@ impl Bucket {
         if self.requests == 0 {
             return 0.0;
         }
-        let v = self.latency.value_at_percentile(q);
-        self.latency.median_equivalent(v).min(self.max_us) as f64 / 1000.0
+        let Some(h) = &self.latency else { return 0.0 };
+        let v = h.value_at_percentile(q);
+        h.median_equivalent(v).min(self.max_us) as f64 / 1000.0
     }
 
     pub fn mean_ms(&self) -> f64 {
@@ -70,6 +62,9 @@ impl Bucket {
         self.max_us as f64 / 1000.0
     }
 }
+
+/// The most intervals a time series holds: 27 hours at 1 s.
+pub const MAX_INTERVALS: u64 = 100_000;
 
 pub struct Series {
     pub interval_us: u64,
@@ -88,8 +83,20 @@ impl Series {
         }
     }
 
-    pub fn add(&mut self, s: &Sample) {
-        let i = (s.elapsed_us.saturating_add(s.latency_us) / self.interval_us) as usize;
+    /// Count a request in its interval. A completion more than
+    /// `MAX_INTERVALS` intervals in is an error (it would take gigabytes),
+    /// which says to use a longer interval.
+    pub fn add(&mut self, s: &Sample) -> Result<(), String> {
+        let end_us = s.elapsed_us.saturating_add(s.latency_us);
+        let i = end_us / self.interval_us;
+        if i >= MAX_INTERVALS {
+            return Err(format!(
+                "a request completing {:.0} s into the run makes more than {MAX_INTERVALS} intervals of {} s; use a longer --interval",
+                end_us as f64 / 1e6,
+                self.interval_us as f64 / 1e6
+            ));
+        }
+        let i = i as usize;
         grow(&mut self.total, i).add(s);
         if let Some(tasks) = &mut self.by_task {
             let t = s.task as usize;
@@ -98,6 +105,7 @@ impl Series {
             }
             grow(&mut tasks[t], i).add(s);
         }
+        Ok(())
     }
 
     /// The time-series CSV: one row per interval, or per interval and task
@@ -194,9 +202,9 @@ mod tests {
     #[test]
     fn buckets_by_completion_time() {
         let mut s = Series::new(1_000_000, false);
-        s.add(&sample(900, 50, 0, 200)); // completes at 0.95 s
-        s.add(&sample(900, 150, 0, 500)); // completes at 1.05 s
-        s.add(&sample(2500, 10, 0, 200));
+        s.add(&sample(900, 50, 0, 200)).unwrap(); // completes at 0.95 s
+        s.add(&sample(900, 150, 0, 500)).unwrap(); // completes at 1.05 s
+        s.add(&sample(2500, 10, 0, 200)).unwrap();
         assert_eq!(
             s.total.iter().map(|b| b.requests).collect::<Vec<_>>(),
             vec![1, 1, 1]
@@ -214,8 +222,8 @@ mod tests {
     #[test]
     fn by_task_has_a_row_per_task_per_interval() {
         let mut s = Series::new(500_000, true);
-        s.add(&sample(0, 100, 0, 200));
-        s.add(&sample(600, 100, 1, 200));
+        s.add(&sample(0, 100, 0, 200)).unwrap();
+        s.add(&sample(600, 100, 1, 200)).unwrap();
         let names = vec!["a".to_string(), "b,c".to_string()];
         assert_eq!(
             s.to_csv(&names),
@@ -225,6 +233,17 @@ mod tests {
              0.5,a,0,0,0,0,0,0,0,0,0\n\
              0.5,\"b,c\",1,2,0,100,100,100,100,100,10\n"
         );
+    }
+
+    #[test]
+    fn too_many_intervals_is_an_error_not_an_abort() {
+        let mut s = Series::new(1_000_000, false);
+        let far = Sample {
+            elapsed_us: u64::MAX,
+            ..sample(0, 1, 0, 200)
+        };
+        assert!(s.add(&far).unwrap_err().contains("use a longer --interval"));
+        assert!(s.total.is_empty());
     }
 
     #[test]
