@@ -53,6 +53,21 @@ fn load_page(browser: &str, url: &str, profile: &Path) -> String {
     out.stdout
 }
 
+/// `stampede run ARGS --dashboard 127.0.0.1:PORT`, once the page is listening.
+fn run_with_dashboard(args: &[&str], port: u16) -> std::process::Child {
+    let child = Command::new(BIN)
+        .arg("run")
+        .args(args)
+        .args(["--dashboard", &format!("127.0.0.1:{port}")])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for_port(port);
+    child
+}
+
 /// The figure after `<span>Requests</span>` in the page's header.
 fn requests(dom: &str) -> u64 {
     let at = dom
@@ -75,9 +90,8 @@ fn the_page_shows_the_run_live_and_then_its_summary() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}/");
     let started = Instant::now();
-    let run = Command::new(BIN)
-        .args([
-            "run",
+    let run = run_with_dashboard(
+        &[
             &format!("{base}/hello"),
             "-c",
             "4",
@@ -85,19 +99,11 @@ fn the_page_shows_the_run_live_and_then_its_summary() {
             "6s",
             "-q",
             "--no-out",
-        ])
-        .args([
-            "--dashboard",
-            &format!("127.0.0.1:{port}"),
             "--dashboard-linger",
             "20s",
-        ])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_port(port);
+        ],
+        port,
+    );
     std::thread::sleep(Duration::from_millis(1500));
 
     let first = load_page(browser, &url, &dir.join("profile-1"));
@@ -148,9 +154,8 @@ fn the_stop_button_ends_the_run_like_ctrl_c() {
     let port = free_port();
     let dir = scratch("dashboard-stop");
     let csv = dir.join("results.csv");
-    let run = Command::new(BIN)
-        .args([
-            "run",
+    let run = run_with_dashboard(
+        &[
             &format!("{base}/delay/200"),
             "-c",
             "4",
@@ -159,14 +164,9 @@ fn the_stop_button_ends_the_run_like_ctrl_c() {
             "-q",
             "-o",
             csv.to_str().unwrap(),
-        ])
-        .args(["--dashboard", &format!("127.0.0.1:{port}")])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for_port(port);
+        ],
+        port,
+    );
     std::thread::sleep(Duration::from_millis(800));
     // What the button's form sends.
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
