@@ -441,3 +441,71 @@ fn head_buffer_is_lazy_and_reused() {
     assert!(matches!(p.feed(&input[10..]), Ok(Step::Done { .. })));
     assert_eq!(p.head_buf.capacity(), cap);
 }
+
+/// What a fresh parser makes of `input`, fed whole, then EOF.
+fn fresh(input: &[u8], head: bool) -> Outcome {
+    drive(&mut ResponseParser::new(), input, &[], head)
+}
+
+#[test]
+fn remembered_head_gives_what_a_fresh_parse_gives() {
+    let heads: [&[u8]; 7] = [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nabc",
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\n\r\n",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nab",
+        b"HTTP/1.1 200 OK\r\n\r\nuntil close",
+    ];
+    // Every head after every other, HEAD request or not, and each head with
+    // one byte changed at every position: a parser that remembers the
+    // previous head must agree with one that never saw it.
+    for head_request in [false, true] {
+        for a in heads {
+            for b in heads {
+                let mut p = ResponseParser::new();
+                drive(&mut p, a, &[], head_request);
+                assert_eq!(drive(&mut p, b, &[], head_request), fresh(b, head_request));
+                drive(&mut p, a, &[], !head_request);
+                assert_eq!(drive(&mut p, b, &[], head_request), fresh(b, head_request));
+            }
+            for at in 0..a.len() {
+                for byte in [b'0', b'9', b'\r', b'\n', b' ', b'x'] {
+                    let mut changed = a.to_vec();
+                    changed[at] = byte;
+                    let mut p = ResponseParser::new();
+                    drive(&mut p, a, &[], head_request);
+                    assert_eq!(
+                        drive(&mut p, &changed, &[], head_request),
+                        fresh(&changed, head_request),
+                        "{:?} changed at {at}",
+                        String::from_utf8_lossy(a)
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn memo_answers_a_repeated_head_and_skips_long_ones() {
+    let mut p = ResponseParser::new();
+    let input = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx";
+    drive(&mut p, input, &[], false);
+    assert!(p.memo.recall(input, false).is_some());
+    assert!(
+        p.memo.recall(input, true).is_none(),
+        "HEAD is part of the key"
+    );
+    assert!(p.memo.recall(&input[..20], false).is_none());
+    let long = format!(
+        "HTTP/1.1 200 OK\r\nX-Pad: {}\r\nContent-Length: 1\r\n\r\nx",
+        "p".repeat(MEMO_MAX)
+    );
+    assert_eq!(
+        drive(&mut p, long.as_bytes(), &[], false),
+        fresh(long.as_bytes(), false)
+    );
+    assert!(p.memo.head.is_none() && p.memo.bytes.is_empty());
+}
