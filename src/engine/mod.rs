@@ -1,6 +1,7 @@
 //! The engine: pinned worker threads, each with its own event loop, feeding
 //! one recorder. `run` wires them together and waits for the end.
 
+mod nap;
 pub mod pacer;
 mod tasks;
 mod timer;

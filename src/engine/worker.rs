@@ -4,6 +4,7 @@
 
 mod load;
 
+use super::nap::{self, Napper};
 use super::tasks::TaskPicker;
 use super::timer::PreciseTimer;
 use super::user::{Phase, User};
@@ -75,6 +76,7 @@ pub struct Worker<'a> {
     /// Where a dynamic request's body is rendered before its head.
     scratch: Vec<u8>,
     rng: Rng,
+    napper: Napper,
     report: WorkerReport,
 }
 
@@ -112,6 +114,7 @@ impl<'a> Worker<'a> {
             read_buf: vec![0; READ_BUF].into_boxed_slice(),
             scratch: Vec::new(),
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            napper: Napper::default(),
             report: WorkerReport::default(),
         })
     }
@@ -120,6 +123,7 @@ impl<'a> Worker<'a> {
     /// has finished or timed out.
     pub fn run(mut self) -> io::Result<WorkerReport> {
         let mut events = Events::with_capacity(1024);
+        nap::precise_sleeps();
         loop {
             let now = Instant::now();
             // What fell due before the end (or Ctrl-C) still starts; then stop.
@@ -136,11 +140,16 @@ impl<'a> Worker<'a> {
             if self.stopping && self.in_flight == 0 && self.model.drained() {
                 break;
             }
-            let timeout = self.sleep_budget(now);
+            let budget = self.sleep_budget(now);
+            let timeout = self.napper.poll_timeout(self.in_flight, budget);
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {
                 return Err(e);
+            }
+            if let Some(nap) = self.napper.after_poll(!events.is_empty()) {
+                std::thread::sleep(nap);
+                continue;
             }
             for event in events.iter() {
                 let now = Instant::now();
