@@ -18,7 +18,9 @@ pub struct EncodedRequest {
 
 /// Encode `METHOD target HTTP/1.1`, `Host`, `User-Agent`, `Content-Length`
 /// (when there is a body or the method usually carries one), then the user's
-/// headers. A user header named Host, User-Agent or Content-Length replaces ours.
+/// headers. A user header named Host, User-Agent or Content-Length replaces ours;
+/// one with an empty value is not sent at all, so `User-Agent:` removes ours
+/// (as in curl).
 pub fn encode(
     method: &str,
     host: &str,
@@ -39,7 +41,7 @@ pub fn encode(
     {
         out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
     }
-    for (name, value) in headers {
+    for (name, value) in sent(headers) {
         out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
     }
     out.extend_from_slice(b"\r\n");
@@ -81,7 +83,7 @@ impl DynamicRequest {
         if !overrides("user-agent") {
             head.push_str(&format!("User-Agent: {USER_AGENT}\r\n"));
         }
-        for (name, value) in headers {
+        for (name, value) in sent(headers) {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         let head = Template::parse(head.as_bytes())?;
@@ -124,6 +126,11 @@ impl DynamicRequest {
     }
 }
 
+/// The user's headers that go on the wire: an empty value only removes ours.
+fn sent(headers: &[(String, String)]) -> impl Iterator<Item = &(String, String)> {
+    headers.iter().filter(|(_, value)| !value.is_empty())
+}
+
 /// Whether a request gets our Content-Length: it has a body, or its method
 /// usually carries one (servers may refuse a POST without the header).
 fn wants_length(method: &str, body: &[u8]) -> bool {
@@ -154,6 +161,11 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
     if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
         return Err(format!("bad header {text:?}: the value holds a line break"));
     }
+    if value.is_empty() && name.eq_ignore_ascii_case("content-length") {
+        return Err(format!(
+            "bad header {text:?}: Content-Length cannot be removed; stampede sends the body's length"
+        ));
+    }
     Ok((name.to_string(), value.to_string()))
 }
 
@@ -172,6 +184,31 @@ mod tests {
             )
         );
         assert!(!r.is_head);
+    }
+
+    #[test]
+    fn an_empty_header_removes_ours_and_is_not_sent() {
+        let headers = [
+            ("user-agent".into(), String::new()),
+            ("X-Empty".into(), String::new()),
+        ];
+        let r = encode("GET", "h:1", "/x", &headers, b"");
+        assert_eq!(r.bytes, b"GET /x HTTP/1.1\r\nHost: h:1\r\n\r\n");
+        let d = DynamicRequest::parse("GET", "h:1", "/{{$randomInt 1 1}}", &headers, b"")
+            .unwrap()
+            .unwrap();
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        d.render(&mut Rng::new(1), &mut out, &mut scratch);
+        assert_eq!(out, b"GET /1 HTTP/1.1\r\nHost: h:1\r\n\r\n");
+        assert_eq!(
+            parse_header("User-Agent:").unwrap(),
+            ("User-Agent".into(), "".into())
+        );
+        assert!(
+            parse_header("content-length: ")
+                .unwrap_err()
+                .contains("cannot be removed")
+        );
     }
 
     #[test]
