@@ -25,6 +25,9 @@ use std::time::Duration;
 pub const NAP: Duration = Duration::from_micros(10);
 /// Naps are worth it only when several requests are in flight.
 const MIN_IN_FLIGHT: usize = 2;
+/// A deadline this close comes first: a nap asked for 10 µs lasted about
+/// 15 µs at the median on the VM, and 23 µs at p99.
+const DEADLINE_MARGIN: Duration = Duration::from_micros(30);
 /// Chances to nap skipped after a nap that found nothing.
 const BACK_OFF: u32 = 32;
 
@@ -45,8 +48,8 @@ impl Napper {
     }
 
     fn wants_nap(&mut self, in_flight: usize, budget: Duration) -> bool {
-        // A deadline inside the nap (an arrival, a timeout sweep) comes first.
-        if in_flight < MIN_IN_FLIGHT || budget <= NAP {
+        // A deadline (an arrival, a timeout sweep) must not wait for a nap.
+        if in_flight < MIN_IN_FLIGHT || budget <= DEADLINE_MARGIN {
             return false;
         }
         if self.skip > 0 {
@@ -116,11 +119,15 @@ mod tests {
     }
 
     #[test]
-    fn a_deadline_inside_the_nap_blocks_until_it() {
+    fn a_deadline_near_the_nap_blocks_until_it() {
         let mut n = Napper::default();
-        let soon = NAP / 2;
-        assert_eq!(n.poll_timeout(50, soon), soon);
-        assert_eq!(n.after_poll(false), None);
+        for soon in [NAP / 2, NAP * 2, DEADLINE_MARGIN] {
+            assert_eq!(n.poll_timeout(50, soon), soon);
+            assert_eq!(n.after_poll(false), None);
+        }
+        let later = DEADLINE_MARGIN + NAP;
+        assert_eq!(n.poll_timeout(50, later), Duration::ZERO);
+        assert_eq!(n.after_poll(false), Some(NAP));
     }
 
     #[test]
