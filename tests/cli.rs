@@ -30,6 +30,8 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", ok, "--cpus", "999"], "core 999 does not exist"),
         (&["run", ok, "--cpus", "x"], "--cpus"),
         (&["run", ok, "-H", "NoColon"], "bad header"),
+        (&["run", ok, "-H", "Host:"], "cannot be removed"),
+        (&["run", ok, "-H", "Content-Length:"], "cannot be removed"),
         (&["run", ok, "-m", "GE T"], "bad HTTP method"),
         (
             &["run", ok, "--body-file", "/nonexistent/body.json"],

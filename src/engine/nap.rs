@@ -41,15 +41,17 @@ pub struct Napper {
 
 impl Napper {
     /// How long the next poll may block. Zero means: look without blocking,
-    /// and nap (see `after_poll`) if nothing is ready.
-    pub fn poll_timeout(&mut self, in_flight: usize, budget: Duration) -> Duration {
-        self.looking = self.napped || self.wants_nap(in_flight, budget);
+    /// and nap (see `after_poll`) if nothing is ready. `queued`: requests
+    /// are waiting for a connection (open model), so a response that frees
+    /// one must be read at once.
+    pub fn poll_timeout(&mut self, in_flight: usize, queued: bool, budget: Duration) -> Duration {
+        self.looking = self.napped || self.wants_nap(in_flight, queued, budget);
         if self.looking { Duration::ZERO } else { budget }
     }
 
-    fn wants_nap(&mut self, in_flight: usize, budget: Duration) -> bool {
+    fn wants_nap(&mut self, in_flight: usize, queued: bool, budget: Duration) -> bool {
         // A deadline (an arrival, a timeout sweep) must not wait for a nap.
-        if in_flight < MIN_IN_FLIGHT || budget <= DEADLINE_MARGIN {
+        if in_flight < MIN_IN_FLIGHT || queued || budget <= DEADLINE_MARGIN {
             return false;
         }
         if self.skip > 0 {
@@ -97,51 +99,62 @@ mod tests {
     #[test]
     fn busy_worker_looks_then_naps_then_looks_again() {
         let mut n = Napper::default();
-        assert_eq!(n.poll_timeout(50, LONG), Duration::ZERO);
+        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
         assert_eq!(n.after_poll(true), None, "found work: no nap");
-        assert_eq!(n.poll_timeout(50, LONG), Duration::ZERO);
+        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
         assert_eq!(n.after_poll(false), Some(NAP));
         assert_eq!(
-            n.poll_timeout(50, LONG),
+            n.poll_timeout(50, false, LONG),
             Duration::ZERO,
             "look after the nap"
         );
         assert_eq!(n.after_poll(true), None);
-        assert_eq!(n.poll_timeout(50, LONG), Duration::ZERO);
+        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
+    }
+
+    #[test]
+    fn a_queue_waiting_for_connections_blocks() {
+        let mut n = Napper::default();
+        assert_eq!(n.poll_timeout(50, true, LONG), LONG);
+        assert_eq!(n.after_poll(false), None);
     }
 
     #[test]
     fn one_request_in_flight_blocks() {
         let mut n = Napper::default();
-        assert_eq!(n.poll_timeout(1, LONG), LONG);
+        assert_eq!(n.poll_timeout(1, false, LONG), LONG);
         assert_eq!(n.after_poll(false), None);
-        assert_eq!(n.poll_timeout(0, LONG), LONG);
+        assert_eq!(n.poll_timeout(0, false, LONG), LONG);
     }
 
     #[test]
     fn a_deadline_near_the_nap_blocks_until_it() {
         let mut n = Napper::default();
         for soon in [NAP / 2, NAP * 2, DEADLINE_MARGIN] {
-            assert_eq!(n.poll_timeout(50, soon), soon);
+            assert_eq!(n.poll_timeout(50, false, soon), soon);
             assert_eq!(n.after_poll(false), None);
         }
         let later = DEADLINE_MARGIN + NAP;
-        assert_eq!(n.poll_timeout(50, later), Duration::ZERO);
+        assert_eq!(n.poll_timeout(50, false, later), Duration::ZERO);
         assert_eq!(n.after_poll(false), Some(NAP));
     }
 
     #[test]
     fn a_nap_that_finds_nothing_backs_off() {
         let mut n = Napper::default();
-        n.poll_timeout(50, LONG);
+        n.poll_timeout(50, false, LONG);
         assert_eq!(n.after_poll(false), Some(NAP));
-        assert_eq!(n.poll_timeout(50, LONG), Duration::ZERO);
+        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
         assert_eq!(n.after_poll(false), None, "wasted nap: block next");
         for _ in 0..BACK_OFF {
-            assert_eq!(n.poll_timeout(50, LONG), LONG);
+            assert_eq!(n.poll_timeout(50, false, LONG), LONG);
             assert_eq!(n.after_poll(true), None);
         }
-        assert_eq!(n.poll_timeout(50, LONG), Duration::ZERO, "naps resume");
+        assert_eq!(
+            n.poll_timeout(50, false, LONG),
+            Duration::ZERO,
+            "naps resume"
+        );
         assert_eq!(n.after_poll(false), Some(NAP));
     }
 }

@@ -141,7 +141,8 @@ impl<'a> Worker<'a> {
                 break;
             }
             let budget = self.sleep_budget(now);
-            let timeout = self.napper.poll_timeout(self.in_flight, budget);
+            let queued = !self.model.drained();
+            let timeout = self.napper.poll_timeout(self.in_flight, queued, budget);
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {

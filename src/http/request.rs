@@ -126,9 +126,16 @@ impl DynamicRequest {
     }
 }
 
-/// The user's headers that go on the wire: an empty value only removes ours.
+/// The user's headers that go on the wire. An empty value is not sent: it
+/// removes ours and every header of that name before it (a scenario's, when
+/// it comes from `-H`).
 fn sent(headers: &[(String, String)]) -> impl Iterator<Item = &(String, String)> {
-    headers.iter().filter(|(_, value)| !value.is_empty())
+    headers.iter().enumerate().filter_map(|(i, header)| {
+        let removed = headers[i..]
+            .iter()
+            .any(|(name, value)| value.is_empty() && name.eq_ignore_ascii_case(&header.0));
+        (!removed).then_some(header)
+    })
 }
 
 /// Whether a request gets our Content-Length: it has a body, or its method
@@ -161,9 +168,10 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
     if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
         return Err(format!("bad header {text:?}: the value holds a line break"));
     }
-    if value.is_empty() && name.eq_ignore_ascii_case("content-length") {
+    let framing = ["host", "content-length", "transfer-encoding"];
+    if value.is_empty() && framing.iter().any(|f| name.eq_ignore_ascii_case(f)) {
         return Err(format!(
-            "bad header {text:?}: Content-Length cannot be removed; stampede sends the body's length"
+            "bad header {text:?}: {name} cannot be removed; HTTP/1.1 requests need Host and their body's length"
         ));
     }
     Ok((name.to_string(), value.to_string()))
@@ -204,11 +212,28 @@ mod tests {
             parse_header("User-Agent:").unwrap(),
             ("User-Agent".into(), "".into())
         );
-        assert!(
-            parse_header("content-length: ")
-                .unwrap_err()
-                .contains("cannot be removed")
+        for framing in ["content-length: ", "Transfer-Encoding:", "HOST:"] {
+            assert!(
+                parse_header(framing)
+                    .unwrap_err()
+                    .contains("cannot be removed")
+            );
+        }
+    }
+
+    #[test]
+    fn an_empty_header_also_removes_earlier_ones_of_that_name() {
+        let headers = [
+            ("X-Token".into(), "a".into()),
+            ("Accept".into(), "*/*".into()),
+            ("x-token".into(), String::new()),
+            ("X-Token".into(), "b".into()),
+        ];
+        let r = encode("GET", "h", "/", &headers, b"");
+        let expected = format!(
+            "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nX-Token: b\r\n\r\n"
         );
+        assert_eq!(String::from_utf8(r.bytes).unwrap(), expected);
     }
 
     #[test]

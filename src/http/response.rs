@@ -154,6 +154,8 @@ impl HeadMemo {
         self.bytes.clear();
         match buf.get(..head.len).filter(|b| b.len() <= MEMO_MAX) {
             Some(bytes) => {
+                // Exact, so that MEMO_MAX bounds the memory, not twice it.
+                self.bytes.reserve_exact(bytes.len());
                 self.bytes.extend_from_slice(bytes);
                 self.head_request = head_request;
                 self.head = Some(head);
