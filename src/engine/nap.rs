@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// How long one nap asks to sleep: about one nginx response on this VM.
 /// Shorter naps often found nothing; longer ones add more delay.
-pub const NAP: Duration = Duration::from_micros(10);
+const NAP: Duration = Duration::from_micros(10);
 /// Naps are worth it only when several requests are in flight.
 const MIN_IN_FLIGHT: usize = 2;
 /// A deadline this close comes first: a nap asked for 10 µs lasted about
