@@ -253,9 +253,7 @@ fn bad_input_is_one_line_and_exit_2() {
     )
     .unwrap();
     let out = check(&[s(&bad), "--p99", "1s"]);
-    assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("bad.csv:3"), "{}", out.stderr);
-    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    out.assert_one_line_error("bad.csv:3", "bad.csv");
 
     let empty = dir.join("empty.csv");
     std::fs::write(&empty, "").unwrap();
@@ -276,9 +274,7 @@ fn bad_input_is_one_line_and_exit_2() {
         (vec![s(&csv), "--p99"], "--p99"),
     ] {
         let out = check(&args);
-        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
-        assert!(out.stderr.contains(why), "{args:?}: {}", out.stderr);
-        assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+        out.assert_one_line_error(why, &format!("{args:?}"));
         assert!(out.stdout.is_empty(), "{}", out.stdout);
     }
 }

@@ -211,12 +211,6 @@ fn open_model_bad_inputs_exit_2() {
         let mut args = vec!["run", ok, "-o", out_csv.to_str().unwrap()];
         args.extend_from_slice(flags);
         let out = stampede(&args, LIMIT);
-        assert_eq!(out.code, 2, "{flags:?}: {}", out.stderr);
-        assert_eq!(out.stderr.lines().count(), 1, "{flags:?}: {}", out.stderr);
-        assert!(
-            out.stderr.contains(needle),
-            "{flags:?}: expected {needle:?} in {}",
-            out.stderr
-        );
+        out.assert_one_line_error(needle, &format!("{flags:?}"));
     }
 }

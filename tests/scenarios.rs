@@ -250,13 +250,7 @@ fn scenario_errors_name_the_file_and_line() {
         let mut args = vec!["-f", file.as_str()];
         args.extend_from_slice(flags);
         let (out, _, _) = run_recorded_args(&format!("err-run-{i}"), &args);
-        assert_eq!(out.code, 2, "case {i} {text:?}: {}", out.stderr);
-        assert_eq!(out.stderr.lines().count(), 1, "case {i}: {}", out.stderr);
-        assert!(
-            out.stderr.contains(needle),
-            "case {i}: expected {needle:?} in {}",
-            out.stderr
-        );
+        out.assert_one_line_error(needle, &format!("case {i} {text:?}"));
         if needle.starts_with(':') {
             assert!(
                 out.stderr.contains("scenario.http:"),

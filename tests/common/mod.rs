@@ -257,6 +257,20 @@ pub struct Outcome {
     pub stderr: String,
 }
 
+impl Outcome {
+    /// A bad input: exit 2 and one line on stderr that contains `needle`.
+    /// `case` names the input in the failure message.
+    pub fn assert_one_line_error(&self, needle: &str, case: &str) {
+        assert_eq!(self.code, 2, "{case}: {}", self.stderr);
+        assert_eq!(self.stderr.lines().count(), 1, "{case}: {}", self.stderr);
+        assert!(
+            self.stderr.contains(needle),
+            "{case}: expected {needle:?} in {}",
+            self.stderr
+        );
+    }
+}
+
 /// Run the binary to completion, killing it if it outlives `limit`.
 pub fn stampede(args: &[&str], limit: Duration) -> Outcome {
     let child = Command::new(BIN)
