@@ -3,6 +3,7 @@
 use crate::cli::{
     CheckArgs, DemoArgs, ReportArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for,
 };
+use crate::console::{errln, out, outln};
 use crate::dashboard::Dashboard;
 use crate::dashboard::{Live, SharedLive};
 use crate::engine;
@@ -19,6 +20,17 @@ use std::time::Duration;
 
 /// Exit code when the run produced nothing usable.
 pub const FAILED_EXIT: i32 = 1;
+
+/// `--version`.
+pub fn version() -> i32 {
+    outln!("stampede {}", env!("CARGO_PKG_VERSION"));
+    0
+}
+
+/// No command on the command line.
+pub fn no_command() -> i32 {
+    usage_error("no command given; try `stampede demo` or `stampede --help`")
+}
 
 pub fn run(args: &RunArgs) -> i32 {
     signal::install();
@@ -51,7 +63,7 @@ pub fn serve(args: &ServeArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot listen on {addr}: {e}")),
     };
-    println!(
+    outln!(
         "stampede serve: listening on http://{}",
         server.local_addr()
     );
@@ -82,7 +94,7 @@ pub fn demo(args: &DemoArgs) -> i32 {
         Err(e) => return usage_error(&format!("cannot start the built-in server: {e}")),
     };
     let url = format!("http://{}/hello", server.local_addr());
-    eprintln!(
+    errln!(
         "stampede demo: built-in server at {url} on cores {server_cores:?}, client on cores {client:?}"
     );
     let mut argv = vec![
@@ -121,9 +133,9 @@ fn execute(plan: &Plan) -> i32 {
     let dashboard = match (plan.dashboard, &live) {
         (Some(addr), Some(live)) => match Dashboard::start(addr, live.clone(), free_core(plan)) {
             Ok(d) => {
-                eprintln!("stampede: dashboard at http://{}", d.local_addr());
+                errln!("stampede: dashboard at http://{}", d.local_addr());
                 if !addr.ip().is_loopback() {
-                    eprintln!(
+                    errln!(
                         "stampede: warning: the dashboard listens on {addr} and has no authentication"
                     );
                 }
@@ -141,9 +153,18 @@ fn execute(plan: &Plan) -> i32 {
     let quiet = plan.quiet;
     let users = plan.users;
     let open = matches!(plan.load, Load::Open { .. });
+    let mut told_csv_error = false;
     let outcome = engine::run(plan, out, |snap, gauges| {
+        if let Some(e) = snap.csv_error.filter(|_| !told_csv_error) {
+            told_csv_error = true;
+            errln!(
+                "stampede: writing {} failed at {:.1}s: {e}; the run goes on, but the file is incomplete",
+                display_out(plan),
+                snap.elapsed.as_secs_f64()
+            );
+        }
         if !quiet && output::live::worth_printing(snap) {
-            eprintln!("{}", output::live::line(snap, gauges, users, open));
+            errln!("{}", output::live::line(snap, gauges, users, open));
         }
         if let Some(live) = &live {
             // Only plain copies happen under this lock, so a poisoned one
@@ -156,7 +177,7 @@ fn execute(plan: &Plan) -> i32 {
     let code = match outcome {
         Ok(outcome) => summarize(plan, &outcome, live.as_ref()),
         Err(e) => {
-            eprintln!("stampede: the run failed: {e}");
+            errln!("stampede: the run failed: {e}");
             FAILED_EXIT
         }
     };
@@ -206,43 +227,64 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info);
-    println!("{summary}");
+    outln!("{summary}");
     if let Some(live) = live {
         live.lock()
             .unwrap_or_else(|e| e.into_inner())
             .finish(summary);
     }
-    let mut code = if signal::stop_requested() {
-        signal::INTERRUPTED_EXIT
-    } else {
-        0
-    };
+    let mut code = stop_code();
     if let Some(path) = &plan.summary
         && let Err(e) = std::fs::write(path, output::json::render(stats, &info))
     {
-        eprintln!("stampede: --summary {}: {e}", path.display());
+        errln!("stampede: --summary {}: {e}", path.display());
         code = FAILED_EXIT;
     }
     if info.generator_lagging(stats.total.requests) {
-        eprintln!("stampede: warning: the generator fell behind its schedule; see the summary");
+        errln!("stampede: warning: the generator fell behind its schedule; see the summary");
     }
     if let Some(e) = &outcome.recorded.csv_error {
-        let path = plan
-            .out
-            .as_ref()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
-        eprintln!("stampede: writing {path} failed, so it is incomplete: {e}");
-        code = FAILED_EXIT;
-    }
-    if stats.responses() == 0 {
-        eprintln!(
-            "stampede: not one response arrived from {} during the run",
-            plan.url
+        errln!(
+            "stampede: writing {} failed, so it is incomplete: {e}",
+            display_out(plan)
         );
         code = FAILED_EXIT;
     }
+    if stats.responses() == 0 {
+        errln!(
+            "stampede: not one response arrived from {} during the run",
+            plan.url
+        );
+        // A run stopped early keeps the code that says so; files that
+        // could not be written still make it a failure.
+        if code == 0 {
+            code = FAILED_EXIT;
+        }
+    }
     code
+}
+
+/// The exit code for how the run ended, said in a line when it ended early.
+fn stop_code() -> i32 {
+    if signal::abort_requested() {
+        errln!(
+            "stampede: aborted by a second signal: the drain was skipped, and requests in flight are recorded as `aborted`"
+        );
+        return signal::ABORTED_EXIT;
+    }
+    if !signal::stop_requested() {
+        return 0;
+    }
+    let by = signal::stopped_by().unwrap_or("the dashboard's Stop button");
+    errln!("stampede: stopped early by {by}; every request that fell due is recorded");
+    signal::INTERRUPTED_EXIT
+}
+
+fn display_out(plan: &Plan) -> String {
+    plan.out
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_default()
 }
 
 fn announce(plan: &Plan) {
@@ -250,7 +292,7 @@ fn announce(plan: &Plan) {
         .out
         .as_ref()
         .map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
-    eprintln!(
+    errln!(
         "stampede: {} users -> {} ({}) for {:?}, {} worker(s), {out}",
         plan.users,
         plan.url,
@@ -261,7 +303,7 @@ fn announce(plan: &Plan) {
 }
 
 fn usage_error(message: &str) -> i32 {
-    eprintln!("stampede: {message}");
+    errln!("stampede: {message}");
     USAGE_EXIT
 }
 
@@ -281,7 +323,7 @@ pub fn report(args: &ReportArgs) -> i32 {
         Err(e) => return usage_error(&e),
     };
     for warning in &report.warnings {
-        eprintln!("stampede: warning: {warning}");
+        errln!("stampede: warning: {warning}");
     }
     let info = RunInfo {
         run_time: report.run_time,
@@ -294,20 +336,20 @@ pub fn report(args: &ReportArgs) -> i32 {
         ..RunInfo::default()
     };
     if args.json {
-        print!("{}", output::json::render(&report.stats, &info));
+        out!("{}", output::json::render(&report.stats, &info));
     } else {
-        println!("{}", output::summary::render(&report.stats, &info));
+        outln!("{}", output::summary::render(&report.stats, &info));
     }
     if let Some(path) = &args.timeseries
         && let Err(e) = std::fs::write(path, report.series.to_csv(&report.tasks.names))
     {
-        eprintln!("stampede: --timeseries {path}: {e}");
+        errln!("stampede: --timeseries {path}: {e}");
         return FAILED_EXIT;
     }
     if let Some(path) = &args.html {
         let title = format!("stampede report: {}", args.files.join(", "));
         if let Err(e) = std::fs::write(path, crate::report::html::render(&report, &title)) {
-            eprintln!("stampede: --html {path}: {e}");
+            errln!("stampede: --html {path}: {e}");
             return FAILED_EXIT;
         }
     }

@@ -3,9 +3,13 @@
 //! Data flows one way: `cli` -> `plan` -> `engine` (workers) -> `record`
 //! (recorder thread) -> `output`. `serve` is the built-in target server.
 
+// Console output goes through `console`'s macros, which survive a closed pipe.
+#![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
+
 pub mod app;
 pub mod check;
 pub mod cli;
+mod console;
 pub mod cores;
 pub mod dashboard;
 pub mod digits;

@@ -9,14 +9,8 @@ fn main() {
         .collect();
     let code = match cli::parse(&argv) {
         Err(code) => code,
-        Ok(TopLevel { version: true, .. }) => {
-            println!("stampede {}", env!("CARGO_PKG_VERSION"));
-            0
-        }
-        Ok(TopLevel { command: None, .. }) => {
-            eprintln!("stampede: no command given; try `stampede demo` or `stampede --help`");
-            cli::USAGE_EXIT
-        }
+        Ok(TopLevel { version: true, .. }) => app::version(),
+        Ok(TopLevel { command: None, .. }) => app::no_command(),
         Ok(TopLevel {
             command: Some(command),
             ..

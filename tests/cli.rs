@@ -1,10 +1,10 @@
 //! The command line: every bad input is one clear line and exit code 2,
-//! before anything is sent; help lists every flag; Ctrl-C leaves a complete CSV.
+//! before anything is sent; help lists every flag.
 
 mod common;
 use common::*;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+
+use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(30);
 
@@ -137,90 +137,6 @@ fn version_prints_the_crate_version() {
         (out.code, out.stdout.trim()),
         (0, concat!("stampede ", env!("CARGO_PKG_VERSION")))
     );
-}
-
-#[test]
-fn first_sigint_drains_and_leaves_a_complete_csv() {
-    let (_s, base) = start_serve();
-    let dir = scratch("sigint");
-    let csv = dir.join("results.csv");
-    let json = dir.join("summary.json");
-    // Half the users sit on a slow route, so requests are in flight at Ctrl-C.
-    let child = Command::new(BIN)
-        .args([
-            "run",
-            &format!("{base}/delay/300"),
-            "-c",
-            "8",
-            "-d",
-            "30s",
-            "-q",
-        ])
-        .args([
-            "-o",
-            csv.to_str().unwrap(),
-            "--summary",
-            json.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(1200));
-    let sent = Instant::now();
-    signal(&child, libc::SIGINT);
-    let out = finish_within(child, LIMIT);
-    assert!(
-        sent.elapsed() < Duration::from_secs(3),
-        "stopped within the drain, took {:?}",
-        sent.elapsed()
-    );
-    assert_eq!(out.code, 130, "{}", out.stderr);
-    let rows = read_csv(&csv);
-    assert!(
-        rows.len() >= 8 * 4,
-        "8 users x 4 requests of 300 ms, got {}",
-        rows.len()
-    );
-    assert!(
-        rows.iter().all(|r| r.status == 200 && r.error.is_empty()),
-        "in-flight requests drained and completed"
-    );
-    assert_accounting(&rows, &std::fs::read_to_string(json).unwrap());
-}
-
-#[test]
-fn second_sigint_exits_at_once() {
-    let (_s, base) = start_serve();
-    let dir = scratch("sigint2");
-    let child = Command::new(BIN)
-        .args([
-            "run",
-            &format!("{base}/delay/20000"),
-            "-c",
-            "2",
-            "-d",
-            "30s",
-            "-q",
-            "--timeout",
-            "25s",
-        ])
-        .args(["-o", dir.join("r.csv").to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(800));
-    signal(&child, libc::SIGINT);
-    std::thread::sleep(Duration::from_millis(300));
-    let sent = Instant::now();
-    signal(&child, libc::SIGINT);
-    let out = finish_within(child, LIMIT);
-    assert!(
-        sent.elapsed() < Duration::from_secs(2),
-        "the second Ctrl-C does not wait for the 20 s requests"
-    );
-    assert_eq!(out.code, 130);
 }
 
 #[test]

@@ -13,6 +13,7 @@ pub mod verdict;
 pub use args::CheckArgs;
 
 use crate::cli::USAGE_EXIT;
+use crate::console::{errln, out};
 use crate::record::stats::Tally;
 use crate::report::Report;
 use args::Plan;
@@ -36,16 +37,16 @@ pub fn run(args: &CheckArgs) -> i32 {
     }) {
         Ok(v) => v,
         Err(e) => {
-            eprintln!("stampede: {e}");
+            errln!("stampede: {e}");
             return USAGE_EXIT;
         }
     };
     let (plan, verdicts) = verdicts;
-    print!("{}", verdict::render(&verdicts));
+    out!("{}", verdict::render(&verdicts));
     if let Some(path) = &plan.junit
         && let Err(e) = std::fs::write(path, junit::render(&verdicts))
     {
-        eprintln!("stampede: --junit {}: {e}", path.display());
+        errln!("stampede: --junit {}: {e}", path.display());
         return USAGE_EXIT;
     }
     if verdicts.iter().all(|v| v.pass) {
@@ -95,7 +96,7 @@ fn load(paths: &[PathBuf], by_task: bool) -> Result<Report, String> {
     let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let report = Report::load(&paths, INTERVAL, by_task)?;
     for w in &report.warnings {
-        eprintln!("stampede: warning: {w}");
+        errln!("stampede: warning: {w}");
     }
     Ok(report)
 }

@@ -7,6 +7,7 @@ mod scenario;
 mod serve;
 
 pub use crate::check::CheckArgs;
+use crate::console::{errln, out};
 use argh::{EarlyExit, FromArgs};
 pub use report::ReportArgs;
 pub use run::RunArgs;
@@ -54,7 +55,7 @@ pub fn parse(argv: &[String]) -> Result<TopLevel, i32> {
             output,
             status: Ok(()),
         }) => {
-            print!("{output}");
+            out!("{output}");
             Err(0)
         }
         Err(EarlyExit {
@@ -62,7 +63,7 @@ pub fn parse(argv: &[String]) -> Result<TopLevel, i32> {
             status: Err(()),
         }) => {
             let first = output.lines().next().unwrap_or("bad arguments");
-            eprintln!("stampede: {first} (see --help)");
+            errln!("stampede: {first} (see --help)");
             Err(USAGE_EXIT)
         }
     }

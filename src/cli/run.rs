@@ -8,7 +8,7 @@ use crate::plan::{Arrival, Load, Plan, Task, Think};
 use crate::units::parse_duration;
 use argh::FromArgs;
 use std::net::{SocketAddr, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// The most worker threads: one per core is the design; this only stops
@@ -457,16 +457,43 @@ fn resolve(url: &Url) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("cannot resolve host {:?}: no addresses", url.host))
 }
 
-/// Check that `path` can be written, without emptying a file already
-/// there: the run truncates it only when it starts.
-fn check_writable(path: &PathBuf, flag: &str) -> Result<(), String> {
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(path)
-        .map(drop)
-        .map_err(|e| format!("{flag} {}: cannot write: {e}", path.display()))
+/// Check that `path` can be written, without creating it or emptying a
+/// file already there: a run that fails validation leaves nothing behind,
+/// and the run truncates the file only when it starts.
+fn check_writable(path: &Path, flag: &str) -> Result<(), String> {
+    let fail = |why: String| Err(format!("{flag} {}: cannot write: {why}", path.display()));
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => return fail("it is a directory".into()),
+        Ok(_) => {
+            return std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map(drop)
+                .or_else(|e| fail(e.to_string()));
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return fail(e.to_string()),
+        Err(_) => {}
+    }
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return fail(format!("{} is not a directory", dir.display())),
+        Err(e) => return fail(format!("{}: {e}", dir.display())),
+    }
+    let c_dir = std::ffi::CString::new(dir.as_os_str().as_encoded_bytes())
+        .map_err(|_| format!("{flag}: the path has a NUL byte"))?;
+    // SAFETY: access only reads the NUL-terminated path it is given.
+    if unsafe { libc::access(c_dir.as_ptr(), libc::W_OK | libc::X_OK) } != 0 {
+        return fail(format!(
+            "{}: {}",
+            dir.display(),
+            std::io::Error::last_os_error()
+        ));
+    }
+    Ok(())
 }
 
 fn path_only(target: &str) -> &str {

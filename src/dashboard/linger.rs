@@ -1,6 +1,7 @@
 //! How long the page stays up after the run: with a terminal on stdin,
 //! until Enter (or Ctrl-C); otherwise for `--dashboard-linger`.
 
+use crate::console::errln;
 use crate::signal;
 use std::io::IsTerminal;
 use std::sync::mpsc;
@@ -9,9 +10,10 @@ use std::time::{Duration, Instant};
 pub fn linger(otherwise: Duration) {
     // A Ctrl-C that stopped the run is not a request to leave the page.
     let stopped_before = signal::stop_requested();
-    let asked_to_leave = || !stopped_before && signal::stop_requested();
+    let asked_to_leave =
+        || (!stopped_before && signal::stop_requested()) || signal::abort_requested();
     if interactive() {
-        eprintln!("stampede: the run is over; the dashboard stays up until you press Enter");
+        errln!("stampede: the run is over; the dashboard stays up until you press Enter");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let _ = std::io::stdin().read_line(&mut String::new());

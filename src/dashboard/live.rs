@@ -123,6 +123,7 @@ mod tests {
             interval_len: Duration::from_secs(1),
             stats: &stats,
             is_final,
+            csv_error: None,
         };
         live.record(
             &snap(1, false),

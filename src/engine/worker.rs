@@ -132,6 +132,10 @@ impl<'a> Worker<'a> {
             if !self.stopping && (now >= self.end || signal::stop_requested()) {
                 self.begin_stop(now);
             }
+            if signal::abort_requested() {
+                self.abort(now);
+                break;
+            }
             if now >= self.next_sweep {
                 self.sweep_timeouts(now);
                 self.next_sweep = now + self.sweep_every;
@@ -195,6 +199,18 @@ impl<'a> Worker<'a> {
         for u in 0..self.users.len() {
             if self.users[u].phase == Phase::Waiting {
                 self.park(u);
+            }
+        }
+    }
+
+    /// A second stop signal: no drain. Every request still in flight is
+    /// recorded now as `aborted`, with what it had received.
+    fn abort(&mut self, now: Instant) {
+        for u in 0..self.users.len() {
+            let user = &self.users[u];
+            if user.phase.in_flight() {
+                let (status, bytes) = (user.parser.status(), user.parser.bytes());
+                self.finish(u, now, status, bytes, Some(ErrorKind::Aborted));
             }
         }
     }

@@ -75,6 +75,7 @@ mod tests {
             interval_len: Duration::from_millis(500),
             stats: &stats,
             is_final: false,
+            csv_error: None,
         };
         assert_eq!(
             line(

@@ -27,6 +27,9 @@ pub struct Snapshot<'a> {
     pub stats: &'a Stats,
     /// True for the one snapshot taken after the last sample.
     pub is_final: bool,
+    /// Why results.csv could not be written, once it failed: the run goes
+    /// on for the live figures, and the user hears of it at once.
+    pub csv_error: Option<&'a io::Error>,
 }
 
 /// The pair of channels between the workers and the recorder. Emptied batch
@@ -108,6 +111,7 @@ impl Recorder {
                     interval_len: tick,
                     stats: &self.stats,
                     is_final: false,
+                    csv_error: self.csv_error.as_ref(),
                 });
                 self.intervals.recycle(tally);
             }
@@ -123,8 +127,16 @@ impl Recorder {
                 interval_len: run_time.saturating_sub(began).min(tick),
                 stats: &self.stats,
                 is_final: false,
+                csv_error: self.csv_error.as_ref(),
             });
             self.intervals.recycle(tally);
+        }
+        // The last rows are flushed first, so that the final snapshot
+        // knows whether the file is whole.
+        if let Some(csv) = self.csv.take()
+            && let Err(e) = csv.finish()
+        {
+            self.csv_error.get_or_insert(e);
         }
         on_interval(&Snapshot {
             elapsed: run_time,
@@ -132,12 +144,8 @@ impl Recorder {
             interval_len: run_time,
             stats: &self.stats,
             is_final: true,
+            csv_error: self.csv_error.as_ref(),
         });
-        if let Some(csv) = self.csv.take()
-            && let Err(e) = csv.finish()
-        {
-            self.csv_error.get_or_insert(e);
-        }
         Recorded {
             stats: self.stats,
             csv_error: self.csv_error,

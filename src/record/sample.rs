@@ -19,10 +19,13 @@ pub enum ErrorKind {
     /// Due before the run ended (or Ctrl-C), but still queued for a free
     /// connection then (open model): recorded, never sent.
     Unsent,
+    /// In flight when a second stop signal aborted the run: the drain
+    /// was skipped, so it was recorded at once, unfinished.
+    Aborted,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 7] = [
+    pub const ALL: [ErrorKind; 8] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,
         ErrorKind::Reset,
@@ -30,6 +33,7 @@ impl ErrorKind {
         ErrorKind::Parse,
         ErrorKind::Io,
         ErrorKind::Unsent,
+        ErrorKind::Aborted,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -41,6 +45,7 @@ impl ErrorKind {
             ErrorKind::Parse => "parse",
             ErrorKind::Io => "io",
             ErrorKind::Unsent => "unsent",
+            ErrorKind::Aborted => "aborted",
         }
     }
 
