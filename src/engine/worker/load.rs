@@ -8,6 +8,7 @@ use crate::engine::user::Phase;
 use crate::plan::ramp::Ramp;
 use crate::plan::{Load, Plan, Think};
 use crate::record::{ErrorKind, Sample};
+use crate::signal;
 use std::cmp::Reverse;
 use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
@@ -131,7 +132,7 @@ impl Worker<'_> {
         let Model::Closed(c) = &mut self.model else {
             return;
         };
-        if self.stopping || c.next_change.is_none_or(|t| now < t) {
+        if self.stopping || now >= self.end || c.next_change.is_none_or(|t| now < t) {
             return;
         }
         let t = now.saturating_duration_since(start).as_secs_f64();
@@ -282,8 +283,14 @@ impl Worker<'_> {
                 if error == Some(ErrorKind::Connect) {
                     pause += CONNECT_BACKOFF;
                 }
+                // A request due at or after the end never starts, even
+                // before the loop has noticed that the end has come.
+                let due = now + pause;
+                if due >= self.end || signal::stop_requested() {
+                    return self.park(u);
+                }
                 let user = &mut self.users[u];
-                user.due = now + pause;
+                user.due = due;
                 if pause.is_zero() {
                     self.begin(u, now);
                 } else {
