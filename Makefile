@@ -2,13 +2,17 @@
 CARGO ?= cargo
 BIN := target/release/stampede
 
-.PHONY: build demo test lint bench bench-open clean
+.PHONY: build demo install test lint bench bench-open clean
 
 build:
 	$(CARGO) build --release
 
 demo: build
 	./$(BIN) demo
+
+# The binary on PATH: cargo puts it in ~/.cargo/bin.
+install:
+	$(CARGO) install --locked --path .
 
 test:
 	$(CARGO) test --all-targets

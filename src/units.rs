@@ -48,6 +48,17 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     }
 }
 
+/// A duration where a bare number means seconds, as `-d 30` does in wrk
+/// and Locust: for the run time and the timeout, where seconds are the
+/// natural unit. Elsewhere (thresholds, think times) a unit stays required.
+pub fn parse_seconds_or_duration(text: &str) -> Result<Duration, String> {
+    let bare = text.trim();
+    if !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        return parse_duration(&format!("{bare}s"));
+    }
+    parse_duration(text)
+}
+
 /// The longest duration any flag takes: far beyond a real load test, and
 /// far below where adding it to a clock could overflow.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -67,6 +78,20 @@ mod tests {
         assert_eq!(parse_duration("1.5s"), Ok(ms(1500)));
         assert_eq!(parse_duration("250us"), Ok(Duration::from_micros(250)));
         assert_eq!(parse_duration("0s"), Ok(Duration::ZERO));
+    }
+
+    #[test]
+    fn a_bare_number_is_seconds_where_seconds_are_natural() {
+        let ms = Duration::from_millis;
+        assert_eq!(parse_seconds_or_duration("30"), Ok(ms(30_000)));
+        assert_eq!(parse_seconds_or_duration(" 1.5 "), Ok(ms(1500)));
+        assert_eq!(parse_seconds_or_duration("250ms"), Ok(ms(250)));
+        assert!(parse_seconds_or_duration("1.2.3").is_err());
+        assert!(parse_seconds_or_duration("31536001").is_err());
+        assert!(
+            parse_duration("30").is_err(),
+            "a unit stays required elsewhere"
+        );
     }
 
     #[test]

@@ -22,7 +22,11 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", ok, "-c", "abc"], "'-c' with value 'abc'"),
         (&["run", ok, "-d", "0s"], "--duration must be longer than 0"),
         (&["run", ok, "-d", "10x"], "unknown unit"),
-        (&["run", ok, "-d", "10"], "missing unit"),
+        (&["run", ok, "-d", "1.2.3"], "expected a number"),
+        (
+            &["run", ok, "--timeout", "0"],
+            "--timeout must be longer than 0",
+        ),
         (&["run", ok, "--timeout", "0ms"], "--timeout"),
         (&["run", ok, "--think", "2s-1s"], "backwards"),
         (&["run", ok, "-r", "0"], "--spawn-rate"),

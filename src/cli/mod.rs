@@ -48,7 +48,9 @@ pub enum Command {
 /// line on stderr with exit code 2.
 pub fn parse(argv: &[String]) -> Result<TopLevel, i32> {
     let name = argv.first().map(|a| program_name(a)).unwrap_or("stampede");
-    let rest = with_dashboard_default(argv.iter().skip(1).map(String::as_str).collect());
+    let rest = with_dashboard_default(with_short_help(
+        argv.iter().skip(1).map(String::as_str).collect(),
+    ));
     match TopLevel::from_args(&[name], &rest) {
         Ok(top) => Ok(top),
         Err(EarlyExit {
@@ -87,6 +89,22 @@ fn with_dashboard_default(mut args: Vec<&str>) -> Vec<&str> {
             i += 1;
         }
         i += 1;
+    }
+    args
+}
+
+/// `-h` asks for help, as in every peer; argh knows only `--help`. A `-h`
+/// right after another flag is left alone: it may be that flag's value
+/// (`--name -h`).
+fn with_short_help(mut args: Vec<&str>) -> Vec<&str> {
+    for i in 0..args.len() {
+        if args[i] == "--" {
+            break;
+        }
+        let after_flag = i > 0 && args[i - 1].starts_with('-');
+        if args[i] == "-h" && !after_flag {
+            args[i] = "--help";
+        }
     }
     args
 }

@@ -5,7 +5,7 @@ use crate::http::request;
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
 use crate::plan::{Arrival, Load, Plan, Task, Think};
-use crate::units::parse_duration;
+use crate::units::{parse_duration, parse_seconds_or_duration};
 use argh::FromArgs;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -44,7 +44,7 @@ pub struct RunArgs {
     #[argh(option, short = 'f')]
     pub scenario: Option<String>,
 
-    /// base URL for the scenario's relative URLs, e.g. http://127.0.0.1:8080
+    /// base URL for the scenario's relative URLs, e.g. http://127.0.0.1:8080; it also replaces the scheme, host and port of its absolute URLs
     #[argh(option)]
     pub host: Option<String>,
 
@@ -60,7 +60,7 @@ pub struct RunArgs {
     #[argh(option, short = 'c')]
     pub users: Option<usize>,
 
-    /// run time: 500ms, 30s, 2m, 1h, 1m30s (default 10s)
+    /// run time: 30 (seconds), 500ms, 30s, 2m, 1h, 1m30s (default 10s)
     #[argh(option, short = 'd')]
     pub duration: Option<String>,
 
@@ -112,7 +112,7 @@ pub struct RunArgs {
     #[argh(option)]
     pub think: Option<String>,
 
-    /// per-request timeout, counted from the moment the request was due (default 10s)
+    /// per-request timeout, counted from the moment the request was due: 2 (seconds), 500ms, 2s (default 10s)
     #[argh(option)]
     pub timeout: Option<String>,
 
@@ -159,7 +159,7 @@ impl RunArgs {
         };
         let (load, users, duration) = args.load()?;
         let timeout = match &args.timeout {
-            Some(text) => parse_duration(text).map_err(|e| format!("--timeout: {e}"))?,
+            Some(text) => parse_seconds_or_duration(text).map_err(|e| format!("--timeout: {e}"))?,
             None => Duration::from_secs(10),
         };
         if timeout.is_zero() {
@@ -294,7 +294,9 @@ impl RunArgs {
                     "--stages sets the run time (the sum of the stages); drop --duration".into(),
                 );
             }
-            Some(text) => parse_duration(text).map_err(|e| format!("--duration: {e}"))?,
+            Some(text) => {
+                parse_seconds_or_duration(text).map_err(|e| format!("--duration: {e}"))?
+            }
             None => Duration::from_secs(10),
         };
         if duration.is_zero() {

@@ -71,7 +71,7 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
             args.rate = Some(number(&value)?);
         }
         "duration" if given.duration.is_none() && given.stages.is_none() => {
-            crate::units::parse_duration(&value).map_err(at)?;
+            crate::units::parse_seconds_or_duration(&value).map_err(at)?;
             args.duration = Some(value);
         }
         "stages"
@@ -88,7 +88,7 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
             args.think = Some(value);
         }
         "timeout" if given.timeout.is_none() => {
-            crate::units::parse_duration(&value).map_err(at)?;
+            crate::units::parse_seconds_or_duration(&value).map_err(at)?;
             args.timeout = Some(value);
         }
         "open" if !value.is_empty() => return Err(at(format!("takes no value, found {value:?}"))),
@@ -169,7 +169,8 @@ pub fn tasks(
     Ok((url, tasks))
 }
 
-/// An absolute URL, or a path joined to `--host`. Dynamic values may stand
+/// An absolute URL (sent to `--host` when one is given), or a path joined
+/// to `--host`. Dynamic values may stand
 /// in the path and query, not in the host.
 fn resolve_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
     // A fragment never goes on the wire.
@@ -198,6 +199,12 @@ fn resolve_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
             ));
         }
         let mut url = Url::parse(&text[..end])?;
+        // `--host` points the same plan at another environment: it
+        // replaces the scheme, host and port of absolute URLs too.
+        if let Some(base) = base {
+            url.host.clone_from(&base.host);
+            url.port = base.port;
+        }
         url.target = match &text[end..] {
             "" | "#" => "/".to_string(),
             rest if rest.starts_with('?') => format!("/{rest}"),
@@ -241,6 +248,12 @@ mod tests {
             ("a", 1, "/x?n={{$randomInt 1 5}}")
         );
         assert_eq!(resolve_url("http://a:1", None).unwrap().target, "/");
+        let moved = resolve_url("http://a:1/x?q=1", Some(&base)).unwrap();
+        assert_eq!(
+            (moved.host.as_str(), moved.port, moved.target.as_str()),
+            ("127.0.0.1", 9, "/x?q=1"),
+            "--host replaces the host and port of absolute URLs"
+        );
         assert!(
             resolve_url("/hello", None)
                 .unwrap_err()

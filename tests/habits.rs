@@ -1,0 +1,52 @@
+//! Habits users bring from wrk, oha, k6 and Locust: `-h`, a bare number of
+//! seconds, and `--host` pointing a scenario at another environment.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+const LIMIT: Duration = Duration::from_secs(30);
+
+#[test]
+fn dash_h_prints_help_like_every_peer() {
+    for args in [
+        &["-h"][..],
+        &["run", "-h"],
+        &["report", "-h"],
+        &["check", "-h"],
+    ] {
+        let out = stampede(args, LIMIT);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(out.stdout.starts_with("Usage: stampede"), "{args:?}");
+    }
+}
+
+#[test]
+fn a_bare_duration_is_seconds_and_host_retargets_a_scenario() {
+    let (_s, base) = start_serve();
+    // The shipped example names http://127.0.0.1:8080 in its {{host}}.
+    let (out, rows, json) = run_recorded_args(
+        "habits",
+        &[
+            "-f",
+            "examples/hello.http",
+            "--host",
+            &base,
+            "-c",
+            "2",
+            "-d",
+            "1",
+            "--timeout",
+            "2",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!rows.is_empty());
+    assert!(
+        rows.iter().all(|r| r.error.is_empty() && r.status == 200),
+        "every request reached --host"
+    );
+    let last_due = rows.iter().map(|r| r.elapsed_us).max().unwrap();
+    assert!(last_due < 1_000_000, "-d 1 is one second: {last_due}");
+    assert_accounting(&rows, &json);
+}
