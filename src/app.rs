@@ -151,8 +151,12 @@ fn execute(plan: &Plan) -> i32 {
         Err(e) => return usage_error(&format!("--out: cannot write: {e}")),
     };
     let quiet = plan.quiet;
-    let users = plan.users;
-    let open = matches!(plan.load, Load::Open { .. });
+    let mut context = output::live::LineContext {
+        users: plan.users,
+        open: matches!(plan.load, Load::Open { .. }),
+        duration: plan.duration,
+        stopping: false,
+    };
     let mut told_csv_error = false;
     let outcome = engine::run(plan, out, |snap, gauges| {
         if let Some(e) = snap.csv_error.filter(|_| !told_csv_error) {
@@ -164,7 +168,8 @@ fn execute(plan: &Plan) -> i32 {
             );
         }
         if !quiet && output::live::worth_printing(snap) {
-            errln!("{}", output::live::line(snap, gauges, users, open));
+            context.stopping = signal::stop_requested();
+            errln!("{}", output::live::line(snap, gauges, &context));
         }
         if let Some(live) = &live {
             // Only plain copies happen under this lock, so a poisoned one
@@ -293,11 +298,10 @@ fn announce(plan: &Plan) {
         .as_ref()
         .map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
     errln!(
-        "stampede: {} users -> {} ({}) for {:?}, {} worker(s), {out}",
-        plan.users,
+        "stampede: {} -> {} ({}), {} worker(s), {out}",
+        plan.describe(),
         plan.url,
         plan.addr,
-        plan.duration,
         plan.workers.len()
     );
 }

@@ -122,6 +122,7 @@ mod tests {
             interval: &interval,
             interval_len: Duration::from_secs(1),
             stats: &stats,
+            so_far: Default::default(),
             is_final,
             csv_error: None,
         };

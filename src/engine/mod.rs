@@ -52,6 +52,7 @@ pub fn run(
         start: Instant::now(),
         active_users: AtomicUsize::new(0),
         queued: AtomicUsize::new(0),
+        workers_done: AtomicUsize::new(0),
     };
     let of = plan.workers.len();
     let (recorded, reports) = std::thread::scope(|scope| {
@@ -71,18 +72,29 @@ pub fn run(
                         if let Some(core) = core {
                             cores::pin_current(*core);
                         }
-                        Worker::new(plan, shared, pipes, index, of)?.run()
+                        let report = Worker::new(plan, shared, pipes, index, of)
+                            .and_then(|worker| worker.run());
+                        shared.workers_done.fetch_add(1, Ordering::Relaxed);
+                        report
                     })
             })
             .collect();
         // The recorder stops when the last sender is gone, so ours must go.
         drop(pipes);
+        let mut last = Gauges {
+            active: 0,
+            queued: 0,
+        };
         let recorded = recorder.run(shared.start, Duration::from_secs(1), |snap| {
-            let gauges = Gauges {
-                active: shared.active_users.load(Ordering::Relaxed),
-                queued: shared.queued.load(Ordering::Relaxed),
-            };
-            on_interval(snap, gauges)
+            // The intervals the run ended inside are shown once every worker
+            // is done: they show the gauges as the run left them, not 0.
+            if shared.workers_done.load(Ordering::Relaxed) < of {
+                last = Gauges {
+                    active: shared.active_users.load(Ordering::Relaxed),
+                    queued: shared.queued.load(Ordering::Relaxed),
+                };
+            }
+            on_interval(snap, last)
         });
         let reports: Vec<io::Result<WorkerReport>> = handles
             .into_iter()
@@ -95,7 +107,7 @@ pub fn run(
             .collect();
         (recorded, reports)
     });
-    let run_time = shared.start.elapsed();
+    let run_time = recorded.run_time;
     let (mut backpressure, mut late) = (0, 0);
     for report in reports {
         let report = report?;

@@ -42,6 +42,8 @@ pub struct Shared {
     pub active_users: AtomicUsize,
     /// Requests due but not yet sent (open model).
     pub queued: AtomicUsize,
+    /// Workers that have finished, drain included.
+    pub workers_done: AtomicUsize,
 }
 
 /// What a worker reports when it is done.

@@ -3,41 +3,57 @@
 use super::{ms, per_sec};
 use crate::engine::Gauges;
 use crate::record::recorder::Snapshot;
+use std::time::Duration;
 
 /// Whether the console shows this snapshot: the final one, and every
 /// interval except the sliver the run ends in (still counted in the totals).
 pub fn worth_printing(snap: &Snapshot) -> bool {
-    snap.is_final || snap.interval_len * 2 >= snap.elapsed.min(std::time::Duration::from_secs(1))
+    snap.is_final || snap.interval_len * 2 >= snap.elapsed.min(Duration::from_secs(1))
 }
 
-/// e.g. `[  3.0s] users 50/50 | 98123 rps | 294123 total | 0 fail (0.00%) | p50 0.41 p90 0.62 p99 1.20 max 5.30 ms`.
+/// What the live line knows of the plan and of how the run is going.
+pub struct LineContext {
+    /// Users (closed model) or the connection cap (open model).
+    pub users: usize,
+    pub open: bool,
+    /// The planned run time, for the progress.
+    pub duration: Duration,
+    /// A stop was asked for (Ctrl-C, a signal, the dashboard's Stop).
+    pub stopping: bool,
+}
+
+/// e.g. `[   3.0s/20s] users 50/50 | 98123 rps | 294123 total | 0 fail (0.00%) | p50 0.41 p90 0.62 p99 1.20 max 5.30 ms`.
 /// The open model shows busy connections, then the queue (requests due but
-/// not yet sent) and the longest wait. The figures are for that second;
-/// the final line is for the whole run.
-pub fn line(snap: &Snapshot, gauges: Gauges, target_users: usize, open: bool) -> String {
+/// not yet sent) and the longest wait. The rate and percentiles are for
+/// that second, and the totals count what completed by its end; the final
+/// line is for the whole run.
+pub fn line(snap: &Snapshot, gauges: Gauges, ctx: &LineContext) -> String {
     let i = snap.interval;
-    let done = if snap.is_final {
-        " done, whole run |"
-    } else {
-        ""
+    let state = match (snap.is_final, ctx.stopping) {
+        (true, true) => " stopped early, whole run |",
+        (true, false) => " done, whole run |",
+        (false, true) => " stopping |",
+        (false, false) => "",
     };
-    let who = if open {
+    let who = if ctx.open {
         format!(
-            "conns {}/{target_users} | queue {} | max wait {} ms",
+            "conns {}/{} | queue {} | max wait {} ms",
             gauges.active,
+            ctx.users,
             gauges.queued,
             ms(i.max_wait_us)
         )
     } else {
-        format!("users {}/{target_users}", gauges.active)
+        format!("users {}/{}", gauges.active, ctx.users)
     };
     format!(
-        "[{:>6.1}s]{done} {who} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
+        "[{:>6.1}s/{:?}]{state} {who} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
         snap.elapsed.as_secs_f64(),
+        ctx.duration,
         per_sec(i.requests, snap.interval_len),
-        snap.stats.total.requests,
-        snap.stats.total.failures,
-        snap.stats.total.failure_pct(),
+        snap.so_far.requests,
+        snap.so_far.failures,
+        snap.so_far.failure_pct(),
         ms(i.percentile_us(50.0)),
         ms(i.percentile_us(90.0)),
         ms(i.percentile_us(99.0)),
@@ -48,9 +64,9 @@ pub fn line(snap: &Snapshot, gauges: Gauges, target_users: usize, open: bool) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::recorder::Counts;
     use crate::record::stats::Tally;
     use crate::record::{Sample, Stats};
-    use std::time::Duration;
 
     #[test]
     fn shows_the_interval_rate_and_percentiles() {
@@ -69,37 +85,38 @@ mod tests {
             interval.add(&sample);
             stats.add(&sample);
         }
+        // The totals count what completed by the end of the interval (3),
+        // not all that the recorder holds (4).
+        let so_far = Counts {
+            requests: 3,
+            failures: 3,
+        };
         let snap = Snapshot {
             elapsed: Duration::from_secs(2),
             interval: &interval,
             interval_len: Duration::from_millis(500),
             stats: &stats,
+            so_far,
             is_final: false,
             csv_error: None,
         };
+        let mut ctx = LineContext {
+            users: 5,
+            open: false,
+            duration: Duration::from_secs(20),
+            stopping: false,
+        };
+        let gauges = |active, queued| Gauges { active, queued };
         assert_eq!(
-            line(
-                &snap,
-                Gauges {
-                    active: 3,
-                    queued: 0
-                },
-                5,
-                false
-            ),
-            "[   2.0s] users 3/5 | 8 rps | 4 total | 4 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
+            line(&snap, gauges(3, 0), &ctx),
+            "[   2.0s/20s] users 3/5 | 8 rps | 3 total | 3 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
         );
+        ctx.open = true;
         assert_eq!(
-            line(
-                &snap,
-                Gauges {
-                    active: 3,
-                    queued: 7
-                },
-                5,
-                true
-            ),
-            "[   2.0s] conns 3/5 | queue 7 | max wait 0.00 ms | 8 rps | 4 total | 4 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
+            line(&snap, gauges(3, 7), &ctx),
+            "[   2.0s/20s] conns 3/5 | queue 7 | max wait 0.00 ms | 8 rps | 3 total | 3 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
         );
+        ctx.stopping = true;
+        assert!(line(&snap, gauges(3, 7), &ctx).starts_with("[   2.0s/20s] stopping | conns"));
     }
 }

@@ -23,13 +23,34 @@ pub struct Snapshot<'a> {
     pub interval: &'a Tally,
     /// Length of the interval; at the end, of the whole run.
     pub interval_len: Duration,
-    /// Everything recorded so far.
+    /// Everything recorded so far, including requests that completed after
+    /// this interval and before the recorder looked.
     pub stats: &'a Stats,
+    /// Requests and failures that completed by the end of this interval:
+    /// the intervals shown so far, added up. At the end, the whole run.
+    pub so_far: Counts,
     /// True for the one snapshot taken after the last sample.
     pub is_final: bool,
     /// Why results.csv could not be written, once it failed: the run goes
     /// on for the live figures, and the user hears of it at once.
     pub csv_error: Option<&'a io::Error>,
+}
+
+/// Requests and failures, counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub requests: u64,
+    pub failures: u64,
+}
+
+impl Counts {
+    pub fn failure_pct(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            100.0 * self.failures as f64 / self.requests as f64
+        }
+    }
 }
 
 /// The pair of channels between the workers and the recorder. Emptied batch
@@ -51,6 +72,9 @@ pub struct Recorder {
 /// What the recorder leaves behind.
 pub struct Recorded {
     pub stats: Stats,
+    /// From the start until the last worker was done, drain included: the
+    /// span every whole-run rate is over.
+    pub run_time: Duration,
     /// The first error writing results.csv, if any; rows after it are missing.
     pub csv_error: Option<io::Error>,
 }
@@ -110,6 +134,7 @@ impl Recorder {
                     interval: &tally,
                     interval_len: tick,
                     stats: &self.stats,
+                    so_far: self.intervals.reported,
                     is_final: false,
                     csv_error: self.csv_error.as_ref(),
                 });
@@ -126,6 +151,7 @@ impl Recorder {
                 interval: &tally,
                 interval_len: run_time.saturating_sub(began).min(tick),
                 stats: &self.stats,
+                so_far: self.intervals.reported,
                 is_final: false,
                 csv_error: self.csv_error.as_ref(),
             });
@@ -143,11 +169,16 @@ impl Recorder {
             interval: &self.stats.total,
             interval_len: run_time,
             stats: &self.stats,
+            so_far: Counts {
+                requests: self.stats.total.requests,
+                failures: self.stats.total.failures,
+            },
             is_final: true,
             csv_error: self.csv_error.as_ref(),
         });
         Recorded {
             stats: self.stats,
+            run_time,
             csv_error: self.csv_error,
         }
     }
@@ -185,6 +216,8 @@ struct Intervals {
     first: u64,
     open: VecDeque<Tally>,
     spare: Vec<Tally>,
+    /// The intervals popped so far, added up.
+    reported: Counts,
 }
 
 impl Intervals {
@@ -201,9 +234,13 @@ impl Intervals {
 
     fn pop_first(&mut self) -> Tally {
         self.first += 1;
-        self.open
+        let tally = self
+            .open
             .pop_front()
-            .unwrap_or_else(|| self.spare.pop().unwrap_or_default())
+            .unwrap_or_else(|| self.spare.pop().unwrap_or_default());
+        self.reported.requests += tally.requests;
+        self.reported.failures += tally.failures;
+        tally
     }
 
     /// Histograms are large; reuse them rather than allocate one a second.
@@ -239,10 +276,16 @@ mod tests {
             drop(pipes.samples);
             pipes.empties
         });
-        let mut finals = 0;
+        let (mut finals, mut shown, mut so_far) = (0, 0, Counts::default());
         let recorded = rec.run(start, Duration::from_millis(50), |snap| {
-            finals += snap.is_final as u32
+            finals += snap.is_final as u32;
+            if !snap.is_final {
+                shown += snap.interval.requests;
+                assert_eq!(snap.so_far.requests, shown, "so far = intervals shown");
+                so_far = snap.so_far;
+            }
         });
+        assert_eq!(so_far.requests, 1000, "the intervals add up to the run");
         let empties = worker.join().unwrap();
         assert_eq!(recorded.stats.total.requests, 1000);
         assert_eq!(finals, 1);

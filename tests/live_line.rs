@@ -1,0 +1,86 @@
+//! The live line adds up: its totals count what completed by each mark and
+//! end at the summary's, its last rate is the summary's, and the second the
+//! run ends in still shows the users that ran it.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+/// A figure that follows `label` in `line`, e.g. `figure(l, "| ", " total")`.
+fn figure_before(line: &str, suffix: &str) -> f64 {
+    let end = line
+        .find(suffix)
+        .unwrap_or_else(|| panic!("no {suffix:?} in {line}"));
+    let start = line[..end].rfind(' ').map_or(0, |i| i + 1);
+    line[start..end].parse().unwrap()
+}
+
+#[test]
+fn live_lines_add_up_to_the_summary() {
+    let (_s, base) = start_serve();
+    let dir = scratch("live-line");
+    let csv = dir.join("results.csv");
+    let out = stampede(
+        &[
+            "run",
+            &format!("{base}/hello"),
+            "-c",
+            "4",
+            "-d",
+            "2500ms",
+            "-o",
+            csv.to_str().unwrap(),
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with('[')).collect();
+    let (last, shown) = lines.split_last().expect("live lines");
+    assert!(last.contains("done, whole run"), "{last}");
+    assert!(
+        shown.iter().all(|l| l.contains("s/2.5s]")),
+        "progress against the planned 2.5 s: {shown:?}"
+    );
+    assert!(
+        shown.iter().all(|l| l.contains("users 4/4")),
+        "every second, the last included, shows the users running: {shown:?}"
+    );
+    let totals: Vec<f64> = lines.iter().map(|l| figure_before(l, " total")).collect();
+    assert!(totals.windows(2).all(|w| w[0] <= w[1]), "{totals:?}");
+    let rows = read_csv(&csv);
+    let (end, seconds) = shown.split_last().unwrap();
+    assert_eq!(
+        figure_before(end, " total"),
+        rows.len() as f64,
+        "the second the run ends in shows every request: {end}"
+    );
+    for line in seconds {
+        let mark: f64 = line[1..line.find("s/").unwrap()].trim().parse().unwrap();
+        let done_by_mark = rows
+            .iter()
+            .filter(|r| ((r.elapsed_us + r.latency_us) as f64) < mark * 1e6)
+            .count() as f64;
+        assert_eq!(
+            figure_before(line, " total"),
+            done_by_mark,
+            "the total at the {mark} s mark counts what completed by then: {line}"
+        );
+    }
+    let requests = summary_figure(&out.stdout, "Requests") as f64;
+    assert_eq!(
+        *totals.last().unwrap(),
+        requests,
+        "the final total is the summary's"
+    );
+    let rps_line = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("RPS"))
+        .unwrap();
+    let summary_rps: f64 = rps_line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    let live_rps = figure_before(last, " rps");
+    assert!(
+        (live_rps - summary_rps).abs() <= 1.0,
+        "one definition of the run's rate: live {live_rps}, summary {summary_rps}"
+    );
+}
