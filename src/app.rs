@@ -155,6 +155,7 @@ fn execute(plan: &Plan) -> i32 {
         users: plan.users,
         open: matches!(plan.load, Load::Open { .. }),
         duration: plan.duration,
+        requests: plan.requests,
         stopping: false,
     };
     let mut told_csv_error = false;

@@ -22,6 +22,8 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", ok, "-c", "abc"], "'-c' with value 'abc'"),
         (&["run", ok, "-d", "0s"], "--duration must be longer than 0"),
         (&["run", ok, "-d", "10x"], "unknown unit"),
+        (&["run", ok, "-n", "0"], "--requests must be at least 1"),
+        (&["run", ok, "-n", "-5"], "'-n'"),
         (&["run", ok, "-d", "1.2.3"], "expected a number"),
         (
             &["run", ok, "--timeout", "0"],
@@ -82,6 +84,34 @@ fn bad_inputs_give_one_line_and_exit_2() {
             "{args:?}: nothing on stdout, got {}",
             out.stdout
         );
+    }
+}
+
+#[test]
+fn every_flag_in_the_help_has_a_readme_line() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    for command in ["run", "serve", "demo", "report", "check"] {
+        let out = stampede(&[command, "--help"], LIMIT);
+        assert_eq!(out.code, 0);
+        let options = out.stdout.split("Options:").nth(1).unwrap_or("");
+        // A flag's line starts with it: `  -c, --users    text`.
+        let flags = options.lines().filter_map(|line| {
+            line.split_whitespace()
+                .take(2)
+                .map(|w| w.trim_end_matches(','))
+                .find(|w| w.starts_with("--") && *w != "--help")
+        });
+        for flag in flags {
+            // A row of a flag table that names it as a whole word.
+            let named = readme.lines().filter(|l| l.starts_with('|')).any(|l| {
+                l.match_indices(flag).any(|(i, _)| {
+                    let next = l[i + flag.len()..].chars().next();
+                    !next.is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+                })
+            });
+            assert!(named, "README.md has no table row for `{command} {flag}`");
+        }
     }
 }
 

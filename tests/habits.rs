@@ -1,5 +1,6 @@
 //! Habits users bring from wrk, oha, k6 and Locust: `-h`, a bare number of
-//! seconds, and `--host` pointing a scenario at another environment.
+//! seconds, `-n` requests, and `--host` pointing a scenario at another
+//! environment.
 
 mod common;
 use common::*;
@@ -49,4 +50,27 @@ fn a_bare_duration_is_seconds_and_host_retargets_a_scenario() {
     let last_due = rows.iter().map(|r| r.elapsed_us).max().unwrap();
     assert!(last_due < 1_000_000, "-d 1 is one second: {last_due}");
     assert_accounting(&rows, &json);
+}
+
+#[test]
+fn dash_n_runs_exactly_that_many_requests() {
+    let (_s, base) = start_serve();
+    let url = format!("{base}/hello");
+    for (extra, want) in [
+        (&["-n", "1000", "-c", "10"][..], 1000),
+        (&["-n", "3", "-c", "3", "-t", "2"], 3),
+        (&["-n", "1", "-c", "4", "-t", "2"], 1),
+        (&["-n", "200", "--rate", "2000", "-c", "5"], 200),
+    ] {
+        let (out, rows, json) = run_recorded("dash-n", &url, extra);
+        assert_eq!(out.code, 0, "{extra:?}: {}", out.stderr);
+        assert_eq!(rows.len(), want, "{extra:?}");
+        assert!(rows.iter().all(|r| r.status == 200), "{extra:?}");
+        assert_accounting(&rows, &json);
+    }
+    // With -d too, whichever comes first.
+    let (out, rows, _) = run_recorded("dash-n-d", &url, &["-n", "100000000", "-d", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!rows.is_empty() && rows.len() < 100_000_000);
+    assert!(rows.iter().all(|r| r.elapsed_us < 1_000_000));
 }

@@ -5,7 +5,7 @@ use crate::http::request;
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
 use crate::plan::{Arrival, Load, Plan, Task, Think};
-use crate::units::{parse_duration, parse_seconds_or_duration};
+use crate::units::{MAX_DURATION, parse_duration, parse_seconds_or_duration};
 use argh::FromArgs;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
@@ -63,6 +63,10 @@ pub struct RunArgs {
     /// run time: 30 (seconds), 500ms, 30s, 2m, 1h, 1m30s (default 10s)
     #[argh(option, short = 'd')]
     pub duration: Option<String>,
+
+    /// stop after N requests in all, as ab and oha do (default: no count; with -d, whichever comes first)
+    #[argh(option, short = 'n')]
+    pub requests: Option<u64>,
 
     /// open model: requests fall due at R per second in total, whatever the server does
     #[argh(option)]
@@ -221,6 +225,7 @@ impl RunArgs {
             quiet: args.quiet,
             seed: args.seed,
             sequence: args.sequence,
+            requests: args.requests,
         };
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
@@ -297,10 +302,15 @@ impl RunArgs {
             Some(text) => {
                 parse_seconds_or_duration(text).map_err(|e| format!("--duration: {e}"))?
             }
+            // A request count alone runs until the count is done.
+            None if self.requests.is_some() && self.stages.is_none() => MAX_DURATION,
             None => Duration::from_secs(10),
         };
         if duration.is_zero() {
             return Err("--duration must be longer than 0".into());
+        }
+        if self.requests == Some(0) {
+            return Err("--requests must be at least 1".into());
         }
         if self.users == Some(0) {
             return Err("--users must be at least 1".into());

@@ -128,6 +128,9 @@ fn header(out: &mut String, live: &Live) {
     );
     let remaining = if live.finished {
         "finished".to_string()
+    } else if live.duration >= crate::units::MAX_DURATION {
+        // Bounded by `-n` alone: the plan line says how many requests.
+        "until the count is done".to_string()
     } else {
         clock(live.remaining())
     };

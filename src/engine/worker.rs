@@ -68,6 +68,8 @@ pub struct Worker<'a> {
     model: Model<'a>,
     tasks: TaskPicker,
     end: Instant,
+    /// What is left of this worker's share of `-n`.
+    left: Option<u64>,
     stopping: bool,
     in_flight: usize,
     batch: Vec<Sample>,
@@ -92,6 +94,7 @@ impl<'a> Worker<'a> {
     ) -> io::Result<Self> {
         let start = shared.start;
         let (model, slots) = Model::new(plan, start, index, of);
+        let left = load::requests_share(plan, index, of);
         let poll = Poll::new()?;
         let timer = PreciseTimer::new(poll.registry(), TIMER)?;
         let sweep_every =
@@ -106,7 +109,12 @@ impl<'a> Worker<'a> {
             wakeups: BinaryHeap::new(),
             model,
             tasks: TaskPicker::new(&plan.tasks, plan.sequence),
-            end: start + plan.duration,
+            // A worker whose share of `-n` is none has nothing to do.
+            end: match left {
+                Some(0) => start,
+                _ => start + plan.duration,
+            },
+            left,
             stopping: false,
             in_flight: 0,
             batch: Vec::with_capacity(BATCH_SIZE),
@@ -246,6 +254,9 @@ impl<'a> Worker<'a> {
     /// The user's request, due at `user.due`, starts: send it, opening a
     /// connection if needed.
     fn begin(&mut self, u: usize, now: Instant) {
+        if !self.take_request(now) {
+            return self.park(u);
+        }
         self.in_flight += 1;
         let user = &mut self.users[u];
         user.wrote_at = None;

@@ -18,6 +18,9 @@ pub struct LineContext {
     pub open: bool,
     /// The planned run time, for the progress.
     pub duration: Duration,
+    /// `-n`: the planned request count, shown as the progress when it
+    /// alone bounds the run.
+    pub requests: Option<u64>,
     /// A stop was asked for (Ctrl-C, a signal, the dashboard's Stop).
     pub stopping: bool,
 }
@@ -46,10 +49,15 @@ pub fn line(snap: &Snapshot, gauges: Gauges, ctx: &LineContext) -> String {
     } else {
         format!("users {}/{}", gauges.active, ctx.users)
     };
+    let progress = match ctx.requests {
+        Some(n) if ctx.duration >= crate::units::MAX_DURATION => {
+            format!(" {}/{n}", snap.so_far.requests)
+        }
+        _ => format!("/{:?}", ctx.duration),
+    };
     format!(
-        "[{:>6.1}s/{:?}]{state} {who} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
+        "[{:>6.1}s{progress}]{state} {who} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
         snap.elapsed.as_secs_f64(),
-        ctx.duration,
         per_sec(i.requests, snap.interval_len),
         snap.so_far.requests,
         snap.so_far.failures,
@@ -104,6 +112,7 @@ mod tests {
             users: 5,
             open: false,
             duration: Duration::from_secs(20),
+            requests: None,
             stopping: false,
         };
         let gauges = |active, queued| Gauges { active, queued };
@@ -116,6 +125,11 @@ mod tests {
             line(&snap, gauges(3, 7), &ctx),
             "[   2.0s/20s] conns 3/5 | queue 7 | max wait 0.00 ms | 8 rps | 3 total | 3 fail (100.00%) | p50 2.00 p90 4.00 p99 4.00 max 4.00 ms"
         );
+        ctx.requests = Some(10);
+        assert!(line(&snap, gauges(3, 7), &ctx).starts_with("[   2.0s/20s] conns"));
+        ctx.duration = crate::units::MAX_DURATION;
+        assert!(line(&snap, gauges(3, 7), &ctx).starts_with("[   2.0s 3/10] conns"));
+        ctx.duration = Duration::from_secs(20);
         ctx.stopping = true;
         assert!(line(&snap, gauges(3, 7), &ctx).starts_with("[   2.0s/20s] stopping | conns"));
     }

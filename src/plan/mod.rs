@@ -99,13 +99,20 @@ pub struct Plan {
     pub seed: u64,
     /// Each user runs the tasks in order rather than drawing them by weight.
     pub sequence: bool,
+    /// `-n`: the run ends once this many requests have started (closed
+    /// model) or fallen due (open model), or at `duration`, if sooner.
+    pub requests: Option<u64>,
 }
 
 impl Plan {
     /// The load in words, for the dashboard's header: "50 users, all at
     /// once, for 10s" or "1000 requests/s (poisson), up to 50 connections, for 1m".
     pub fn describe(&self) -> String {
-        let secs = |d: Duration| format!("{:?}", d);
+        let secs = |d: Duration| match self.requests {
+            Some(n) if d >= crate::units::MAX_DURATION => format!("{n} requests"),
+            Some(n) => format!("{n} requests or {d:?}, whichever comes first"),
+            None => format!("{d:?}"),
+        };
         let stages = |r: &Ramp, unit: &str| {
             let parts: Vec<String> = r
                 .stages

@@ -58,6 +58,13 @@ fn share(count: usize, index: usize, of: usize) -> usize {
     }
 }
 
+/// This worker's part of `-n`: the requests of the whole run are dealt
+/// round-robin, as arrivals and users are.
+pub(super) fn requests_share(plan: &Plan, index: usize, of: usize) -> Option<u64> {
+    plan.requests
+        .map(|n| share(usize::try_from(n).unwrap_or(usize::MAX), index, of) as u64)
+}
+
 impl<'a> Model<'a> {
     /// The model for worker `index` of `of`, and how many user slots it needs.
     pub(super) fn new(
@@ -143,6 +150,9 @@ impl Worker<'_> {
             .next_count_change(t)
             .map(|s| start + Duration::from_secs_f64(s));
         for u in was..wanted {
+            if self.left == Some(0) {
+                break;
+            }
             if self.users[u].phase == Phase::Idle {
                 self.shared.active_users.fetch_add(1, Ordering::Relaxed);
                 self.users[u].due = now;
@@ -165,12 +175,45 @@ impl Worker<'_> {
             return;
         };
         while let Some(due) = o.next_arrival.filter(|&t| t <= now) {
+            if self.left == Some(0) {
+                o.next_arrival = None;
+                break;
+            }
             o.next_arrival = o.arrivals.next_offset().map(|d| start + d);
             // Late with a connection free: the generator's own lag.
             if !o.free.is_empty() && now.saturating_duration_since(due) > LATE {
                 self.report.late += 1;
             }
             o.queue.push_back(due);
+            // The last arrival of this worker's `-n` share ends its schedule:
+            // what is queued then is sent or recorded as at any end.
+            if let Some(left) = &mut self.left {
+                *left -= 1;
+                if *left == 0 {
+                    o.next_arrival = None;
+                    self.end = self.end.min(now);
+                }
+            }
+        }
+    }
+
+    /// Closed model: whether one more request may start under `-n`, and
+    /// if so, count it. The last one ends this worker's schedule, so the
+    /// users park as they finish.
+    pub(super) fn take_request(&mut self, now: Instant) -> bool {
+        if !matches!(self.model, Model::Closed(_)) {
+            return true;
+        }
+        match &mut self.left {
+            None => true,
+            Some(0) => false,
+            Some(left) => {
+                *left -= 1;
+                if *left == 0 {
+                    self.end = self.end.min(now);
+                }
+                true
+            }
         }
     }
 
