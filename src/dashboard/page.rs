@@ -208,7 +208,8 @@ pub fn charts(live: &Live) -> Vec<Chart> {
             svg::RED,
             line(&|p| p.failures as f64),
         ))
-        .note("failed requests (an error or a status >= 400), each second");
+        .note("failed requests (an error or a status >= 400), each second")
+        .counts_y();
     vec![
         rps,
         load,

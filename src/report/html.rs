@@ -170,7 +170,8 @@ pub fn charts(report: &Report) -> Vec<Chart> {
         ))
         .note(format!(
             "failed requests (an error or a status >= 400), counted in {interval}"
-        ));
+        ))
+        .counts_y();
     let in_flight = Chart::new(
         "Requests in flight (average)",
         "time (s)",
@@ -232,9 +233,11 @@ pub fn distribution(total: &Tally) -> Chart {
             })
             .collect()
     };
+    // Both axes are logarithmic: one slow outlier must not flatten the rest.
     Chart::new("Latency distribution", "percentile", "latency (ms)")
         .series(Series::new("latency", svg::BLUE, points))
         .log_x(Some(svg::percentile_tick))
+        .log_y()
         .note(format!(
             "all {} requests; max {} ms",
             total.requests,

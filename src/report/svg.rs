@@ -58,6 +58,9 @@ pub struct Chart {
     pub series: Vec<Series>,
     pub kind: Kind,
     pub x_scale: Scale,
+    pub y_scale: Scale,
+    /// The y values are counts: ticks at whole numbers only.
+    pub y_counts: bool,
     /// Labels the x ticks instead of their numbers (e.g. percentiles).
     pub x_tick_label: Option<fn(f64) -> String>,
     /// A line of small print under the chart.
@@ -77,6 +80,8 @@ impl Chart {
             series: Vec::new(),
             kind: Kind::Line,
             x_scale: Scale::Linear,
+            y_scale: Scale::Linear,
+            y_counts: false,
             x_tick_label: None,
             note: None,
         }
@@ -95,6 +100,18 @@ impl Chart {
     pub fn log_x(mut self, tick_label: Option<fn(f64) -> String>) -> Chart {
         self.x_scale = Scale::Log10;
         self.x_tick_label = tick_label;
+        self
+    }
+
+    /// A log y axis, for values spanning decades (a latency tail).
+    pub fn log_y(mut self) -> Chart {
+        self.y_scale = Scale::Log10;
+        self
+    }
+
+    /// Whole-number y ticks, for counts.
+    pub fn counts_y(mut self) -> Chart {
+        self.y_counts = true;
         self
     }
 
@@ -197,15 +214,16 @@ impl Chart {
 
     /// The axes for the data, or None when there is nothing to draw.
     fn axes(&self) -> Option<(Axis, Axis)> {
-        let log = self.x_scale == Scale::Log10;
         let mut pts = self
             .series
             .iter()
             .flat_map(|s| &s.points)
-            .filter(|p| usable(p, log))
+            .filter(|p| self.usable(p))
             .peekable();
         pts.peek()?;
-        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, 0.0f64, f64::MIN);
+        let log_y = self.y_scale == Scale::Log10;
+        let y_floor = if log_y { f64::MAX } else { 0.0 };
+        let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, y_floor, f64::MIN);
         for &(x, y) in pts {
             (x0, x1) = (x0.min(x), x1.max(x));
             (y0, y1) = (y0.min(y), y1.max(y));
@@ -218,10 +236,22 @@ impl Chart {
             Some(label) => x.relabel(label),
             None => x,
         };
+        if log_y {
+            return Some((x, Axis::log10(y0, y1)));
+        }
         // A little headroom, so that a line at the maximum (all users
         // running, say) is not drawn on top of the frame.
         let headroom = (y1 - y0).max(0.0) * 0.05;
-        Some((x, Axis::linear(y0, y1 + headroom, 5)))
+        let min_step = if self.y_counts { 1.0 } else { 0.0 };
+        Some((x, Axis::linear_stepped(y0, y1 + headroom, 5, min_step)))
+    }
+
+    /// A point this chart can place: finite, and above 0 on a log axis.
+    fn usable(&self, &(x, y): &(f64, f64)) -> bool {
+        x.is_finite()
+            && y.is_finite()
+            && (self.x_scale != Scale::Log10 || x > 0.0)
+            && (self.y_scale != Scale::Log10 || y > 0.0)
     }
 
     fn grid(&self, out: &mut String, plot: &Rect, x: &Axis, y: &Axis) {
@@ -248,9 +278,11 @@ impl Chart {
         }
         out.push_str("</g>");
         for (v, label) in &x.ticks {
+            // The label at the right edge ends there, or the margin cuts it.
+            let anchor = if x.frac(*v) > 0.999 { "end" } else { "middle" };
             let _ = write!(
                 out,
-                r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
+                r#"<text x="{}" y="{}" text-anchor="{anchor}">{}</text>"#,
                 n(plot.x + x.frac(*v) * plot.w),
                 n(plot.y + plot.h + 15.0),
                 escape(label)
@@ -268,8 +300,7 @@ impl Chart {
     }
 
     fn plot_series(&self, out: &mut String, plot: &Rect, x: &Axis, y: &Axis, s: &Series) {
-        let log = self.x_scale == Scale::Log10;
-        let mut coords = s.points.iter().filter(|p| usable(p, log)).map(|&(vx, vy)| {
+        let mut coords = s.points.iter().filter(|p| self.usable(p)).map(|&(vx, vy)| {
             (
                 n(plot.x + x.frac(vx) * plot.w),
                 n(plot.y + plot.h - y.frac(vy) * plot.h),
@@ -322,10 +353,6 @@ struct Rect {
     h: f64,
 }
 
-fn usable(&(x, y): &(f64, f64), log: bool) -> bool {
-    x.is_finite() && y.is_finite() && (!log || x > 0.0)
-}
-
 /// An axis: its range, its scale and its labelled ticks.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Axis {
@@ -339,6 +366,11 @@ impl Axis {
     /// A range widened to whole "nice" steps (1, 2 or 5 times a power of
     /// ten), about `target` ticks, all within the range.
     pub fn linear(lo: f64, hi: f64, target: u32) -> Axis {
+        Axis::linear_stepped(lo, hi, target, 0.0)
+    }
+
+    /// As `linear`, with steps of at least `min_step` (1 for counts).
+    pub fn linear_stepped(lo: f64, hi: f64, target: u32, min_step: f64) -> Axis {
         let (lo, hi) = if hi > lo {
             (lo, hi)
         } else if lo > 0.0 {
@@ -346,7 +378,7 @@ impl Axis {
         } else {
             (lo, lo + 1.0)
         };
-        let step = nice_step((hi - lo) / f64::from(target.max(1)));
+        let step = nice_step((hi - lo) / f64::from(target.max(1))).max(min_step);
         let (first, last) = ((lo / step).floor(), (hi / step - 1e-9).ceil());
         let ticks = (first as i64..=last as i64)
             .map(|i| {

@@ -218,3 +218,52 @@ fn golden_line_chart() {
         "rerun with STAMPEDE_BLESS=1 if the change is meant"
     );
 }
+
+#[test]
+fn counts_get_whole_number_ticks_and_a_log_y_axis_gets_decades() {
+    let failures = vec![(0.0, 0.0), (1.0, 2.0), (2.0, 1.0)];
+    let (_, y) = Chart::new("Failures", "t", "n")
+        .series(Series::new("f", RED, failures.clone()))
+        .counts_y()
+        .axes()
+        .unwrap();
+    assert!(
+        y.ticks
+            .iter()
+            .all(|(v, label)| v.fract() == 0.0 && !label.contains('.')),
+        "{:?}",
+        y.ticks
+    );
+    let (_, plain) = Chart::new("Failures", "t", "n")
+        .series(Series::new("f", RED, failures))
+        .axes()
+        .unwrap();
+    assert!(
+        plain.ticks.iter().any(|(v, _)| v.fract() != 0.0),
+        "the old fractional ticks"
+    );
+
+    // One 875 ms outlier among 0.3 ms requests stays readable.
+    let tail = vec![(1.0, 0.3), (10.0, 0.35), (100.0, 0.5), (1000.0, 875.0)];
+    let (_, y) = Chart::new("Latency distribution", "percentile", "ms")
+        .series(Series::new("latency", BLUE, tail))
+        .log_x(None)
+        .log_y()
+        .axes()
+        .unwrap();
+    assert!(y.log);
+    assert_eq!((y.lo, y.hi), (0.1, 1000.0));
+}
+
+#[test]
+fn the_last_x_label_ends_at_the_right_edge() {
+    let svg = Chart::new("Latency distribution", "percentile", "ms")
+        .series(Series::new(
+            "latency",
+            BLUE,
+            vec![(1.0, 1.0), (100_000.0, 9.0)],
+        ))
+        .log_x(Some(percentile_tick))
+        .render(400, 200);
+    assert!(svg.contains(r#"text-anchor="end">99.999%</text>"#), "{svg}");
+}
