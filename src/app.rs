@@ -119,18 +119,20 @@ fn execute(plan: &Plan) -> i32 {
     announce(plan);
     let live = plan.dashboard.map(|_| Arc::new(Mutex::new(new_live(plan))));
     let dashboard = match (plan.dashboard, &live) {
-        (Some(addr), Some(live)) => match Dashboard::start(addr, live.clone(), free_core(plan)) {
-            Ok(d) => {
-                eprintln!("stampede: dashboard at http://{}", d.local_addr());
-                if !addr.ip().is_loopback() {
-                    eprintln!(
-                        "stampede: warning: the dashboard listens on {addr} and has no authentication"
-                    );
+        (Some(addr), Some(live)) => {
+            match Dashboard::start(addr, None, live.clone(), free_core(plan)) {
+                Ok(d) => {
+                    eprintln!("stampede: dashboard at http://{}", d.local_addr());
+                    if !addr.ip().is_loopback() {
+                        eprintln!(
+                            "stampede: warning: the dashboard listens on {addr} and has no authentication"
+                        );
+                    }
+                    Some(d)
                 }
-                Some(d)
+                Err(e) => return usage_error(&format!("--dashboard {addr}: cannot listen: {e}")),
             }
-            Err(e) => return usage_error(&format!("--dashboard {addr}: cannot listen: {e}")),
-        },
+        }
         _ => None,
     };
     // Emptied only now, when the run is sure to start.

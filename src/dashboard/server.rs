@@ -1,8 +1,10 @@
 //! The dashboard's HTTP/1.1 server: one thread, one mio Poll, every
 //! socket non-blocking, so a slow or silent client holds up nobody and
 //! `stop` is noticed at once (a Waker). One request per connection, then
-//! `Connection: close`.
+//! `Connection: close`. Only requests naming this dashboard in `Host` are
+//! answered (see `host`).
 
+use super::host::Hosts;
 use super::live::SharedLive;
 use super::page;
 use mio::net::{TcpListener, TcpStream};
@@ -38,11 +40,16 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    /// Bind `addr` (port 0: any free port) and serve `live` from a new thread.
-    /// Returns once the socket is listening.
-    /// Serve `live` at `addr` from a thread of its own, pinned to `core`
-    /// when given (one the workers do not use).
-    pub fn start(addr: SocketAddr, live: SharedLive, core: Option<usize>) -> io::Result<Dashboard> {
+    /// Bind `addr` (port 0: any free port) and serve `live` from a thread
+    /// of its own, pinned to `core` when given (one the workers do not use).
+    /// `name` is the host name the user gave for `addr`, if any: requests
+    /// may then use it in `Host`. Returns once the socket is listening.
+    pub fn start(
+        addr: SocketAddr,
+        name: Option<&str>,
+        live: SharedLive,
+        core: Option<usize>,
+    ) -> io::Result<Dashboard> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -56,6 +63,7 @@ impl Dashboard {
             poll,
             listener,
             live,
+            hosts: Hosts::new(name),
             quit: quit.clone(),
             stopping: false,
             connections: HashMap::new(),
@@ -101,6 +109,7 @@ struct Server {
     poll: Poll,
     listener: TcpListener,
     live: SharedLive,
+    hosts: Hosts,
     quit: Arc<AtomicBool>,
     /// Stop was pressed here: the page says so instead of showing the button.
     stopping: bool,
@@ -242,7 +251,7 @@ impl Server {
 
     /// The whole response to one request head (or to a bad one).
     fn respond(&mut self, head: &[u8]) -> Vec<u8> {
-        let request = match parse(head) {
+        let request = match parse(head, &self.hosts) {
             Ok(r) => r,
             Err(status) => return response(status, &[], "text/plain", reason(status), false),
         };
@@ -321,13 +330,14 @@ fn head_ready(input: &[u8]) -> bool {
 struct Request {
     method: String,
     path: String,
-    /// An `Origin` header naming another host than `Host`: a POST from
-    /// another site's page, which may not stop the run.
+    /// An `Origin` header other than this page's own: a POST from another
+    /// site's page, which may not stop the run.
     cross_origin: bool,
 }
 
-/// The request line and headers, or the status to answer with.
-fn parse(input: &[u8]) -> Result<Request, u16> {
+/// The request line and headers, or the status to answer with: 421 when
+/// `Host` names something `hosts` does not accept.
+fn parse(input: &[u8], hosts: &Hosts) -> Result<Request, u16> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(input) {
@@ -348,13 +358,24 @@ fn parse(input: &[u8]) -> Result<Request, u16> {
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| String::from_utf8_lossy(h.value).into_owned())
     };
-    let cross_origin = match (header("origin"), header("host")) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-            !origin_host.eq_ignore_ascii_case(&host)
-        }
+    let mut host_headers = request
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("host"));
+    let host = match (host_headers.next(), host_headers.next()) {
+        (Some(h), None) => Some(std::str::from_utf8(h.value).map_err(|_| 421u16)?),
+        // HTTP/1.0 predates Host; no browser leaves it out.
+        (None, _) if request.version == Some(0) => None,
+        // HTTP/1.1 needs exactly one (RFC 9112, 3.2).
+        _ => return Err(400),
+    };
+    if host.is_some_and(|h| !hosts.accepts(h)) {
+        return Err(421);
+    }
+    let cross_origin = match (header("origin"), host) {
+        (Some(origin), Some(host)) => !hosts.same_origin(&origin, host),
         (Some(_), None) => true,
-        _ => false,
+        (None, _) => false,
     };
     Ok(Request {
         method: method.to_string(),
@@ -371,6 +392,7 @@ fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        421 => "Misdirected Request",
         431 => "Request Header Fields Too Large",
         _ => "Error",
     }
