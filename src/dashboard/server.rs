@@ -2,7 +2,8 @@
 //! socket non-blocking, so a slow or silent client holds up nobody and
 //! `stop` is noticed at once (a Waker). One request per connection, then
 //! `Connection: close`. Only requests naming this dashboard in `Host` are
-//! answered (see `host`).
+//! answered (see `host`), and when the table is full the oldest idle or
+//! slow connection makes room for the newcomer.
 
 use super::host::Hosts;
 use super::live::SharedLive;
@@ -19,11 +20,15 @@ use std::time::{Duration, Instant};
 
 /// The longest request head accepted; longer ones get 431.
 pub const MAX_HEAD: usize = 8 * 1024;
-/// Time a client has to send its request head.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(2);
-/// Time a client has to take the response (and to close, after it).
+/// Time a client has from connecting to the end of its request head. A
+/// browser sends it at once; idle and slowloris clients go after this.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(1);
+/// Time a client has to take the response.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections open at once; more are closed as soon as accepted.
+/// Time a client has to close after the whole response was sent.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections open at once, each holding at most a head of MAX_HEAD and
+/// one response; a newcomer beyond this closes the least useful one.
 const MAX_CONNECTIONS: usize = 64;
 const MAX_HEADERS: usize = 64;
 
@@ -127,12 +132,26 @@ enum State {
     Draining,
 }
 
+impl State {
+    /// Which connections go first when a newcomer needs room: those still
+    /// sending their head (idle or slow), then those only closing, and last
+    /// those still taking their response.
+    fn eviction_rank(&self) -> u8 {
+        match self {
+            State::Reading => 0,
+            State::Draining => 1,
+            State::Writing => 2,
+        }
+    }
+}
+
 struct Connection {
     stream: TcpStream,
     state: State,
     input: Vec<u8>,
     output: Vec<u8>,
     written: usize,
+    accepted: Instant,
     deadline: Instant,
 }
 
@@ -166,7 +185,7 @@ impl Server {
             match self.listener.accept() {
                 Ok((mut stream, _)) => {
                     if self.connections.len() >= MAX_CONNECTIONS {
-                        continue; // dropped: closed
+                        self.evict();
                     }
                     let token = Token(self.next);
                     self.next = self.next.wrapping_add(1).max(FIRST_CONNECTION);
@@ -179,13 +198,15 @@ impl Server {
                     {
                         continue;
                     }
+                    let now = Instant::now();
                     let connection = Connection {
                         stream,
                         state: State::Reading,
                         input: Vec::with_capacity(1024),
                         output: Vec::new(),
                         written: 0,
-                        deadline: Instant::now() + READ_TIMEOUT,
+                        accepted: now,
+                        deadline: now + READ_TIMEOUT,
                     };
                     self.connections.insert(token, connection);
                     // Edge-triggered: the request may already be there.
@@ -195,6 +216,20 @@ impl Server {
                 // WouldBlock: all taken. Anything else (e.g. out of fds): try at the next event.
                 Err(_) => return,
             }
+        }
+    }
+
+    /// Close the connection that matters least, so that a newcomer is
+    /// answered rather than refused: a flood of idle or slow clients then
+    /// only pushes out the oldest of its own.
+    fn evict(&mut self) {
+        let victim = self
+            .connections
+            .iter()
+            .min_by_key(|(_, c)| (c.state.eviction_rank(), c.accepted))
+            .map(|(token, _)| *token);
+        if let Some(mut c) = victim.and_then(|t| self.connections.remove(&t)) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
         }
     }
 
@@ -235,6 +270,7 @@ impl Server {
             }
             let _ = c.stream.shutdown(Shutdown::Write);
             c.state = State::Draining;
+            c.deadline = Instant::now() + DRAIN_TIMEOUT;
         }
         // Draining: discard input until EOF, an error or the deadline.
         let mut sink = [0u8; 4096];

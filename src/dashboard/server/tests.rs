@@ -203,6 +203,30 @@ fn a_silent_client_holds_up_nobody() {
 }
 
 #[test]
+fn idle_and_slow_clients_cannot_lock_the_page_out() {
+    let (dash, _) = start(live(1, false));
+    // Many times what the table holds: clients that send nothing, and
+    // slowloris ones that trickle a head that never ends.
+    let mut idle: Vec<StdStream> = (0..200).map(|_| connect(&dash)).collect();
+    let mut slow: Vec<StdStream> = (0..100).map(|_| connect(&dash)).collect();
+    for s in &mut slow {
+        s.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+    }
+    for _ in 0..3 {
+        idle.extend((0..50).map(|_| connect(&dash)));
+        for s in &mut slow {
+            // Those already closed by the server fail: that is fine.
+            let _ = s.write_all(b"a");
+        }
+        let begun = Instant::now();
+        assert_eq!(get(&dash, "/").0, 200);
+        // Generous: not a speed claim, only "not locked out for seconds".
+        let waited = begun.elapsed();
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+    }
+}
+
+#[test]
 fn a_client_that_closes_early_gets_what_it_sent_answered() {
     let (dash, _) = start(live(1, false));
     let mut s = connect(&dash);
