@@ -117,10 +117,14 @@ pub fn check(args: &CheckArgs) -> i32 {
 /// Run a validated plan: live lines on stderr, the summary on stdout.
 fn execute(plan: &Plan) -> i32 {
     announce(plan);
-    let live = plan.dashboard.map(|_| Arc::new(Mutex::new(new_live(plan))));
-    let dashboard = match (plan.dashboard, &live) {
-        (Some(addr), Some(live)) => {
-            match Dashboard::start(addr, None, live.clone(), free_core(plan)) {
+    let live = plan
+        .dashboard
+        .as_ref()
+        .map(|_| Arc::new(Mutex::new(new_live(plan))));
+    let dashboard = match (&plan.dashboard, &live) {
+        (Some(at), Some(live)) => {
+            let addr = at.addr;
+            match Dashboard::start(addr, at.name.as_deref(), live.clone(), free_core(plan)) {
                 Ok(d) => {
                     eprintln!("stampede: dashboard at http://{}", d.local_addr());
                     if !addr.ip().is_loopback() {

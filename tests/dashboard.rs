@@ -57,10 +57,15 @@ fn load_page(browser: &str, url: &str, profile: &Path) -> String {
 
 /// `stampede run ARGS --dashboard 127.0.0.1:PORT`, once the page is listening.
 fn run_with_dashboard(args: &[&str], port: u16) -> std::process::Child {
+    run_with_dashboard_at(args, &format!("127.0.0.1:{port}"), port)
+}
+
+/// `stampede run ARGS --dashboard ADDR`, once the page listens on `port`.
+fn run_with_dashboard_at(args: &[&str], addr: &str, port: u16) -> std::process::Child {
     let child = Command::new(BIN)
         .arg("run")
         .args(args)
-        .args(["--dashboard", &format!("127.0.0.1:{port}")])
+        .args(["--dashboard", addr])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -238,4 +243,34 @@ fn a_rebound_name_can_neither_read_the_page_nor_stop_the_run() {
     assert!(page.starts_with("HTTP/1.1 200 "), "{page}");
     let out = finish_within(run, Duration::from_secs(20));
     assert_eq!(out.code, 0, "the run was not stopped: {}", out.stderr);
+}
+
+#[test]
+fn the_address_may_be_a_port_or_localhost() {
+    let (_s, base) = start_serve();
+    // The address, and the Host a browser then sends.
+    for (form, host) in [
+        ("PORT", "127.0.0.1:PORT"),
+        ("localhost:PORT", "localhost:PORT"),
+    ] {
+        let port = free_port();
+        let addr = form.replace("PORT", &port.to_string());
+        let host = host.replace("PORT", &port.to_string());
+        let args = [
+            &format!("{base}/hello"),
+            "-c",
+            "1",
+            "-d",
+            "2s",
+            "-q",
+            "--no-out",
+        ];
+        let run = run_with_dashboard_at(&args, &addr, port);
+        let page = ask(port, &format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n"));
+        assert!(page.starts_with("HTTP/1.1 200 "), "{addr}: {page}");
+        let out = finish_within(run, Duration::from_secs(20));
+        assert_eq!(out.code, 0, "{addr}: {}", out.stderr);
+        let at = format!("dashboard at http://127.0.0.1:{port}");
+        assert!(out.stderr.contains(&at), "{addr}: {}", out.stderr);
+    }
 }
