@@ -129,20 +129,26 @@ pub fn check(args: &CheckArgs) -> i32 {
 /// Run a validated plan: live lines on stderr, the summary on stdout.
 fn execute(plan: &Plan) -> i32 {
     announce(plan);
-    let live = plan.dashboard.map(|_| Arc::new(Mutex::new(new_live(plan))));
-    let dashboard = match (plan.dashboard, &live) {
-        (Some(addr), Some(live)) => match Dashboard::start(addr, live.clone(), free_core(plan)) {
-            Ok(d) => {
-                errln!("stampede: dashboard at http://{}", d.local_addr());
-                if !addr.ip().is_loopback() {
-                    errln!(
-                        "stampede: warning: the dashboard listens on {addr} and has no authentication"
-                    );
+    let live = plan
+        .dashboard
+        .as_ref()
+        .map(|_| Arc::new(Mutex::new(new_live(plan))));
+    let dashboard = match (&plan.dashboard, &live) {
+        (Some(at), Some(live)) => {
+            let addr = at.addr;
+            match Dashboard::start(addr, at.name.as_deref(), live.clone(), free_core(plan)) {
+                Ok(d) => {
+                    errln!("stampede: dashboard at http://{}", d.local_addr());
+                    if !addr.ip().is_loopback() {
+                        errln!(
+                            "stampede: warning: the dashboard listens on {addr} and has no authentication"
+                        );
+                    }
+                    Some(d)
                 }
-                Some(d)
+                Err(e) => return usage_error(&format!("--dashboard {addr}: cannot listen: {e}")),
             }
-            Err(e) => return usage_error(&format!("--dashboard {addr}: cannot listen: {e}")),
-        },
+        }
         _ => None,
     };
     // Emptied only now, when the run is sure to start.

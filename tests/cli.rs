@@ -55,6 +55,14 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", "http://host.invalid/"], "cannot resolve host"),
         (&["run", ok, "-c", "100000000"], "open files"),
         (&["run", ok, "--bogus"], "Unrecognized argument"),
+        (
+            &["run", ok, "--dashboard", "localhost:abc"],
+            "--dashboard \"localhost:abc\": expected PORT, HOST:PORT or [IPv6]:PORT",
+        ),
+        (
+            &["run", "--dashboard", "99999", ok],
+            "--dashboard \"99999\": expected PORT, HOST:PORT or [IPv6]:PORT",
+        ),
         (&["run"], "give the target URL, or a scenario"),
         (&["serve", "--addr", "nope"], "--addr"),
         (&["frobnicate"], "Unrecognized"),

@@ -3,6 +3,8 @@
 
 mod common;
 use common::*;
+use std::io::{Read, Write};
+use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -55,10 +57,15 @@ fn load_page(browser: &str, url: &str, profile: &Path) -> String {
 
 /// `stampede run ARGS --dashboard 127.0.0.1:PORT`, once the page is listening.
 fn run_with_dashboard(args: &[&str], port: u16) -> std::process::Child {
+    run_with_dashboard_at(args, &format!("127.0.0.1:{port}"), port)
+}
+
+/// `stampede run ARGS --dashboard ADDR`, once the page listens on `port`.
+fn run_with_dashboard_at(args: &[&str], addr: &str, port: u16) -> std::process::Child {
     let child = Command::new(BIN)
         .arg("run")
         .args(args)
-        .args(["--dashboard", &format!("127.0.0.1:{port}")])
+        .args(["--dashboard", addr])
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -66,6 +73,19 @@ fn run_with_dashboard(args: &[&str], port: u16) -> std::process::Child {
         .unwrap();
     wait_for_port(port);
     child
+}
+
+/// Send one raw request to the page on `port`; the whole answer (the
+/// server closes after it).
+fn ask(port: u16, raw: &str) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream.write_all(raw.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer
 }
 
 /// The figure after `<span>Requests</span>` in the page's header.
@@ -169,16 +189,13 @@ fn the_stop_button_ends_the_run_like_ctrl_c() {
     );
     std::thread::sleep(Duration::from_millis(800));
     // What the button's form sends.
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(5)))
-        .unwrap();
-    use std::io::{Read, Write};
-    stream
-        .write_all(b"POST /stop HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    let _ = stream.read_to_string(&mut answer);
+    let answer = ask(
+        port,
+        &format!(
+            "POST /stop HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\n\
+             Content-Length: 0\r\n\r\n"
+        ),
+    );
     assert!(answer.starts_with("HTTP/1.1 303"), "{answer}");
     let out = finish_within(run, Duration::from_secs(20));
     assert_eq!(out.code, 130, "stopped like Ctrl-C: {}", out.stderr);
@@ -186,4 +203,74 @@ fn the_stop_button_ends_the_run_like_ctrl_c() {
     let rows = read_csv(&csv);
     assert!(!rows.is_empty() && rows.iter().all(|r| r.status == 200 && r.error.is_empty()));
     assert_eq!(summary_figure(&out.stdout, "Requests"), rows.len() as u64);
+}
+
+#[test]
+fn a_rebound_name_can_neither_read_the_page_nor_stop_the_run() {
+    let (_s, base) = start_serve();
+    let port = free_port();
+    let args = [
+        &format!("{base}/hello"),
+        "-c",
+        "2",
+        "-d",
+        "3s",
+        "-q",
+        "--no-out",
+    ];
+    let run = run_with_dashboard(&args, port);
+    // What a page on evil.example sends once its name points at 127.0.0.1.
+    let evil = format!("evil.example:{port}");
+    let page = ask(port, &format!("GET / HTTP/1.1\r\nHost: {evil}\r\n\r\n"));
+    assert!(page.starts_with("HTTP/1.1 421 "), "{page}");
+    assert!(!page.contains("<html"), "{page}");
+    let stop = format!(
+        "POST /stop HTTP/1.1\r\nHost: {evil}\r\nOrigin: http://{evil}\r\nContent-Length: 0\r\n\r\n"
+    );
+    let answer = ask(port, &stop);
+    assert!(answer.starts_with("HTTP/1.1 421 "), "{answer}");
+    // Our own name in Host, but posted from that site's page.
+    let stop = format!(
+        "POST /stop HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://{evil}\r\n\
+         Content-Length: 0\r\n\r\n"
+    );
+    let answer = ask(port, &stop);
+    assert!(answer.starts_with("HTTP/1.1 403 "), "{answer}");
+    let page = ask(
+        port,
+        &format!("GET / HTTP/1.1\r\nHost: localhost:{port}\r\n\r\n"),
+    );
+    assert!(page.starts_with("HTTP/1.1 200 "), "{page}");
+    let out = finish_within(run, Duration::from_secs(20));
+    assert_eq!(out.code, 0, "the run was not stopped: {}", out.stderr);
+}
+
+#[test]
+fn the_address_may_be_a_port_or_localhost() {
+    let (_s, base) = start_serve();
+    // The address, and the Host a browser then sends.
+    for (form, host) in [
+        ("PORT", "127.0.0.1:PORT"),
+        ("localhost:PORT", "localhost:PORT"),
+    ] {
+        let port = free_port();
+        let addr = form.replace("PORT", &port.to_string());
+        let host = host.replace("PORT", &port.to_string());
+        let args = [
+            &format!("{base}/hello"),
+            "-c",
+            "1",
+            "-d",
+            "2s",
+            "-q",
+            "--no-out",
+        ];
+        let run = run_with_dashboard_at(&args, &addr, port);
+        let page = ask(port, &format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n"));
+        assert!(page.starts_with("HTTP/1.1 200 "), "{addr}: {page}");
+        let out = finish_within(run, Duration::from_secs(20));
+        assert_eq!(out.code, 0, "{addr}: {}", out.stderr);
+        let at = format!("dashboard at http://127.0.0.1:{port}");
+        assert!(out.stderr.contains(&at), "{addr}: {}", out.stderr);
+    }
 }

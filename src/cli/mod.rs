@@ -1,6 +1,7 @@
 //! The command line: argh structs, parsed into validated plans. One
 //! definition feeds both the parser and the help text.
 
+mod dashboard;
 mod report;
 pub mod run;
 mod scenario;
@@ -48,7 +49,7 @@ pub enum Command {
 /// line on stderr with exit code 2.
 pub fn parse(argv: &[String]) -> Result<TopLevel, i32> {
     let name = argv.first().map(|a| program_name(a)).unwrap_or("stampede");
-    let rest = with_dashboard_default(with_short_help(
+    let rest = dashboard::with_default(with_short_help(
         argv.iter().skip(1).map(String::as_str).collect(),
     ));
     match TopLevel::from_args(&[name], &rest) {
@@ -69,28 +70,6 @@ pub fn parse(argv: &[String]) -> Result<TopLevel, i32> {
             Err(USAGE_EXIT)
         }
     }
-}
-
-/// The dashboard's default address, like Locust's web UI.
-pub const DASHBOARD_DEFAULT: &str = "127.0.0.1:8089";
-
-/// `--dashboard` takes an optional address, which argh cannot express:
-/// when no IP:PORT follows it, put the default there.
-fn with_dashboard_default(mut args: Vec<&str>) -> Vec<&str> {
-    let mut i = 0;
-    while i < args.len() {
-        if args[i] == "--dashboard" {
-            let has_addr = args
-                .get(i + 1)
-                .is_some_and(|a| a.parse::<std::net::SocketAddr>().is_ok());
-            if !has_addr {
-                args.insert(i + 1, DASHBOARD_DEFAULT);
-            }
-            i += 1;
-        }
-        i += 1;
-    }
-    args
 }
 
 /// `-h` asks for help, as in every peer; argh knows only `--help`. A `-h`

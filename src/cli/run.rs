@@ -140,7 +140,7 @@ pub struct RunArgs {
     #[argh(option)]
     pub name: Option<String>,
 
-    /// serve a live web page of the run at ADDR (default 127.0.0.1:8089; the page has no authentication)
+    /// serve a live web page of the run at ADDR: PORT (on 127.0.0.1), HOST:PORT or [IPv6]:PORT (default 127.0.0.1:8089; the page has no authentication)
     #[argh(option)]
     pub dashboard: Option<String>,
 
@@ -188,7 +188,7 @@ impl RunArgs {
             }
             _ => args.single_task(headers)?,
         };
-        let addr = resolve(&url)?;
+        let addr = resolve(&url.host, url.port)?;
         crate::fdlimit::ensure_room_for(users)?;
         let out = if args.no_out {
             None
@@ -196,13 +196,12 @@ impl RunArgs {
             Some(PathBuf::from(&args.out))
         };
         let summary = args.summary.as_ref().map(PathBuf::from);
-        let dashboard = match &args.dashboard {
-            Some(text) => Some(text.parse::<SocketAddr>().map_err(|_| {
-                format!("--dashboard {text:?}: expected IP:PORT, e.g. 127.0.0.1:8089")
-            })?),
-            None => None,
-        };
-        let dashboard_linger = match (&args.dashboard_linger, dashboard) {
+        let dashboard = args
+            .dashboard
+            .as_deref()
+            .map(super::dashboard::parse)
+            .transpose()?;
+        let dashboard_linger = match (&args.dashboard_linger, &dashboard) {
             (Some(_), None) => return Err("--dashboard-linger goes with --dashboard".into()),
             (Some(text), Some(_)) => {
                 parse_duration(text).map_err(|e| format!("--dashboard-linger: {e}"))?
@@ -456,17 +455,17 @@ pub(super) fn parse_think(text: &str) -> Result<Think, String> {
 
 /// Resolve the host, preferring IPv4: `localhost` then reaches servers that
 /// listen on 127.0.0.1 only, which most do.
-fn resolve(url: &Url) -> Result<SocketAddr, String> {
-    let addrs: Vec<SocketAddr> = (url.host.as_str(), url.port)
+pub(super) fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
+    let addrs: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
-        .map_err(|e| format!("cannot resolve host {:?}: {e}", url.host))?
+        .map_err(|e| format!("cannot resolve host {host:?}: {e}"))?
         .collect();
     addrs
         .iter()
         .find(|a| a.is_ipv4())
         .or(addrs.first())
         .copied()
-        .ok_or_else(|| format!("cannot resolve host {:?}: no addresses", url.host))
+        .ok_or_else(|| format!("cannot resolve host {host:?}: no addresses"))
 }
 
 /// Check that `path` can be written, without creating it or emptying a

@@ -1,8 +1,11 @@
 //! The dashboard's HTTP/1.1 server: one thread, one mio Poll, every
 //! socket non-blocking, so a slow or silent client holds up nobody and
 //! `stop` is noticed at once (a Waker). One request per connection, then
-//! `Connection: close`.
+//! `Connection: close`. Only requests naming this dashboard in `Host` are
+//! answered (see `host`), and when the table is full the oldest idle or
+//! slow connection makes room for the newcomer.
 
+use super::host::Hosts;
 use super::live::SharedLive;
 use super::page;
 use mio::net::{TcpListener, TcpStream};
@@ -17,11 +20,15 @@ use std::time::{Duration, Instant};
 
 /// The longest request head accepted; longer ones get 431.
 pub const MAX_HEAD: usize = 8 * 1024;
-/// Time a client has to send its request head.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(2);
-/// Time a client has to take the response (and to close, after it).
+/// Time a client has from connecting to the end of its request head. A
+/// browser sends it at once; idle and slowloris clients go after this.
+pub const READ_TIMEOUT: Duration = Duration::from_secs(1);
+/// Time a client has to take the response.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
-/// Connections open at once; more are closed as soon as accepted.
+/// Time a client has to close after the whole response was sent.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(1);
+/// Connections open at once, each holding at most a head of MAX_HEAD and
+/// one response; a newcomer beyond this closes the least useful one.
 const MAX_CONNECTIONS: usize = 64;
 const MAX_HEADERS: usize = 64;
 
@@ -38,11 +45,16 @@ pub struct Dashboard {
 }
 
 impl Dashboard {
-    /// Bind `addr` (port 0: any free port) and serve `live` from a new thread.
-    /// Returns once the socket is listening.
-    /// Serve `live` at `addr` from a thread of its own, pinned to `core`
-    /// when given (one the workers do not use).
-    pub fn start(addr: SocketAddr, live: SharedLive, core: Option<usize>) -> io::Result<Dashboard> {
+    /// Bind `addr` (port 0: any free port) and serve `live` from a thread
+    /// of its own, pinned to `core` when given (one the workers do not use).
+    /// `name` is the host name the user gave for `addr`, if any: requests
+    /// may then use it in `Host`. Returns once the socket is listening.
+    pub fn start(
+        addr: SocketAddr,
+        name: Option<&str>,
+        live: SharedLive,
+        core: Option<usize>,
+    ) -> io::Result<Dashboard> {
         let std_listener = std::net::TcpListener::bind(addr)?;
         std_listener.set_nonblocking(true)?;
         let addr = std_listener.local_addr()?;
@@ -56,6 +68,7 @@ impl Dashboard {
             poll,
             listener,
             live,
+            hosts: Hosts::new(name),
             quit: quit.clone(),
             stopping: false,
             connections: HashMap::new(),
@@ -101,6 +114,7 @@ struct Server {
     poll: Poll,
     listener: TcpListener,
     live: SharedLive,
+    hosts: Hosts,
     quit: Arc<AtomicBool>,
     /// Stop was pressed here: the page says so instead of showing the button.
     stopping: bool,
@@ -118,12 +132,26 @@ enum State {
     Draining,
 }
 
+impl State {
+    /// Which connections go first when a newcomer needs room: those still
+    /// sending their head (idle or slow), then those only closing, and last
+    /// those still taking their response.
+    fn eviction_rank(&self) -> u8 {
+        match self {
+            State::Reading => 0,
+            State::Draining => 1,
+            State::Writing => 2,
+        }
+    }
+}
+
 struct Connection {
     stream: TcpStream,
     state: State,
     input: Vec<u8>,
     output: Vec<u8>,
     written: usize,
+    accepted: Instant,
     deadline: Instant,
 }
 
@@ -157,7 +185,7 @@ impl Server {
             match self.listener.accept() {
                 Ok((mut stream, _)) => {
                     if self.connections.len() >= MAX_CONNECTIONS {
-                        continue; // dropped: closed
+                        self.evict();
                     }
                     let token = Token(self.next);
                     self.next = self.next.wrapping_add(1).max(FIRST_CONNECTION);
@@ -170,13 +198,15 @@ impl Server {
                     {
                         continue;
                     }
+                    let now = Instant::now();
                     let connection = Connection {
                         stream,
                         state: State::Reading,
                         input: Vec::with_capacity(1024),
                         output: Vec::new(),
                         written: 0,
-                        deadline: Instant::now() + READ_TIMEOUT,
+                        accepted: now,
+                        deadline: now + READ_TIMEOUT,
                     };
                     self.connections.insert(token, connection);
                     // Edge-triggered: the request may already be there.
@@ -186,6 +216,20 @@ impl Server {
                 // WouldBlock: all taken. Anything else (e.g. out of fds): try at the next event.
                 Err(_) => return,
             }
+        }
+    }
+
+    /// Close the connection that matters least, so that a newcomer is
+    /// answered rather than refused: a flood of idle or slow clients then
+    /// only pushes out the oldest of its own.
+    fn evict(&mut self) {
+        let victim = self
+            .connections
+            .iter()
+            .min_by_key(|(_, c)| (c.state.eviction_rank(), c.accepted))
+            .map(|(token, _)| *token);
+        if let Some(mut c) = victim.and_then(|t| self.connections.remove(&t)) {
+            let _ = self.poll.registry().deregister(&mut c.stream);
         }
     }
 
@@ -226,6 +270,7 @@ impl Server {
             }
             let _ = c.stream.shutdown(Shutdown::Write);
             c.state = State::Draining;
+            c.deadline = Instant::now() + DRAIN_TIMEOUT;
         }
         // Draining: discard input until EOF, an error or the deadline.
         let mut sink = [0u8; 4096];
@@ -242,7 +287,7 @@ impl Server {
 
     /// The whole response to one request head (or to a bad one).
     fn respond(&mut self, head: &[u8]) -> Vec<u8> {
-        let request = match parse(head) {
+        let request = match parse(head, &self.hosts) {
             Ok(r) => r,
             Err(status) => return response(status, &[], "text/plain", reason(status), false),
         };
@@ -321,13 +366,14 @@ fn head_ready(input: &[u8]) -> bool {
 struct Request {
     method: String,
     path: String,
-    /// An `Origin` header naming another host than `Host`: a POST from
-    /// another site's page, which may not stop the run.
+    /// An `Origin` header other than this page's own: a POST from another
+    /// site's page, which may not stop the run.
     cross_origin: bool,
 }
 
-/// The request line and headers, or the status to answer with.
-fn parse(input: &[u8]) -> Result<Request, u16> {
+/// The request line and headers, or the status to answer with: 421 when
+/// `Host` names something `hosts` does not accept.
+fn parse(input: &[u8], hosts: &Hosts) -> Result<Request, u16> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(input) {
@@ -348,13 +394,24 @@ fn parse(input: &[u8]) -> Result<Request, u16> {
             .find(|h| h.name.eq_ignore_ascii_case(name))
             .map(|h| String::from_utf8_lossy(h.value).into_owned())
     };
-    let cross_origin = match (header("origin"), header("host")) {
-        (Some(origin), Some(host)) => {
-            let origin_host = origin.split_once("://").map_or("", |(_, h)| h);
-            !origin_host.eq_ignore_ascii_case(&host)
-        }
+    let mut host_headers = request
+        .headers
+        .iter()
+        .filter(|h| h.name.eq_ignore_ascii_case("host"));
+    let host = match (host_headers.next(), host_headers.next()) {
+        (Some(h), None) => Some(std::str::from_utf8(h.value).map_err(|_| 421u16)?),
+        // HTTP/1.0 predates Host; no browser leaves it out.
+        (None, _) if request.version == Some(0) => None,
+        // HTTP/1.1 needs exactly one (RFC 9112, 3.2).
+        _ => return Err(400),
+    };
+    if host.is_some_and(|h| !hosts.accepts(h)) {
+        return Err(421);
+    }
+    let cross_origin = match (header("origin"), host) {
+        (Some(origin), Some(host)) => !hosts.same_origin(&origin, host),
         (Some(_), None) => true,
-        _ => false,
+        (None, _) => false,
     };
     Ok(Request {
         method: method.to_string(),
@@ -371,6 +428,7 @@ fn reason(status: u16) -> &'static str {
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        421 => "Misdirected Request",
         431 => "Request Header Fields Too Large",
         _ => "Error",
     }

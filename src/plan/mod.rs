@@ -73,10 +73,19 @@ pub enum Load {
     Open { rate: Ramp, arrival: Arrival },
 }
 
+/// Where the live dashboard listens.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DashboardAddr {
+    pub addr: SocketAddr,
+    /// The host name `addr` was given as (`localhost`, `box.lan`), if any:
+    /// browsers send it in `Host`, so the dashboard answers to it.
+    pub name: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Plan {
-    /// The live dashboard's address, if one is wanted.
-    pub dashboard: Option<SocketAddr>,
+    /// Where the live dashboard listens, if one is wanted.
+    pub dashboard: Option<DashboardAddr>,
     /// How long the dashboard stays up after the run when stdin is no terminal.
     pub dashboard_linger: Duration,
     pub url: Url,

@@ -9,7 +9,8 @@ const CLIENT_TIMEOUT: Duration = Duration::from_secs(5);
 
 fn start(live: Live) -> (Dashboard, SharedLive) {
     let shared = Arc::new(Mutex::new(live));
-    let dash = Dashboard::start("127.0.0.1:0".parse().unwrap(), shared.clone(), None).unwrap();
+    let dash =
+        Dashboard::start("127.0.0.1:0".parse().unwrap(), None, shared.clone(), None).unwrap();
     (dash, shared)
 }
 
@@ -88,7 +89,7 @@ fn live_follows_the_shared_state() {
 #[test]
 fn head_answers_without_a_body() {
     let (dash, _) = start(live(1, false));
-    let (status, head, body) = exchange(&dash, b"HEAD / HTTP/1.1\r\nHost: x\r\n\r\n");
+    let (status, head, body) = exchange(&dash, b"HEAD / HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assert_eq!(status, 200);
     assert!(body.is_empty() && !head.contains("Content-Length: 0"));
 }
@@ -119,6 +120,43 @@ fn another_sites_page_cannot_stop_the_run() {
 }
 
 #[test]
+fn another_sites_name_is_not_answered() {
+    let (dash, _) = start(live(1, false));
+    // DNS rebinding: evil.example now resolves to 127.0.0.1, and its page
+    // asks for ours under its own name.
+    let (status, _, body) = exchange(&dash, b"GET / HTTP/1.1\r\nHost: evil.example:9\r\n\r\n");
+    assert_eq!(status, 421);
+    assert!(!body.contains("<html"), "{body}");
+    let raw = b"POST /stop HTTP/1.1\r\nHost: evil.example:9\r\n\
+                Origin: http://evil.example:9\r\nContent-Length: 0\r\n\r\n";
+    assert_eq!(exchange(&dash, raw).0, 421);
+    let (status, _, body) = exchange(&dash, b"GET /live HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+    assert_eq!(status, 421);
+    assert!(!body.contains("<main"), "{body}");
+    // HTTP/1.1 needs exactly one Host; HTTP/1.0 may leave it out.
+    assert_eq!(exchange(&dash, b"GET / HTTP/1.1\r\n\r\n").0, 400);
+    let twice = b"GET / HTTP/1.1\r\nHost: localhost\r\nHost: evil.example\r\n\r\n";
+    assert_eq!(exchange(&dash, twice).0, 400);
+    assert_eq!(exchange(&dash, b"GET / HTTP/1.0\r\n\r\n").0, 200);
+    // The names a browser uses for a local page.
+    for host in ["localhost:9", "127.0.0.1", "[::1]:9", "LOCALHOST"] {
+        let raw = format!("GET /live HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        assert_eq!(exchange(&dash, raw.as_bytes()).0, 200, "{host}");
+    }
+}
+
+#[test]
+fn the_name_the_user_bound_is_answered() {
+    let shared = Arc::new(Mutex::new(live(1, false)));
+    let addr = "127.0.0.1:0".parse().unwrap();
+    let dash = Dashboard::start(addr, Some("box.lan"), shared, None).unwrap();
+    let raw = b"GET /live HTTP/1.1\r\nHost: box.lan:8089\r\n\r\n";
+    assert_eq!(exchange(&dash, raw).0, 200);
+    let raw = b"GET /live HTTP/1.1\r\nHost: other.lan:8089\r\n\r\n";
+    assert_eq!(exchange(&dash, raw).0, 421);
+}
+
+#[test]
 fn bad_requests_get_their_status() {
     let (dash, _) = start(live(1, false));
     assert_eq!(exchange(&dash, b"\x00\x01\x02 garbage\r\n\r\n").0, 400);
@@ -126,8 +164,11 @@ fn bad_requests_get_their_status() {
     assert_eq!(exchange(&dash, b"GET / HTTP/1.1\r\nHost x\r\n\r\n").0, 400);
     assert_eq!(get(&dash, "/nope").0, 404);
     assert_eq!(get(&dash, "/live/../etc").0, 404);
-    assert_eq!(exchange(&dash, b"DELETE / HTTP/1.1\r\n\r\n").0, 405);
-    let (status, head, _) = exchange(&dash, b"GET /stop HTTP/1.1\r\n\r\n");
+    assert_eq!(
+        exchange(&dash, b"DELETE / HTTP/1.1\r\nHost: localhost\r\n\r\n").0,
+        405
+    );
+    let (status, head, _) = exchange(&dash, b"GET /stop HTTP/1.1\r\nHost: localhost\r\n\r\n");
     assert_eq!(status, 405);
     assert!(head.contains("Allow: POST"));
     // A head past 8 KiB, with and without an end.
@@ -159,6 +200,30 @@ fn a_silent_client_holds_up_nobody() {
     let mut silent = silent;
     assert_eq!(silent.read_to_end(&mut rest).unwrap(), 0);
     assert!(begun.elapsed() >= READ_TIMEOUT - Duration::from_millis(200));
+}
+
+#[test]
+fn idle_and_slow_clients_cannot_lock_the_page_out() {
+    let (dash, _) = start(live(1, false));
+    // Many times what the table holds: clients that send nothing, and
+    // slowloris ones that trickle a head that never ends.
+    let mut idle: Vec<StdStream> = (0..200).map(|_| connect(&dash)).collect();
+    let mut slow: Vec<StdStream> = (0..100).map(|_| connect(&dash)).collect();
+    for s in &mut slow {
+        s.write_all(b"GET / HTTP/1.1\r\nX-Slow: ").unwrap();
+    }
+    for _ in 0..3 {
+        idle.extend((0..50).map(|_| connect(&dash)));
+        for s in &mut slow {
+            // Those already closed by the server fail: that is fine.
+            let _ = s.write_all(b"a");
+        }
+        let begun = Instant::now();
+        assert_eq!(get(&dash, "/").0, 200);
+        // Generous: not a speed claim, only "not locked out for seconds".
+        let waited = begun.elapsed();
+        assert!(waited < Duration::from_secs(2), "{waited:?}");
+    }
 }
 
 #[test]
