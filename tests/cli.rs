@@ -29,6 +29,11 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", ok, "-t", "0"], "--threads"),
         (&["run", ok, "--cpus", "999"], "core 999 does not exist"),
         (&["run", ok, "--cpus", "x"], "--cpus"),
+        (
+            &["run", ok, "--cpus", "0-18446744073709551615"],
+            "highest core id",
+        ),
+        (&["run", ok, "--cpus", "0-4294967295"], "highest core id"),
         (&["run", ok, "-H", "NoColon"], "bad header"),
         (&["run", ok, "-H", "Host:"], "cannot be removed"),
         (&["run", ok, "-H", "Content-Length:"], "cannot be removed"),
@@ -51,6 +56,11 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", ok, "--bogus"], "Unrecognized argument"),
         (&["run"], "give the target URL, or a scenario"),
         (&["serve", "--addr", "nope"], "--addr"),
+        (
+            &["serve", "--cpus", "0-18446744073709551615"],
+            "highest core id",
+        ),
+        (&["serve", "--cpus", "0-99999999"], "highest core id"),
         (&["frobnicate"], "Unrecognized"),
         (&[], "no command"),
     ];
