@@ -177,7 +177,7 @@ impl Parser<'_> {
     }
 
     /// Substitute variables in one line, and check its dynamic values.
-    fn expand(&self, line: usize, text: &str) -> Result<String, String> {
+    fn expand(&mut self, line: usize, text: &str) -> Result<String, String> {
         let text = self
             .vars
             .substitute(text)
@@ -318,7 +318,7 @@ impl Parser<'_> {
 
     /// `METHOD URL [HTTP/1.x]`, or a bare URL for GET. The URL is the rest
     /// of the line, since `{{ name }}` and `{{$randomInt 1 9}}` hold spaces.
-    fn request_line(&self, number: usize, line: &str) -> Result<(String, String), String> {
+    fn request_line(&mut self, number: usize, line: &str) -> Result<(String, String), String> {
         let expected = || {
             self.error(
                 number,
@@ -366,7 +366,7 @@ impl Parser<'_> {
     }
 
     /// The body lines, up to the next `###`; `first` is the line number of `lines[0]`.
-    fn body(&self, lines: &[&str], first: usize) -> Result<Vec<u8>, String> {
+    fn body(&mut self, lines: &[&str], first: usize) -> Result<Vec<u8>, String> {
         let mut end = lines.len();
         while end > 0 && lines[end - 1].trim().is_empty() {
             end -= 1;
