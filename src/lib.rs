@@ -21,3 +21,4 @@ pub mod scenario;
 pub mod serve;
 pub mod signal;
 pub mod units;
+pub(crate) mod whole_file;

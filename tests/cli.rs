@@ -14,6 +14,13 @@ fn bad_inputs_give_one_line_and_exit_2() {
     let out_csv = dir.join("r.csv");
     let out_csv = out_csv.to_str().unwrap();
     let ok = "http://127.0.0.1:9/";
+    // Sparse, so nothing is written: refused by its size, never read.
+    let huge = dir.join("huge.bin");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let huge = huge.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
         (&["run", "not a url"], "bad URL"),
         (&["run", "127.0.0.1:8080/x"], "expected http://"),
@@ -45,6 +52,18 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (
             &["run", ok, "-b", "x", "--body-file", "/etc/hostname"],
             "not both",
+        ),
+        (
+            &["run", ok, "--body-file", "/dev/zero"],
+            "--body-file /dev/zero: not a regular file or a pipe",
+        ),
+        (
+            &["run", ok, "--body-file", huge],
+            "larger than 1 GiB, the limit for a body",
+        ),
+        (
+            &["run", "-f", "/dev/zero"],
+            "/dev/zero: cannot read: not a regular file or a pipe",
         ),
         (&["run", ok, "-o", "/nonexistent/dir/r.csv"], "cannot write"),
         (

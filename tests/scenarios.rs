@@ -220,6 +220,11 @@ fn scenario_errors_name_the_file_and_line() {
             "cannot read body file",
         ),
         (
+            "### a\nPOST http://127.0.0.1:9/\n\n< /dev/zero\n",
+            &[],
+            ":4: cannot read body file /dev/zero: not a regular file or a pipe",
+        ),
+        (
             "### a\n(GET) http://127.0.0.1:9/\n",
             &[],
             ":2: expected \"METHOD URL\"",
