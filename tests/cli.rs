@@ -42,6 +42,15 @@ fn bad_inputs_give_one_line_and_exit_2() {
         ),
         (&["run", ok, "--cpus", "0-4294967295"], "highest core id"),
         (&["run", ok, "-H", "NoColon"], "bad header"),
+        (
+            &["run", ok, "-H", "X: a\u{1}b"],
+            "the value holds the control character 0x01",
+        ),
+        (
+            &["run", ok, "-H", "X: a\u{7f}"],
+            "the value holds the control character 0x7F",
+        ),
+        (&["run", ok, "-H", "X\u{1}: a"], "not a valid header name"),
         (&["run", ok, "-H", "Host:"], "cannot be removed"),
         (&["run", ok, "-H", "Content-Length:"], "cannot be removed"),
         (&["run", ok, "-m", "GE T"], "bad HTTP method"),

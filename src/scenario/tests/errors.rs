@@ -170,6 +170,14 @@ fn bad_headers() {
         err_with("GET /\nX: {{v}}\n", &[("v", "a\rb")]),
         "s.http:2: bad header \"X: a\\rb\": the value holds a line break"
     );
+    assert_eq!(
+        err("###\nGET /\nAccept: */*\nX: a\u{1}b\n"),
+        "s.http:4: bad header \"X: a\\u{1}b\": the value holds the control character 0x01"
+    );
+    assert_eq!(
+        err_with("GET /\nX: {{v}}\n", &[("v", "a\u{7f}")]),
+        "s.http:2: bad header \"X: a\\u{7f}\": the value holds the control character 0x7F"
+    );
 }
 
 #[test]
