@@ -88,6 +88,9 @@ pub const FILE_DIRECTIVES: &[&str] = &[
 /// their lines; a large body belongs in a file of its own (`< ./path`).
 const MAX_FILE: u64 = 16 << 20;
 
+/// The most requests a scenario holds: samples name their task in 16 bits.
+const MAX_TASKS: usize = u16::MAX as usize + 1;
+
 /// Read and parse `path`; body files are relative to its directory.
 pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, String> {
     let file_name = path.display().to_string();
@@ -235,6 +238,12 @@ impl Parser<'_> {
             }
             break (number, line);
         };
+        if self.scenario.tasks.len() == MAX_TASKS {
+            return Err(self.error(
+                request_number,
+                format!("too many requests: a scenario holds at most {MAX_TASKS}"),
+            ));
+        }
         let (method, url) = self.request_line(request_number, request)?;
 
         let mut headers = Vec::new();

@@ -284,3 +284,14 @@ fn the_first_error_wins() {
         format!("s.http:1: unknown directive @nope {KNOWN}")
     );
 }
+
+#[test]
+fn at_most_65536_requests() {
+    // Task ids are 16 bits: one more request would share an id.
+    let fits = "GET /\n###\n".repeat(65_536);
+    assert_eq!(ok(&fits).tasks.len(), 65_536);
+    assert_eq!(
+        err(&format!("{fits}GET /\n")),
+        "s.http:131073: too many requests: a scenario holds at most 65536"
+    );
+}
