@@ -1,14 +1,27 @@
 //! CPU lists (`0`, `0,2`, `1-3`) and pinning threads to cores.
 
+/// The highest core id a thread can be pinned to: Linux's `cpu_set_t`, which
+/// `core_affinity` pins with, holds CPU_SETSIZE = 1024 cores. Checking ids
+/// against it before a range is expanded keeps `0-18446744073709551615` from
+/// allocating (or overflowing) a vector of that many ids.
+const MAX_CORE_ID: usize = 1023;
+
 /// Parse a CPU list such as `0`, `0,2` or `1-3,5` into sorted, unique core ids.
 pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
     let mut cores = Vec::new();
     for part in text.split(',') {
         let part = part.trim();
         let parse = |s: &str| {
-            s.trim()
+            let id = s
+                .trim()
                 .parse::<usize>()
-                .map_err(|_| format!("bad CPU list {text:?}: {s:?} is not a core number"))
+                .map_err(|_| format!("bad CPU list {text:?}: {s:?} is not a core number"))?;
+            if id > MAX_CORE_ID {
+                return Err(format!(
+                    "bad CPU list {text:?}: core {id} is past the highest core id ({MAX_CORE_ID})"
+                ));
+            }
+            Ok(id)
         };
         match part.split_once('-') {
             Some((lo, hi)) => {
@@ -81,5 +94,20 @@ mod tests {
         assert!(parse_cpu_list("a").is_err());
         assert!(parse_cpu_list("3-1").is_err());
         assert!(parse_cpu_list("1,,2").is_err());
+    }
+
+    #[test]
+    fn refuses_core_ids_past_cpu_setsize_before_expanding_the_range() {
+        assert_eq!(parse_cpu_list("0-1023").unwrap().len(), 1024);
+        for text in [
+            "1024",
+            "0-1024",
+            "0-99999999",
+            "0-4294967295",
+            "0-18446744073709551615",
+        ] {
+            let err = parse_cpu_list(text).unwrap_err();
+            assert!(err.contains("highest core id (1023)"), "{text}: {err}");
+        }
     }
 }

@@ -25,3 +25,4 @@ pub mod scenario;
 pub mod serve;
 pub mod signal;
 pub mod units;
+pub(crate) mod whole_file;

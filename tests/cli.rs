@@ -14,6 +14,13 @@ fn bad_inputs_give_one_line_and_exit_2() {
     let out_csv = dir.join("r.csv");
     let out_csv = out_csv.to_str().unwrap();
     let ok = "http://127.0.0.1:9/";
+    // Sparse, so nothing is written: refused by its size, never read.
+    let huge = dir.join("huge.bin");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let huge = huge.to_str().unwrap();
     let cases: &[(&[&str], &str)] = &[
         (&["run", "not a url"], "bad URL"),
         (&["run", "127.0.0.1:8080/x"], "expected http://"),
@@ -35,7 +42,21 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", ok, "-t", "0"], "--threads"),
         (&["run", ok, "--cpus", "999"], "core 999 does not exist"),
         (&["run", ok, "--cpus", "x"], "--cpus"),
+        (
+            &["run", ok, "--cpus", "0-18446744073709551615"],
+            "highest core id",
+        ),
+        (&["run", ok, "--cpus", "0-4294967295"], "highest core id"),
         (&["run", ok, "-H", "NoColon"], "bad header"),
+        (
+            &["run", ok, "-H", "X: a\u{1}b"],
+            "the value holds the control character 0x01",
+        ),
+        (
+            &["run", ok, "-H", "X: a\u{7f}"],
+            "the value holds the control character 0x7F",
+        ),
+        (&["run", ok, "-H", "X\u{1}: a"], "not a valid header name"),
         (&["run", ok, "-H", "Host:"], "cannot be removed"),
         (&["run", ok, "-H", "Content-Length:"], "cannot be removed"),
         (&["run", ok, "-m", "GE T"], "bad HTTP method"),
@@ -46,6 +67,18 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (
             &["run", ok, "-b", "x", "--body-file", "/etc/hostname"],
             "not both",
+        ),
+        (
+            &["run", ok, "--body-file", "/dev/zero"],
+            "--body-file /dev/zero: not a regular file or a pipe",
+        ),
+        (
+            &["run", ok, "--body-file", huge],
+            "larger than 1 GiB, the limit for a body",
+        ),
+        (
+            &["run", "-f", "/dev/zero"],
+            "/dev/zero: cannot read: not a regular file or a pipe",
         ),
         (&["run", ok, "-o", "/nonexistent/dir/r.csv"], "cannot write"),
         (
@@ -65,6 +98,11 @@ fn bad_inputs_give_one_line_and_exit_2() {
         ),
         (&["run"], "give the target URL, or a scenario"),
         (&["serve", "--addr", "nope"], "--addr"),
+        (
+            &["serve", "--cpus", "0-18446744073709551615"],
+            "highest core id",
+        ),
+        (&["serve", "--cpus", "0-99999999"], "highest core id"),
         (&["frobnicate"], "Unrecognized"),
         (&[], "no command"),
     ];

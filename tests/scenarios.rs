@@ -196,7 +196,14 @@ fn every_example_runs_against_serve() {
 
 #[test]
 fn scenario_errors_name_the_file_and_line() {
+    // Each variable doubles the one before: 2 MiB by @a21, 1 TiB by @a40.
+    let mut doubling = String::from("@a0 = x\n");
+    for k in 1..=40 {
+        doubling.push_str(&format!("@a{k} = {{{{a{}}}}}{{{{a{}}}}}\n", k - 1, k - 1));
+    }
+    doubling.push_str("### a\nGET http://127.0.0.1:9/{{a40}}\n");
     let cases: &[(&str, &[&str], &str)] = &[
+        (&doubling, &[], ":22: expansion too large"),
         (
             "# @nope 1\n### a\nGET http://127.0.0.1:9/\n",
             &[],
@@ -211,6 +218,11 @@ fn scenario_errors_name_the_file_and_line() {
             "### a\nPOST http://127.0.0.1:9/\n\n< ./missing.json\n",
             &[],
             "cannot read body file",
+        ),
+        (
+            "### a\nPOST http://127.0.0.1:9/\n\n< /dev/zero\n",
+            &[],
+            ":4: cannot read body file /dev/zero: not a regular file or a pipe",
         ),
         (
             "### a\n(GET) http://127.0.0.1:9/\n",

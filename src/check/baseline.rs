@@ -182,7 +182,8 @@ pub fn compare(base: &Side, run: &Side, max_regression: f64, task: Option<&str>)
         let b = latency(base.tally, Some(q)).us as f64;
         let r = latency(run.tally, Some(q)).us as f64;
         let worse = worse_pct(b, r, true);
-        let significant = significantly_slower(&base.tally.latency, &run.tally.latency, q / 100.0);
+        let significant =
+            significantly_slower(base.tally.latency(), run.tally.latency(), q / 100.0);
         out.push(verdict(
             name,
             &limit,

@@ -60,7 +60,7 @@ pub fn latency(tally: &Tally, q: Option<f64>) -> Latency {
             lowest_us: 0,
         };
     }
-    let h = &tally.latency;
+    let h = tally.latency();
     let v = match q {
         Some(q) => h.value_at_percentile(q),
         None => h.max(),

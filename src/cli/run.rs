@@ -6,7 +6,9 @@ use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
 use crate::plan::{Arrival, Load, Plan, Task, Think};
 use crate::units::{MAX_DURATION, parse_duration, parse_seconds_or_duration};
+use crate::whole_file;
 use argh::FromArgs;
+use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -108,7 +110,7 @@ pub struct RunArgs {
     #[argh(option, short = 'b')]
     pub body: Option<String>,
 
-    /// request body read from a file
+    /// request body read from a file (a regular file or a pipe, at most 1 GiB)
     #[argh(option)]
     pub body_file: Option<String>,
 
@@ -400,7 +402,14 @@ impl RunArgs {
             (Some(_), Some(_)) => Err("give --body or --body-file, not both".into()),
             (Some(text), None) => Ok(text.clone().into_bytes()),
             (None, Some(path)) => {
-                std::fs::read(path).map_err(|e| format!("--body-file {path}: {e}"))
+                whole_file::read(Path::new(path), whole_file::MAX_BODY).map_err(|e| {
+                    match e.kind() {
+                        io::ErrorKind::FileTooLarge => {
+                            format!("--body-file {path}: larger than 1 GiB, the limit for a body")
+                        }
+                        _ => format!("--body-file {path}: {e}"),
+                    }
+                })
             }
             (None, None) => Ok(Vec::new()),
         }

@@ -165,8 +165,15 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
         ));
     }
     let value = value.trim();
-    if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-        return Err(format!("bad header {text:?}: the value holds a line break"));
+    // RFC 9110 field values: visible characters, spaces and tabs (and bytes
+    // past ASCII). CR and LF would end the header early; other controls and
+    // DEL are invalid, and servers differ on what they make of them.
+    if let Some(b) = value.bytes().find(|&b| b.is_ascii_control() && b != b'\t') {
+        let what = match b {
+            b'\r' | b'\n' => "a line break".to_string(),
+            _ => format!("the control character 0x{b:02X}"),
+        };
+        return Err(format!("bad header {text:?}: the value holds {what}"));
     }
     let framing = ["host", "content-length", "transfer-encoding"];
     if value.is_empty() && framing.iter().any(|f| name.eq_ignore_ascii_case(f)) {
@@ -319,6 +326,34 @@ mod tests {
         assert!(parse_header("bad name: x").is_err());
         assert!(parse_header(": x").is_err());
         assert!(parse_header("X: a\r\nY: b").is_err());
+    }
+
+    #[test]
+    fn values_hold_no_control_characters_but_tabs() {
+        assert_eq!(
+            parse_header("X: a\tb").unwrap(),
+            ("X".into(), "a\tb".into())
+        );
+        assert_eq!(
+            parse_header("X: caf\u{e9}").unwrap(),
+            ("X".into(), "caf\u{e9}".into())
+        );
+        for (text, what) in [
+            ("X: a\u{1}b", "the control character 0x01"),
+            ("X: a\u{0}b", "the control character 0x00"),
+            ("X: a\u{1b}[31m", "the control character 0x1B"),
+            ("X: a\u{7f}", "the control character 0x7F"),
+            ("X: a\nb", "a line break"),
+        ] {
+            let e = parse_header(text).unwrap_err();
+            assert!(e.ends_with(&format!("the value holds {what}")), "{e}");
+            assert!(!e.contains('\n') && !e.contains('\u{1}'), "{e}");
+        }
+        assert!(
+            parse_header("X\u{1}: a")
+                .unwrap_err()
+                .contains("not a valid header name")
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.int("failures", t.failures);
     o.num("success_rate_pct", 100.0 - t.failure_pct());
     o.num("rps", per_sec(t.requests, info.run_time));
-    o.raw("latency_ms", distribution(&t.latency));
+    o.raw("latency_ms", distribution(t.latency()));
     o.raw("service_ms", distribution(&stats.service));
     o.raw("wait_ms", distribution(&stats.wait));
     let tasks: Vec<String> = info
@@ -29,7 +29,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
             task.int("requests", tally.requests);
             task.int("failures", tally.failures);
             task.num("rps", per_sec(tally.requests, info.run_time));
-            task.raw("latency_ms", distribution(&tally.latency));
+            task.raw("latency_ms", distribution(tally.latency()));
             task.finish()
         })
         .collect();

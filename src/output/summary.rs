@@ -90,7 +90,7 @@ fn distribution(out: &mut String, stats: &Stats) {
     }
     let _ = writeln!(out, "{:>9}", "max");
     let rows = [
-        ("latency (from due)", &stats.total.latency),
+        ("latency (from due)", stats.total.latency()),
         ("service (latency - wait)", &stats.service),
         ("wait (due to written)", &stats.wait),
     ];

@@ -282,7 +282,7 @@ pub fn distribution_table(out: &mut String, stats: &Stats) {
     }
     out.push_str("<th>max</th></tr></thead><tbody>\n");
     let rows = [
-        ("latency (from due)", &stats.total.latency),
+        ("latency (from due)", stats.total.latency()),
         ("service (latency - wait)", &stats.service),
         ("wait (due to written)", &stats.wait),
     ];

@@ -28,11 +28,13 @@ mod vars;
 #[cfg(test)]
 mod tests;
 
+use std::io;
 use std::path::Path;
 
 use crate::http::request::{parse_header, validate_method};
 use crate::http::template::Template;
 use crate::rng::Rng;
+use crate::whole_file;
 use vars::Vars;
 
 /// A parsed scenario file.
@@ -82,10 +84,23 @@ pub const FILE_DIRECTIVES: &[&str] = &[
     "arrival",
 ];
 
+/// The largest scenario file. Files are parsed as text with a table of
+/// their lines; a large body belongs in a file of its own (`< ./path`).
+const MAX_FILE: u64 = 16 << 20;
+
+/// The most requests a scenario holds: samples name their task in 16 bits.
+const MAX_TASKS: usize = u16::MAX as usize + 1;
+
 /// Read and parse `path`; body files are relative to its directory.
 pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, String> {
     let file_name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| format!("{file_name}: cannot read: {e}"))?;
+    let bytes = whole_file::read(path, MAX_FILE).map_err(|e| match e.kind() {
+        io::ErrorKind::FileTooLarge => format!(
+            "{file_name}: larger than 16 MiB, the limit for a scenario file \
+             (a large body can come from its own file: < ./path)"
+        ),
+        _ => format!("{file_name}: cannot read: {e}"),
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| {
         let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
         let line = 1 + good.iter().filter(|&&b| b == b'\n').count();
@@ -115,6 +130,7 @@ pub fn parse(
         file_name,
         base_dir,
         vars: Vars::new(overrides),
+        body_budget: whole_file::MAX_BODY,
         scenario: Scenario {
             directives: Vec::new(),
             tasks: Vec::new(),
@@ -143,6 +159,9 @@ struct Parser<'a> {
     file_name: &'a str,
     base_dir: &'a Path,
     vars: Vars,
+    /// What body files (`< ./path`) may still add, in bytes: each task
+    /// holds its own copy, so many tasks naming one large file add up.
+    body_budget: u64,
     scenario: Scenario,
 }
 
@@ -177,7 +196,7 @@ impl Parser<'_> {
     }
 
     /// Substitute variables in one line, and check its dynamic values.
-    fn expand(&self, line: usize, text: &str) -> Result<String, String> {
+    fn expand(&mut self, line: usize, text: &str) -> Result<String, String> {
         let text = self
             .vars
             .substitute(text)
@@ -219,6 +238,12 @@ impl Parser<'_> {
             }
             break (number, line);
         };
+        if self.scenario.tasks.len() == MAX_TASKS {
+            return Err(self.error(
+                request_number,
+                format!("too many requests: a scenario holds at most {MAX_TASKS}"),
+            ));
+        }
         let (method, url) = self.request_line(request_number, request)?;
 
         let mut headers = Vec::new();
@@ -318,7 +343,7 @@ impl Parser<'_> {
 
     /// `METHOD URL [HTTP/1.x]`, or a bare URL for GET. The URL is the rest
     /// of the line, since `{{ name }}` and `{{$randomInt 1 9}}` hold spaces.
-    fn request_line(&self, number: usize, line: &str) -> Result<(String, String), String> {
+    fn request_line(&mut self, number: usize, line: &str) -> Result<(String, String), String> {
         let expected = || {
             self.error(
                 number,
@@ -366,7 +391,7 @@ impl Parser<'_> {
     }
 
     /// The body lines, up to the next `###`; `first` is the line number of `lines[0]`.
-    fn body(&self, lines: &[&str], first: usize) -> Result<Vec<u8>, String> {
+    fn body(&mut self, lines: &[&str], first: usize) -> Result<Vec<u8>, String> {
         let mut end = lines.len();
         while end > 0 && lines[end - 1].trim().is_empty() {
             end -= 1;
@@ -384,8 +409,19 @@ impl Parser<'_> {
         {
             let path = path.trim();
             let number = first + lines.iter().position(|l| !l.trim().is_empty()).unwrap_or(0);
-            return std::fs::read(self.base_dir.join(path))
-                .map_err(|e| self.error(number, format!("cannot read body file {path}: {e}")));
+            let body =
+                whole_file::read(&self.base_dir.join(path), self.body_budget).map_err(|e| {
+                    let why = match e.kind() {
+                    io::ErrorKind::FileTooLarge => {
+                        "the scenario's body files add up to more than 1 GiB, the limit for bodies"
+                            .to_string()
+                    }
+                    _ => e.to_string(),
+                };
+                    self.error(number, format!("cannot read body file {path}: {why}"))
+                })?;
+            self.body_budget -= body.len() as u64;
+            return Ok(body);
         }
         Ok(body.into_bytes())
     }

@@ -7,9 +7,18 @@
 
 use std::collections::HashMap;
 
+/// The most bytes variables may insert into one line (or one value), and
+/// into the whole file. Values chain, so without a bound 40 doubling lines
+/// of a 908-byte file expand to terabytes; with both bounds a file's
+/// expansion costs at most its own size plus 64 MiB.
+const MAX_LINE_EXPANSION: usize = 1 << 20;
+const MAX_FILE_EXPANSION: usize = 64 << 20;
+
 pub(super) struct Vars {
     values: HashMap<String, String>,
     overridden: HashMap<String, String>,
+    /// Bytes inserted so far, in the whole file.
+    inserted: usize,
 }
 
 /// Variable names: letters, digits, `_` and `-`.
@@ -26,6 +35,7 @@ impl Vars {
         Vars {
             values: overridden.clone(),
             overridden,
+            inserted: 0,
         }
     }
 
@@ -56,9 +66,12 @@ impl Vars {
     }
 
     /// Replace every `{{name}}` (whitespace allowed inside the braces) with
-    /// its value. Values are inserted as they are, not scanned again.
-    pub(super) fn substitute(&self, text: &str) -> Result<String, String> {
+    /// its value. Values are inserted as they are, not scanned again. Past
+    /// [`MAX_LINE_EXPANSION`] inserted bytes in `text`, or
+    /// [`MAX_FILE_EXPANSION`] in the file, it is an error.
+    pub(super) fn substitute(&mut self, text: &str) -> Result<String, String> {
         let mut out = String::with_capacity(text.len());
+        let mut in_line = 0;
         let mut rest = text;
         while let Some(open) = rest.find("{{") {
             out.push_str(&rest[..open]);
@@ -69,6 +82,19 @@ impl Vars {
                     let Some(value) = self.values.get(name) else {
                         return Err(format!("unknown variable {{{{{name}}}}}"));
                     };
+                    in_line += value.len();
+                    if in_line > MAX_LINE_EXPANSION {
+                        return Err(format!(
+                            "expansion too large: variables insert more than {} MiB into this line",
+                            MAX_LINE_EXPANSION >> 20
+                        ));
+                    }
+                    if self.inserted + in_line > MAX_FILE_EXPANSION {
+                        return Err(format!(
+                            "expansion too large: variables insert more than {} MiB into the file",
+                            MAX_FILE_EXPANSION >> 20
+                        ));
+                    }
                     out.push_str(value);
                     rest = &after[close + 2..];
                     continue;
@@ -80,6 +106,7 @@ impl Vars {
             rest = &rest[open + 1..];
         }
         out.push_str(rest);
+        self.inserted += in_line;
         Ok(out)
     }
 }

@@ -170,6 +170,14 @@ fn bad_headers() {
         err_with("GET /\nX: {{v}}\n", &[("v", "a\rb")]),
         "s.http:2: bad header \"X: a\\rb\": the value holds a line break"
     );
+    assert_eq!(
+        err("###\nGET /\nAccept: */*\nX: a\u{1}b\n"),
+        "s.http:4: bad header \"X: a\\u{1}b\": the value holds the control character 0x01"
+    );
+    assert_eq!(
+        err_with("GET /\nX: {{v}}\n", &[("v", "a\u{7f}")]),
+        "s.http:2: bad header \"X: a\\u{7f}\": the value holds the control character 0x7F"
+    );
 }
 
 #[test]
@@ -274,5 +282,16 @@ fn the_first_error_wins() {
     assert_eq!(
         err("# @nope 1\nGET /{{x}}\n"),
         format!("s.http:1: unknown directive @nope {KNOWN}")
+    );
+}
+
+#[test]
+fn at_most_65536_requests() {
+    // Task ids are 16 bits: one more request would share an id.
+    let fits = "GET /\n###\n".repeat(65_536);
+    assert_eq!(ok(&fits).tasks.len(), 65_536);
+    assert_eq!(
+        err(&format!("{fits}GET /\n")),
+        "s.http:131073: too many requests: a scenario holds at most 65536"
     );
 }

@@ -73,3 +73,68 @@ fn load_reads_body_files_beside_the_scenario() {
     std::fs::write(&file, b"POST /x\n\n< ./p.json\n").unwrap();
     assert_eq!(load(&file, &[]).unwrap().tasks[0].body, b"[1]");
 }
+
+#[test]
+fn devices_and_oversized_files_are_refused() {
+    let e = load(Path::new("/dev/zero"), &[]).unwrap_err();
+    assert_eq!(e, "/dev/zero: cannot read: not a regular file or a pipe");
+    let dir = TempDir::new();
+    let big = dir.0.join("big.http");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len((16 << 20) + 1)
+        .unwrap();
+    let e = load(&big, &[]).unwrap_err();
+    assert!(e.contains("larger than 16 MiB"), "{e}");
+    assert!(!e.contains('\n'));
+}
+
+#[test]
+fn body_files_are_capped_at_1_gib_in_all() {
+    let dir = TempDir::new();
+    // Sparse: refused by its size, never read.
+    std::fs::File::create(dir.0.join("huge.bin"))
+        .unwrap()
+        .set_len((1 << 30) + 1)
+        .unwrap();
+    let file = dir.0.join("s.http");
+    let cases = [
+        (
+            "POST /x\n\n< /dev/zero\n",
+            "s.http:3: cannot read body file /dev/zero: not a regular file or a pipe",
+        ),
+        (
+            "POST /x\n\n< ./huge.bin\n",
+            "s.http:3: cannot read body file ./huge.bin: the scenario's body files add up to more than 1 GiB",
+        ),
+    ];
+    for (text, expected) in cases {
+        std::fs::write(&file, text).unwrap();
+        let e = load(&file, &[]).unwrap_err();
+        assert!(e.contains(expected), "{e}");
+    }
+}
+
+#[test]
+fn body_files_add_up_against_one_budget() {
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("three.bin"), b"abc").unwrap();
+    let mut parser = Parser {
+        file_name: "s.http",
+        base_dir: &dir.0,
+        vars: Vars::new(&[]),
+        // MAX_BODY scaled down: two 3-byte bodies fit, a third does not.
+        body_budget: 8,
+        scenario: Scenario {
+            directives: Vec::new(),
+            tasks: Vec::new(),
+        },
+    };
+    assert_eq!(parser.body(&["< ./three.bin"], 4).unwrap(), b"abc");
+    assert_eq!(parser.body(&["< ./three.bin"], 8).unwrap(), b"abc");
+    assert_eq!(
+        parser.body(&["< ./three.bin"], 12).unwrap_err(),
+        "s.http:12: cannot read body file ./three.bin: the scenario's body files \
+         add up to more than 1 GiB, the limit for bodies"
+    );
+}

@@ -82,3 +82,54 @@ fn a_variable_may_hold_a_dynamic_value() {
     assert_eq!(t.url, "/{{ $randomInt 1 9 }}");
     assert_eq!(t.headers, [header("X-Id", "{{$uuid}}")]);
 }
+
+/// The error for `text`, which must be one line.
+fn expansion_error(text: &str, overrides: &[(&str, &str)]) -> String {
+    let e = parse(text, "s.http", Path::new("."), &owned(overrides)).unwrap_err();
+    assert!(!e.contains('\n'), "{e:?}");
+    e
+}
+
+#[test]
+fn doubling_variables_stop_at_one_mib_per_line() {
+    // a_k holds 2^k bytes: a20 is exactly 1 MiB, a21 one doubling too many.
+    let mut text = String::from("@a0 = x\n");
+    for k in 1..=20 {
+        text.push_str(&format!("@a{k} = {{{{a{}}}}}{{{{a{}}}}}\n", k - 1, k - 1));
+    }
+    let fits = format!("{text}GET /{{{{a0}}}}\n");
+    assert_eq!(ok(&fits).tasks.len(), 1);
+    text.push_str("@a21 = {{a20}}{{a20}}\nGET /\n");
+    assert_eq!(
+        expansion_error(&text, &[]),
+        "s.http:22: expansion too large: variables insert more than 1 MiB into this line"
+    );
+}
+
+#[test]
+fn every_expanded_line_is_capped() {
+    let half = "h".repeat(512 << 10);
+    let three = "{{half}}{{half}}{{half}}";
+    for (text, line) in [
+        (format!("GET /{three}\n"), 1),
+        (format!("GET /\nX-Big: {three}\n"), 2),
+        (format!("POST /\n\nsmall\n{three}\n"), 4),
+    ] {
+        let e = expansion_error(&text, &[("half", &half)]);
+        assert!(
+            e.starts_with(&format!("s.http:{line}: expansion too large")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn the_whole_file_expands_by_at_most_64_mib() {
+    // 64 lines of 1 MiB each fit; the 65th (line 3 + 64) is too many.
+    let big = "b".repeat(1 << 20);
+    let text = format!("POST /\n\n{}", "{{big}}\n".repeat(65));
+    assert_eq!(
+        expansion_error(&text, &[("big", &big)]),
+        "s.http:67: expansion too large: variables insert more than 64 MiB into the file"
+    );
+}
