@@ -9,6 +9,8 @@
 #
 # Environment:
 #   STAMPEDE=path        binary to test (default target/release/stampede)
+#   STAMPEDE_BEFORE=path an earlier build, run as tool E exactly as A, for a
+#                        before/after comparison within one run (default none)
 #   REPS=3               rounds of A B C D
 #   SECONDS_PER_RUN=10   length of each timed run (and of the 10k-user run)
 #   PROBE_SECONDS=3      length of the strace and perf runs
@@ -23,6 +25,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."   # repo root: paths below are relative to it
 
 STAMPEDE=${STAMPEDE:-target/release/stampede}
+STAMPEDE_BEFORE=${STAMPEDE_BEFORE:-}
 REPS=${REPS:-3}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 PROBE_SECONDS=${PROBE_SECONDS:-3}
@@ -152,6 +155,7 @@ META=$WORK/meta.tsv
     printf 'loadavg\t%s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
     printf 'stampede_version\t%s\n' "$("$STAMPEDE" --version 2>&1 | head -1)"
     printf 'stampede_path\t%s\n' "$STAMPEDE"
+    printf 'stampede_before\t%s\n' "$STAMPEDE_BEFORE"
     printf 'git_rev\t%s\n' "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (src/ modified)')"
     printf 'wrk_version\t%s\n' "$(wrk -v 2>&1 | head -1 || true)"
     if [ "$HAVE_OHA" = 1 ]; then
@@ -212,6 +216,8 @@ client_cmd() {
         C) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency "$URL") ;;
         # oha: one worker thread (like wrk -t1 and stampede --cpus 0), no TUI,
         # JSON on stdout so its figures are parsed rather than scraped.
+        E) CMD=("$STAMPEDE_BEFORE" run "$URL" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
+                "${SAME_AS_WRK[@]}" -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
         D) CMD=(oha --no-tui --output-format json --worker-threads 1 -c "$USERS" -z "${secs}s" "$URL") ;;
         *) die "unknown tool $t" ;;
     esac
@@ -219,8 +225,12 @@ client_cmd() {
 
 TOOLS="A B C"
 if [ "$HAVE_OHA" = 1 ]; then TOOLS="A B C D"; fi
+if [ -n "$STAMPEDE_BEFORE" ]; then
+    [ -x "$STAMPEDE_BEFORE" ] || die "STAMPEDE_BEFORE=$STAMPEDE_BEFORE is not an executable"
+    TOOLS="$TOOLS E"
+fi
 
-total=$((REPS * 4 * SECONDS_PER_RUN + 4 * PROBE_SECONDS + SECONDS_PER_RUN))
+total=$((REPS * 5 * SECONDS_PER_RUN + 4 * PROBE_SECONDS + SECONDS_PER_RUN))
 log "timed runs: $REPS x ($TOOLS) x ${SECONDS_PER_RUN}s, $USERS users; about ${total}s in all"
 
 for rep in $(seq "$REPS"); do

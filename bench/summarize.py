@@ -24,6 +24,7 @@ TOOLS = {
     "B": "stampede, CSV off",
     "C": "wrk",
     "D": "oha",
+    "E": "stampede before the change, CSV on",
 }
 
 README_INTRO = """\
@@ -181,7 +182,8 @@ def parse_oha(raw, run_id):
     }
 
 
-PARSERS = {"A": parse_stampede, "B": parse_stampede, "C": parse_wrk, "D": parse_oha}
+PARSERS = {"A": parse_stampede, "B": parse_stampede, "C": parse_wrk, "D": parse_oha,
+           "E": parse_stampede}
 
 
 def requests_of(raw, run_id, tool):
@@ -335,6 +337,7 @@ def main():
         ["nproc", meta.get("nproc", "n/a")],
         ["stampede", f"{meta.get('stampede_version', 'n/a')} ({meta.get('stampede_path', '')}, "
                      f"git {meta.get('git_rev', 'n/a')})"],
+        ["stampede before (tool E)", meta.get("stampede_before") or "not run"],
         ["wrk", meta.get("wrk_version", "n/a")],
         ["oha", meta.get("oha_version", "n/a")],
         ["nginx", meta.get("nginx_version", "n/a")],
