@@ -214,3 +214,94 @@ fn open_model_bad_inputs_exit_2() {
         out.assert_one_line_error(needle, &format!("{flags:?}"));
     }
 }
+
+/// Over capacity, the summary reports what the server achieved: responses
+/// per second, with the unsent requests apart, and latency and service
+/// time only of requests that were sent. `check --min-rps` gates on the
+/// same rate, and `report` prints the same figure from the CSV.
+#[test]
+fn over_capacity_the_rate_is_what_the_server_achieved() {
+    let (_s, base) = start_serve();
+    let dir = scratch("over-capacity");
+    let csv = dir.join("results.csv");
+    let json_path = dir.join("summary.json");
+    // Two connections to a 50 ms route serve about 40/s of the 200/s due.
+    let out = stampede(
+        &[
+            "run",
+            &format!("{base}/delay/50"),
+            "--rate",
+            "200",
+            "-c",
+            "2",
+            "-d",
+            "2s",
+            "-q",
+            "-o",
+            csv.to_str().unwrap(),
+            "--summary",
+            json_path.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = read_csv(&csv);
+    let json = std::fs::read_to_string(&json_path).unwrap();
+    assert_accounting(&rows, &json);
+    let responses = rows.iter().filter(|r| r.error.is_empty()).count() as f64;
+    let unsent = rows.iter().filter(|r| r.error == "unsent").count() as f64;
+    assert!(
+        unsent > 100.0,
+        "most of the 400 due were never sent: {unsent}"
+    );
+    assert_eq!(json_number(&json, "unsent"), unsent);
+    assert_eq!(json_number(&json, "responses"), responses);
+    let end_us = rows
+        .iter()
+        .map(|r| r.elapsed_us + r.latency_us)
+        .max()
+        .unwrap() as f64;
+    let rps = json_number(&json, "rps");
+    assert!(
+        (rps - responses / (end_us / 1e6)).abs() < 0.01,
+        "rps {rps} is responses / span"
+    );
+    assert!(rps < 60.0, "not the offered 200/s: {rps}");
+    assert!(
+        out.stdout.contains(&format!("Unsent          {unsent}")),
+        "{}",
+        out.stdout
+    );
+    // The 50 ms route: no sent request is faster, whatever the unsent did.
+    let min_ms = json.split("\"latency_ms\":{").nth(1).unwrap();
+    let min_ms: f64 = min_ms
+        .split("\"min\":")
+        .nth(1)
+        .and_then(|v| v.split([',', '}']).next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no latency min in {json}"));
+    assert!(min_ms >= 49.0, "min {min_ms} ms comes from a sent request");
+    let service_p50: f64 = json
+        .split("\"service_ms\":{")
+        .nth(1)
+        .and_then(|s| s.split("\"p50\":").nth(1))
+        .and_then(|v| v.split([',', '}']).next())
+        .and_then(|v| v.parse().ok())
+        .unwrap();
+    assert!(service_p50 >= 49.0, "service p50 {service_p50} ms");
+    // check gates on the same rate; report prints it again from the CSV.
+    let csv_s = csv.to_str().unwrap();
+    let gate = stampede(&["check", csv_s, "--min-rps", "100"], LIMIT);
+    assert_eq!(
+        gate.code, 1,
+        "the offered rate is not what was served: {}",
+        gate.stdout
+    );
+    let report = stampede(&["report", csv_s], LIMIT);
+    let rps_line = |text: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with("RPS"))
+            .map(str::to_string)
+    };
+    assert_eq!(rps_line(&report.stdout), rps_line(&out.stdout), "one RPS");
+}

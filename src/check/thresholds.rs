@@ -71,14 +71,9 @@ pub fn latency(tally: &Tally, q: Option<f64>) -> Latency {
     }
 }
 
-/// Requests per second over the run.
+/// Responses per second over the run: `Tally::rate`, the one definition.
 pub fn rps(tally: &Tally, run_time: Duration) -> f64 {
-    let secs = run_time.as_secs_f64();
-    if secs > 0.0 {
-        tally.requests as f64 / secs
-    } else {
-        0.0
-    }
+    tally.rate(run_time)
 }
 
 fn percentile_name(q: f64) -> String {

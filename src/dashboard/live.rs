@@ -2,7 +2,6 @@
 //! second; the dashboard's thread only reads it.
 
 use crate::engine::Gauges;
-use crate::output::per_sec;
 use crate::record::Stats;
 use crate::record::recorder::Snapshot;
 use std::sync::{Arc, Mutex};
@@ -83,7 +82,7 @@ impl Live {
             let ms = |q: f64| i.percentile_us(q) as f64 / 1000.0;
             self.points.push(Point {
                 t_s: snap.elapsed.as_secs_f64(),
-                rps: per_sec(i.requests, snap.interval_len),
+                rps: i.rate(snap.interval_len),
                 p50_ms: ms(50.0),
                 p90_ms: ms(90.0),
                 p99_ms: ms(99.0),

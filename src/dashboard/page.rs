@@ -7,7 +7,7 @@
 //! the Stop button is a plain form.
 
 use super::live::{Live, Point};
-use crate::output::{ms, per_sec};
+use crate::output::ms;
 use crate::report::html::{self, HEIGHT, STYLE, WIDTH};
 use crate::report::svg::{self, Chart, Series, escape};
 use std::fmt::Write;
@@ -111,7 +111,7 @@ pub fn fragment(live: &Live, stopping: bool) -> String {
         .iter()
         .map(|(method, name)| (method.as_str(), name.as_str()))
         .collect();
-    html::task_table(&mut out, &live.stats, &tasks, live.elapsed);
+    html::task_table(&mut out, &live.stats, &tasks);
     html::distribution_table(&mut out, &live.stats);
     html::counts_tables(&mut out, &live.stats);
     out.push_str("</main>\n");
@@ -144,10 +144,7 @@ fn header(out: &mut String, live: &Live) {
             format!("{} ({:.2} %)", t.failures, t.failure_pct()),
         ),
         ("Current RPS", format!("{current:.1}")),
-        (
-            "Average RPS",
-            format!("{:.1}", per_sec(t.requests, live.elapsed)),
-        ),
+        ("Average RPS", format!("{:.1}", live.stats.rate())),
         ("Median", format!("{} ms", ms(t.percentile_us(50.0)))),
         ("p99", format!("{} ms", ms(t.percentile_us(99.0)))),
     ];

@@ -14,7 +14,9 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.int("successes", t.requests - t.failures);
     o.int("failures", t.failures);
     o.num("success_rate_pct", 100.0 - t.failure_pct());
-    o.num("rps", per_sec(t.requests, info.run_time));
+    o.int("responses", t.responses);
+    o.int("unsent", stats.unsent());
+    o.num("rps", stats.rate());
     o.raw("latency_ms", distribution(t.latency()));
     o.raw("service_ms", distribution(&stats.service));
     o.raw("wait_ms", distribution(&stats.wait));
@@ -28,7 +30,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
             task.str("name", name);
             task.int("requests", tally.requests);
             task.int("failures", tally.failures);
-            task.num("rps", per_sec(tally.requests, info.run_time));
+            task.num("rps", tally.rate(stats.span()));
             task.raw("latency_ms", distribution(tally.latency()));
             task.finish()
         })

@@ -1,6 +1,6 @@
 //! The line printed once a second while a run goes on.
 
-use super::{ms, per_sec};
+use super::ms;
 use crate::engine::Gauges;
 use crate::record::recorder::Snapshot;
 use std::time::Duration;
@@ -58,7 +58,11 @@ pub fn line(snap: &Snapshot, gauges: Gauges, ctx: &LineContext) -> String {
     format!(
         "[{:>6.1}s{progress}]{state} {who} | {:.0} rps | {} total | {} fail ({:.2}%) | p50 {} p90 {} p99 {} max {} ms",
         snap.elapsed.as_secs_f64(),
-        per_sec(i.requests, snap.interval_len),
+        if snap.is_final {
+            snap.stats.rate()
+        } else {
+            i.rate(snap.interval_len)
+        },
         snap.so_far.requests,
         snap.so_far.failures,
         snap.so_far.failure_pct(),

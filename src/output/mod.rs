@@ -65,12 +65,13 @@ pub const TASK_COLUMNS: [&str; 9] = [
     "Requests", "Fails", "RPS", "Median", "Avg", "Min", "Max", "p90", "p99",
 ];
 
-/// One task's figures for `TASK_COLUMNS`, latencies in ms.
-pub fn task_figures(t: &crate::record::stats::Tally, run_time: Duration) -> [String; 9] {
+/// One task's figures for `TASK_COLUMNS`, latencies in ms; the rate is
+/// over `span`, the whole run's (`Stats::span`).
+pub fn task_figures(t: &crate::record::stats::Tally, span: Duration) -> [String; 9] {
     [
         t.requests.to_string(),
         t.failures.to_string(),
-        format!("{:.1}", per_sec(t.requests, run_time)),
+        format!("{:.1}", t.rate(span)),
         ms(t.percentile_us(50.0)),
         ms_f(t.mean_us()),
         ms(t.min_us()),

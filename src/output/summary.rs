@@ -29,10 +29,17 @@ fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
     let _ = writeln!(out, "  Requests        {}", t.requests);
     let _ = writeln!(out, "  Successes       {}", t.requests - t.failures);
     let _ = writeln!(out, "  Failures        {}", t.failures);
+    let unsent = stats.unsent();
+    if unsent > 0 {
+        let _ = writeln!(
+            out,
+            "  Unsent          {unsent} (fell due, never sent: no connection was free; not in RPS or latency)"
+        );
+    }
     let _ = writeln!(
         out,
-        "  RPS             {:.1}",
-        per_sec(t.requests, info.run_time)
+        "  RPS             {:.1} (responses per second)",
+        stats.rate()
     );
     let _ = writeln!(out, "  Success rate    {:.2} %", 100.0 - t.failure_pct());
     let _ = writeln!(
@@ -70,7 +77,7 @@ fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
     let _ = writeln!(out, "   (ms)");
     let row = |out: &mut String, method: &str, name: &str, t: &Tally| {
         let _ = write!(out, "{method:<method_w$}  {name:<name_w$}");
-        for (figure, width) in task_figures(t, info.run_time).iter().zip(WIDTHS) {
+        for (figure, width) in task_figures(t, stats.span()).iter().zip(WIDTHS) {
             let _ = write!(out, "  {figure:>width$}");
         }
         out.push('\n');
@@ -173,10 +180,11 @@ mod tests {
                 error: None,
             });
         }
+        // The last request ends at 2 s: the span of the rate.
         stats.add(&Sample {
-            elapsed_us: 0,
+            elapsed_us: 1_999_995,
             latency_us: 5,
-            wait_us: 0,
+            wait_us: 5,
             bytes: 0,
             status: 0,
             task: 0,
@@ -193,7 +201,7 @@ mod tests {
         for needle in [
             "Requests        101",
             "Failures        1",
-            "RPS             50.5",
+            "RPS             50.0 (responses per second)",
             "GET /hello",
             "Total",
             "p99.99",

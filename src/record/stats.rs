@@ -25,12 +25,20 @@ fn record(h: &mut Histogram<u64>, value: u64) {
 }
 
 /// Figures for one group of requests: a task, the whole run, or one interval.
+///
+/// `requests` counts every row, so that totals match the CSV. The latency
+/// figures and the rate leave out `unsent` rows: those requests never
+/// reached the server, and their "latency" is only how long they queued
+/// before the run ended (they are counted, apart, by the error counts).
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
-    /// Latency from the due moment, in µs. Made at the first sample, so a
-    /// task that never ran costs no histogram.
+    /// Latency from the due moment, in µs, of every request but the unsent.
+    /// Made at the first sample, so a task that never ran costs no histogram.
     latency: Option<Histogram<u64>>,
     pub requests: u64,
+    /// Requests that got a complete response, whatever its status: what
+    /// the server achieved, and what every rate counts.
+    pub responses: u64,
     pub failures: u64,
     pub bytes: u64,
     /// The longest wait before a request was written, in µs.
@@ -39,8 +47,11 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, s: &Sample) {
-        record(self.latency.get_or_insert_with(new_histogram), s.latency_us);
+        if s.error != Some(ErrorKind::Unsent) {
+            record(self.latency.get_or_insert_with(new_histogram), s.latency_us);
+        }
         self.requests += 1;
+        self.responses += s.error.is_none() as u64;
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
         self.max_wait_us = self.max_wait_us.max(s.wait_us);
@@ -52,6 +63,7 @@ impl Tally {
             let _ = self.latency.get_or_insert_with(new_histogram).add(theirs);
         }
         self.requests += other.requests;
+        self.responses += other.responses;
         self.failures += other.failures;
         self.bytes += other.bytes;
         self.max_wait_us = self.max_wait_us.max(other.max_wait_us);
@@ -71,9 +83,16 @@ impl Tally {
             h.reset();
         }
         self.requests = 0;
+        self.responses = 0;
         self.failures = 0;
         self.bytes = 0;
         self.max_wait_us = 0;
+    }
+
+    /// Responses per second over `span`: the one definition of a rate,
+    /// used by the live line, the summary, `report` and `check`.
+    pub fn rate(&self, span: std::time::Duration) -> f64 {
+        crate::output::per_sec(self.responses, span)
     }
 
     /// Latency at `q` (0..=100), in µs; 0 when empty.
@@ -126,8 +145,12 @@ pub struct Stats {
     pub total: Tally,
     /// Time from the due moment until the first byte was written, in µs.
     pub wait: Histogram<u64>,
-    /// Latency less wait: the server's share, in µs.
+    /// Latency less wait: the server's share, in µs, of the requests that
+    /// were written (a request never written has no service time).
     pub service: Histogram<u64>,
+    /// The latest moment a request ended, in µs from the start: the span
+    /// every whole-run rate is over, which a CSV alone also tells.
+    pub end_us: u64,
     /// Indexed by status code; 0 means no response.
     status: Box<[u64; 1000]>,
     errors: [u64; ErrorKind::ALL.len()],
@@ -140,6 +163,7 @@ impl Stats {
             total: Tally::default(),
             wait: new_histogram(),
             service: new_histogram(),
+            end_us: 0,
             status: Box::new([0; 1000]),
             errors: [0; ErrorKind::ALL.len()],
         }
@@ -155,7 +179,12 @@ impl Stats {
     pub fn add(&mut self, s: &Sample) {
         self.total.add(s);
         record(&mut self.wait, s.wait_us);
-        record(&mut self.service, s.latency_us.saturating_sub(s.wait_us));
+        // wait = latency: the request ended before its first byte went out
+        // (unsent, expired in the queue, or a failed connect).
+        if s.wait_us < s.latency_us {
+            record(&mut self.service, s.latency_us - s.wait_us);
+        }
+        self.end_us = self.end_us.max(s.elapsed_us.saturating_add(s.latency_us));
         if let Some(task) = self.tasks.get_mut(s.task as usize) {
             task.add(s);
         }
@@ -169,6 +198,7 @@ impl Stats {
         self.total.merge(&other.total);
         let _ = self.wait.add(&other.wait);
         let _ = self.service.add(&other.service);
+        self.end_us = self.end_us.max(other.end_us);
         for (mine, theirs) in self.tasks.iter_mut().zip(&other.tasks) {
             mine.merge(theirs);
         }
@@ -199,13 +229,60 @@ impl Stats {
 
     /// Requests that got a complete response (whatever its status).
     pub fn responses(&self) -> u64 {
-        self.total.requests - self.errors.iter().sum::<u64>()
+        self.total.responses
+    }
+
+    /// From the start to the moment the last request ended.
+    pub fn span(&self) -> std::time::Duration {
+        std::time::Duration::from_micros(self.end_us)
+    }
+
+    /// Responses per second over the whole run.
+    pub fn rate(&self) -> f64 {
+        self.total.rate(self.span())
+    }
+
+    /// Requests that fell due but were never sent (open model).
+    pub fn unsent(&self) -> u64 {
+        self.errors[ErrorKind::Unsent as usize]
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unsent_requests_are_counted_but_have_no_latency_or_rate() {
+        let mut stats = Stats::new(1);
+        let at = |elapsed_us, latency_us, wait_us, status, error| Sample {
+            elapsed_us,
+            latency_us,
+            wait_us,
+            bytes: 0,
+            status,
+            task: 0,
+            error,
+        };
+        // Two responses of 50 ms, written after 1 ms in the queue.
+        stats.add(&at(0, 50_000, 1_000, 200, None));
+        stats.add(&at(100_000, 50_000, 1_000, 200, None));
+        // Queued 1 ms at the end of a 1 s run, never sent.
+        stats.add(&at(999_000, 1_000, 1_000, 0, Some(ErrorKind::Unsent)));
+        // Expired in the queue after a 200 ms timeout: never written.
+        stats.add(&at(300_000, 200_000, 200_000, 0, Some(ErrorKind::Timeout)));
+        assert_eq!(stats.total.requests, 4, "every row counts");
+        assert_eq!((stats.total.responses, stats.unsent()), (2, 1));
+        assert!(stats.total.min_us() > 49_000, "not the unsent row's 1 ms");
+        assert_eq!(
+            stats.service.len(),
+            2,
+            "only written requests have a service time"
+        );
+        assert!(stats.service.min() > 48_000);
+        assert_eq!(stats.span(), std::time::Duration::from_secs(1));
+        assert_eq!(stats.rate(), 2.0, "responses per second over the span");
+    }
 
     fn sample(task: u16, latency_us: u64, status: u16, error: Option<ErrorKind>) -> Sample {
         Sample {

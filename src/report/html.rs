@@ -4,11 +4,10 @@
 use super::Report;
 use super::series::Bucket;
 use super::svg::{self, Chart, Kind, Series, escape};
-use crate::output::{DISTRIBUTION, TASK_COLUMNS, ms, per_sec, percentile, task_figures};
+use crate::output::{DISTRIBUTION, TASK_COLUMNS, ms, percentile, task_figures};
 use crate::record::Stats;
 use crate::record::stats::Tally;
 use std::fmt::Write;
-use std::time::Duration;
 
 /// Chart size in the page; the SVG scales down with the window.
 pub const WIDTH: u32 = 900;
@@ -69,7 +68,7 @@ pub fn render(report: &Report, title: &str) -> String {
             )
         })
         .collect();
-    task_table(&mut out, &report.stats, &tasks, report.run_time);
+    task_table(&mut out, &report.stats, &tasks);
     distribution_table(&mut out, &report.stats);
     counts_tables(&mut out, &report.stats);
     let _ = write!(
@@ -98,10 +97,7 @@ fn header(out: &mut String, report: &Report, title: &str) {
             "Failures",
             format!("{} ({:.2} %)", t.failures, t.failure_pct()),
         ),
-        (
-            "RPS",
-            format!("{:.1}", per_sec(t.requests, report.run_time)),
-        ),
+        ("RPS", format!("{:.1}", report.stats.rate())),
         ("Median", format!("{} ms", ms(t.percentile_us(50.0)))),
         ("p99", format!("{} ms", ms(t.percentile_us(99.0)))),
         ("Max", format!("{} ms", ms(t.max_us()))),
@@ -246,8 +242,8 @@ pub fn distribution(total: &Tally) -> Chart {
 }
 
 /// The per-task table: `tasks` is (method, name) by task id, and the RPS
-/// column is over `run_time`.
-pub fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)], run_time: Duration) {
+/// column is over the run's span.
+pub fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)]) {
     out.push_str("<h2>Requests by task</h2><table><thead><tr><th class=\"l\">Method</th><th class=\"l\">Name</th>");
     for column in TASK_COLUMNS {
         let _ = write!(out, "<th>{column}</th>");
@@ -260,7 +256,7 @@ pub fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)], run_t
             escape(method),
             escape(name)
         );
-        for figure in task_figures(t, run_time) {
+        for figure in task_figures(t, stats.span()) {
             let _ = write!(out, "<td>{figure}</td>");
         }
         out.push_str("</tr>\n");
