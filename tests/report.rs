@@ -215,3 +215,59 @@ fn an_absurd_timestamp_is_an_error_not_a_crash() {
         out.stderr
     );
 }
+
+#[test]
+fn a_huge_task_name_is_cut_in_the_table_and_whole_in_the_json() {
+    let dir = scratch("report-huge-name");
+    let path = dir.join("huge.csv");
+    let name = "n".repeat(70_000);
+    std::fs::write(
+        &path,
+        format!("elapsed_us,latency_us,status,task,wait_us,bytes,error\n0,5,200,{name},0,10,\n"),
+    )
+    .unwrap();
+    let html = dir.join("r.html");
+    let out = stampede(
+        &[
+            "report",
+            path.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!("{}\u{2026}", "n".repeat(59))),
+        "{}",
+        out.stdout
+    );
+    assert!(std::fs::read_to_string(&html).unwrap().contains(&name));
+    let out = stampede(&["report", path.to_str().unwrap(), "--json"], LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(&format!("\"{name}\"")));
+}
+
+#[test]
+fn a_huge_url_path_keeps_the_run_summary_and_reports() {
+    let (_s, base) = start_serve();
+    let path = format!("/{}", "p".repeat(100_000));
+    let (out, rows, json) = run_recorded(
+        "report-huge-url",
+        &format!("{base}{path}"),
+        &["-c", "1", "-d", "300ms"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!rows.is_empty());
+    assert!(json.contains(&format!("\"GET {path}\"")), "{}", out.stderr);
+    // Where run_recorded wrote it (scratch() would empty the directory).
+    let csv = std::env::temp_dir()
+        .join(format!(
+            "stampede-test-{}-report-huge-url",
+            std::process::id()
+        ))
+        .join("results.csv");
+    let out = stampede(&["report", csv.to_str().unwrap()], LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("GET /ppp"), "{}", out.stdout);
+}
