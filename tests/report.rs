@@ -271,3 +271,31 @@ fn a_huge_url_path_keeps_the_run_summary_and_reports() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("GET /ppp"), "{}", out.stdout);
 }
+
+#[test]
+fn lines_with_no_end_are_one_line_errors_for_report_and_check() {
+    let dir = scratch("report-sparse");
+    let head = "elapsed_us,latency_us,status,task,wait_us,bytes,error\n";
+    for (name, text, needle) in [
+        (
+            "no-header.csv",
+            "",
+            "no-header.csv:1: not a results.csv: the first line is longer than",
+        ),
+        (
+            "no-end.csv",
+            &*format!("{head}0,1,200,a,0,0,\n"),
+            "no-end.csv:3: a row longer than",
+        ),
+    ] {
+        // Zeros up to 10 GB: a sparse file, nothing written.
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(10 << 30).unwrap();
+        let p = path.to_str().unwrap();
+        stampede(&["report", p], LIMIT).assert_one_line_error(needle, name);
+        stampede(&["check", p, "--p99", "1s"], LIMIT).assert_one_line_error(needle, name);
+        std::fs::remove_file(&path).unwrap();
+    }
+}

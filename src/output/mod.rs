@@ -44,11 +44,11 @@ pub fn percentile(h: &hdrhistogram::Histogram<u64>, q: f64) -> u64 {
 /// methods, checks). Longer ones are cut there with an ellipsis; the JSON,
 /// the HTML and the JUnit file keep them whole. It also keeps every width
 /// passed to `format!` far below the 65,535 that std accepts.
-pub const COLUMN_MAX: usize = 60;
+pub(crate) const COLUMN_MAX: usize = 60;
 
 /// `text` in at most `max` characters (max >= 1): cut, the last one an
 /// ellipsis, when longer.
-pub fn fit(text: &str, max: usize) -> Cow<'_, str> {
+pub(crate) fn fit(text: &str, max: usize) -> Cow<'_, str> {
     match text.char_indices().nth(max) {
         None => Cow::Borrowed(text),
         Some(_) => {
