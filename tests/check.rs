@@ -365,3 +365,17 @@ fn a_year_long_run_is_checked_and_compared() {
     );
     assert!(out.stdout.contains("rps vs baseline"), "{}", out.stdout);
 }
+
+#[test]
+fn an_unknown_task_lists_the_tasks_in_one_short_line() {
+    let dir = scratch("check-task-list");
+    let long = "n".repeat(70_000);
+    let mut rows = vec![(0, 1000, 200, long.as_str())];
+    let names: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+    rows.extend(names.iter().map(|n| (0, 1000, 200, n.as_str())));
+    let csv = write_csv(&dir, "tasks.csv", &rows);
+    let out = check(&[s(&csv), "--task", "nope", "--p99", "1s"]);
+    out.assert_one_line_error("--task \"nope\": no such task", "nope");
+    assert!(out.stderr.contains("\"t8\", and 2 more"), "{}", out.stderr);
+    assert!(out.stderr.len() < 1000, "{}", out.stderr);
+}

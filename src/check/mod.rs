@@ -13,6 +13,7 @@ pub mod verdict;
 pub use args::CheckArgs;
 
 use crate::cli::USAGE_EXIT;
+use crate::output::{COLUMN_MAX, fit};
 use crate::record::stats::Tally;
 use crate::report::Report;
 use crate::units::format_duration;
@@ -116,9 +117,18 @@ fn load(paths: &[PathBuf], by_task: bool) -> Result<Report, String> {
 }
 
 fn task_index(report: &Report, name: &str, whose: &str) -> Result<usize, String> {
+    // The error stays one readable line, however many and long the names.
+    const LISTED: usize = 10;
     let names = &report.tasks.names;
     names.iter().position(|n| n == name).ok_or_else(|| {
-        let list: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+        let mut list: Vec<String> = names
+            .iter()
+            .take(LISTED)
+            .map(|n| format!("{:?}", fit(n, COLUMN_MAX)))
+            .collect();
+        if names.len() > LISTED {
+            list.push(format!("and {} more", names.len() - LISTED));
+        }
         format!(
             "--task {name:?}: no such task in {whose}results.csv; its tasks are {}",
             list.join(", ")
