@@ -323,10 +323,11 @@ pub fn report(args: &ReportArgs) -> i32 {
     if args.files.is_empty() {
         return usage_error("give one or more results.csv files");
     }
-    let interval = match crate::units::parse_duration(&args.interval) {
-        Ok(d) if !d.is_zero() => d,
-        Ok(_) => return usage_error("--interval must be longer than 0"),
-        Err(e) => return usage_error(&format!("--interval: {e}")),
+    let interval = match args.interval.as_deref().map(crate::units::parse_duration) {
+        None => Duration::from_secs(1),
+        Some(Ok(d)) if !d.is_zero() => d,
+        Some(Ok(_)) => return usage_error("--interval must be longer than 0"),
+        Some(Err(e)) => return usage_error(&format!("--interval: {e}")),
     };
     let paths: Vec<&std::path::Path> = args.files.iter().map(std::path::Path::new).collect();
     let report = match crate::report::Report::load(&paths, interval, args.by_task) {
@@ -335,6 +336,13 @@ pub fn report(args: &ReportArgs) -> i32 {
     };
     for warning in &report.warnings {
         errln!("stampede: warning: {warning}");
+    }
+    let asked_us = interval.as_micros() as u64;
+    if let Some(note) = report
+        .series
+        .interval_note(asked_us, args.interval.as_deref())
+    {
+        errln!("stampede: {note}");
     }
     let info = RunInfo {
         run_time: report.run_time,

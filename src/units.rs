@@ -59,6 +59,25 @@ pub fn parse_seconds_or_duration(text: &str) -> Result<Duration, String> {
     parse_duration(text)
 }
 
+/// A duration in the largest unit that holds it whole (`10s`, `1m`,
+/// `500ms`, `90s`), as `parse_duration` reads it.
+pub fn format_duration(d: Duration) -> String {
+    let us = d.as_micros();
+    let units = [
+        ("h", 3_600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1000),
+    ];
+    match units
+        .iter()
+        .find(|(_, size)| us >= *size && us.is_multiple_of(*size))
+    {
+        Some((unit, size)) => format!("{}{unit}", us / size),
+        None => format!("{us}us"),
+    }
+}
+
 /// The longest duration any flag takes: far beyond a real load test, and
 /// far below where adding it to a clock could overflow.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -92,6 +111,22 @@ mod tests {
             parse_duration("30").is_err(),
             "a unit stays required elsewhere"
         );
+    }
+
+    #[test]
+    fn formats_in_the_largest_whole_unit() {
+        for (d, text) in [
+            (Duration::from_secs(10), "10s"),
+            (Duration::from_secs(600), "10m"),
+            (Duration::from_secs(36_000), "10h"),
+            (Duration::from_secs(90), "90s"),
+            (Duration::from_millis(1500), "1500ms"),
+            (Duration::from_micros(7), "7us"),
+            (Duration::ZERO, "0us"),
+        ] {
+            assert_eq!(format_duration(d), text);
+            assert_eq!(parse_duration(text), Ok(d));
+        }
     }
 
     #[test]

@@ -335,3 +335,47 @@ fn checks_a_real_run_against_the_built_in_server() {
         out.stdout
     );
 }
+
+#[test]
+fn a_year_long_run_is_checked_and_compared() {
+    let dir = scratch("check-year");
+    let day = 86_400_000_000u64;
+    let year: Vec<_> = [0, 1, 200, 365]
+        .iter()
+        .map(|d| (d * day, 5000, 200, "a"))
+        .collect();
+    let year = write_csv(&dir, "year.csv", &year);
+    let out = check(&[s(&year), "--p99", "1s", "--max-error-rate", "0"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("PASS: all 2 checks passed"),
+        "{}",
+        out.stdout
+    );
+    // A short baseline is compared over the year's intervals.
+    let short: Vec<_> = (0..100u64).map(|i| (i * 50_000, 5000, 200, "a")).collect();
+    let short = write_csv(&dir, "short.csv", &short);
+    let out = check(&[s(&year), "--baseline", s(&short), "--max-regression", "10"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("a long run: throughput is compared over intervals of 10m"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("rps vs baseline"), "{}", out.stdout);
+}
+
+#[test]
+fn an_unknown_task_lists_the_tasks_in_one_short_line() {
+    let dir = scratch("check-task-list");
+    let long = "n".repeat(70_000);
+    let mut rows = vec![(0, 1000, 200, long.as_str())];
+    let names: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+    rows.extend(names.iter().map(|n| (0, 1000, 200, n.as_str())));
+    let csv = write_csv(&dir, "tasks.csv", &rows);
+    let out = check(&[s(&csv), "--task", "nope", "--p99", "1s"]);
+    out.assert_one_line_error("--task \"nope\": no such task", "nope");
+    assert!(out.stderr.contains("\"t8\", and 2 more"), "{}", out.stderr);
+    assert!(out.stderr.len() < 1000, "{}", out.stderr);
+}

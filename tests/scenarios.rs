@@ -321,3 +321,15 @@ fn flags_pick_the_model_and_the_file_follows() {
         run_recorded_args("model-d", &["-f", &staged, "--host", &base, "-d", "300ms"]);
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
+
+#[test]
+fn a_task_name_over_1_mib_is_refused_before_the_run() {
+    // report and check bound each results.csv row by the longest name.
+    let name = "n".repeat((1 << 20) + 1);
+    let file = scenario(
+        "huge-name",
+        &format!("### {name}\nGET http://127.0.0.1:9/\n"),
+    );
+    let (out, _, _) = run_recorded_args("huge-name-run", &["-f", file.as_str()]);
+    out.assert_one_line_error("is 1048577 bytes long; the most is 1048576", "1 MiB + 1");
+}

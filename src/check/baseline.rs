@@ -29,7 +29,8 @@
 //! in it can fail the check, however large.
 //!
 //! **Throughput.** Each run's requests are counted per 1 s interval of
-//! completion; the first and the last interval are partial and dropped.
+//! completion (coarser when a run is too long for that, the same for both
+//! runs); the first and the last interval are partial and dropped.
 //! A one-sided Welch t-test on the two sets of counts (unequal variances,
 //! Welch-Satterthwaite degrees of freedom) asks whether the run's mean is
 //! below the baseline's, significant when p < 0.01. A run needs at least
@@ -39,11 +40,11 @@
 //! under load are correlated in time, which makes the intervals too narrow
 //! for very long runs; the PCT margin is what guards against that.
 
-use super::INTERVAL;
 use super::thresholds::latency;
 use super::verdict::{Verdict, ms3, num, scoped};
 use crate::record::stats::Tally;
 use hdrhistogram::Histogram;
+use std::time::Duration;
 
 /// The two-sided 99% quantile of the standard normal distribution.
 pub const Z: f64 = 2.576;
@@ -60,8 +61,10 @@ pub const PERCENTILES: [f64; 3] = [50.0, 90.0, 99.0];
 /// One run, as the comparison sees it.
 pub struct Side<'a> {
     pub tally: &'a Tally,
-    /// Requests completed in each whole `INTERVAL`.
+    /// Requests completed in each whole `interval`.
     pub counts: Vec<u64>,
+    /// `INTERVAL`, or coarser for a long run; the same for both sides.
+    pub interval: Duration,
 }
 
 /// A 99% confidence interval for a percentile, in µs; `None` where it is
@@ -194,12 +197,13 @@ pub fn compare(base: &Side, run: &Side, max_regression: f64, task: Option<&str>)
         ));
     }
     let name = scoped("rps vs baseline", task);
-    let secs = INTERVAL.as_secs_f64();
+    let secs = run.interval.as_secs_f64();
     match significantly_fewer(&base.counts, &run.counts) {
         None => out.push(Verdict {
             message: format!(
-                "{name}: too few whole {}s intervals to compare (a run needs at least 4 s)",
-                num(secs)
+                "{name}: too few whole {}s intervals to compare (a run needs at least {} s)",
+                num(secs),
+                num(4.0 * secs)
             ),
             name,
             limit,

@@ -40,7 +40,11 @@ fn counts(seed: u64, intervals: usize, rps: f64) -> Vec<u64> {
 }
 
 fn side(t: &Tally, counts: Vec<u64>) -> Side<'_> {
-    Side { tally: t, counts }
+    Side {
+        tally: t,
+        counts,
+        interval: std::time::Duration::from_secs(1),
+    }
 }
 
 fn failed(verdicts: &[Verdict]) -> Vec<&str> {

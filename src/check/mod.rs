@@ -14,8 +14,10 @@ pub use args::CheckArgs;
 
 use crate::cli::USAGE_EXIT;
 use crate::console::{errln, out};
+use crate::output::{COLUMN_MAX, fit};
 use crate::record::stats::Tally;
 use crate::report::Report;
+use crate::units::format_duration;
 use args::Plan;
 use baseline::Side;
 use std::path::{Path, PathBuf};
@@ -26,7 +28,8 @@ use verdict::Verdict;
 /// Exit code when a check failed.
 pub const FAIL_EXIT: i32 = 1;
 
-/// Throughput is compared between runs over intervals of this length.
+/// Throughput is compared between runs over intervals of this length, or
+/// coarser ones when a run is too long for `series::MAX_POINTS` of them.
 pub const INTERVAL: Duration = Duration::from_secs(1);
 
 /// Validate, load, check, print; returns the exit code.
@@ -63,11 +66,24 @@ pub fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
         .groups
         .iter()
         .any(|g| g.task.is_some() && g.max_regression.is_some());
-    let run = load(&plan.files, by_task)?;
-    let base = match &plan.baseline {
+    let mut run = load(&plan.files, by_task)?;
+    let mut base = match &plan.baseline {
         Some(path) => Some(load(std::slice::from_ref(path), by_task)?),
         None => None,
     };
+    if let Some(base) = &mut base {
+        // Throughput is compared over the same intervals: the coarser of
+        // the two, when a long run needed coarser ones.
+        let interval_us = run.series.interval_us.max(base.series.interval_us);
+        run.series.coarsen_to(interval_us);
+        base.series.coarsen_to(interval_us);
+        if interval_us != INTERVAL.as_micros() as u64 {
+            errln!(
+                "stampede: a long run: throughput is compared over intervals of {}",
+                format_duration(Duration::from_micros(interval_us))
+            );
+        }
+    }
     let mut out = Vec::new();
     for group in &plan.groups {
         let task = group.task.as_deref();
@@ -102,9 +118,18 @@ fn load(paths: &[PathBuf], by_task: bool) -> Result<Report, String> {
 }
 
 fn task_index(report: &Report, name: &str, whose: &str) -> Result<usize, String> {
+    // The error stays one readable line, however many and long the names.
+    const LISTED: usize = 10;
     let names = &report.tasks.names;
     names.iter().position(|n| n == name).ok_or_else(|| {
-        let list: Vec<String> = names.iter().map(|n| format!("{n:?}")).collect();
+        let mut list: Vec<String> = names
+            .iter()
+            .take(LISTED)
+            .map(|n| format!("{:?}", fit(n, COLUMN_MAX)))
+            .collect();
+        if names.len() > LISTED {
+            list.push(format!("and {} more", names.len() - LISTED));
+        }
         format!(
             "--task {name:?}: no such task in {whose}results.csv; its tasks are {}",
             list.join(", ")
@@ -142,5 +167,6 @@ fn side(report: &Report, task: Option<usize>) -> Side<'_> {
     Side {
         tally: tally(report, task),
         counts: whole,
+        interval: Duration::from_micros(report.series.interval_us),
     }
 }

@@ -1,6 +1,8 @@
 //! One verdict per check, and the aligned text table they print as.
 
+use crate::output::{COLUMN_MAX, fit};
 use crate::report::series::round3;
+use std::borrow::Cow;
 
 /// The outcome of one check: a threshold or a baseline comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,26 +47,27 @@ pub fn num(v: f64) -> String {
     round3(v)
 }
 
-/// One aligned line per verdict, then a summary line.
+/// One aligned line per verdict, then a summary line. A column is at most
+/// `COLUMN_MAX` characters wide: a longer task name is cut here (the JUnit
+/// file keeps it whole).
 pub fn render(verdicts: &[Verdict]) -> String {
-    let width = |f: fn(&Verdict) -> &str| {
-        verdicts
+    let cells: Vec<[Cow<str>; 3]> = verdicts
+        .iter()
+        .map(|v| [&v.name, &v.limit, &v.measured].map(|text| fit(text, COLUMN_MAX)))
+        .collect();
+    let width = |i: usize| {
+        cells
             .iter()
-            .map(|v| f(v).chars().count())
+            .map(|c| c[i].chars().count())
             .max()
             .unwrap_or(0)
     };
-    let (wn, wl, wm) = (
-        width(|v| &v.name),
-        width(|v| &v.limit),
-        width(|v| &v.measured),
-    );
+    let (wn, wl, wm) = (width(0), width(1), width(2));
     let mut out = String::new();
-    for v in verdicts {
+    for (v, [name, limit, measured]) in verdicts.iter().zip(&cells) {
         let verdict = if v.pass { "PASS" } else { "FAIL" };
         out.push_str(&format!(
-            "{:<wn$}  {:<wl$}  {:<wm$}  {verdict}\n",
-            v.name, v.limit, v.measured
+            "{name:<wn$}  {limit:<wl$}  {measured:<wm$}  {verdict}\n"
         ));
     }
     out.push_str(&summary(verdicts));
@@ -117,5 +120,14 @@ mod tests {
             summary(&[v("a", "b", "c", true)]),
             "PASS: all 1 check passed"
         );
+    }
+
+    #[test]
+    fn a_huge_task_name_is_cut_on_its_line() {
+        let name = scoped("p99", Some(&"t".repeat(70_000)));
+        let out = render(&[v(&name, "<= 1ms", "2ms", false)]);
+        let line = out.lines().next().unwrap();
+        assert!(line.starts_with("p99 [tttt") && line.ends_with("\u{2026}  <= 1ms  2ms  FAIL"));
+        assert!(line.chars().count() < 100, "{line}");
     }
 }

@@ -19,9 +19,9 @@ pub struct ReportArgs {
     #[argh(positional)]
     pub files: Vec<String>,
 
-    /// time-series bucket length, e.g. 1s, 500ms, 1m (default 1s)
-    #[argh(option, default = "String::from(\"1s\")")]
-    pub interval: String,
+    /// time-series bucket length, e.g. 1s, 500ms, 1m (default 1s; coarser, as said on stderr, when the series would pass 100000 points)
+    #[argh(option)]
+    pub interval: Option<String>,
 
     /// write the time series as CSV to this path: start_s, requests, rps, failures, avg/p50/p90/p99/max ms, bytes
     #[argh(option)]

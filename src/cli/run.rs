@@ -190,6 +190,7 @@ impl RunArgs {
             }
             _ => args.single_task(headers)?,
         };
+        tasks.iter().try_for_each(Task::check_name)?;
         let addr = resolve(&url.host, url.port)?;
         crate::fdlimit::ensure_room_for(users)?;
         let out = if args.no_out {

@@ -5,6 +5,7 @@ pub mod json;
 pub mod live;
 pub mod summary;
 
+use std::borrow::Cow;
 use std::time::Duration;
 
 /// Facts about a run that the samples alone do not hold.
@@ -36,6 +37,24 @@ pub fn percentile(h: &hdrhistogram::Histogram<u64>, q: f64) -> u64 {
         0
     } else {
         h.value_at_percentile(q)
+    }
+}
+
+/// The most characters a console table gives a column of names (tasks,
+/// methods, checks). Longer ones are cut there with an ellipsis; the JSON,
+/// the HTML and the JUnit file keep them whole. It also keeps every width
+/// passed to `format!` far below the 65,535 that std accepts.
+pub(crate) const COLUMN_MAX: usize = 60;
+
+/// `text` in at most `max` characters (max >= 1): cut, the last one an
+/// ellipsis, when longer.
+pub(crate) fn fit(text: &str, max: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(max) {
+        None => Cow::Borrowed(text),
+        Some(_) => {
+            let keep = text.char_indices().nth(max - 1).map_or(0, |(i, _)| i);
+            Cow::Owned(format!("{}\u{2026}", &text[..keep]))
+        }
     }
 }
 
@@ -102,6 +121,17 @@ mod tests {
         assert_eq!(ms(9994), "9.99");
         assert_eq!(ms(12_345), "12.3");
         assert_eq!(ms(0), "0.00");
+    }
+
+    #[test]
+    fn fit_cuts_long_text_with_an_ellipsis() {
+        assert_eq!(fit("GET /a", 6), "GET /a");
+        assert_eq!(fit("GET /ab", 6), "GET /\u{2026}");
+        assert_eq!(fit("éééé", 3), "éé\u{2026}");
+        assert_eq!(
+            fit(&"x".repeat(70_000), COLUMN_MAX).chars().count(),
+            COLUMN_MAX
+        );
     }
 
     #[test]

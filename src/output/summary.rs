@@ -1,9 +1,13 @@
 //! The final summary on stdout: the headline block, a table per task, the
 //! latency distribution, counts by status and error, and throughput.
 
-use super::{DISTRIBUTION, RunInfo, TASK_COLUMNS, ms, ms_f, per_sec, percentile, task_figures};
+use super::{
+    COLUMN_MAX, DISTRIBUTION, RunInfo, TASK_COLUMNS, fit, ms, ms_f, per_sec, percentile,
+    task_figures,
+};
 use crate::record::Stats;
 use crate::record::stats::Tally;
+use std::borrow::Cow;
 use std::fmt::Write;
 
 pub fn render(stats: &Stats, info: &RunInfo) -> String {
@@ -54,20 +58,20 @@ fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
 }
 
 fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
-    let name_w = info
+    // Names are cut to COLUMN_MAX here; the JSON keeps them whole.
+    let tasks: Vec<(Cow<str>, Cow<str>)> = info
         .tasks
+        .iter()
+        .map(|(m, n)| (fit(m, COLUMN_MAX), fit(n, COLUMN_MAX)))
+        .collect();
+    let method_w = tasks
+        .iter()
+        .map(|(m, _)| m.chars().count())
+        .fold(6, usize::max);
+    let name_w = tasks
         .iter()
         .map(|(_, n)| n.chars().count())
-        .chain([5])
-        .max()
-        .unwrap_or(5);
-    let method_w = info
-        .tasks
-        .iter()
-        .map(|(m, _)| m.len())
-        .chain([6])
-        .max()
-        .unwrap_or(6);
+        .fold(5, usize::max);
     // Requests and RPS get wider columns than the latencies.
     const WIDTHS: [usize; 9] = [9, 7, 9, 7, 7, 7, 7, 7, 7];
     let _ = write!(out, "\n{:<method_w$}  {:<name_w$}", "Method", "Name");
@@ -82,7 +86,7 @@ fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
         }
         out.push('\n');
     };
-    for ((method, name), tally) in info.tasks.iter().zip(&stats.tasks) {
+    for ((method, name), tally) in tasks.iter().zip(&stats.tasks) {
         row(out, method, name, tally);
     }
     row(out, "", "Total", &stats.total);
@@ -211,5 +215,32 @@ mod tests {
         ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
+    }
+
+    #[test]
+    fn a_huge_task_name_is_cut_in_the_table() {
+        let mut stats = Stats::new(2);
+        let name = "n".repeat(70_000);
+        let info = RunInfo {
+            run_time: Duration::from_secs(1),
+            tasks: vec![("GET".into(), name), ("M".repeat(70_000), "b".into())],
+            ..RunInfo::default()
+        };
+        stats.add(&Sample {
+            elapsed_us: 0,
+            latency_us: 5,
+            wait_us: 0,
+            bytes: 0,
+            status: 200,
+            task: 0,
+            error: None,
+        });
+        let text = render(&stats, &info);
+        assert!(
+            text.contains(&format!("{}\u{2026}", "n".repeat(59))),
+            "{text}"
+        );
+        assert!(!text.contains(&"n".repeat(60)), "{text}");
+        assert!(text.lines().all(|l| l.chars().count() < 250), "{text}");
     }
 }

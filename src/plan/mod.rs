@@ -21,6 +21,25 @@ pub struct Task {
     pub weight: u32,
 }
 
+/// The longest task name, in bytes: far beyond a readable one (a URL in
+/// argv stops at 128 KiB), and small enough that `report` and `check` can
+/// bound every results.csv row (see `report::load::ROW_MAX`).
+pub(crate) const MAX_TASK_NAME: usize = 1 << 20;
+
+impl Task {
+    /// The name is at most `MAX_TASK_NAME` bytes.
+    pub(crate) fn check_name(&self) -> Result<(), String> {
+        if self.name.len() <= MAX_TASK_NAME {
+            return Ok(());
+        }
+        Err(format!(
+            "the task name {:?} is {} bytes long; the most is {MAX_TASK_NAME}: give it a shorter name (### NAME in a scenario, or --name)",
+            crate::output::fit(&self.name, 20),
+            self.name.len()
+        ))
+    }
+}
+
 /// A task's bytes on the wire.
 #[derive(Clone, Debug)]
 pub enum Request {

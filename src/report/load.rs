@@ -2,11 +2,12 @@
 //! parsed straight from bytes. Several files merge into one run, aligned on
 //! `elapsed_us` (boxes that started together).
 
+use crate::plan::MAX_TASK_NAME;
 use crate::record::csv_out::HEADER;
 use crate::record::{ErrorKind, Sample};
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 /// Task names in the order first seen, and their indexes.
@@ -50,6 +51,14 @@ impl Tasks {
     }
 }
 
+/// The most bytes read for the first line before it is taken for no
+/// header: the header is 53 bytes, and columns are only ever appended.
+const HEADER_MAX: u64 = 4 * 1024;
+
+/// The longest row, line end included: the numbers take under 200 bytes,
+/// and a task name of `MAX_TASK_NAME` bytes at most twice that, quoted.
+const ROW_MAX: u64 = 2 * MAX_TASK_NAME as u64 + 64 * 1024;
+
 /// Feed every row of every file to `each`, in file order. Returns a warning
 /// for each file whose last line was cut off (and skipped).
 pub fn read_all(
@@ -66,11 +75,19 @@ pub fn read_all(
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
-            .from_reader(BufReader::with_capacity(1 << 20, file));
+            .buffer_capacity(1 << 20)
+            .from_reader(Capped::new(file, HEADER_MAX));
         let mut header = csv::ByteRecord::new();
-        let header_ok = reader
-            .read_byte_record(&mut header)
-            .map_err(|e| format!("{name}:1: {e}"))?;
+        let header_ok = reader.read_byte_record(&mut header).map_err(|e| {
+            if reader.get_ref().hit {
+                format!(
+                    "{name}:1: not a results.csv: the first line is longer than {HEADER_MAX} bytes (expected the header {})",
+                    HEADER.join(",")
+                )
+            } else {
+                format!("{name}:1: {e}")
+            }
+        })?;
         if !header_ok {
             return Err(format!(
                 "{name}: the file is empty (expected the header {})",
@@ -88,9 +105,18 @@ pub fn read_all(
         let (mut current, mut held) = (csv::ByteRecord::new(), csv::ByteRecord::new());
         let mut held_line = None;
         loop {
+            let start = reader.position().clone();
+            reader.get_mut().limit = start.byte().saturating_add(ROW_MAX);
             let more = reader.read_byte_record(&mut current).map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
-                format!("{name}:{line}: {e}")
+                if reader.get_ref().hit {
+                    format!(
+                        "{name}:{}: a row longer than {ROW_MAX} bytes: not a results.csv row",
+                        start.line()
+                    )
+                } else {
+                    let line = e.position().map_or(0, |p| p.line());
+                    format!("{name}:{line}: {e}")
+                }
             })?;
             if let Some(line) = held_line.take() {
                 if !more && truncated {
@@ -111,6 +137,43 @@ pub fn read_all(
         }
     }
     Ok(warnings)
+}
+
+/// Hands the CSV reader no byte past `limit`, so that a line with no end
+/// (a sparse or binary file) is an error, not a record that grows until
+/// memory runs out.
+struct Capped<R> {
+    inner: R,
+    /// Bytes handed out so far.
+    read: u64,
+    limit: u64,
+    /// The limit stopped a read.
+    hit: bool,
+}
+
+impl<R> Capped<R> {
+    fn new(inner: R, limit: u64) -> Capped<R> {
+        Capped {
+            inner,
+            read: 0,
+            limit,
+            hit: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let room = self.limit.saturating_sub(self.read);
+        if room == 0 && !buf.is_empty() {
+            self.hit = true;
+            return Err(std::io::Error::other("line too long"));
+        }
+        let take = buf.len().min(usize::try_from(room).unwrap_or(usize::MAX));
+        let n = self.inner.read(&mut buf[..take])?;
+        self.read += n as u64;
+        Ok(n)
+    }
 }
 
 fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
@@ -189,21 +252,38 @@ mod tests {
     /// Rows, task names and warnings.
     type Read = (Vec<Sample>, Vec<String>, Vec<String>);
 
-    fn read(text: &str) -> Result<Read, String> {
-        // Tests run in parallel: every call gets its own file.
+    /// A path of its own: tests run in parallel.
+    fn scratch_file() -> std::path::PathBuf {
         static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!("stampede-load-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("r.csv");
+        dir.join("r.csv")
+    }
+
+    fn read(text: &str) -> Result<Read, String> {
+        let path = scratch_file();
         std::fs::write(&path, text).unwrap();
+        read_path(&path)
+    }
+
+    fn read_path(path: &Path) -> Result<Read, String> {
         let mut tasks = Tasks::default();
         let mut rows = Vec::new();
-        let warnings = read_all(&[path.as_path()], &mut tasks, |s| {
+        let warnings = read_all(&[path], &mut tasks, |s| {
             rows.push(*s);
             Ok(())
         })?;
         Ok((rows, tasks.names, warnings))
+    }
+
+    /// `text`, then zeros up to 10 GB: a sparse file, nothing written.
+    fn sparse(text: &str) -> std::path::PathBuf {
+        let path = scratch_file();
+        std::fs::write(&path, text).unwrap();
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(10 << 30).unwrap();
+        path
     }
 
     const HEAD: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error\n";
@@ -257,5 +337,35 @@ mod tests {
     fn header_only_is_no_rows() {
         let (rows, _, _) = read(HEAD).unwrap();
         assert!(rows.is_empty());
+    }
+
+    #[test]
+    fn a_first_line_with_no_end_is_no_header() {
+        let path = sparse("");
+        let e = read_path(&path).unwrap_err();
+        assert!(
+            e.contains(":1: not a results.csv: the first line is longer than 4096 bytes"),
+            "{e}"
+        );
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn a_row_with_no_end_is_an_error_naming_its_line() {
+        let path = sparse(&format!("{HEAD}0,1,200,a,0,0,\n5,"));
+        let e = read_path(&path).unwrap_err();
+        assert!(e.contains("r.csv:3: a row longer than"), "{e}");
+        let _ = std::fs::remove_file(path);
+    }
+
+    #[test]
+    fn the_longest_task_name_fits_in_a_row_even_quoted() {
+        let name = "\"".repeat(MAX_TASK_NAME);
+        let field = format!("\"{}\"", name.replace('"', "\"\""));
+        let (rows, names, _) = read(&format!(
+            "{HEAD}18446744073709551615,18446744073709551615,200,{field},18446744073709551615,18446744073709551615,timeout\n"
+        ))
+        .unwrap();
+        assert_eq!((rows.len(), names), (1, vec![name]));
     }
 }

@@ -35,7 +35,8 @@ pub struct Report {
 }
 
 impl Report {
-    /// Read `paths` (merged into one run) with time-series buckets of `interval`.
+    /// Read `paths` (merged into one run) with time-series buckets of
+    /// `interval`, or coarser ones for a long run (see `Series::add`).
     pub fn load(paths: &[&Path], interval: Duration, by_task: bool) -> Result<Report, String> {
         let mut tasks = Tasks::default();
         let mut stats = Stats::new(0);
@@ -46,7 +47,7 @@ impl Report {
         let warnings = load::read_all(paths, &mut tasks, |s: &Sample| {
             stats.ensure_tasks(s.task as usize + 1);
             stats.add(s);
-            series.add(s)?;
+            series.add(s);
             end_us = end_us.max(s.elapsed_us.saturating_add(s.latency_us));
             // Reservoir sampling: every row has the same chance to be kept.
             rows += 1;

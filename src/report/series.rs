@@ -2,8 +2,10 @@
 //! live line counts them), each bucket with its own small histogram.
 
 use crate::record::Sample;
+use crate::units::format_duration;
 use hdrhistogram::Histogram;
 use std::fmt::Write;
+use std::time::Duration;
 
 /// Per-bucket histograms keep 2 significant digits: a bucket's p99 within
 /// 1% is plenty for a chart, and memory grows with the run's length, not
@@ -39,6 +41,22 @@ impl Bucket {
         self.max_us = self.max_us.max(s.latency_us);
     }
 
+    /// Take in the requests of `other`, an adjacent interval.
+    fn absorb(&mut self, other: Bucket) {
+        self.requests += other.requests;
+        self.failures += other.failures;
+        self.bytes += other.bytes;
+        self.busy_us = self.busy_us.saturating_add(other.busy_us);
+        self.max_us = self.max_us.max(other.max_us);
+        match (&mut self.latency, other.latency) {
+            (Some(mine), Some(theirs)) => mine
+                .add(&theirs)
+                .expect("bucket histograms share their bounds"),
+            (mine @ None, theirs) => *mine = theirs,
+            (Some(_), None) => {}
+        }
+    }
+
     /// Latency at `q` (0..=100) in ms, the middle of its histogram bucket;
     /// 0 when empty.
     pub fn percentile_ms(&self, q: f64) -> f64 {
@@ -63,15 +81,24 @@ impl Bucket {
     }
 }
 
-/// The most intervals a time series holds: 27 hours at 1 s.
-pub const MAX_INTERVALS: u64 = 100_000;
+/// The most buckets a time series holds, the total's and every task's
+/// together: 27 hours at 1 s. A longer run gets coarser intervals.
+pub const MAX_POINTS: usize = 100_000;
+
+/// The coarser intervals after 1 s, each a whole multiple of the one
+/// before; past the last, ten times the interval.
+const COARSER_US: [u64; 4] = [10_000_000, 60_000_000, 600_000_000, 3_600_000_000];
 
 pub struct Series {
+    /// The interval asked for, or a coarser one (see `add`).
     pub interval_us: u64,
     /// Bucket i covers completions in [i, i+1) intervals from the start.
     pub total: Vec<Bucket>,
     /// Per task, when asked for.
     pub by_task: Option<Vec<Vec<Bucket>>>,
+    /// Buckets in `total` and `by_task`: at most `MAX_POINTS` (or two a
+    /// series at the widest interval, for absurd timestamps).
+    points: usize,
 }
 
 impl Series {
@@ -80,32 +107,92 @@ impl Series {
             interval_us: interval_us.max(1),
             total: Vec::new(),
             by_task: by_task.then(Vec::new),
+            points: 0,
         }
     }
 
-    /// Count a request in its interval. A completion more than
-    /// `MAX_INTERVALS` intervals in is an error (it would take gigabytes),
-    /// which says to use a longer interval.
-    pub fn add(&mut self, s: &Sample) -> Result<(), String> {
+    /// Count a request in its interval. When that would take the series
+    /// past `MAX_POINTS` buckets, the interval first grows (1 s, 10 s, 1 m,
+    /// 10 m, 1 h, then tenfold) and the buckets so far merge into the
+    /// coarser ones, exactly: memory stays bounded however long the run.
+    pub fn add(&mut self, s: &Sample) {
         let end_us = s.elapsed_us.saturating_add(s.latency_us);
-        let i = end_us / self.interval_us;
-        if i >= MAX_INTERVALS {
-            return Err(format!(
-                "a request completing {:.0} s into the run makes more than {MAX_INTERVALS} intervals of {} s; use a longer --interval",
-                end_us as f64 / 1e6,
-                self.interval_us as f64 / 1e6
-            ));
+        let t = s.task as usize;
+        // At the widest interval every series has at most two buckets.
+        while self.interval_us < u64::MAX {
+            let need = |len: usize| {
+                (end_us / self.interval_us)
+                    .saturating_add(1)
+                    .saturating_sub(len as u64)
+            };
+            let task_len = self
+                .by_task
+                .as_ref()
+                .map(|tasks| tasks.get(t).map_or(0, Vec::len));
+            let more = need(self.total.len()).saturating_add(task_len.map_or(0, need));
+            if more <= (MAX_POINTS - self.points.min(MAX_POINTS)) as u64 {
+                break;
+            }
+            self.coarsen();
         }
-        let i = i as usize;
+        let i = (end_us / self.interval_us) as usize;
+        let before = self.total.len();
         grow(&mut self.total, i).add(s);
+        self.points += self.total.len() - before;
         if let Some(tasks) = &mut self.by_task {
-            let t = s.task as usize;
             if tasks.len() <= t {
                 tasks.resize_with(t + 1, Vec::new);
             }
+            let before = tasks[t].len();
             grow(&mut tasks[t], i).add(s);
+            self.points += tasks[t].len() - before;
         }
-        Ok(())
+    }
+
+    /// The next coarser interval, and the buckets merged into it.
+    fn coarsen(&mut self) {
+        let next = COARSER_US
+            .into_iter()
+            .find(|&c| {
+                c > self.interval_us
+                    && c.is_multiple_of(self.interval_us)
+                    && c / self.interval_us <= 10
+            })
+            .unwrap_or(self.interval_us.saturating_mul(10));
+        let k = (next / self.interval_us).max(1) as usize;
+        self.interval_us = next;
+        merge(&mut self.total, k);
+        self.points = self.total.len();
+        for buckets in self.by_task.iter_mut().flatten() {
+            merge(buckets, k);
+            self.points += buckets.len();
+        }
+    }
+
+    /// Coarsen until the interval is at least `interval_us`: a series read
+    /// alongside another, which started at the same interval and grew
+    /// further, then counts over the same intervals.
+    pub fn coarsen_to(&mut self, interval_us: u64) {
+        while self.interval_us < interval_us {
+            self.coarsen();
+        }
+    }
+
+    /// A line for stderr when the interval is not the one asked for:
+    /// `flag` is the `--interval` value if the user gave one.
+    pub fn interval_note(&self, asked_us: u64, flag: Option<&str>) -> Option<String> {
+        if self.interval_us == asked_us {
+            return None;
+        }
+        let used = format_duration(Duration::from_micros(self.interval_us));
+        Some(match flag {
+            Some(text) => format!(
+                "warning: --interval {text} would make more than {MAX_POINTS} time-series points; used {used}"
+            ),
+            None => format!(
+                "a long run: time-series intervals of {used}, to stay within {MAX_POINTS} points"
+            ),
+        })
     }
 
     /// The time-series CSV: one row per interval, or per interval and task
@@ -164,6 +251,18 @@ fn grow(buckets: &mut Vec<Bucket>, i: usize) -> &mut Bucket {
     &mut buckets[i]
 }
 
+/// Every `k` buckets in a row become one.
+fn merge(buckets: &mut Vec<Bucket>, k: usize) {
+    let mut merged: Vec<Bucket> = Vec::with_capacity(buckets.len().div_ceil(k));
+    for (i, b) in std::mem::take(buckets).into_iter().enumerate() {
+        match merged.last_mut() {
+            Some(last) if i % k != 0 => last.absorb(b),
+            _ => merged.push(b),
+        }
+    }
+    *buckets = merged;
+}
+
 /// Three decimals, without trailing zeros.
 pub fn round3(v: f64) -> String {
     let s = format!("{v:.3}");
@@ -202,9 +301,9 @@ mod tests {
     #[test]
     fn buckets_by_completion_time() {
         let mut s = Series::new(1_000_000, false);
-        s.add(&sample(900, 50, 0, 200)).unwrap(); // completes at 0.95 s
-        s.add(&sample(900, 150, 0, 500)).unwrap(); // completes at 1.05 s
-        s.add(&sample(2500, 10, 0, 200)).unwrap();
+        s.add(&sample(900, 50, 0, 200)); // completes at 0.95 s
+        s.add(&sample(900, 150, 0, 500)); // completes at 1.05 s
+        s.add(&sample(2500, 10, 0, 200));
         assert_eq!(
             s.total.iter().map(|b| b.requests).collect::<Vec<_>>(),
             vec![1, 1, 1]
@@ -222,8 +321,8 @@ mod tests {
     #[test]
     fn by_task_has_a_row_per_task_per_interval() {
         let mut s = Series::new(500_000, true);
-        s.add(&sample(0, 100, 0, 200)).unwrap();
-        s.add(&sample(600, 100, 1, 200)).unwrap();
+        s.add(&sample(0, 100, 0, 200));
+        s.add(&sample(600, 100, 1, 200));
         let names = vec!["a".to_string(), "b,c".to_string()];
         assert_eq!(
             s.to_csv(&names),
@@ -235,15 +334,88 @@ mod tests {
         );
     }
 
+    const DAY_MS: u64 = 24 * 3600 * 1000;
+
     #[test]
-    fn too_many_intervals_is_an_error_not_an_abort() {
+    fn a_year_long_run_gets_10_minute_intervals() {
         let mut s = Series::new(1_000_000, false);
+        for day in [0, 1, 100, 365] {
+            s.add(&sample(day * DAY_MS, 5, 0, 200));
+        }
+        assert_eq!(s.interval_us, 600_000_000);
+        assert_eq!(s.total.len(), (365 * 144 + 1) as usize);
+        assert!(s.points <= MAX_POINTS);
+        let at = |day: u64| s.total[(day * 144) as usize].requests;
+        assert_eq!((at(0), at(1), at(100), at(365)), (1, 1, 1, 1));
+        assert_eq!(s.total.iter().map(|b| b.requests).sum::<u64>(), 4);
+        assert_eq!(
+            s.interval_note(1_000_000, None).unwrap(),
+            "a long run: time-series intervals of 10m, to stay within 100000 points"
+        );
+        assert!(
+            s.interval_note(1_000_000, Some("1s"))
+                .unwrap()
+                .starts_with("warning: --interval 1s would make more than 100000")
+        );
+        assert_eq!(s.interval_note(600_000_000, Some("10m")), None);
+    }
+
+    #[test]
+    fn coarsening_merges_exactly() {
+        // A series grown at 1 s and coarsened reads the same as one built at 10 s.
+        let samples: Vec<Sample> = (0..500u64)
+            .map(|i| {
+                sample(
+                    i * 977 % 200_000,
+                    i * 31 % 5000,
+                    (i % 3) as u16,
+                    200 + (i % 2) as u16 * 300,
+                )
+            })
+            .collect();
+        let (mut fine, mut coarse) = (Series::new(1_000_000, true), Series::new(10_000_000, true));
+        for x in &samples {
+            fine.add(x);
+            coarse.add(x);
+        }
+        fine.coarsen_to(10_000_000);
+        let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        assert_eq!(fine.interval_us, 10_000_000);
+        assert_eq!(fine.to_csv(&names), coarse.to_csv(&names));
+        assert_eq!(fine.points, coarse.points);
+    }
+
+    #[test]
+    fn per_task_buckets_count_toward_the_bound() {
+        // 40,000 s fits at 1 s alone, but not with three tasks beside it.
+        let mut s = Series::new(1_000_000, true);
+        for t in 0..3 {
+            s.add(&sample(40_000_000, 1, t, 200));
+        }
+        assert_eq!(s.interval_us, 10_000_000);
+        assert!(s.points <= MAX_POINTS, "{}", s.points);
+    }
+
+    #[test]
+    fn a_finer_interval_coarsens_tenfold_then_by_the_ladder() {
+        let mut s = Series::new(500_000, false);
+        s.add(&sample(200_000 * 1000, 1, 0, 200));
+        assert_eq!(s.interval_us, 5_000_000);
+        s.add(&sample(900_000 * 1000, 1, 0, 200));
+        assert_eq!(s.interval_us, 10_000_000);
+    }
+
+    #[test]
+    fn an_absurd_timestamp_still_fits() {
+        let mut s = Series::new(1, true);
         let far = Sample {
             elapsed_us: u64::MAX,
             ..sample(0, 1, 0, 200)
         };
-        assert!(s.add(&far).unwrap_err().contains("use a longer --interval"));
-        assert!(s.total.is_empty());
+        s.add(&far);
+        s.add(&sample(0, 1, 65_535, 200));
+        assert!(s.points <= MAX_POINTS);
+        assert_eq!(s.total.iter().map(|b| b.requests).sum::<u64>(), 2);
     }
 
     #[test]

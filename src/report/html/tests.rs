@@ -187,3 +187,13 @@ fn a_run_without_failures_renders_an_empty_failure_line() {
     assert!(!page.contains(">failed</text>"));
     assert!(page.contains("<h2>Errors</h2><p>None.</p>"));
 }
+
+#[test]
+fn a_huge_task_name_is_kept_whole_on_the_page() {
+    let name = "n".repeat(70_000);
+    let path = csv("huge-name", &format!("0,1000,200,{name},0,1,\n"));
+    let r = Report::load(&[path.as_path()], Duration::from_secs(1), false).unwrap();
+    assert_eq!(r.tasks.names, vec![name.clone()]);
+    let page = render(&r, "t");
+    assert!(page.contains(&format!("<td class=\"l name\">{name}</td>")));
+}
