@@ -186,7 +186,7 @@ pub fn compare(base: &Side, run: &Side, max_regression: f64, task: Option<&str>)
         let r = latency(run.tally, Some(q)).us as f64;
         let worse = worse_pct(b, r, true);
         let significant =
-            significantly_slower(base.tally.latency(), run.tally.latency(), q / 100.0);
+            significantly_slower(&base.tally.latency(), &run.tally.latency(), q / 100.0);
         out.push(verdict(
             name,
             &limit,

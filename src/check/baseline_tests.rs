@@ -145,7 +145,7 @@ fn a_big_regression_in_very_few_samples_is_not_significant() {
 fn percentile_intervals_need_enough_samples() {
     let bounded = |n: usize, q: f64| {
         let t = tally(&latencies(3, n, 10.0), 1.0);
-        let b = percentile_bounds(t.latency(), q);
+        let b = percentile_bounds(&t.latency(), q);
         (b.lo.is_some(), b.hi.is_some())
     };
     assert_eq!(bounded(10, 0.5), (false, false));
@@ -160,7 +160,7 @@ fn percentile_intervals_need_enough_samples() {
 fn percentile_intervals_enclose_the_percentile() {
     let t = tally(&latencies(4, 50_000, 10.0), 1.0);
     for q in [0.5, 0.9, 0.99] {
-        let b = percentile_bounds(t.latency(), q);
+        let b = percentile_bounds(&t.latency(), q);
         let p = t.latency().value_at_quantile(q);
         let (lo, hi) = (b.lo.unwrap(), b.hi.unwrap());
         assert!(lo <= p && p <= hi, "q {q}: {lo} {p} {hi}");

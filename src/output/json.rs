@@ -17,7 +17,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.int("responses", t.responses);
     o.int("unsent", stats.unsent());
     o.num("rps", stats.rate());
-    o.raw("latency_ms", distribution(t.latency()));
+    o.raw("latency_ms", distribution(&t.latency()));
     o.raw("service_ms", distribution(&stats.service));
     o.raw("wait_ms", distribution(&stats.wait));
     let tasks: Vec<String> = info
@@ -31,7 +31,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
             task.int("requests", tally.requests);
             task.int("failures", tally.failures);
             task.num("rps", tally.rate(stats.span()));
-            task.raw("latency_ms", distribution(tally.latency()));
+            task.raw("latency_ms", distribution(&tally.latency()));
             task.finish()
         })
         .collect();

@@ -100,8 +100,9 @@ fn distribution(out: &mut String, stats: &Stats) {
         let _ = write!(out, "{label:>9}");
     }
     let _ = writeln!(out, "{:>9}", "max");
+    let latency = stats.total.latency();
     let rows = [
-        ("latency (from due)", stats.total.latency()),
+        ("latency (from due)", &*latency),
         ("service (latency - wait)", &stats.service),
         ("wait (due to written)", &stats.wait),
     ];

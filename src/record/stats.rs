@@ -3,7 +3,7 @@
 
 use super::sample::{ErrorKind, Sample};
 use hdrhistogram::Histogram;
-use std::sync::OnceLock;
+use std::borrow::Cow;
 
 /// Latency histograms cover 1 µs to 1 h at 3 significant digits.
 const HIST_MAX_US: u64 = 3_600_000_000;
@@ -14,6 +14,62 @@ const HIST_MAX_US: u64 = 3_600_000_000;
 /// paid 10,000 times over.
 pub fn new_histogram() -> Histogram<u64> {
     Histogram::new(3).expect("static histogram bounds are valid")
+}
+
+/// Latencies a tally keeps as they are before it makes a histogram (16 KB
+/// and more): a task of a few requests costs a few bytes, so a scenario or
+/// a CSV of 65,536 tasks of one request each takes megabytes, not gigabytes.
+const FEW: usize = 64;
+
+/// A tally's latencies: the first few as they are, then a histogram.
+#[derive(Clone, Debug)]
+enum Latencies {
+    Few(Vec<u64>),
+    Many(Histogram<u64>),
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Latencies::Few(Vec::new())
+    }
+}
+
+impl Latencies {
+    fn record(&mut self, value: u64) {
+        match self {
+            Latencies::Many(h) => record(h, value),
+            Latencies::Few(few) if few.len() < FEW => few.push(value),
+            Latencies::Few(_) => {
+                let mut h = self.histogram().into_owned();
+                record(&mut h, value);
+                *self = Latencies::Many(h);
+            }
+        }
+    }
+
+    fn merge(&mut self, other: &Latencies) {
+        match other {
+            Latencies::Few(few) => few.iter().for_each(|&v| self.record(v)),
+            Latencies::Many(theirs) => {
+                let mut mine = self.histogram().into_owned();
+                // Ours grows to hold theirs, so adding cannot fail.
+                let _ = mine.add(theirs);
+                *self = Latencies::Many(mine);
+            }
+        }
+    }
+
+    /// The histogram, made on the spot from the few values kept.
+    fn histogram(&self) -> Cow<'_, Histogram<u64>> {
+        match self {
+            Latencies::Many(h) => Cow::Borrowed(h),
+            Latencies::Few(few) => {
+                let mut h = new_histogram();
+                few.iter().for_each(|&v| record(&mut h, v));
+                Cow::Owned(h)
+            }
+        }
+    }
 }
 
 /// Record `value` in a histogram from [`new_histogram`], clamped to 1 h.
@@ -33,8 +89,7 @@ fn record(h: &mut Histogram<u64>, value: u64) {
 #[derive(Clone, Debug, Default)]
 pub struct Tally {
     /// Latency from the due moment, in µs, of every request but the unsent.
-    /// Made at the first sample, so a task that never ran costs no histogram.
-    latency: Option<Histogram<u64>>,
+    latency: Latencies,
     pub requests: u64,
     /// Requests that got a complete response, whatever its status: what
     /// the server achieved, and what every rate counts.
@@ -48,7 +103,7 @@ pub struct Tally {
 impl Tally {
     pub fn add(&mut self, s: &Sample) {
         if s.error != Some(ErrorKind::Unsent) {
-            record(self.latency.get_or_insert_with(new_histogram), s.latency_us);
+            self.latency.record(s.latency_us);
         }
         self.requests += 1;
         self.responses += s.error.is_none() as u64;
@@ -58,10 +113,7 @@ impl Tally {
     }
 
     pub fn merge(&mut self, other: &Tally) {
-        if let Some(theirs) = &other.latency {
-            // Ours grows to hold theirs, so adding cannot fail.
-            let _ = self.latency.get_or_insert_with(new_histogram).add(theirs);
-        }
+        self.latency.merge(&other.latency);
         self.requests += other.requests;
         self.responses += other.responses;
         self.failures += other.failures;
@@ -70,17 +122,15 @@ impl Tally {
     }
 
     /// Latency from the due moment, in µs (empty when nothing was recorded).
-    pub fn latency(&self) -> &Histogram<u64> {
-        static EMPTY: OnceLock<Histogram<u64>> = OnceLock::new();
-        self.latency
-            .as_ref()
-            .unwrap_or_else(|| EMPTY.get_or_init(new_histogram))
+    pub fn latency(&self) -> Cow<'_, Histogram<u64>> {
+        self.latency.histogram()
     }
 
     /// Zero the figures, keeping the histogram's memory for reuse.
     pub fn reset(&mut self) {
-        if let Some(h) = &mut self.latency {
-            h.reset();
+        match &mut self.latency {
+            Latencies::Many(h) => h.reset(),
+            Latencies::Few(few) => few.clear(),
         }
         self.requests = 0;
         self.responses = 0;
@@ -346,29 +396,58 @@ mod tests {
         assert!(t.latency().distinct_values() <= 23 * 1024);
     }
 
-    /// Latency counters held, in all of `stats`' histograms.
-    fn counters(stats: &Stats) -> usize {
-        let tasks: usize = stats
-            .tasks
-            .iter()
-            .filter_map(|t| t.latency.as_ref())
-            .map(|h| h.distinct_values())
-            .sum();
-        let others = [stats.total.latency(), &stats.wait, &stats.service];
-        tasks + others.iter().map(|h| h.distinct_values()).sum::<usize>()
+    /// Latency counters held in the tasks' histograms, and values kept.
+    fn task_memory(stats: &Stats) -> (usize, usize) {
+        let (mut counters, mut values) = (0, 0);
+        for t in &stats.tasks {
+            match &t.latency {
+                Latencies::Many(h) => counters += h.distinct_values(),
+                Latencies::Few(few) => values += few.capacity(),
+            }
+        }
+        (counters, values)
     }
 
     #[test]
     fn memory_grows_with_what_tasks_record_not_with_their_number() {
-        // A histogram at its smallest holds 2,048 counters (16 KB).
         let mut st = Stats::new(10_000);
-        assert!(counters(&st) <= 3 * 2048, "{}", counters(&st));
+        assert_eq!(task_memory(&st), (0, 0));
+        // A task of a few requests keeps their values, not a histogram.
         st.add(&sample(7, 500, 200, None));
-        assert!(counters(&st) <= 5 * 2048, "{}", counters(&st));
-        // A slow task's histogram grows to hold it, and no further.
         st.add(&sample(8, 1_000_000, 200, None));
-        let slow = st.tasks[8].latency().distinct_values();
-        assert!(slow <= 11 * 1024, "{slow}");
+        let (counters, values) = task_memory(&st);
+        assert_eq!(counters, 0);
+        assert!(values <= 2 * 8, "{values}");
         assert_eq!(st.tasks[8].percentile_us(50.0) / 1000, 1000);
+        // Past `FEW`, a histogram: it grows to hold the slowest, no further.
+        for _ in 0..FEW {
+            st.add(&sample(8, 1_000_000, 200, None));
+        }
+        let (counters, _) = task_memory(&st);
+        assert!((2048..=11 * 1024).contains(&counters), "{counters}");
+        assert_eq!(st.tasks[8].percentile_us(50.0) / 1000, 1000);
+    }
+
+    #[test]
+    fn a_few_values_give_the_figures_a_histogram_gives() {
+        let (mut few, mut many) = (Tally::default(), Tally::default());
+        let mut h = new_histogram();
+        for i in 0..FEW as u64 {
+            let s = sample(0, 1 + i * i * 997, 200, None);
+            few.add(&s);
+            record(&mut h, s.latency_us);
+        }
+        many.latency = Latencies::Many(h);
+        many.requests = few.requests;
+        for q in [0.0, 50.0, 90.0, 99.0, 100.0] {
+            assert_eq!(few.percentile_us(q), many.percentile_us(q), "p{q}");
+        }
+        assert_eq!(few.mean_us(), many.mean_us());
+        // Merging a few into a histogram and the reverse agree too.
+        let mut a = few.clone();
+        a.merge(&many);
+        let mut b = many.clone();
+        b.merge(&few);
+        assert_eq!(a.latency(), b.latency());
     }
 }

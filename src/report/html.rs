@@ -277,8 +277,9 @@ pub fn distribution_table(out: &mut String, stats: &Stats) {
         let _ = write!(out, "<th>{label}</th>");
     }
     out.push_str("<th>max</th></tr></thead><tbody>\n");
+    let latency = stats.total.latency();
     let rows = [
-        ("latency (from due)", stats.total.latency()),
+        ("latency (from due)", &*latency),
         ("service (latency - wait)", &stats.service),
         ("wait (due to written)", &stats.wait),
     ];
