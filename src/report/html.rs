@@ -123,37 +123,42 @@ pub fn figures(out: &mut String, items: &[(&str, String)]) {
 pub fn charts(report: &Report) -> Vec<Chart> {
     let secs = report.series.interval_us as f64 / 1e6;
     let interval = format!("{} s intervals", trim(secs));
-    let over_time = |f: &dyn Fn(&Bucket) -> f64| -> Vec<(f64, f64)> {
-        report
-            .series
-            .total
+    // Each point at the middle of its interval, its figure over the time
+    // the interval lasted (the last lasts until the last request ended).
+    let points = report.series.points(&report.series.total);
+    let over_time = |f: &dyn Fn(&Bucket, f64) -> f64| -> Vec<(f64, f64)> {
+        points
             .iter()
-            .enumerate()
-            .map(|(i, b)| (i as f64 * secs, f(b)))
+            .map(|&(mid, len, b)| (mid, f(b, len)))
             .collect()
+    };
+    let sliver = if report.series.drops_a_sliver() {
+        "; the run's last fraction of an interval is left out"
+    } else {
+        ""
     };
     let rps = Chart::new("Requests per second", "time (s)", "requests/s")
         .series(Series::new(
-            "requests/s",
+            "responses/s",
             svg::BLUE,
-            over_time(&|b| b.requests as f64 / secs),
+            over_time(&|b, len| b.responses as f64 / len),
         ))
-        .note(format!("completed requests, counted in {interval}"));
+        .note(format!("responses, counted in {interval}{sliver}"));
     let latency = Chart::new("Latency over time", "time (s)", "latency (ms)")
         .series(Series::new(
             "p50",
             svg::BLUE,
-            over_time(&|b| b.percentile_ms(50.0)),
+            over_time(&|b, _| b.percentile_ms(50.0)),
         ))
         .series(Series::new(
             "p90",
             svg::ORANGE,
-            over_time(&|b| b.percentile_ms(90.0)),
+            over_time(&|b, _| b.percentile_ms(90.0)),
         ))
         .series(Series::new(
             "p99",
             svg::RED,
-            over_time(&|b| b.percentile_ms(99.0)),
+            over_time(&|b, _| b.percentile_ms(99.0)),
         ))
         .note(format!(
             "percentiles of the requests completed in {interval}"
@@ -162,7 +167,7 @@ pub fn charts(report: &Report) -> Vec<Chart> {
         .series(Series::new(
             "failures",
             svg::RED,
-            over_time(&|b| b.failures as f64),
+            over_time(&|b, _| b.failures as f64),
         ))
         .note(format!(
             "failed requests (an error or a status >= 400), counted in {interval}"
@@ -176,7 +181,7 @@ pub fn charts(report: &Report) -> Vec<Chart> {
     .series(Series::new(
         "in flight",
         svg::PURPLE,
-        over_time(&|b| b.busy_us as f64 / report.series.interval_us as f64),
+        over_time(&|b, len| b.busy_us as f64 / 1e6 / len),
     ))
     .note(
         "derived from latency by Little's law: the latencies of the requests completed \

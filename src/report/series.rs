@@ -1,7 +1,10 @@
 //! Time series: requests bucketed by the interval they completed in (as the
 //! live line counts them), each bucket with its own small histogram.
+//!
+//! Only requests that were sent are in it: an `unsent` row only marks the
+//! end of the run, and would show as a burst of "completions" there.
 
-use crate::record::Sample;
+use crate::record::{ErrorKind, Sample};
 use crate::units::format_duration;
 use hdrhistogram::Histogram;
 use std::fmt::Write;
@@ -17,6 +20,8 @@ fn bucket_histogram() -> Histogram<u32> {
 #[derive(Clone, Debug, Default)]
 pub struct Bucket {
     pub requests: u64,
+    /// Requests with a complete response: what the rate counts.
+    pub responses: u64,
     pub failures: u64,
     pub bytes: u64,
     /// Made when the first request lands here: an empty interval costs
@@ -32,6 +37,7 @@ pub struct Bucket {
 impl Bucket {
     fn add(&mut self, s: &Sample) {
         self.requests += 1;
+        self.responses += s.error.is_none() as u64;
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
         self.latency
@@ -44,6 +50,7 @@ impl Bucket {
     /// Take in the requests of `other`, an adjacent interval.
     fn absorb(&mut self, other: Bucket) {
         self.requests += other.requests;
+        self.responses += other.responses;
         self.failures += other.failures;
         self.bytes += other.bytes;
         self.busy_us = self.busy_us.saturating_add(other.busy_us);
@@ -99,6 +106,9 @@ pub struct Series {
     /// Buckets in `total` and `by_task`: at most `MAX_POINTS` (or two a
     /// series at the widest interval, for absurd timestamps).
     points: usize,
+    /// When the last request in the series ended, in µs from the start:
+    /// the last interval lasts only until then.
+    end_us: u64,
 }
 
 impl Series {
@@ -108,6 +118,7 @@ impl Series {
             total: Vec::new(),
             by_task: by_task.then(Vec::new),
             points: 0,
+            end_us: 0,
         }
     }
 
@@ -116,7 +127,11 @@ impl Series {
     /// 10 m, 1 h, then tenfold) and the buckets so far merge into the
     /// coarser ones, exactly: memory stays bounded however long the run.
     pub fn add(&mut self, s: &Sample) {
+        if s.error == Some(ErrorKind::Unsent) {
+            return;
+        }
         let end_us = s.elapsed_us.saturating_add(s.latency_us);
+        self.end_us = self.end_us.max(end_us);
         let t = s.task as usize;
         // At the widest interval every series has at most two buckets.
         while self.interval_us < u64::MAX {
@@ -178,6 +193,39 @@ impl Series {
         }
     }
 
+    /// How long interval `i` lasted, in µs: the whole interval, but the
+    /// last, which lasted until the last request ended.
+    pub fn length_us(&self, i: usize) -> u64 {
+        let start = (i as u64).saturating_mul(self.interval_us);
+        self.end_us
+            .saturating_sub(start)
+            .saturating_add(1)
+            .min(self.interval_us)
+    }
+
+    /// The intervals to draw, as (middle in s, bucket): each point stands
+    /// where its figure belongs. A last interval shorter than half an
+    /// interval is left out: a rate over a sliver is noise. `buckets` is
+    /// the total's or a task's.
+    pub fn points<'a>(&self, buckets: &'a [Bucket]) -> Vec<(f64, f64, &'a Bucket)> {
+        buckets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, b)| {
+                let len_us = self.length_us(i);
+                let whole = len_us * 2 >= self.interval_us;
+                let start = i as f64 * self.interval_us as f64;
+                whole.then_some(((start + len_us as f64 / 2.0) / 1e6, len_us as f64 / 1e6, b))
+            })
+            .collect()
+    }
+
+    /// Whether the last interval is a sliver `points` leaves out.
+    pub fn drops_a_sliver(&self) -> bool {
+        let last = self.total.len();
+        last > 0 && self.length_us(last - 1) * 2 < self.interval_us
+    }
+
     /// A line for stderr when the interval is not the one asked for:
     /// `flag` is the `--interval` value if the user gave one.
     pub fn interval_note(&self, asked_us: u64, flag: Option<&str>) -> Option<String> {
@@ -203,25 +251,27 @@ impl Series {
         if by_task.is_some() {
             out.push_str(",task");
         }
-        out.push_str(",requests,rps,failures,avg_ms,p50_ms,p90_ms,p99_ms,max_ms,bytes\n");
+        out.push_str(",requests,rps,failures,avg_ms,p50_ms,p90_ms,p99_ms,max_ms,bytes,length_s\n");
         let secs = self.interval_us as f64 / 1e6;
         let row = |out: &mut String, i: usize, task: Option<&str>, b: &Bucket| {
+            let length_s = self.length_us(i) as f64 / 1e6;
             let _ = write!(out, "{}", round3(i as f64 * secs));
             if let Some(task) = task {
                 let _ = write!(out, ",{}", csv_field(task));
             }
             let _ = writeln!(
                 out,
-                ",{},{},{},{},{},{},{},{},{}",
+                ",{},{},{},{},{},{},{},{},{},{}",
                 b.requests,
-                round3(b.requests as f64 / secs),
+                round3(b.responses as f64 / length_s),
                 b.failures,
                 round3(b.mean_ms()),
                 round3(b.percentile_ms(50.0)),
                 round3(b.percentile_ms(90.0)),
                 round3(b.percentile_ms(99.0)),
                 round3(b.max_ms()),
-                b.bytes
+                b.bytes,
+                round3(length_s)
             );
         };
         match by_task {
@@ -311,11 +361,56 @@ mod tests {
         assert_eq!(s.total[1].failures, 1);
         assert_eq!(
             s.to_csv(&[]),
-            "start_s,requests,rps,failures,avg_ms,p50_ms,p90_ms,p99_ms,max_ms,bytes\n\
-             0,1,1,0,50,50,50,50,50,10\n\
-             1,1,1,1,150,150,150,150,150,10\n\
-             2,1,1,0,10,10,10,10,10,10\n"
+            "start_s,requests,rps,failures,avg_ms,p50_ms,p90_ms,p99_ms,max_ms,bytes,length_s\n\
+             0,1,1,0,50,50,50,50,50,10,1\n\
+             1,1,1,1,150,150,150,150,150,10,1\n\
+             2,1,1.961,0,10,10,10,10,10,10,0.51\n"
         );
+    }
+
+    #[test]
+    fn the_last_interval_lasts_until_the_run_ended_and_a_sliver_is_not_drawn() {
+        // A 3 s run: 10 requests a second, and 2 that end just after 3 s.
+        let mut s = Series::new(1_000_000, false);
+        for i in 0..30 {
+            s.add(&sample(i * 100, 5, 0, 200));
+        }
+        s.add(&sample(2995, 6, 0, 200));
+        s.add(&sample(2996, 5, 0, 200));
+        let points = s.points(&s.total);
+        assert_eq!(
+            points.len(),
+            3,
+            "the 1 ms into the fourth second is left out"
+        );
+        assert!(s.drops_a_sliver());
+        for (k, &(mid, len, b)) in points.iter().enumerate() {
+            assert_eq!((mid, len), (k as f64 + 0.5, 1.0));
+            assert_eq!(b.responses as f64 / len, 10.0, "no false drop at the end");
+        }
+        // A last interval of at least half an interval is drawn, at its
+        // middle, with its rate over its own length.
+        let mut s = Series::new(1_000_000, false);
+        s.add(&sample(0, 5, 0, 200));
+        s.add(&sample(1000, 599, 0, 200));
+        let points = s.points(&s.total);
+        assert_eq!(points.len(), 2);
+        let (mid, len, b) = points[1];
+        assert!((len - 0.599001).abs() < 1e-9, "{len}");
+        assert!((mid - (1.0 + len / 2.0)).abs() < 1e-9);
+        assert_eq!(b.responses, 1);
+        assert!(!s.drops_a_sliver());
+    }
+
+    #[test]
+    fn unsent_requests_are_not_in_the_series() {
+        let mut s = Series::new(1_000_000, false);
+        s.add(&sample(100, 5, 0, 200));
+        let mut unsent = sample(900, 2100, 0, 0);
+        unsent.error = Some(ErrorKind::Unsent);
+        s.add(&unsent);
+        assert_eq!(s.total.len(), 1, "no bucket at the end for the unsent");
+        assert_eq!(s.length_us(0), 105_001);
     }
 
     #[test]
@@ -326,11 +421,11 @@ mod tests {
         let names = vec!["a".to_string(), "b,c".to_string()];
         assert_eq!(
             s.to_csv(&names),
-            "start_s,task,requests,rps,failures,avg_ms,p50_ms,p90_ms,p99_ms,max_ms,bytes\n\
-             0,a,1,2,0,100,100,100,100,100,10\n\
-             0,\"b,c\",0,0,0,0,0,0,0,0,0\n\
-             0.5,a,0,0,0,0,0,0,0,0,0\n\
-             0.5,\"b,c\",1,2,0,100,100,100,100,100,10\n"
+            "start_s,task,requests,rps,failures,avg_ms,p50_ms,p90_ms,p99_ms,max_ms,bytes,length_s\n\
+             0,a,1,2,0,100,100,100,100,100,10,0.5\n\
+             0,\"b,c\",0,0,0,0,0,0,0,0,0,0.5\n\
+             0.5,a,0,0,0,0,0,0,0,0,0,0.2\n\
+             0.5,\"b,c\",1,5,0,100,100,100,100,100,10,0.2\n"
         );
     }
 

@@ -159,13 +159,13 @@ fn a_sampled_scatter_says_so() {
 fn series_values_follow_the_buckets() {
     let r = report();
     let charts = charts(&r);
-    // 20 requests completed in each of the first seconds.
-    assert_eq!(charts[0].series[0].points[0], (0.0, 20.0));
+    // 20 responses in each of the first seconds, drawn mid-interval.
+    assert_eq!(charts[0].series[0].points[0], (0.5, 20.0));
     let failures: f64 = charts[2].series[0].points.iter().map(|p| p.1).sum();
     assert_eq!(failures, 2.0);
     // In flight: latency summed over the interval.
     let busy = r.series.total[0].busy_us as f64 / 1e6;
-    assert_eq!(charts[5].series[0].points[0], (0.0, busy));
+    assert_eq!(charts[5].series[0].points[0], (0.5, busy));
     // The percentile curve climbs from the minimum to the maximum.
     let dist = &charts[4].series[0].points;
     assert_eq!(dist.first().unwrap().0, 1.0);
