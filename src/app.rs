@@ -9,6 +9,7 @@ use crate::dashboard::{Live, SharedLive};
 use crate::engine;
 use crate::output::{self, RunInfo};
 use crate::plan::{Load, Plan};
+use crate::record::meta::RunMeta;
 use crate::serve::{ServeConfig, Server, Stall};
 use crate::signal;
 use argh::FromArgs;
@@ -156,6 +157,7 @@ fn execute(plan: &Plan) -> i32 {
         Ok(out) => out,
         Err(e) => return usage_error(&format!("--out: cannot write: {e}")),
     };
+    write_meta(plan);
     let quiet = plan.quiet;
     let mut context = output::live::LineContext {
         users: plan.users,
@@ -198,6 +200,25 @@ fn execute(plan: &Plan) -> i32 {
         dashboard.stop();
     }
     code
+}
+
+/// Beside results.csv, what was tested and each task's method, for
+/// `report`. Only a label: a run whose meta file cannot be written goes on.
+fn write_meta(plan: &Plan) {
+    let Some(csv) = &plan.out else { return };
+    let meta = RunMeta {
+        target: plan.url.to_string(),
+        plan: plan.describe(),
+        tasks: plan
+            .tasks
+            .iter()
+            .map(|t| (t.method.clone(), t.name.clone()))
+            .collect(),
+    };
+    let path = RunMeta::path_for(csv);
+    if let Err(e) = meta.write(&path) {
+        errln!("stampede: warning: {}: {e}", path.display());
+    }
 }
 
 /// A core none of the workers is pinned to, if there is one: the

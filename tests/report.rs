@@ -335,3 +335,73 @@ fn lines_with_no_end_are_one_line_errors_for_report_and_check() {
         std::fs::remove_file(&path).unwrap();
     }
 }
+
+/// The run leaves `results.csv.meta` beside the CSV: `report` then knows
+/// each task's method, the run's order of tasks, and what was tested.
+#[test]
+fn report_takes_methods_order_and_plan_from_the_runs_meta_file() {
+    let (_s, base) = start_serve();
+    let (out, _rows, run_json) = run_recorded_args(
+        "report-meta",
+        &[
+            "-f",
+            "examples/hello.http",
+            "--host",
+            &base,
+            "-c",
+            "2",
+            "-d",
+            "1",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let dir = scratch_path("report-meta");
+    let csv = dir.join("results.csv");
+    let meta = dir.join("results.csv.meta");
+    assert!(meta.exists(), "the run writes its meta file");
+    let tasks = |json: &str| -> Vec<(String, String)> {
+        json.split("{\"method\":\"")
+            .skip(1)
+            .map(|t| {
+                let method = t.split('"').next().unwrap().to_string();
+                let name = t.split("\"name\":\"").nth(1).unwrap();
+                (method, name.split('"').next().unwrap().to_string())
+            })
+            .collect()
+    };
+    let report = stampede(&["report", csv.to_str().unwrap(), "--json"], LIMIT);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    let expected = vec![
+        ("GET".to_string(), "hello".to_string()),
+        ("POST".to_string(), "upload".to_string()),
+    ];
+    assert_eq!(tasks(&run_json), expected, "the run's own tasks");
+    assert_eq!(
+        tasks(&report.stdout),
+        expected,
+        "the same methods, in the same order"
+    );
+    let html = dir.join("r.html");
+    let out = stampede(
+        &[
+            "report",
+            csv.to_str().unwrap(),
+            "--html",
+            html.to_str().unwrap(),
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(
+        page.contains(&format!(
+            "<p class=\"plan\">{base}/hello: 2 users, all at once, for 1s</p>"
+        )),
+        "what was tested"
+    );
+    // Without it, report works from the CSV alone.
+    std::fs::remove_file(&meta).unwrap();
+    let bare = stampede(&["report", csv.to_str().unwrap(), "--json"], LIMIT);
+    assert_eq!(bare.code, 0);
+    assert!(tasks(&bare.stdout).iter().all(|(m, _)| m.is_empty()));
+}

@@ -15,7 +15,6 @@ use std::time::Duration;
 
 /// What the dashboard adds to the report's CSS: the banner and the button.
 const EXTRA_STYLE: &str = "\
-.plan{color:#555;margin:.2em 0 0}\
 .banner{background:#e8f5e9;border-left:4px solid #2ca02c;padding:.6em 1em;font-weight:bold;margin:1em 0}\
 #stop button{font-size:1em;padding:.4em 1.4em;background:#d62728;color:#fff;border:0;border-radius:4px;cursor:pointer}\
 #stop button:disabled{background:#999;cursor:default}\

@@ -21,6 +21,7 @@ const DISTRIBUTION_DECADES: f64 = 5.0;
 pub const STYLE: &str = "\
 body{font-family:sans-serif;color:#222;max-width:960px;margin:1.5em auto;padding:0 1em}\
 h1{font-size:1.6em;margin:0 0 .3em}h2{font-size:1.2em;margin:1.6em 0 .4em}\
+.plan{color:#555;margin:.2em 0 0}\
 .summary{display:flex;flex-wrap:wrap;gap:.6em 2.5em;margin:1em 0}\
 .summary div{display:flex;flex-direction:column}\
 .summary span{font-size:.8em;color:#666}.summary b{font-size:1.3em}\
@@ -82,11 +83,17 @@ pub fn render(report: &Report, title: &str) -> String {
 
 fn header(out: &mut String, report: &Report, title: &str) {
     let t = &report.stats.total;
-    let _ = write!(
-        out,
-        "<header><h1>{}</h1><div class=\"summary\">",
-        escape(title)
-    );
+    let _ = write!(out, "<header><h1>{}</h1>", escape(title));
+    // What was tested, when the run left its meta file beside the CSV.
+    if let Some(meta) = &report.meta {
+        let _ = write!(
+            out,
+            "<p class=\"plan\">{}: {}</p>",
+            escape(&meta.target),
+            escape(&meta.plan)
+        );
+    }
+    out.push_str("<div class=\"summary\">");
     let items = vec![
         (
             "Run time",

@@ -21,6 +21,17 @@ pub struct Tasks {
 }
 
 impl Tasks {
+    /// Names known before the rows: they keep this order, and a task with
+    /// no rows still shows, as it did in the run's summary.
+    pub(crate) fn seed<'a>(
+        &mut self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), String> {
+        names
+            .into_iter()
+            .try_for_each(|name| self.lookup(name.as_bytes()).map(drop))
+    }
+
     fn index_of(&mut self, name: &[u8]) -> Result<u16, String> {
         if let Some((last, i)) = &self.last
             && last.as_slice() == name

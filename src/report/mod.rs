@@ -8,6 +8,7 @@ pub mod load;
 pub mod series;
 pub mod svg;
 
+use crate::record::meta::RunMeta;
 use crate::record::{Sample, Stats};
 use crate::rng::Rng;
 use load::Tasks;
@@ -29,8 +30,11 @@ pub struct Report {
     pub rows: u64,
     /// From the start to the last completion.
     pub run_time: Duration,
-    /// A method per task, guessed from the default name `METHOD /path`.
+    /// A method per task: the run's, from its meta file, or else guessed
+    /// from the default name `METHOD /path`.
     pub methods: Vec<String>,
+    /// What the run wrote beside the first file that has a meta file.
+    pub meta: Option<RunMeta>,
     pub warnings: Vec<String>,
 }
 
@@ -38,7 +42,17 @@ impl Report {
     /// Read `paths` (merged into one run) with time-series buckets of
     /// `interval`, or coarser ones for a long run (see `Series::add`).
     pub fn load(paths: &[&Path], interval: Duration, by_task: bool) -> Result<Report, String> {
+        let mut meta = None;
+        for path in paths {
+            if let Some(found) = RunMeta::find(path)? {
+                meta = Some(found);
+                break;
+            }
+        }
         let mut tasks = Tasks::default();
+        if let Some(meta) = &meta {
+            tasks.seed(meta.tasks.iter().map(|(_, name)| name.as_str()))?;
+        }
         let mut stats = Stats::new(0);
         let mut series = Series::new(interval.as_micros() as u64, by_task);
         let mut scatter = Vec::with_capacity(SCATTER_POINTS);
@@ -74,7 +88,20 @@ impl Report {
             ));
         }
         stats.ensure_tasks(tasks.names.len());
-        let methods = tasks.names.iter().map(|n| guess_method(n)).collect();
+        let run_methods: std::collections::HashMap<&str, &str> = meta
+            .iter()
+            .flat_map(|m| &m.tasks)
+            .map(|(method, name)| (name.as_str(), method.as_str()))
+            .collect();
+        let methods = tasks
+            .names
+            .iter()
+            .map(|n| {
+                run_methods
+                    .get(n.as_str())
+                    .map_or_else(|| guess_method(n), |m| m.to_string())
+            })
+            .collect();
         Ok(Report {
             tasks,
             stats,
@@ -83,6 +110,7 @@ impl Report {
             rows,
             run_time: Duration::from_micros(end_us),
             methods,
+            meta,
             warnings,
         })
     }

@@ -37,9 +37,14 @@ pub fn signal(child: &Child, sig: i32) {
     unsafe { libc::kill(child.id() as i32, sig) };
 }
 
+/// Where `scratch(name)` is, as it was left.
+pub fn scratch_path(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("stampede-test-{}-{name}", std::process::id()))
+}
+
 /// A fresh scratch directory for one test.
 pub fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("stampede-test-{}-{name}", std::process::id()));
+    let dir = scratch_path(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
