@@ -203,6 +203,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
             .collect(),
         backpressure: Some(outcome.backpressure),
         late: Some(outcome.late),
+        stalls: Some(outcome.stalls),
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info);
@@ -225,6 +226,9 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
     }
     if info.generator_lagging(stats.total.requests) {
         eprintln!("stampede: warning: the generator fell behind its schedule; see the summary");
+    }
+    if info.generator_stalled() {
+        eprintln!("stampede: warning: the generator itself stalled; see the summary");
     }
     if let Some(e) = &outcome.recorded.csv_error {
         let path = plan
