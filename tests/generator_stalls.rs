@@ -1,11 +1,14 @@
 //! The generator's own stalls are reported as its own, never passed off as
 //! the server's: a frozen generator says so, and under CPU contention no
 //! request is sent or timed out later than the plan allows, unless the
-//! summary reports a stall that long.
+//! summary reports a stall that long. A server's stall is the server's: a
+//! full accept queue shows as time spent waiting to connect.
 
 mod common;
 use common::*;
 use std::fs::File;
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
 use std::path::PathBuf;
 use std::process::{Child, Command};
 use std::sync::Arc;
@@ -216,4 +219,26 @@ fn under_cpu_contention_every_delay_is_a_reported_stall() {
             ms(r.latency_us)
         );
     }
+}
+
+#[test]
+fn a_full_accept_queue_shows_as_waiting_not_as_service() {
+    // A server that never accepts and queues one connection at most: the
+    // kernel drops the other users' SYNs, and their requests never go out.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    // SAFETY: listen(2) again on our own socket only changes its backlog.
+    assert_eq!(unsafe { libc::listen(listener.as_raw_fd(), 0) }, 0);
+    let url = format!("http://{}/", listener.local_addr().unwrap());
+    let (out, rows, _) = Run::spawn(
+        "stall-backlog",
+        &[&url, "-c", "4", "-d", "300ms", "--timeout", "500ms"],
+    )
+    .finish();
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for r in &rows {
+        assert_eq!((r.status, r.error.as_str()), (0, "timeout"), "{r:?}");
+    }
+    // Their whole latency was the wait to connect: none of it is service.
+    let never_sent = rows.iter().filter(|r| r.wait_us == r.latency_us).count();
+    assert!(never_sent >= 3, "{rows:?}");
 }
