@@ -257,6 +257,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
             .collect(),
         backpressure: Some(outcome.backpressure),
         late: Some(outcome.late),
+        stalls: Some(outcome.stalls),
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info);
@@ -275,6 +276,9 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
     }
     if info.generator_lagging(stats.total.requests) {
         errln!("stampede: warning: the generator fell behind its schedule; see the summary");
+    }
+    if info.generator_stalled() {
+        errln!("stampede: warning: the generator itself stalled; see the summary");
     }
     if let Some(e) = &outcome.recorded.csv_error {
         errln!(

@@ -207,10 +207,13 @@ fn timeouts_are_recorded_with_status_0() {
         out.stderr
     );
     assert!(!rows.is_empty());
+    // A busy machine may keep the generator off its CPU: then the sweep is
+    // late by as long, and the summary says so.
+    let stall_us = (json_number(&json, "longest_stall_ms") * 1000.0) as u64;
     for r in &rows {
         assert_eq!((r.status, r.error.as_str()), (0, "timeout"));
         assert!(
-            (300_000..300_000 + 150_000).contains(&r.latency_us),
+            (300_000..300_000 + 150_000 + stall_us).contains(&r.latency_us),
             "timeout after {} µs",
             r.latency_us
         );

@@ -3,6 +3,7 @@
 
 mod nap;
 pub mod pacer;
+mod stall;
 mod tasks;
 mod timer;
 mod user;
@@ -11,6 +12,7 @@ mod worker;
 use crate::cores;
 use crate::plan::Plan;
 use crate::record::recorder::{Recorded, Recorder, Snapshot};
+pub use stall::Stalls;
 use std::fs::File;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,6 +29,9 @@ pub struct Outcome {
     pub backpressure: u64,
     /// Requests the generator itself sent late although a connection was free.
     pub late: u64,
+    /// Times a worker did not get back to its connections for far longer
+    /// than it meant to sleep (see `stall`), and the longest of them.
+    pub stalls: Stalls,
 }
 
 /// Gauges the live output reads once per interval.
@@ -108,16 +113,18 @@ pub fn run(
         (recorded, reports)
     });
     let run_time = recorded.run_time;
-    let (mut backpressure, mut late) = (0, 0);
+    let (mut backpressure, mut late, mut stalls) = (0, 0, Stalls::default());
     for report in reports {
         let report = report?;
         backpressure += report.backpressure;
         late += report.late;
+        stalls.merge(report.stalls);
     }
     Ok(Outcome {
         recorded,
         run_time,
         backpressure,
         late,
+        stalls,
     })
 }

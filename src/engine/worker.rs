@@ -5,6 +5,7 @@
 mod load;
 
 use super::nap::{self, Napper};
+use super::stall::{StallWatch, Stalls};
 use super::tasks::TaskPicker;
 use super::timer::PreciseTimer;
 use super::user::{Phase, User};
@@ -54,6 +55,8 @@ pub struct WorkerReport {
     /// Requests the generator itself started more than `LATE` after they
     /// were due although a connection was free: its own lag, not the server's.
     pub late: u64,
+    /// Loop turns that overran their sleeps by `stall::STALL` or more.
+    pub stalls: Stalls,
 }
 
 pub struct Worker<'a> {
@@ -81,6 +84,7 @@ pub struct Worker<'a> {
     scratch: Vec<u8>,
     rng: Rng,
     napper: Napper,
+    watch: StallWatch,
     report: WorkerReport,
 }
 
@@ -125,6 +129,7 @@ impl<'a> Worker<'a> {
             scratch: Vec::new(),
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             napper: Napper::default(),
+            watch: StallWatch::new(Instant::now()),
             report: WorkerReport::default(),
         })
     }
@@ -136,6 +141,7 @@ impl<'a> Worker<'a> {
         nap::precise_sleeps();
         loop {
             let now = Instant::now();
+            self.watch.turn(now);
             // What fell due before the end (or Ctrl-C) still starts; then stop.
             self.steer(now);
             self.wake_due(now);
@@ -157,12 +163,14 @@ impl<'a> Worker<'a> {
             let budget = self.sleep_budget(now);
             let queued = !self.model.drained();
             let timeout = self.napper.poll_timeout(self.in_flight, queued, budget);
+            self.watch.sleep(timeout);
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {
                 return Err(e);
             }
             if let Some(nap) = self.napper.after_poll(!events.is_empty()) {
+                self.watch.sleep(nap);
                 std::thread::sleep(nap);
                 continue;
             }
@@ -176,6 +184,7 @@ impl<'a> Worker<'a> {
             }
         }
         self.flush_all();
+        self.report.stalls = self.watch.stalls();
         Ok(self.report)
     }
 

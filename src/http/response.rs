@@ -197,11 +197,19 @@ impl ResponseParser {
         self.head_buf.clear();
     }
 
-    /// Feeds the next received bytes.
+    /// Feeds the next received bytes. When they fail the response, all of
+    /// them count in [`Self::bytes`]: they arrived, whatever they were.
     pub fn feed(&mut self, data: &[u8]) -> Result<Step, ParseError> {
+        let before = self.bytes();
         let result = self.feed_inner(data);
         if result.is_err() {
-            self.state = State::Failed;
+            // Bytes fed after the response ended are not part of it.
+            let ended = matches!(self.state, State::Done | State::Failed);
+            self.fail(if ended {
+                before
+            } else {
+                before + data.len() as u64
+            });
         }
         result
     }
@@ -218,7 +226,7 @@ impl ResponseParser {
                 "connection closed after the response was complete",
             )),
             _ => {
-                self.state = State::Failed;
+                self.fail(self.bytes());
                 Err(ParseError(
                     "connection closed before the response was complete",
                 ))
@@ -226,12 +234,20 @@ impl ResponseParser {
         }
     }
 
+    /// The response failed having received `received` bytes in all, a
+    /// partial head included; [`Self::bytes`] reports them from now on.
+    fn fail(&mut self, received: u64) {
+        self.state = State::Failed;
+        self.bytes = received;
+        self.head_buf.clear();
+    }
+
     /// Status of the final head parsed so far, 0 if none yet.
     pub fn status(&self) -> u16 {
         self.status
     }
 
-    /// Bytes of the current response received so far.
+    /// Bytes of the current response received so far, also after it failed.
     pub fn bytes(&self) -> u64 {
         if self.state == State::Head {
             self.bytes + self.head_buf.len() as u64

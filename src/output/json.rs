@@ -60,6 +60,14 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
         "generator_lagging",
         info.generator_lagging(t.requests).to_string(),
     );
+    o.raw(
+        "generator_stalls",
+        info.stalls.map_or("null".into(), |s| s.count.to_string()),
+    );
+    match info.stalls {
+        Some(s) => o.num("longest_stall_ms", s.longest.as_secs_f64() * 1000.0),
+        None => o.raw("longest_stall_ms", "null".into()),
+    }
     o.finish() + "\n"
 }
 
@@ -166,6 +174,7 @@ mod tests {
             tasks: vec![("GET".into(), "a \"b\"".into())],
             backpressure: None,
             late: None,
+            stalls: None,
         };
         let json = render(&stats, &info);
         for needle in [
@@ -176,8 +185,25 @@ mod tests {
             r#""status_counts":{"0":1,"200":1}"#,
             r#""error_counts":{"timeout":1}"#,
             r#""recorder_backpressure":null"#,
+            r#""generator_stalls":null"#,
+            r#""longest_stall_ms":null"#,
             r#""p99_99":"#,
         ] {
+            assert!(json.contains(needle), "missing {needle} in {json}");
+        }
+    }
+
+    #[test]
+    fn reports_the_generator_stalls() {
+        let info = RunInfo {
+            stalls: Some(crate::engine::Stalls {
+                count: 3,
+                longest: Duration::from_micros(2_158_547),
+            }),
+            ..RunInfo::default()
+        };
+        let json = render(&Stats::new(0), &info);
+        for needle in [r#""generator_stalls":3"#, r#""longest_stall_ms":2158.547"#] {
             assert!(json.contains(needle), "missing {needle} in {json}");
         }
     }

@@ -5,6 +5,7 @@ pub mod json;
 pub mod live;
 pub mod summary;
 
+use crate::engine::Stalls;
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -21,6 +22,9 @@ pub struct RunInfo {
     /// Requests the generator itself sent late although a connection was
     /// free, when known (see `engine::worker::LATE`).
     pub late: Option<u64>,
+    /// Times a worker did not get back to its connections for far longer
+    /// than it meant to sleep, when known (see `engine::stall`).
+    pub stalls: Option<Stalls>,
 }
 
 impl RunInfo {
@@ -28,6 +32,11 @@ impl RunInfo {
     /// fault: the figures then include its delay.
     pub fn generator_lagging(&self, requests: u64) -> bool {
         self.late.is_some_and(|late| late * 100 > requests)
+    }
+
+    /// The generator itself stalled: latencies around then include its delay.
+    pub fn generator_stalled(&self) -> bool {
+        self.stalls.is_some_and(|s| s.count > 0)
     }
 }
 

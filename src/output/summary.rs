@@ -149,6 +149,15 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
             info.late.unwrap_or(0)
         );
     }
+    if let Some(s) = info.stalls.filter(|_| info.generator_stalled()) {
+        let _ = writeln!(
+            out,
+            "WARNING         the generator itself stalled {} times, the longest for {} ms: a worker \
+             did not get back to its connections, so latencies then include its own delay",
+            s.count,
+            s.longest.as_millis()
+        );
+    }
     if let Some(n) = info.backpressure {
         let _ = writeln!(
             out,
@@ -168,6 +177,7 @@ fn list_or_none(items: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::Stalls;
     use crate::record::{ErrorKind, Sample};
     use std::time::Duration;
 
@@ -201,6 +211,7 @@ mod tests {
             tasks: vec![("GET".into(), "GET /hello".into())],
             backpressure: Some(0),
             late: Some(0),
+            stalls: Some(Stalls::default()),
         };
         let text = render(&stats, &info);
         for needle in [
@@ -216,6 +227,23 @@ mod tests {
         ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
+        assert!(!text.contains("WARNING"), "{text}");
+    }
+
+    #[test]
+    fn says_when_the_generator_stalled() {
+        let info = RunInfo {
+            stalls: Some(Stalls {
+                count: 2,
+                longest: Duration::from_millis(2160),
+            }),
+            ..RunInfo::default()
+        };
+        let text = render(&Stats::new(0), &info);
+        assert!(
+            text.contains("the generator itself stalled 2 times, the longest for 2160 ms"),
+            "{text}"
+        );
     }
 
     #[test]

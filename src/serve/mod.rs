@@ -28,6 +28,7 @@ mod tests_stall;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
+use std::os::fd::AsRawFd;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -115,6 +116,20 @@ impl Stall {
 /// overflow).
 const STALL_EVERY_MAX: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// Bind `addr` with as deep an accept queue as the kernel allows
+/// (`net.core.somaxconn` caps it). std's 128 overflowed when a thousand
+/// users connected at once: the kernel dropped the SYNs it had no room for,
+/// and those clients waited for TCP's retransmit, 1 s later or 3 s.
+fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let listener = TcpListener::bind(addr)?;
+    // SAFETY: listen(2) again on a socket we own only changes its backlog;
+    // Linux truncates one beyond somaxconn to it.
+    if unsafe { libc::listen(listener.as_raw_fd(), libc::c_int::MAX) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(listener)
+}
+
 /// A running server. [`Server::stop`] shuts it down; dropping it does the
 /// same, so a server never outlives its owner.
 pub struct Server {
@@ -135,7 +150,7 @@ impl Server {
                 io::Error::new(io::ErrorKind::InvalidInput, text)
             })?;
         }
-        let listener = TcpListener::bind(cfg.addr)?;
+        let listener = bind(cfg.addr)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
         let cores: Vec<Option<usize>> = if cfg.cores.is_empty() {

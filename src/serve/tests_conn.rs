@@ -287,3 +287,24 @@ fn stop_is_prompt_and_closes_the_port() {
     assert!(waiting.closed());
     assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err());
 }
+
+#[test]
+fn a_burst_of_connections_waits_in_the_accept_queue() {
+    // Nobody accepts, so every connection must find room in the queue:
+    // one that did not would wait for a SYN retransmit and time out here.
+    // The kernel's own cap (4096 by default since Linux 5.4) is the most
+    // any listener gets.
+    let cap = std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(300);
+    let listener = super::bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let held: Vec<TcpStream> = (0..cap.min(300))
+        .map(|i| {
+            TcpStream::connect_timeout(&addr, Duration::from_secs(5))
+                .unwrap_or_else(|e| panic!("connection {i} found no room: {e}"))
+        })
+        .collect();
+    assert!(!held.is_empty());
+}

@@ -47,7 +47,11 @@ fn drive(p: &mut ResponseParser, input: &[u8], cuts: &[usize], head: bool) -> Ou
                 assert!(p.feed(b"x").is_err(), "feed after Done must fail");
                 return Outcome::Done(response, total);
             }
-            Err(_) => return Outcome::Err,
+            Err(_) => {
+                // Every byte that arrived counts, the ones that failed too.
+                assert_eq!(p.bytes(), end as u64, "bytes() after an error");
+                return Outcome::Err;
+            }
         }
     }
     match p.finish_on_eof() {
@@ -55,7 +59,10 @@ fn drive(p: &mut ResponseParser, input: &[u8], cuts: &[usize], head: bool) -> Ou
             assert_eq!(r.bytes, input.len() as u64);
             Outcome::Eof(r)
         }
-        Err(_) => Outcome::EofErr,
+        Err(_) => {
+            assert_eq!(p.bytes(), input.len() as u64, "bytes() after a cut");
+            Outcome::EofErr
+        }
     }
 }
 
