@@ -78,6 +78,41 @@ pub fn format_duration(d: Duration) -> String {
     }
 }
 
+/// A number with an optional `k` (thousand) or `M` (million) suffix, as
+/// `-c 1k` or `--rate 2.5k`: decimal, never 1024, so it means one thing.
+pub fn parse_scaled(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, scale) = match t.strip_suffix(['k', 'K']) {
+        Some(n) => (n, 1e3),
+        None => match t.strip_suffix('M') {
+            Some(n) => (n, 1e6),
+            None => (t, 1.0),
+        },
+    };
+    match number.parse::<f64>() {
+        Ok(v) if v.is_finite() && number.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
+            Ok(v * scale)
+        }
+        _ => Err(format!(
+            "expected a number, with k or M for thousands or millions (e.g. 500, 1k, 2.5M), not {text:?}"
+        )),
+    }
+}
+
+/// A whole count, as `parse_scaled` reads it: `-c 1k`, `-n 2M`.
+pub fn parse_count(text: &str) -> Result<u64, String> {
+    let v = parse_scaled(text)?;
+    if v.fract() != 0.0 || v >= u64::MAX as f64 {
+        return Err(format!("expected a whole number, not {text:?}"));
+    }
+    Ok(v as u64)
+}
+
+/// `parse_count` for a count of things held in memory (users).
+pub fn parse_count_usize(text: &str) -> Result<usize, String> {
+    usize::try_from(parse_count(text)?).map_err(|_| format!("{text:?} is too large"))
+}
+
 /// The longest duration any flag takes: far beyond a real load test, and
 /// far below where adding it to a clock could overflow.
 pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
@@ -127,6 +162,19 @@ mod tests {
             assert_eq!(format_duration(d), text);
             assert_eq!(parse_duration(text), Ok(d));
         }
+    }
+
+    #[test]
+    fn counts_take_k_and_m_suffixes() {
+        assert_eq!(parse_count("50"), Ok(50));
+        assert_eq!(parse_count("1k"), Ok(1000));
+        assert_eq!(parse_count("1.5K"), Ok(1500));
+        assert_eq!(parse_count("2M"), Ok(2_000_000));
+        assert_eq!(parse_scaled("2.5k"), Ok(2500.0));
+        for bad in ["", "k", "1.5", "1m", "1e3", "-1", "1.0001k", "abc", "1 k"] {
+            assert!(parse_count(bad).is_err(), "{bad:?}");
+        }
+        assert!(parse_scaled("inf").is_err());
     }
 
     #[test]

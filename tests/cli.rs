@@ -30,6 +30,8 @@ fn bad_inputs_give_one_line_and_exit_2() {
         (&["run", ok, "-d", "0s"], "--duration must be longer than 0"),
         (&["run", ok, "-d", "10x"], "unknown unit"),
         (&["run", ok, "-n", "0"], "--requests must be at least 1"),
+        (&["run", ok, "-c", "1.5"], "expected a whole number"),
+        (&["run", ok, "--rate", "1x"], "with k or M"),
         (&["run", ok, "-n", "-5"], "'-n'"),
         (&["run", ok, "-d", "1.2.3"], "expected a number"),
         (

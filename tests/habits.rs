@@ -57,7 +57,7 @@ fn dash_n_runs_exactly_that_many_requests() {
     let (_s, base) = start_serve();
     let url = format!("{base}/hello");
     for (extra, want) in [
-        (&["-n", "1000", "-c", "10"][..], 1000),
+        (&["-n", "1k", "-c", "10"][..], 1000),
         (&["-n", "3", "-c", "3", "-t", "2"], 3),
         (&["-n", "1", "-c", "4", "-t", "2"], 1),
         (&["-n", "200", "--rate", "2000", "-c", "5"], 200),

@@ -5,7 +5,10 @@ use crate::http::request;
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
 use crate::plan::{Arrival, Load, Plan, Task, Think};
-use crate::units::{MAX_DURATION, parse_duration, parse_seconds_or_duration};
+use crate::units::{
+    MAX_DURATION, parse_count, parse_count_usize, parse_duration, parse_scaled,
+    parse_seconds_or_duration,
+};
 use crate::whole_file;
 use argh::FromArgs;
 use std::io;
@@ -58,20 +61,20 @@ pub struct RunArgs {
     #[argh(switch)]
     pub sequence: bool,
 
-    /// virtual users, one keep-alive connection each; with --rate, the most connections (default 50)
-    #[argh(option, short = 'c')]
+    /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
+    #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
     pub users: Option<usize>,
 
     /// run time: 30 (seconds), 500ms, 30s, 2m, 1h, 1m30s (default 10s)
     #[argh(option, short = 'd')]
     pub duration: Option<String>,
 
-    /// stop after N requests in all, as ab and oha do (default: no count; with -d, whichever comes first)
-    #[argh(option, short = 'n')]
+    /// stop after N requests in all, as ab and oha do; 10k, 1M (default: no count; with -d, whichever comes first)
+    #[argh(option, short = 'n', from_str_fn(parse_count))]
     pub requests: Option<u64>,
 
-    /// open model: requests fall due at R per second in total, whatever the server does
-    #[argh(option)]
+    /// open model: requests fall due at R per second in total, whatever the server does; 2.5k = 2500
+    #[argh(option, from_str_fn(parse_scaled))]
     pub rate: Option<f64>,
 
     /// ramp linearly through DURATION:TARGET stages from 0, e.g. 30s:100,1m:1000,30s:0; targets are users, or rates with --open

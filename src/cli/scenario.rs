@@ -57,10 +57,7 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
     let closed_given = given.spawn_rate.is_some() || given.think.is_some() || given.sequence;
     match d.name.as_str() {
         "users" if given.users.is_none() && (given.stages.is_none() || open_given) => {
-            let users = value
-                .parse::<usize>()
-                .map_err(|_| at(format!("{value:?} is not a whole number")))?;
-            args.users = Some(users);
+            args.users = Some(crate::units::parse_count_usize(&value).map_err(at)?);
         }
         "spawn-rate" if given.spawn_rate.is_none() && given.stages.is_none() && !open_given => {
             args.spawn_rate = Some(number(&value)?);
@@ -68,7 +65,7 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
         "rate"
             if given.rate.is_none() && given.stages.is_none() && !given.open && !closed_given =>
         {
-            args.rate = Some(number(&value)?);
+            args.rate = Some(crate::units::parse_scaled(&value).map_err(at)?);
         }
         "duration" if given.duration.is_none() && given.stages.is_none() => {
             crate::units::parse_seconds_or_duration(&value).map_err(at)?;
