@@ -205,7 +205,10 @@ fn execute(plan: &Plan) -> i32 {
 /// Beside results.csv, what was tested and each task's method, for
 /// `report`. Only a label: a run whose meta file cannot be written goes on.
 fn write_meta(plan: &Plan) {
-    let Some(csv) = &plan.out else { return };
+    // Only beside a file: `-o /dev/null` gets no `/dev/null.meta`.
+    let Some(csv) = plan.out.as_ref().filter(|p| p.is_file()) else {
+        return;
+    };
     let meta = RunMeta {
         target: plan.url.to_string(),
         plan: plan.describe(),
@@ -248,7 +251,9 @@ fn new_live(plan: &Plan) -> Live {
 /// Print the summary, write the JSON, and work out the exit code.
 fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) -> i32 {
     let info = RunInfo {
-        run_time: outcome.run_time,
+        // One run time for the run and for `report` on its CSV: to the end
+        // of the last request (the drain's own last microseconds aside).
+        run_time: outcome.recorded.stats.span(),
         users: Some(plan.users),
         tasks: plan
             .tasks
@@ -303,7 +308,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
 
 /// The exit code for how the run ended, said in a line when it ended early.
 fn stop_code() -> i32 {
-    if signal::abort_requested() {
+    if signal::run_aborted() {
         errln!(
             "stampede: aborted by a second signal: the drain was skipped, and requests in flight are recorded as `aborted`"
         );

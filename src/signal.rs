@@ -17,6 +17,9 @@ static STOP: AtomicBool = AtomicBool::new(false);
 static SIGNALS: AtomicU32 = AtomicU32::new(0);
 /// The first stop signal's number, for the message.
 static FIRST: AtomicI32 = AtomicI32::new(0);
+/// A worker cut its drain short on a second signal (one that comes after
+/// the drain is over aborts nothing).
+static ABORTED: AtomicBool = AtomicBool::new(false);
 
 /// Exit code of a run stopped early by a signal; its files are complete.
 pub const INTERRUPTED_EXIT: i32 = 130;
@@ -33,7 +36,7 @@ extern "C" fn on_signal(signo: libc::c_int) {
     let _ = FIRST.compare_exchange(0, signo, Ordering::SeqCst, Ordering::SeqCst);
     match SIGNALS.fetch_add(1, Ordering::SeqCst) {
         0 => {}
-        1 => say(b"\nstampede: aborting: requests in flight are recorded as `aborted`; signal once more to quit at once\n"),
+        1 => say(b"\nstampede: second signal: stopping now, without waiting; signal once more to quit at once\n"),
         _ => {
             say(b"\nstampede: quitting at once; the output files may be incomplete\n");
             // _exit is async-signal-safe; exit is not.
@@ -75,6 +78,15 @@ pub fn stop_requested() -> bool {
 /// A second stop signal came: stop now, without the drain.
 pub fn abort_requested() -> bool {
     SIGNALS.load(Ordering::Relaxed) >= 2
+}
+
+/// A worker skipped its drain: the run is aborted, not merely stopped.
+pub fn note_aborted() {
+    ABORTED.store(true, Ordering::SeqCst);
+}
+
+pub fn run_aborted() -> bool {
+    ABORTED.load(Ordering::SeqCst)
 }
 
 /// The name of the signal that stopped the run, if one did.

@@ -80,32 +80,44 @@ pub fn format_duration(d: Duration) -> String {
 
 /// A number with an optional `k` (thousand) or `M` (million) suffix, as
 /// `-c 1k` or `--rate 2.5k`: decimal, never 1024, so it means one thing.
-pub fn parse_scaled(text: &str) -> Result<f64, String> {
+/// Returns the digits before and after the point, and the power of ten.
+fn split_scaled(text: &str) -> Result<(&str, &str, u32), String> {
     let t = text.trim();
-    let (number, scale) = match t.strip_suffix(['k', 'K']) {
-        Some(n) => (n, 1e3),
-        None => match t.strip_suffix('M') {
-            Some(n) => (n, 1e6),
-            None => (t, 1.0),
-        },
+    let (number, exp) = match t.strip_suffix(['k', 'K']) {
+        Some(n) => (n, 3),
+        None => t.strip_suffix('M').map_or((t, 0), |n| (n, 6)),
     };
-    match number.parse::<f64>() {
-        Ok(v) if v.is_finite() && number.bytes().all(|b| b.is_ascii_digit() || b == b'.') => {
-            Ok(v * scale)
-        }
-        _ => Err(format!(
+    let (int, frac) = number.split_once('.').unwrap_or((number, ""));
+    let digits = |d: &str| d.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !digits(int) || !digits(frac) || int.len() > 20 || frac.len() > 20 {
+        return Err(format!(
             "expected a number, with k or M for thousands or millions (e.g. 500, 1k, 2.5M), not {text:?}"
-        )),
+        ));
     }
+    Ok((int, frac, exp))
 }
 
-/// A whole count, as `parse_scaled` reads it: `-c 1k`, `-n 2M`.
+/// A rate, as `split_scaled` reads it: `--rate 2.5k`.
+pub fn parse_scaled(text: &str) -> Result<f64, String> {
+    let (int, frac, exp) = split_scaled(text)?;
+    let v: f64 = format!("{int}.{frac}0").parse().unwrap_or(f64::INFINITY);
+    Ok(v * 10f64.powi(exp as i32))
+}
+
+/// A whole count, as `split_scaled` reads it, in exact decimal: `-c 1k`,
+/// `-n 2.01k` (2010).
 pub fn parse_count(text: &str) -> Result<u64, String> {
-    let v = parse_scaled(text)?;
-    if v.fract() != 0.0 || v >= u64::MAX as f64 {
-        return Err(format!("expected a whole number, not {text:?}"));
+    let (int, frac, exp) = split_scaled(text)?;
+    let not_whole = || format!("expected a whole number, not {text:?}");
+    let (shifted, rest) = frac.split_at(frac.len().min(exp as usize));
+    if rest.bytes().any(|b| b != b'0') {
+        return Err(not_whole());
     }
-    Ok(v as u64)
+    // int, then the fraction's first `exp` digits, padded with zeros.
+    let digits = format!("{int}{shifted:0<width$}", width = exp as usize);
+    digits
+        .parse::<u64>()
+        .map_err(|_| format!("{text:?} is too large"))
 }
 
 /// `parse_count` for a count of things held in memory (users).
@@ -170,8 +182,16 @@ mod tests {
         assert_eq!(parse_count("1k"), Ok(1000));
         assert_eq!(parse_count("1.5K"), Ok(1500));
         assert_eq!(parse_count("2M"), Ok(2_000_000));
+        assert_eq!(parse_count("2.01k"), Ok(2010), "exact, not 2009.999");
+        assert_eq!(parse_count("1.001k"), Ok(1001));
+        assert_eq!(parse_count("3.000"), Ok(3));
+        assert_eq!(parse_count("18446744073709551615"), Ok(u64::MAX));
+        assert!(parse_count("18446744073709551616").is_err());
         assert_eq!(parse_scaled("2.5k"), Ok(2500.0));
-        for bad in ["", "k", "1.5", "1m", "1e3", "-1", "1.0001k", "abc", "1 k"] {
+        assert_eq!(parse_scaled("0.5"), Ok(0.5));
+        for bad in [
+            "", "k", "1.5", "1m", "1e3", "-1", "1.0001k", "abc", "1 k", ".5",
+        ] {
             assert!(parse_count(bad).is_err(), "{bad:?}");
         }
         assert!(parse_scaled("inf").is_err());

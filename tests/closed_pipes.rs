@@ -154,4 +154,8 @@ fn a_full_disk_is_reported_when_it_happens() {
         .unwrap_or_else(|| panic!("no time in {line}"));
     assert!(at < 3.0, "reported during the run, not at its end: {line}");
     assert!(out.stdout.contains("Requests"), "the summary still comes");
+    assert!(
+        !std::path::Path::new("/dev/full.meta").exists(),
+        "no meta file beside a device"
+    );
 }

@@ -68,6 +68,16 @@ fn dash_n_runs_exactly_that_many_requests() {
         assert!(rows.iter().all(|r| r.status == 200), "{extra:?}");
         assert_accounting(&rows, &json);
     }
+    // Over capacity, -n still sends every one: the queue drains.
+    let slow = format!("{base}/delay/5");
+    let (out, rows, _) = run_recorded(
+        "dash-n-queue",
+        &slow,
+        &["-n", "100", "--rate", "2k", "-c", "2"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(rows.len(), 100);
+    assert!(rows.iter().all(|r| r.status == 200), "none left unsent");
     // With -d too, whichever comes first.
     let (out, rows, _) = run_recorded("dash-n-d", &url, &["-n", "100000000", "-d", "1"]);
     assert_eq!(out.code, 0, "{}", out.stderr);

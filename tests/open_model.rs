@@ -185,7 +185,7 @@ fn open_model_bad_inputs_exit_2() {
     let ok = "http://127.0.0.1:9/";
     let cases: &[(&[&str], &str)] = &[
         (&["--rate", "0"], "--rate must be a number above 0"),
-        (&["--rate", "-5"], "--rate must be"),
+        (&["--rate", "-5"], "'--rate' with value '-5'"),
         (
             &["--rate", "100", "--think", "1s"],
             "--think is for the closed model",

@@ -71,11 +71,6 @@ pub fn latency(tally: &Tally, q: Option<f64>) -> Latency {
     }
 }
 
-/// Responses per second over the run: `Tally::rate`, the one definition.
-pub fn rps(tally: &Tally, run_time: Duration) -> f64 {
-    tally.rate(run_time)
-}
-
 fn percentile_name(q: f64) -> String {
     format!("p{}", num(q).replace('.', ""))
 }
@@ -106,7 +101,7 @@ pub fn evaluate(t: &Threshold, figures: &Figures, task: Option<&str>) -> Verdict
             )
         }
         Kind::MinRps => {
-            let v = rps(tally, figures.run_time);
+            let v = tally.rate(figures.run_time);
             let pass = v >= t.limit * (1.0 - EPSILON);
             ("rps".into(), num(t.limit), num(v), pass)
         }

@@ -38,7 +38,8 @@ const DEFAULT_USERS: usize = 50;
     example = "stampede run -f examples/hello.http --var host=http://127.0.0.1:8080",
     note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error.\n\
             Exit codes: 0 the run completed; 1 not one response arrived, or results could not be written;\n\
-            2 bad input; 130 stopped by Ctrl-C (results are still complete)."
+            2 bad input; 3 aborted by a second stop signal (files written, in-flight requests `aborted`);\n\
+            4 quit at once by a third; 130 stopped early by Ctrl-C, SIGTERM or SIGHUP (results complete)."
 )]
 pub struct RunArgs {
     /// the target, http://host[:port]/path (or give a scenario with -f)

@@ -58,6 +58,8 @@ pub fn run(
         active_users: AtomicUsize::new(0),
         queued: AtomicUsize::new(0),
         workers_done: AtomicUsize::new(0),
+        active_at_stop: AtomicUsize::new(0),
+        queued_at_stop: AtomicUsize::new(0),
     };
     let of = plan.workers.len();
     let (recorded, reports) = std::thread::scope(|scope| {
@@ -86,20 +88,19 @@ pub fn run(
             .collect();
         // The recorder stops when the last sender is gone, so ours must go.
         drop(pipes);
-        let mut last = Gauges {
-            active: 0,
-            queued: 0,
-        };
         let recorded = recorder.run(shared.start, Duration::from_secs(1), |snap| {
             // The intervals the run ended inside are shown once every worker
             // is done: they show the gauges as the run left them, not 0.
-            if shared.workers_done.load(Ordering::Relaxed) < of {
-                last = Gauges {
-                    active: shared.active_users.load(Ordering::Relaxed),
-                    queued: shared.queued.load(Ordering::Relaxed),
-                };
-            }
-            on_interval(snap, last)
+            let (active, queued) = if shared.workers_done.load(Ordering::Relaxed) < of {
+                (&shared.active_users, &shared.queued)
+            } else {
+                (&shared.active_at_stop, &shared.queued_at_stop)
+            };
+            let gauges = Gauges {
+                active: active.load(Ordering::Relaxed),
+                queued: queued.load(Ordering::Relaxed),
+            };
+            on_interval(snap, gauges)
         });
         let reports: Vec<io::Result<WorkerReport>> = handles
             .into_iter()

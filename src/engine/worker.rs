@@ -45,6 +45,10 @@ pub struct Shared {
     pub queued: AtomicUsize,
     /// Workers that have finished, drain included.
     pub workers_done: AtomicUsize,
+    /// `active_users` and `queued` as each worker's schedule ended, added
+    /// up: what the last seconds show once the workers are gone.
+    pub active_at_stop: AtomicUsize,
+    pub queued_at_stop: AtomicUsize,
 }
 
 /// What a worker reports when it is done.
@@ -73,6 +77,9 @@ pub struct Worker<'a> {
     end: Instant,
     /// What is left of this worker's share of `-n`.
     left: Option<u64>,
+    /// Users parked because their next request would have come after the
+    /// end, before the loop saw the end: still running when it came.
+    parked_at_end: usize,
     stopping: bool,
     in_flight: usize,
     batch: Vec<Sample>,
@@ -113,12 +120,9 @@ impl<'a> Worker<'a> {
             wakeups: BinaryHeap::new(),
             model,
             tasks: TaskPicker::new(&plan.tasks, plan.sequence),
-            // A worker whose share of `-n` is none has nothing to do.
-            end: match left {
-                Some(0) => start,
-                _ => start + plan.duration,
-            },
+            end: start + plan.duration,
             left,
+            parked_at_end: 0,
             stopping: false,
             in_flight: 0,
             batch: Vec::with_capacity(BATCH_SIZE),
@@ -145,7 +149,8 @@ impl<'a> Worker<'a> {
             // What fell due before the end (or Ctrl-C) still starts; then stop.
             self.steer(now);
             self.wake_due(now);
-            if !self.stopping && (now >= self.end || signal::stop_requested()) {
+            if !self.stopping && (now >= self.end || signal::stop_requested() || self.count_done())
+            {
                 self.begin_stop(now);
             }
             if signal::abort_requested() {
@@ -213,6 +218,15 @@ impl<'a> Worker<'a> {
 
     fn begin_stop(&mut self, now: Instant) {
         self.stopping = true;
+        let running = self.users.iter().filter(|u| u.phase != Phase::Idle).count();
+        let active = running + self.parked_at_end;
+        self.shared
+            .active_at_stop
+            .fetch_add(active, Ordering::Relaxed);
+        let queued = self.model.queued();
+        self.shared
+            .queued_at_stop
+            .fetch_add(queued, Ordering::Relaxed);
         self.wakeups.clear();
         self.stop_model(now);
         for u in 0..self.users.len() {
@@ -225,6 +239,7 @@ impl<'a> Worker<'a> {
     /// A second stop signal: no drain. Every request still in flight is
     /// recorded now as `aborted`, with what it had received.
     fn abort(&mut self, now: Instant) {
+        signal::note_aborted();
         for u in 0..self.users.len() {
             let user = &self.users[u];
             if user.phase.in_flight() {
@@ -263,7 +278,7 @@ impl<'a> Worker<'a> {
     /// The user's request, due at `user.due`, starts: send it, opening a
     /// connection if needed.
     fn begin(&mut self, u: usize, now: Instant) {
-        if !self.take_request(now) {
+        if !self.take_request() {
             return self.park(u);
         }
         self.in_flight += 1;

@@ -45,11 +45,7 @@ pub struct Counts {
 
 impl Counts {
     pub fn failure_pct(&self) -> f64 {
-        if self.requests == 0 {
-            0.0
-        } else {
-            100.0 * self.failures as f64 / self.requests as f64
-        }
+        super::stats::failure_pct(self.failures, self.requests)
     }
 }
 

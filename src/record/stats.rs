@@ -47,18 +47,6 @@ impl Latencies {
         }
     }
 
-    fn merge(&mut self, other: &Latencies) {
-        match other {
-            Latencies::Few(few) => few.iter().for_each(|&v| self.record(v)),
-            Latencies::Many(theirs) => {
-                let mut mine = self.histogram().into_owned();
-                // Ours grows to hold theirs, so adding cannot fail.
-                let _ = mine.add(theirs);
-                *self = Latencies::Many(mine);
-            }
-        }
-    }
-
     /// The histogram, made on the spot from the few values kept.
     fn histogram(&self) -> Cow<'_, Histogram<u64>> {
         match self {
@@ -110,15 +98,6 @@ impl Tally {
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
         self.max_wait_us = self.max_wait_us.max(s.wait_us);
-    }
-
-    pub fn merge(&mut self, other: &Tally) {
-        self.latency.merge(&other.latency);
-        self.requests += other.requests;
-        self.responses += other.responses;
-        self.failures += other.failures;
-        self.bytes += other.bytes;
-        self.max_wait_us = self.max_wait_us.max(other.max_wait_us);
     }
 
     /// Latency from the due moment, in µs (empty when nothing was recorded).
@@ -179,11 +158,16 @@ impl Tally {
     }
 
     pub fn failure_pct(&self) -> f64 {
-        if self.requests == 0 {
-            0.0
-        } else {
-            100.0 * self.failures as f64 / self.requests as f64
-        }
+        failure_pct(self.failures, self.requests)
+    }
+}
+
+/// `failures` as a percentage of `requests`; 0 when there were none.
+pub fn failure_pct(failures: u64, requests: u64) -> f64 {
+    if requests == 0 {
+        0.0
+    } else {
+        100.0 * failures as f64 / requests as f64
     }
 }
 
@@ -200,7 +184,7 @@ pub struct Stats {
     pub service: Histogram<u64>,
     /// The latest moment a request ended, in µs from the start: the span
     /// every whole-run rate is over, which a CSV alone also tells.
-    pub end_us: u64,
+    end_us: u64,
     /// Indexed by status code; 0 means no response.
     status: Box<[u64; 1000]>,
     errors: [u64; ErrorKind::ALL.len()],
@@ -241,22 +225,6 @@ impl Stats {
         self.status[(s.status as usize).min(999)] += 1;
         if let Some(e) = s.error {
             self.errors[e as usize] += 1;
-        }
-    }
-
-    pub fn merge(&mut self, other: &Stats) {
-        self.total.merge(&other.total);
-        let _ = self.wait.add(&other.wait);
-        let _ = self.service.add(&other.service);
-        self.end_us = self.end_us.max(other.end_us);
-        for (mine, theirs) in self.tasks.iter_mut().zip(&other.tasks) {
-            mine.merge(theirs);
-        }
-        for (mine, theirs) in self.status.iter_mut().zip(other.status.iter()) {
-            *mine += theirs;
-        }
-        for (mine, theirs) in self.errors.iter_mut().zip(other.errors) {
-            *mine += theirs;
         }
     }
 
@@ -363,23 +331,6 @@ mod tests {
     }
 
     #[test]
-    fn merging_equals_recording_together() {
-        let (mut a, mut b, mut both) = (Stats::new(1), Stats::new(1), Stats::new(1));
-        for i in 0..100 {
-            let s = sample(0, i * 37 + 1, 200, None);
-            if i % 2 == 0 {
-                a.add(&s)
-            } else {
-                b.add(&s)
-            }
-            both.add(&s);
-        }
-        a.merge(&b);
-        assert_eq!(a.total.latency(), both.total.latency());
-        assert_eq!(a.status_counts(), both.status_counts());
-    }
-
-    #[test]
     fn empty_tally_has_zero_figures() {
         let t = Tally::default();
         assert_eq!((t.percentile_us(99.0), t.min_us(), t.max_us()), (0, 0, 0));
@@ -443,11 +394,5 @@ mod tests {
             assert_eq!(few.percentile_us(q), many.percentile_us(q), "p{q}");
         }
         assert_eq!(few.mean_us(), many.mean_us());
-        // Merging a few into a histogram and the reverse agree too.
-        let mut a = few.clone();
-        a.merge(&many);
-        let mut b = many.clone();
-        b.merge(&few);
-        assert_eq!(a.latency(), b.latency());
     }
 }

@@ -117,6 +117,7 @@ pub fn read_all(
         let mut held_line = None;
         loop {
             let start = reader.position().clone();
+            // An absolute offset: what the reader read ahead is no loss.
             reader.get_mut().limit = start.byte().saturating_add(ROW_MAX);
             let more = reader.read_byte_record(&mut current).map_err(|e| {
                 if reader.get_ref().hit {
@@ -378,5 +379,16 @@ mod tests {
         ))
         .unwrap();
         assert_eq!((rows.len(), names), (1, vec![name]));
+    }
+
+    #[test]
+    fn the_longest_row_fits_wherever_it_starts_in_the_read_ahead() {
+        // 900 KB of short rows first: the reader has read ahead past the
+        // long row's start when it begins to parse it.
+        let short = "0,1,200,t,0,0,\n".repeat(60_000);
+        let name = "\"".repeat(MAX_TASK_NAME);
+        let field = format!("\"{}\"", name.replace('"', "\"\""));
+        let (rows, _, _) = read(&format!("{HEAD}{short}0,1,200,{field},0,0,\n")).unwrap();
+        assert_eq!(rows.len(), 60_001);
     }
 }

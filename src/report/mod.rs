@@ -57,12 +57,11 @@ impl Report {
         let mut series = Series::new(interval.as_micros() as u64, by_task);
         let mut scatter = Vec::with_capacity(SCATTER_POINTS);
         let mut rng = Rng::new(1);
-        let (mut rows, mut end_us) = (0u64, 0u64);
+        let mut rows = 0u64;
         let warnings = load::read_all(paths, &mut tasks, |s: &Sample| {
             stats.ensure_tasks(s.task as usize + 1);
             stats.add(s);
             series.add(s);
-            end_us = end_us.max(s.elapsed_us.saturating_add(s.latency_us));
             // Reservoir sampling: every row has the same chance to be kept.
             rows += 1;
             let point = (s.elapsed_us, s.latency_us, s.is_failure());
@@ -102,13 +101,14 @@ impl Report {
                     .map_or_else(|| guess_method(n), |m| m.to_string())
             })
             .collect();
+        let run_time = stats.span();
         Ok(Report {
             tasks,
             stats,
             series,
             scatter,
             rows,
-            run_time: Duration::from_micros(end_us),
+            run_time,
             methods,
             meta,
             warnings,

@@ -197,10 +197,15 @@ impl Series {
     /// last, which lasted until the last request ended.
     pub fn length_us(&self, i: usize) -> u64 {
         let start = (i as u64).saturating_mul(self.interval_us);
-        self.end_us
-            .saturating_sub(start)
-            .saturating_add(1)
-            .min(self.interval_us)
+        // At least 1 µs: a request may end on the interval's first µs.
+        self.end_us.saturating_sub(start).clamp(1, self.interval_us)
+    }
+
+    /// A last interval shorter than half of one, after others: a rate
+    /// over such a sliver is noise, so it is neither drawn nor given one.
+    /// A run that lasted less than half an interval keeps its one.
+    fn is_sliver(&self, i: usize) -> bool {
+        i > 0 && i + 1 == self.total.len() && self.length_us(i) * 2 < self.interval_us
     }
 
     /// The intervals to draw, as (middle in s, bucket): each point stands
@@ -211,19 +216,18 @@ impl Series {
         buckets
             .iter()
             .enumerate()
-            .filter_map(|(i, b)| {
+            .filter(|&(i, _)| !self.is_sliver(i))
+            .map(|(i, b)| {
                 let len_us = self.length_us(i);
-                let whole = len_us * 2 >= self.interval_us;
                 let start = i as f64 * self.interval_us as f64;
-                whole.then_some(((start + len_us as f64 / 2.0) / 1e6, len_us as f64 / 1e6, b))
+                ((start + len_us as f64 / 2.0) / 1e6, len_us as f64 / 1e6, b)
             })
             .collect()
     }
 
     /// Whether the last interval is a sliver `points` leaves out.
     pub fn drops_a_sliver(&self) -> bool {
-        let last = self.total.len();
-        last > 0 && self.length_us(last - 1) * 2 < self.interval_us
+        self.is_sliver(self.total.len().saturating_sub(1))
     }
 
     /// A line for stderr when the interval is not the one asked for:
@@ -255,6 +259,12 @@ impl Series {
         let secs = self.interval_us as f64 / 1e6;
         let row = |out: &mut String, i: usize, task: Option<&str>, b: &Bucket| {
             let length_s = self.length_us(i) as f64 / 1e6;
+            // A sliver's requests are counted; it has no rate.
+            let rps = if self.is_sliver(i) {
+                String::new()
+            } else {
+                round3(b.responses as f64 / length_s)
+            };
             let _ = write!(out, "{}", round3(i as f64 * secs));
             if let Some(task) = task {
                 let _ = write!(out, ",{}", csv_field(task));
@@ -263,7 +273,7 @@ impl Series {
                 out,
                 ",{},{},{},{},{},{},{},{},{},{}",
                 b.requests,
-                round3(b.responses as f64 / length_s),
+                rps,
                 b.failures,
                 round3(b.mean_ms()),
                 round3(b.percentile_ms(50.0)),
@@ -384,6 +394,11 @@ mod tests {
             "the 1 ms into the fourth second is left out"
         );
         assert!(s.drops_a_sliver());
+        let last_row = s.to_csv(&[]).lines().last().unwrap().to_string();
+        assert!(
+            last_row.starts_with("3,2,,"),
+            "a sliver has no rate: {last_row}"
+        );
         for (k, &(mid, len, b)) in points.iter().enumerate() {
             assert_eq!((mid, len), (k as f64 + 0.5, 1.0));
             assert_eq!(b.responses as f64 / len, 10.0, "no false drop at the end");
@@ -396,10 +411,21 @@ mod tests {
         let points = s.points(&s.total);
         assert_eq!(points.len(), 2);
         let (mid, len, b) = points[1];
-        assert!((len - 0.599001).abs() < 1e-9, "{len}");
+        assert!((len - 0.599).abs() < 1e-9, "{len}");
         assert!((mid - (1.0 + len / 2.0)).abs() < 1e-9);
         assert_eq!(b.responses, 1);
         assert!(!s.drops_a_sliver());
+    }
+
+    #[test]
+    fn a_run_shorter_than_half_an_interval_keeps_its_one_point() {
+        let mut s = Series::new(1_000_000, false);
+        s.add(&sample(0, 5, 0, 200));
+        s.add(&sample(300, 100, 0, 200));
+        assert!(!s.drops_a_sliver());
+        let points = s.points(&s.total);
+        assert_eq!(points.len(), 1);
+        assert!((points[0].2.responses as f64 / points[0].1 - 5.0).abs() < 1e-9);
     }
 
     #[test]
@@ -410,7 +436,7 @@ mod tests {
         unsent.error = Some(ErrorKind::Unsent);
         s.add(&unsent);
         assert_eq!(s.total.len(), 1, "no bucket at the end for the unsent");
-        assert_eq!(s.length_us(0), 105_001);
+        assert_eq!(s.length_us(0), 105_000);
     }
 
     #[test]
@@ -424,8 +450,8 @@ mod tests {
             "start_s,task,requests,rps,failures,avg_ms,p50_ms,p90_ms,p99_ms,max_ms,bytes,length_s\n\
              0,a,1,2,0,100,100,100,100,100,10,0.5\n\
              0,\"b,c\",0,0,0,0,0,0,0,0,0,0.5\n\
-             0.5,a,0,0,0,0,0,0,0,0,0,0.2\n\
-             0.5,\"b,c\",1,5,0,100,100,100,100,100,10,0.2\n"
+             0.5,a,0,,0,0,0,0,0,0,0,0.2\n\
+             0.5,\"b,c\",1,,0,100,100,100,100,100,10,0.2\n"
         );
     }
 

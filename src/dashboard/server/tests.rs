@@ -222,7 +222,7 @@ fn idle_and_slow_clients_cannot_lock_the_page_out() {
         assert_eq!(get(&dash, "/").0, 200);
         // Generous: not a speed claim, only "not locked out for seconds".
         let waited = begun.elapsed();
-        assert!(waited < Duration::from_secs(2), "{waited:?}");
+        assert!(waited < Duration::from_secs(5), "{waited:?}");
     }
 }
 

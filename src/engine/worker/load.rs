@@ -58,11 +58,25 @@ fn share(count: usize, index: usize, of: usize) -> usize {
     }
 }
 
-/// This worker's part of `-n`: the requests of the whole run are dealt
-/// round-robin, as arrivals and users are.
+/// This worker's part of `-n`. Arrivals (open model) are dealt round-robin
+/// over the workers; requests (closed model) round-robin over the users,
+/// so that each user runs its part and a worker with more users gets more.
 pub(super) fn requests_share(plan: &Plan, index: usize, of: usize) -> Option<u64> {
-    plan.requests
-        .map(|n| share(usize::try_from(n).unwrap_or(usize::MAX), index, of) as u64)
+    let n = usize::try_from(plan.requests?).unwrap_or(usize::MAX);
+    let share = match plan.load {
+        Load::Open { .. } => share(n, index, of),
+        Load::Closed { .. } => users_share(n, plan.users, index, of),
+    };
+    Some(share as u64)
+}
+
+/// Of `n` requests dealt round-robin over `users`, how many go to the
+/// users of worker `index` of `of`: users index, index + of, ...
+fn users_share(n: usize, users: usize, index: usize, of: usize) -> usize {
+    (index..users)
+        .step_by(of)
+        .map(|user| share(n, user, users))
+        .sum()
 }
 
 impl<'a> Model<'a> {
@@ -110,6 +124,14 @@ impl<'a> Model<'a> {
     /// Whether an arrival is due by `now`.
     pub(super) fn due_by(&self, now: Instant) -> bool {
         matches!(self, Model::Open(o) if o.next_arrival.is_some_and(|t| t <= now))
+    }
+
+    /// Requests due but not yet sent.
+    pub(super) fn queued(&self) -> usize {
+        match self {
+            Model::Closed(_) => 0,
+            Model::Open(o) => o.queue.len(),
+        }
     }
 
     /// Whether every request that fell due has started.
@@ -185,22 +207,20 @@ impl Worker<'_> {
                 self.report.late += 1;
             }
             o.queue.push_back(due);
-            // The last arrival of this worker's `-n` share ends its schedule:
-            // what is queued then is sent or recorded as at any end.
+            // After the last arrival of this worker's `-n` share, no more
+            // fall due; the queue is still sent (`count_done`).
             if let Some(left) = &mut self.left {
                 *left -= 1;
                 if *left == 0 {
                     o.next_arrival = None;
-                    self.end = self.end.min(now);
                 }
             }
         }
     }
 
     /// Closed model: whether one more request may start under `-n`, and
-    /// if so, count it. The last one ends this worker's schedule, so the
-    /// users park as they finish.
-    pub(super) fn take_request(&mut self, now: Instant) -> bool {
+    /// if so, count it. Once the share is spent, users park as they finish.
+    pub(super) fn take_request(&mut self) -> bool {
         if !matches!(self.model, Model::Closed(_)) {
             return true;
         }
@@ -209,12 +229,16 @@ impl Worker<'_> {
             Some(0) => false,
             Some(left) => {
                 *left -= 1;
-                if *left == 0 {
-                    self.end = self.end.min(now);
-                }
                 true
             }
         }
+    }
+
+    /// This worker's `-n` share has started (closed model) or fallen due
+    /// and been sent (open model): its schedule is over, as at the end of
+    /// the duration, and what is in flight drains.
+    pub(super) fn count_done(&self) -> bool {
+        self.left == Some(0) && self.model.drained()
     }
 
     /// Open model: hand queued requests to free connections, oldest first.
@@ -330,6 +354,7 @@ impl Worker<'_> {
                 // before the loop has noticed that the end has come.
                 let due = now + pause;
                 if due >= self.end || signal::stop_requested() {
+                    self.parked_at_end += 1;
                     return self.park(u);
                 }
                 let user = &mut self.users[u];
@@ -355,6 +380,20 @@ impl Worker<'_> {
 #[cfg(test)]
 mod tests {
     use super::share;
+
+    #[test]
+    fn requests_follow_the_users() {
+        use super::users_share;
+        // 3 users on 2 workers: worker 0 holds two of them, so 2/3.
+        assert_eq!(
+            (users_share(300, 3, 0, 2), users_share(300, 3, 1, 2)),
+            (200, 100)
+        );
+        for (n, users, of) in [(7, 3, 2), (1, 4, 2), (1000, 10, 3), (5, 50, 2)] {
+            let total: usize = (0..of).map(|i| users_share(n, users, i, of)).sum();
+            assert_eq!(total, n, "{n} over {users} users and {of} workers");
+        }
+    }
 
     #[test]
     fn users_are_dealt_round_robin() {
