@@ -238,7 +238,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         late: Some(outcome.late),
     };
     let stats = &outcome.recorded.stats;
-    let summary = output::summary::render(stats, &info);
+    let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
     outln!("{summary}");
     if let Some(live) = live {
         live.lock()
@@ -349,7 +349,8 @@ pub fn report(args: &ReportArgs) -> i32 {
     if args.json {
         out!("{}", output::json::render(&report.stats, &info));
     } else {
-        outln!("{}", output::summary::render(&report.stats, &info));
+        let width = output::layout::terminal_width(1);
+        outln!("{}", output::summary::render(&report.stats, &info, width));
     }
     if let Some(path) = &args.timeseries
         && let Err(e) = std::fs::write(path, report.series.to_csv(&report.tasks.names))

@@ -2,6 +2,7 @@
 //! summary JSON. Everything here formats figures it is given; it measures nothing.
 
 pub mod json;
+pub(crate) mod layout;
 pub mod live;
 pub mod summary;
 
