@@ -163,6 +163,7 @@ fn execute(plan: &Plan) -> i32 {
         duration: plan.duration,
         requests: plan.requests,
         stopping: false,
+        width: output::layout::DEFAULT_WIDTH,
     };
     let mut told_csv_error = false;
     let outcome = engine::run(plan, out, |snap, gauges| {
@@ -176,6 +177,8 @@ fn execute(plan: &Plan) -> i32 {
         }
         if !quiet && output::live::worth_printing(snap) {
             context.stopping = signal::stop_requested();
+            // Asked each time: the terminal may have been resized.
+            context.width = output::layout::terminal_width(2);
             errln!("{}", output::live::line(snap, gauges, &context));
         }
         if let Some(live) = &live {
