@@ -239,6 +239,8 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
             .collect(),
         backpressure: Some(outcome.backpressure),
         late: Some(outcome.late),
+        bytes_sent: Some(outcome.bytes_sent),
+        connections_opened: Some(outcome.connections_opened),
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));

@@ -27,6 +27,10 @@ pub struct Outcome {
     pub backpressure: u64,
     /// Requests the generator itself sent late although a connection was free.
     pub late: u64,
+    /// Request bytes written, by every worker.
+    pub bytes_sent: u64,
+    /// Connections opened (the handshake completed), by every worker.
+    pub connections_opened: u64,
 }
 
 /// Gauges the live output reads once per interval.
@@ -108,16 +112,20 @@ pub fn run(
         (recorded, reports)
     });
     let run_time = recorded.run_time;
-    let (mut backpressure, mut late) = (0, 0);
+    let mut sum = WorkerReport::default();
     for report in reports {
         let report = report?;
-        backpressure += report.backpressure;
-        late += report.late;
+        sum.backpressure += report.backpressure;
+        sum.late += report.late;
+        sum.bytes_sent += report.bytes_sent;
+        sum.connections_opened += report.connections_opened;
     }
     Ok(Outcome {
         recorded,
         run_time,
-        backpressure,
-        late,
+        backpressure: sum.backpressure,
+        late: sum.late,
+        bytes_sent: sum.bytes_sent,
+        connections_opened: sum.connections_opened,
     })
 }

@@ -9,7 +9,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     let t = &stats.total;
     let mut o = Object::default();
     o.num("run_time_s", info.run_time.as_secs_f64());
-    o.raw("users", info.users.map_or("null".into(), |u| u.to_string()));
+    o.raw("users", or_null(info.users.map(|u| u as u64)));
     o.int("requests", t.requests);
     o.int("successes", t.requests - t.failures);
     o.int("failures", t.failures);
@@ -46,19 +46,20 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.raw("error_counts", errors.finish());
     o.int("bytes_received", t.bytes);
     o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
-    o.raw(
-        "recorder_backpressure",
-        info.backpressure.map_or("null".into(), |n| n.to_string()),
-    );
-    o.raw(
-        "late_requests",
-        info.late.map_or("null".into(), |n| n.to_string()),
-    );
+    o.raw("bytes_sent", or_null(info.bytes_sent));
+    o.raw("connections_opened", or_null(info.connections_opened));
+    o.raw("recorder_backpressure", or_null(info.backpressure));
+    o.raw("late_requests", or_null(info.late));
     o.raw(
         "generator_lagging",
         info.generator_lagging(t.requests).to_string(),
     );
     o.finish() + "\n"
+}
+
+/// A figure only the run knows: `null` from `report`.
+fn or_null(n: Option<u64>) -> String {
+    n.map_or("null".into(), |n| n.to_string())
 }
 
 /// avg, min, max and the percentiles of a histogram, in ms.
@@ -164,6 +165,8 @@ mod tests {
             tasks: vec![("GET".into(), "a \"b\"".into())],
             backpressure: None,
             late: None,
+            bytes_sent: Some(4321),
+            connections_opened: None,
         };
         let json = render(&stats, &info);
         for needle in [
@@ -174,6 +177,8 @@ mod tests {
             r#""status_counts":{"0":1,"200":1}"#,
             r#""error_counts":{"timeout":1}"#,
             r#""recorder_backpressure":null"#,
+            r#""bytes_sent":4321"#,
+            r#""connections_opened":null"#,
             r#""p99_99":"#,
         ] {
             assert!(json.contains(needle), "missing {needle} in {json}");

@@ -21,6 +21,10 @@ pub struct RunInfo {
     /// Requests the generator itself sent late although a connection was
     /// free, when known (see `engine::worker::LATE`).
     pub late: Option<u64>,
+    /// Request bytes written, when known (the run knows; a CSV does not).
+    pub bytes_sent: Option<u64>,
+    /// Connections opened, when known.
+    pub connections_opened: Option<u64>,
 }
 
 impl RunInfo {

@@ -132,6 +132,17 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
         bytes as f64 / 1e6,
         per_sec(bytes, info.run_time) / 1e6
     );
+    if let Some(sent) = info.bytes_sent {
+        let _ = writeln!(
+            out,
+            "Sent            {:.2} MB ({:.2} MB/s)",
+            sent as f64 / 1e6,
+            per_sec(sent, info.run_time) / 1e6
+        );
+    }
+    if let Some(n) = info.connections_opened {
+        let _ = writeln!(out, "Connections     {n} opened");
+    }
     if info.generator_lagging(stats.total.requests) {
         let warning = format!(
             "the generator itself sent {} requests more than 1 ms late with a connection free; \
@@ -189,6 +200,8 @@ mod tests {
             tasks: vec![("GET".into(), "GET /hello".into())],
             backpressure: Some(0),
             late: Some(0),
+            bytes_sent: Some(250_000),
+            connections_opened: Some(7),
         };
         let text = render(&stats, &info, 80);
         for needle in [
@@ -201,6 +214,8 @@ mod tests {
             "Status codes    none: 1, 200: 100",
             "Errors          connect: 1",
             "Received        0.10 MB (0.05 MB/s)",
+            "Sent            0.25 MB (0.12 MB/s)",
+            "Connections     7 opened",
         ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
@@ -237,6 +252,8 @@ mod tests {
             ],
             backpressure: Some(123_456_789),
             late: Some(98_765),
+            bytes_sent: Some(u64::MAX),
+            connections_opened: Some(u64::MAX),
         };
         (stats, info)
     }
