@@ -62,12 +62,13 @@ fn or_null(n: Option<u64>) -> String {
     n.map_or("null".into(), |n| n.to_string())
 }
 
-/// avg, min, max and the percentiles of a histogram, in ms.
+/// avg, stdev, min, max and the percentiles of a histogram, in ms.
 fn distribution(h: &hdrhistogram::Histogram<u64>) -> String {
     let mut o = Object::default();
     let to_ms = |us: u64| us as f64 / 1000.0;
     let empty = h.is_empty();
     o.num("avg", if empty { 0.0 } else { h.mean() / 1000.0 });
+    o.num("stdev", h.stdev() / 1000.0);
     o.num("min", to_ms(if empty { 0 } else { h.min() }));
     o.num("max", to_ms(if empty { 0 } else { h.max() }));
     for (_, key, q) in DISTRIBUTION {
@@ -180,6 +181,7 @@ mod tests {
             r#""bytes_sent":4321"#,
             r#""connections_opened":null"#,
             r#""p99_99":"#,
+            r#""latency_ms":{"avg":0.755,"stdev":0.745,"min":0.01,"#,
         ] {
             assert!(json.contains(needle), "missing {needle} in {json}");
         }

@@ -39,6 +39,7 @@ fn headline(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     let _ = writeln!(out, "  Success rate    {:.2} %", 100.0 - t.failure_pct());
     let times = [
         format!("avg {}", ms_f(t.mean_us())),
+        format!("stdev {}", ms_f(t.stdev_us())),
         format!("min {}", ms(t.min_us())),
         format!("max {}", ms(t.max_us())),
         format!("median {}", ms(t.percentile_us(50.0))),
@@ -211,6 +212,7 @@ mod tests {
             "GET /hello",
             "Total",
             "p99.99",
+            "avg 5.00 | stdev 2.92 | min 0.01",
             "Status codes    none: 1, 200: 100",
             "Errors          connect: 1",
             "Received        0.10 MB (0.05 MB/s)",

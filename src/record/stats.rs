@@ -93,6 +93,15 @@ impl Tally {
         }
     }
 
+    /// The standard deviation of the latency, in µs; 0 when empty.
+    pub fn stdev_us(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.latency().stdev()
+        }
+    }
+
     pub fn min_us(&self) -> u64 {
         if self.requests == 0 {
             0
@@ -253,8 +262,19 @@ mod tests {
     }
 
     #[test]
+    fn stdev_is_the_population_standard_deviation() {
+        let mut t = Tally::default();
+        for us in [100, 200, 300, 400, 500] {
+            t.add(&sample(0, us, 200, None));
+        }
+        // sqrt(((-200)² + (-100)² + 0 + 100² + 200²) / 5)
+        assert!((t.stdev_us() - 20_000f64.sqrt()).abs() < 0.01, "{}", t.stdev_us());
+    }
+
+    #[test]
     fn empty_tally_has_zero_figures() {
         let t = Tally::default();
+        assert_eq!(t.stdev_us(), 0.0);
         assert_eq!((t.percentile_us(99.0), t.min_us(), t.max_us()), (0, 0, 0));
         assert_eq!(t.failure_pct(), 0.0);
     }
