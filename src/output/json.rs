@@ -22,7 +22,8 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
         .tasks
         .iter()
         .zip(&stats.tasks)
-        .map(|((method, name), tally)| {
+        .enumerate()
+        .map(|(i, ((method, name), tally))| {
             let mut task = Object::default();
             task.str("method", method);
             task.str("name", name);
@@ -30,6 +31,11 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
             task.int("failures", tally.failures);
             task.num("rps", per_sec(tally.requests, info.run_time));
             task.raw("latency_ms", distribution(tally.latency()));
+            let mut outcomes = Object::default();
+            for (outcome, n) in stats.outcomes(i) {
+                outcomes.int(&outcome.label(), *n);
+            }
+            task.raw("outcomes", outcomes.finish());
             task.finish()
         })
         .collect();
@@ -177,6 +183,7 @@ mod tests {
             r#""name":"a \"b\"""#,
             r#""status_counts":{"0":1,"200":1}"#,
             r#""error_counts":{"timeout":1}"#,
+            r#""outcomes":{"200":1,"timeout":1}}]"#,
             r#""recorder_backpressure":null"#,
             r#""bytes_sent":4321"#,
             r#""connections_opened":null"#,

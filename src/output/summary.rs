@@ -12,6 +12,7 @@ pub fn render(stats: &Stats, info: &RunInfo, width: usize) -> String {
     let mut out = String::new();
     headline(&mut out, stats, info, width);
     task_table(&mut out, stats, info, width);
+    outcome_table(&mut out, stats, info, width);
     distribution(&mut out, stats, width);
     counts(&mut out, stats, info, width);
     out
@@ -70,6 +71,29 @@ fn task_table(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     }
     row("", "Total", task_figures(&stats.total, info.run_time));
     let _ = write!(out, "\nTasks (times in ms)\n{}", table.render(width));
+}
+
+/// Locust's failures table, successes included: per task, how many
+/// requests ended in each status (complete responses) or error.
+fn outcome_table(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
+    let columns = [
+        ("Name", Align::Left),
+        ("Status/error", Align::Left),
+        ("Requests", Align::Right),
+    ];
+    let mut table = Table::new(&columns, 0);
+    for (task, (_, name)) in info.tasks.iter().enumerate() {
+        for (i, (outcome, n)) in stats.outcomes(task).iter().enumerate() {
+            // The name once, on its task's first row.
+            let name = if i == 0 { name.clone() } else { String::new() };
+            table.row(vec![name, outcome.label(), n.to_string()]);
+        }
+    }
+    let _ = write!(
+        out,
+        "\nStatuses and errors by task\n{}",
+        table.render(width)
+    );
 }
 
 /// Latency from the due moment, and its two parts: the wait before the
@@ -214,6 +238,8 @@ mod tests {
             "p99.99",
             "avg 5.00 | stdev 2.92 | min 0.01",
             "Status codes    none: 1, 200: 100",
+            "Statuses and errors by task\nName        Status/error  Requests\n\
+             GET /hello  200                100\n            connect              1\n",
             "Errors          connect: 1",
             "Received        0.10 MB (0.05 MB/s)",
             "Sent            0.25 MB (0.12 MB/s)",

@@ -2,6 +2,7 @@
 //! writes `results.csv` and keeps the histograms every figure is read from.
 
 pub mod csv_out;
+pub mod outcomes;
 pub mod recorder;
 pub mod sample;
 pub mod stats;

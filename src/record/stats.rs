@@ -1,6 +1,8 @@
 //! Running figures: one `Tally` per task, one in total, plus counts by status
-//! and error kind. Every number in the live line and the summary comes from here.
+//! and error kind, in total and per task. Every number in the live line and
+//! the summary comes from here.
 
+use super::outcomes::{Outcome, Outcomes};
 use super::sample::{ErrorKind, Sample};
 use hdrhistogram::Histogram;
 use std::sync::OnceLock;
@@ -132,6 +134,8 @@ impl Tally {
 pub struct Stats {
     /// Indexed by task id.
     pub tasks: Vec<Tally>,
+    /// How each task's requests ended, indexed by task id.
+    outcomes: Vec<Outcomes>,
     pub total: Tally,
     /// Time from the due moment until the first byte was written, in µs.
     pub wait: Histogram<u64>,
@@ -146,6 +150,7 @@ impl Stats {
     pub fn new(task_count: usize) -> Stats {
         Stats {
             tasks: vec![Tally::default(); task_count],
+            outcomes: vec![Outcomes::default(); task_count],
             total: Tally::default(),
             wait: new_histogram(),
             service: new_histogram(),
@@ -158,6 +163,7 @@ impl Stats {
     pub fn ensure_tasks(&mut self, count: usize) {
         if self.tasks.len() < count {
             self.tasks.resize_with(count, Tally::default);
+            self.outcomes.resize_with(count, Outcomes::default);
         }
     }
 
@@ -167,6 +173,7 @@ impl Stats {
         record(&mut self.service, s.latency_us.saturating_sub(s.wait_us));
         if let Some(task) = self.tasks.get_mut(s.task as usize) {
             task.add(s);
+            self.outcomes[s.task as usize].add(Outcome::of(s));
         }
         self.status[(s.status as usize).min(999)] += 1;
         if let Some(e) = s.error {
@@ -179,6 +186,9 @@ impl Stats {
         let _ = self.wait.add(&other.wait);
         let _ = self.service.add(&other.service);
         for (mine, theirs) in self.tasks.iter_mut().zip(&other.tasks) {
+            mine.merge(theirs);
+        }
+        for (mine, theirs) in self.outcomes.iter_mut().zip(&other.outcomes) {
             mine.merge(theirs);
         }
         for (mine, theirs) in self.status.iter_mut().zip(other.status.iter()) {
@@ -204,6 +214,12 @@ impl Stats {
             .zip(self.errors)
             .filter(|&(_, n)| n > 0)
             .collect()
+    }
+
+    /// Task `task`'s counts by outcome (status or error); empty for a task
+    /// that never ran.
+    pub fn outcomes(&self, task: usize) -> &[(Outcome, u64)] {
+        self.outcomes.get(task).map_or(&[], Outcomes::counts)
     }
 
     /// Requests that got a complete response (whatever its status).
@@ -242,6 +258,15 @@ mod tests {
         assert_eq!(st.error_counts(), vec![(ErrorKind::Timeout, 1)]);
         assert_eq!(st.responses(), 2);
         assert_eq!(st.total.bytes, 30);
+        assert_eq!(st.outcomes(0), [(Outcome::Status(200), 1)]);
+        assert_eq!(
+            st.outcomes(1),
+            [
+                (Outcome::Status(500), 1),
+                (Outcome::Error(ErrorKind::Timeout), 1)
+            ]
+        );
+        assert_eq!(st.outcomes(7), []);
     }
 
     #[test]
@@ -259,6 +284,7 @@ mod tests {
         a.merge(&b);
         assert_eq!(a.total.latency(), both.total.latency());
         assert_eq!(a.status_counts(), both.status_counts());
+        assert_eq!(a.outcomes(0), both.outcomes(0));
     }
 
     #[test]
@@ -268,7 +294,11 @@ mod tests {
             t.add(&sample(0, us, 200, None));
         }
         // sqrt(((-200)² + (-100)² + 0 + 100² + 200²) / 5)
-        assert!((t.stdev_us() - 20_000f64.sqrt()).abs() < 0.01, "{}", t.stdev_us());
+        assert!(
+            (t.stdev_us() - 20_000f64.sqrt()).abs() < 0.01,
+            "{}",
+            t.stdev_us()
+        );
     }
 
     #[test]
