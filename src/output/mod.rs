@@ -1,6 +1,7 @@
 //! What a person (or a CI job) reads: the live line, the final summary, the
 //! summary JSON. Everything here formats figures it is given; it measures nothing.
 
+pub(crate) mod histogram;
 pub mod json;
 pub(crate) mod layout;
 pub mod live;

@@ -14,6 +14,14 @@ pub fn render(stats: &Stats, info: &RunInfo, width: usize) -> String {
     task_table(&mut out, stats, info, width);
     outcome_table(&mut out, stats, info, width);
     distribution(&mut out, stats, width);
+    let latency = stats.total.latency();
+    if !latency.is_empty() {
+        let _ = write!(
+            out,
+            "\nLatency histogram (ms; log-spaced buckets, each up to its value)\n{}",
+            super::histogram::render(latency, width)
+        );
+    }
     counts(&mut out, stats, info, width);
     out
 }
@@ -238,6 +246,7 @@ mod tests {
             "p99.99",
             "avg 5.00 | stdev 2.92 | min 0.01",
             "Status codes    none: 1, 200: 100",
+            "Latency histogram (ms; log-spaced buckets, each up to its value)\n  0.01   1  #\n  0.02   0\n",
             "Statuses and errors by task\nName        Status/error  Requests\n\
              GET /hello  200                100\n            connect              1\n",
             "Errors          connect: 1",
