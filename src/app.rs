@@ -165,6 +165,7 @@ fn execute(plan: &Plan) -> i32 {
         duration: plan.duration,
         requests: plan.requests,
         stopping: false,
+        width: output::layout::DEFAULT_WIDTH,
     };
     let mut told_csv_error = false;
     let outcome = engine::run(plan, out, |snap, gauges| {
@@ -178,6 +179,8 @@ fn execute(plan: &Plan) -> i32 {
         }
         if !quiet && output::live::worth_printing(snap) {
             context.stopping = signal::stop_requested();
+            // Asked each time: the terminal may have been resized.
+            context.width = output::layout::terminal_width(2);
             errln!("{}", output::live::line(snap, gauges, &context));
         }
         if let Some(live) = &live {
@@ -255,6 +258,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         // of the last request (the drain's own last microseconds aside).
         run_time: outcome.recorded.stats.span(),
         users: Some(plan.users),
+        open_model: matches!(plan.load, Load::Open { .. }),
         tasks: plan
             .tasks
             .iter()
@@ -263,9 +267,11 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         backpressure: Some(outcome.backpressure),
         late: Some(outcome.late),
         stalls: Some(outcome.stalls),
+        bytes_sent: Some(outcome.bytes_sent),
+        connections_opened: Some(outcome.connections_opened),
     };
     let stats = &outcome.recorded.stats;
-    let summary = output::summary::render(stats, &info);
+    let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
     outln!("{summary}");
     if let Some(live) = live {
         live.lock()
@@ -387,7 +393,8 @@ pub fn report(args: &ReportArgs) -> i32 {
     if args.json {
         out!("{}", output::json::render(&report.stats, &info));
     } else {
-        outln!("{}", output::summary::render(&report.stats, &info));
+        let width = output::layout::terminal_width(1);
+        outln!("{}", output::summary::render(&report.stats, &info, width));
     }
     if let Some(path) = &args.timeseries
         && let Err(e) = std::fs::write(path, report.series.to_csv(&report.tasks.names))

@@ -15,6 +15,66 @@ fn figure_before(line: &str, suffix: &str) -> f64 {
     line[start..end].parse().unwrap()
 }
 
+/// The live lines on `stderr`, each joined with the lines it carried on
+/// to (indented ones) when it was wider than the terminal.
+fn live_lines(stderr: &str) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    for l in stderr.lines() {
+        match lines.last_mut() {
+            Some(last) if l.starts_with(' ') => {
+                last.push(' ');
+                last.push_str(l.trim_start());
+            }
+            _ if l.starts_with('[') => lines.push(l.to_string()),
+            _ => {}
+        }
+    }
+    lines
+}
+
+#[test]
+fn live_lines_fit_in_80_columns_without_losing_a_figure() {
+    let (_s, base) = start_serve();
+    // Off a terminal the width is 80; the open model's line is the longest.
+    let out = stampede(
+        &[
+            "run",
+            &format!("{base}/hello"),
+            "--rate",
+            "200",
+            "-c",
+            "4",
+            "-d",
+            "1500ms",
+            "--no-out",
+        ],
+        Duration::from_secs(30),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let live = out.stderr.lines().filter(|l| l.starts_with(['[', ' ']));
+    for l in live {
+        assert!(l.chars().count() <= 80, "{l:?} in\n{}", out.stderr);
+    }
+    let lines = live_lines(&out.stderr);
+    assert!(lines.len() >= 2, "{}", out.stderr);
+    for l in &lines {
+        for label in [
+            "conns ",
+            " | queue ",
+            " | max wait ",
+            " rps | ",
+            " total | ",
+            " fail (",
+            "p50 ",
+            " p90 ",
+            " p99 ",
+            " max ",
+        ] {
+            assert!(l.contains(label), "no {label:?} in {l}");
+        }
+    }
+}
+
 #[test]
 fn live_lines_add_up_to_the_summary() {
     let (_s, base) = start_serve();
@@ -34,7 +94,8 @@ fn live_lines_add_up_to_the_summary() {
         Duration::from_secs(30),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    let lines: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with('[')).collect();
+    let lines = live_lines(&out.stderr);
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
     let (last, shown) = lines.split_last().expect("live lines");
     assert!(last.contains("done, whole run"), "{last}");
     assert!(

@@ -272,6 +272,13 @@ fn over_capacity_the_rate_is_what_the_server_achieved() {
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout
+            .contains("Connections     at most 2 (open model)")
+            && !out.stdout.contains("Users"),
+        "the cap is not called users: {}",
+        out.stdout
+    );
     // The 50 ms route: no sent request is faster, whatever the unsent did.
     let min_ms = json.split("\"latency_ms\":{").nth(1).unwrap();
     let min_ms: f64 = min_ms

@@ -405,3 +405,67 @@ fn report_takes_methods_order_and_plan_from_the_runs_meta_file() {
     assert_eq!(bare.code, 0);
     assert!(tasks(&bare.stdout).iter().all(|(m, _)| m.is_empty()));
 }
+
+/// The text of the summary section that starts with `title`.
+fn section<'a>(summary: &'a str, title: &str) -> &'a str {
+    let start = summary
+        .find(title)
+        .unwrap_or_else(|| panic!("no {title:?} in\n{summary}"));
+    let rest = &summary[start..];
+    &rest[..rest.find("\n\n").unwrap_or(rest.len())]
+}
+
+#[test]
+fn statuses_and_errors_by_task_add_up_and_report_shows_the_same() {
+    let (_s, base) = start_serve();
+    let dir = scratch("outcomes-plan");
+    let plan = dir.join("plan.http");
+    let text = format!(
+        "### fine\nGET {base}/hello\n\n### missing\nGET {base}/status/404\n\n### slow\nGET {base}/delay/400\n"
+    );
+    std::fs::write(&plan, text).unwrap();
+    let (out, rows, json) = run_recorded_args(
+        "outcomes-run",
+        &[
+            "-f",
+            plan.to_str().unwrap(),
+            "-c",
+            "6",
+            "-d",
+            "1500ms",
+            "--timeout",
+            "100ms",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_accounting(&rows, &json);
+    let outcomes = json_outcomes(&json);
+    for (task, outcome) in [("fine", "200"), ("missing", "404"), ("slow", "timeout")] {
+        assert!(
+            outcomes.contains_key(&(task.to_string(), outcome.to_string())),
+            "{task} {outcome}: {outcomes:?}"
+        );
+    }
+    let csv = std::env::temp_dir().join(format!(
+        "stampede-test-{}-outcomes-run/results.csv",
+        std::process::id()
+    ));
+    let csv = csv.to_str().unwrap();
+    let report = stampede(&["report", csv, "--json"], LIMIT);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert_eq!(json_outcomes(&report.stdout), outcomes);
+    let text = stampede(&["report", csv], LIMIT);
+    let title = "Statuses and errors by task";
+    // The same rows; the order of the tasks is another test's business.
+    let rows_of = |summary: &str| {
+        let mut lines: Vec<String> = section(summary, title).lines().map(String::from).collect();
+        lines.sort();
+        lines
+    };
+    assert_eq!(rows_of(&text.stdout), rows_of(&out.stdout));
+    assert!(
+        section(&out.stdout, title).contains("timeout"),
+        "{}",
+        out.stdout
+    );
+}

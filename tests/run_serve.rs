@@ -32,6 +32,49 @@ fn hello_counts_match_everywhere() {
 }
 
 #[test]
+fn bytes_sent_and_connections_opened_add_up() {
+    let (_s, base) = start_serve();
+    let host = base.strip_prefix("http://").unwrap();
+    for (path, users) in [("hello", 4), ("close", 3)] {
+        // What stampede writes for this request, byte for byte.
+        let request = format!(
+            "GET /{path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: stampede/{}\r\n\r\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        let (out, rows, json) = run_recorded(
+            &format!("sent-{path}"),
+            &format!("{base}/{path}"),
+            &["-c", &users.to_string(), "-n", "300"],
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(rows.len(), 300);
+        assert!(rows.iter().all(|r| r.error.is_empty() && r.status == 200));
+        let sent = json_number(&json, "bytes_sent") as usize;
+        assert_eq!(
+            sent,
+            rows.len() * request.len(),
+            "{path}: every byte of every request"
+        );
+        let opened = json_number(&json, "connections_opened") as usize;
+        if path == "close" {
+            assert_eq!(opened, rows.len(), "the server closes after each response");
+        } else {
+            assert!(
+                (users..=rows.len()).contains(&opened),
+                "{opened} connections for {users} users"
+            );
+        }
+        assert!(
+            out.stdout
+                .contains(&format!("Connections     {opened} opened")),
+            "{}",
+            out.stdout
+        );
+        assert!(out.stdout.contains("Sent            0.0"), "{}", out.stdout);
+    }
+}
+
+#[test]
 fn statuses_are_recorded_and_4xx_5xx_fail() {
     let (_s, base) = start_serve();
     let (out, rows, json) = run_recorded(

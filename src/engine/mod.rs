@@ -32,6 +32,10 @@ pub struct Outcome {
     /// Times a worker did not get back to its connections for far longer
     /// than it meant to sleep (see `stall`), and the longest of them.
     pub stalls: Stalls,
+    /// Request bytes written, by every worker.
+    pub bytes_sent: u64,
+    /// Connections opened (the handshake completed), by every worker.
+    pub connections_opened: u64,
 }
 
 /// Gauges the live output reads once per interval.
@@ -114,18 +118,22 @@ pub fn run(
         (recorded, reports)
     });
     let run_time = recorded.run_time;
-    let (mut backpressure, mut late, mut stalls) = (0, 0, Stalls::default());
+    let mut sum = WorkerReport::default();
     for report in reports {
         let report = report?;
-        backpressure += report.backpressure;
-        late += report.late;
-        stalls.merge(report.stalls);
+        sum.backpressure += report.backpressure;
+        sum.late += report.late;
+        sum.bytes_sent += report.bytes_sent;
+        sum.connections_opened += report.connections_opened;
+        sum.stalls.merge(report.stalls);
     }
     Ok(Outcome {
         recorded,
         run_time,
-        backpressure,
-        late,
-        stalls,
+        backpressure: sum.backpressure,
+        late: sum.late,
+        bytes_sent: sum.bytes_sent,
+        connections_opened: sum.connections_opened,
+        stalls: sum.stalls,
     })
 }

@@ -61,6 +61,11 @@ pub struct WorkerReport {
     pub late: u64,
     /// Loop turns that overran their sleeps by `stall::STALL` or more.
     pub stalls: Stalls,
+    /// Request bytes written to sockets.
+    pub bytes_sent: u64,
+    /// Connections whose handshake completed (failed ones are `connect`
+    /// errors in the samples).
+    pub connections_opened: u64,
 }
 
 pub struct Worker<'a> {
@@ -338,6 +343,7 @@ impl<'a> Worker<'a> {
         };
         match (sock.take_error(), sock.peer_addr()) {
             (Ok(None), Ok(_)) => {
+                self.report.connections_opened += 1;
                 self.users[u].phase = Phase::Writing;
                 self.write(u, now);
             }
@@ -361,6 +367,7 @@ impl<'a> Worker<'a> {
                 Ok(n) => {
                     user.wrote_at.get_or_insert(now);
                     user.written += n;
+                    self.report.bytes_sent += n as u64;
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -9,7 +9,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     let t = &stats.total;
     let mut o = Object::default();
     o.num("run_time_s", info.run_time.as_secs_f64());
-    o.raw("users", info.users.map_or("null".into(), |u| u.to_string()));
+    o.raw("users", or_null(info.users.map(|u| u as u64)));
     o.int("requests", t.requests);
     o.int("successes", t.requests - t.failures);
     o.int("failures", t.failures);
@@ -24,7 +24,8 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
         .tasks
         .iter()
         .zip(&stats.tasks)
-        .map(|((method, name), tally)| {
+        .enumerate()
+        .map(|(i, ((method, name), tally))| {
             let mut task = Object::default();
             task.str("method", method);
             task.str("name", name);
@@ -32,6 +33,11 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
             task.int("failures", tally.failures);
             task.num("rps", tally.rate(stats.span()));
             task.raw("latency_ms", distribution(&tally.latency()));
+            let mut outcomes = Object::default();
+            for (outcome, n) in stats.outcomes(i) {
+                outcomes.int(&outcome.label(), *n);
+            }
+            task.raw("outcomes", outcomes.finish());
             task.finish()
         })
         .collect();
@@ -48,14 +54,10 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.raw("error_counts", errors.finish());
     o.int("bytes_received", t.bytes);
     o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
-    o.raw(
-        "recorder_backpressure",
-        info.backpressure.map_or("null".into(), |n| n.to_string()),
-    );
-    o.raw(
-        "late_requests",
-        info.late.map_or("null".into(), |n| n.to_string()),
-    );
+    o.raw("bytes_sent", or_null(info.bytes_sent));
+    o.raw("connections_opened", or_null(info.connections_opened));
+    o.raw("recorder_backpressure", or_null(info.backpressure));
+    o.raw("late_requests", or_null(info.late));
     o.raw(
         "generator_lagging",
         info.generator_lagging(t.requests).to_string(),
@@ -71,12 +73,18 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.finish() + "\n"
 }
 
-/// avg, min, max and the percentiles of a histogram, in ms.
+/// A figure only the run knows: `null` from `report`.
+fn or_null(n: Option<u64>) -> String {
+    n.map_or("null".into(), |n| n.to_string())
+}
+
+/// avg, stdev, min, max and the percentiles of a histogram, in ms.
 fn distribution(h: &hdrhistogram::Histogram<u64>) -> String {
     let mut o = Object::default();
     let to_ms = |us: u64| us as f64 / 1000.0;
     let empty = h.is_empty();
     o.num("avg", if empty { 0.0 } else { h.mean() / 1000.0 });
+    o.num("stdev", h.stdev() / 1000.0);
     o.num("min", to_ms(if empty { 0 } else { h.min() }));
     o.num("max", to_ms(if empty { 0 } else { h.max() }));
     for (_, key, q) in DISTRIBUTION {
@@ -171,10 +179,13 @@ mod tests {
         let info = RunInfo {
             run_time: Duration::from_secs(1),
             users: Some(2),
+            open_model: false,
             tasks: vec![("GET".into(), "a \"b\"".into())],
             backpressure: None,
             late: None,
             stalls: None,
+            bytes_sent: Some(4321),
+            connections_opened: None,
         };
         let json = render(&stats, &info);
         for needle in [
@@ -184,10 +195,14 @@ mod tests {
             r#""name":"a \"b\"""#,
             r#""status_counts":{"0":1,"200":1}"#,
             r#""error_counts":{"timeout":1}"#,
+            r#""outcomes":{"200":1,"timeout":1}}]"#,
             r#""recorder_backpressure":null"#,
             r#""generator_stalls":null"#,
             r#""longest_stall_ms":null"#,
+            r#""bytes_sent":4321"#,
+            r#""connections_opened":null"#,
             r#""p99_99":"#,
+            r#""latency_ms":{"avg":0.755,"stdev":0.745,"min":0.01,"#,
         ] {
             assert!(json.contains(needle), "missing {needle} in {json}");
         }

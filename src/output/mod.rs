@@ -1,7 +1,9 @@
 //! What a person (or a CI job) reads: the live line, the final summary, the
 //! summary JSON. Everything here formats figures it is given; it measures nothing.
 
+pub(crate) mod histogram;
 pub mod json;
+pub(crate) mod layout;
 pub mod live;
 pub mod summary;
 
@@ -13,8 +15,11 @@ use std::time::Duration;
 #[derive(Clone, Debug, Default)]
 pub struct RunInfo {
     pub run_time: Duration,
-    /// The planned number of users, when known.
+    /// The planned number of users, when known; in the open model, the
+    /// most connections at once.
     pub users: Option<usize>,
+    /// The open model: `users` is a connection cap, not users.
+    pub open_model: bool,
     /// (method, name) per task, in task order.
     pub tasks: Vec<(String, String)>,
     /// Times a worker found the recorder's channel full, when known.
@@ -25,6 +30,10 @@ pub struct RunInfo {
     /// Times a worker did not get back to its connections for far longer
     /// than it meant to sleep, when known (see `engine::stall`).
     pub stalls: Option<Stalls>,
+    /// Request bytes written, when known (the run knows; a CSV does not).
+    pub bytes_sent: Option<u64>,
+    /// Connections opened, when known.
+    pub connections_opened: Option<u64>,
 }
 
 impl RunInfo {

@@ -1,25 +1,35 @@
 //! The final summary on stdout: the headline block, a table per task, the
 //! latency distribution, counts by status and error, and throughput.
 
+use super::layout::{Align, Table, hang, hang_words};
 use super::{
     COLUMN_MAX, DISTRIBUTION, RunInfo, TASK_COLUMNS, fit, ms, ms_f, per_sec, percentile,
     task_figures,
 };
 use crate::record::Stats;
-use crate::record::stats::Tally;
-use std::borrow::Cow;
 use std::fmt::Write;
 
-pub fn render(stats: &Stats, info: &RunInfo) -> String {
+/// The summary, its lines at most `width` columns wherever the figures
+/// allow (see `layout`).
+pub fn render(stats: &Stats, info: &RunInfo, width: usize) -> String {
     let mut out = String::new();
-    headline(&mut out, stats, info);
-    task_table(&mut out, stats, info);
-    distribution(&mut out, stats);
-    counts(&mut out, stats, info);
+    headline(&mut out, stats, info, width);
+    task_table(&mut out, stats, info, width);
+    outcome_table(&mut out, stats, info, width);
+    distribution(&mut out, stats, width);
+    let latency = stats.total.latency();
+    if !latency.is_empty() {
+        let _ = write!(
+            out,
+            "\nLatency histogram (ms; log-spaced buckets, each up to its value)\n{}",
+            super::histogram::render(&latency, width)
+        );
+    }
+    counts(&mut out, stats, info, width);
     out
 }
 
-fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
+fn headline(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     let t = &stats.total;
     let _ = writeln!(out, "Summary");
     let _ = writeln!(
@@ -27,18 +37,24 @@ fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
         "  Run time        {:.2} s",
         info.run_time.as_secs_f64()
     );
-    if let Some(users) = info.users {
-        let _ = writeln!(out, "  Users           {users}");
+    match info.users {
+        Some(cap) if info.open_model => {
+            let _ = writeln!(out, "  Connections     at most {cap} (open model)");
+        }
+        Some(users) => {
+            let _ = writeln!(out, "  Users           {users}");
+        }
+        None => {}
     }
     let _ = writeln!(out, "  Requests        {}", t.requests);
     let _ = writeln!(out, "  Successes       {}", t.requests - t.failures);
     let _ = writeln!(out, "  Failures        {}", t.failures);
     let unsent = stats.unsent();
     if unsent > 0 {
-        let _ = writeln!(
-            out,
-            "  Unsent          {unsent} (fell due, never sent: no connection was free; not in RPS or latency)"
+        let why = format!(
+            "{unsent} (fell due, never sent: no connection was free; not in RPS or latency)"
         );
+        let _ = writeln!(out, "{}", hang_words("  Unsent          ", &why, width));
     }
     let _ = writeln!(
         out,
@@ -46,76 +62,102 @@ fn headline(out: &mut String, stats: &Stats, info: &RunInfo) {
         stats.rate()
     );
     let _ = writeln!(out, "  Success rate    {:.2} %", 100.0 - t.failure_pct());
-    let _ = writeln!(
-        out,
-        "  Response time   avg {} | min {} | max {} | median {} | p90 {} ms",
-        ms_f(t.mean_us()),
-        ms(t.min_us()),
-        ms(t.max_us()),
-        ms(t.percentile_us(50.0)),
-        ms(t.percentile_us(90.0)),
-    );
+    let times = [
+        format!("avg {}", ms_f(t.mean_us())),
+        format!("stdev {}", ms_f(t.stdev_us())),
+        format!("min {}", ms(t.min_us())),
+        format!("max {}", ms(t.max_us())),
+        format!("median {}", ms(t.percentile_us(50.0))),
+        format!("p90 {} ms", ms(t.percentile_us(90.0))),
+    ];
+    let _ = writeln!(out, "{}", hang("  Response time   ", &times, " | ", width));
 }
 
-fn task_table(out: &mut String, stats: &Stats, info: &RunInfo) {
-    // Names are cut to COLUMN_MAX here; the JSON keeps them whole.
-    let tasks: Vec<(Cow<str>, Cow<str>)> = info
-        .tasks
-        .iter()
-        .map(|(m, n)| (fit(m, COLUMN_MAX), fit(n, COLUMN_MAX)))
-        .collect();
-    let method_w = tasks
-        .iter()
-        .map(|(m, _)| m.chars().count())
-        .fold(6, usize::max);
-    let name_w = tasks
-        .iter()
-        .map(|(_, n)| n.chars().count())
-        .fold(5, usize::max);
-    // Requests and RPS get wider columns than the latencies.
-    const WIDTHS: [usize; 9] = [9, 7, 9, 7, 7, 7, 7, 7, 7];
-    let _ = write!(out, "\n{:<method_w$}  {:<name_w$}", "Method", "Name");
-    for (column, width) in TASK_COLUMNS.iter().zip(WIDTHS) {
-        let _ = write!(out, "  {column:>width$}");
-    }
-    let _ = writeln!(out, "   (ms)");
-    let row = |out: &mut String, method: &str, name: &str, t: &Tally| {
-        let _ = write!(out, "{method:<method_w$}  {name:<name_w$}");
-        for (figure, width) in task_figures(t, stats.span()).iter().zip(WIDTHS) {
-            let _ = write!(out, "  {figure:>width$}");
-        }
-        out.push('\n');
+fn task_table(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
+    // Default names start with their method ("GET /hello"), and `report`
+    // knows only those: the column then only takes room from the figures.
+    let names_say_it = info.tasks.iter().all(|(m, n)| {
+        m.is_empty()
+            || n.strip_prefix(m.as_str())
+                .is_some_and(|r| r.starts_with(' '))
+    });
+    let mut columns = vec![("Method", Align::Left), ("Name", Align::Left)];
+    columns.extend(TASK_COLUMNS.map(|c| (c, Align::Right)));
+    let skip = names_say_it as usize;
+    let mut table = Table::new(&columns[skip..], 1 - skip);
+    let mut row = |method: &str, name: &str, figures: [String; 9]| {
+        let mut cells = vec![method.to_string(), name.to_string()];
+        cells.extend(figures);
+        table.row(cells.split_off(skip));
     };
-    for ((method, name), tally) in tasks.iter().zip(&stats.tasks) {
-        row(out, method, name, tally);
+    // Names are cut to COLUMN_MAX here; the JSON keeps them whole.
+    for ((method, name), tally) in info.tasks.iter().zip(&stats.tasks) {
+        row(
+            &fit(method, COLUMN_MAX),
+            &fit(name, COLUMN_MAX),
+            task_figures(tally, stats.span()),
+        );
     }
-    row(out, "", "Total", &stats.total);
+    row("", "Total", task_figures(&stats.total, stats.span()));
+    let _ = write!(out, "\nTasks (times in ms)\n{}", table.render(width));
+}
+
+/// Locust's failures table, successes included: per task, how many
+/// requests ended in each status (complete responses) or error.
+fn outcome_table(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
+    let columns = [
+        ("Name", Align::Left),
+        ("Status/error", Align::Left),
+        ("Requests", Align::Right),
+    ];
+    let mut table = Table::new(&columns, 0);
+    for (task, (_, name)) in info.tasks.iter().enumerate() {
+        for (i, (outcome, n)) in stats.outcomes(task).iter().enumerate() {
+            // The name once, on its task's first row.
+            let name = if i == 0 {
+                fit(name, COLUMN_MAX).into_owned()
+            } else {
+                String::new()
+            };
+            table.row(vec![name, outcome.label(), n.to_string()]);
+        }
+    }
+    let _ = write!(
+        out,
+        "\nStatuses and errors by task\n{}",
+        table.render(width)
+    );
 }
 
 /// Latency from the due moment, and its two parts: the wait before the
 /// request was written, and the service time after.
-fn distribution(out: &mut String, stats: &Stats) {
-    let _ = write!(out, "\nLatency distribution (ms)\n{:<26}", "");
-    for (label, _, _) in DISTRIBUTION {
-        let _ = write!(out, "{label:>9}");
-    }
-    let _ = writeln!(out, "{:>9}", "max");
+fn distribution(out: &mut String, stats: &Stats, width: usize) {
+    let mut columns = vec![("", Align::Left)];
+    columns.extend(DISTRIBUTION.map(|(label, _, _)| (label, Align::Right)));
+    columns.push(("max", Align::Right));
+    let mut table = Table::new(&columns, 0);
     let latency = stats.total.latency();
     let rows = [
-        ("latency (from due)", &*latency),
-        ("service (latency - wait)", &stats.service),
-        ("wait (due to written)", &stats.wait),
+        ("latency", &*latency),
+        ("service", &stats.service),
+        ("wait", &stats.wait),
     ];
     for (name, h) in rows {
-        let _ = write!(out, "{name:<26}");
-        for (_, _, q) in DISTRIBUTION {
-            let _ = write!(out, "{:>9}", ms(percentile(h, q)));
-        }
-        let _ = writeln!(out, "{:>9}", ms(if h.is_empty() { 0 } else { h.max() }));
+        let mut cells = vec![name.to_string()];
+        cells.extend(DISTRIBUTION.map(|(_, _, q)| ms(percentile(h, q))));
+        cells.push(ms(if h.is_empty() { 0 } else { h.max() }));
+        table.row(cells);
     }
+    let legend = "latency from the due moment = wait until the request is written + service";
+    let _ = write!(
+        out,
+        "\nLatency distribution (ms)\n{}\n{}",
+        hang_words("  ", legend, width),
+        table.render(width)
+    );
 }
 
-fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
+fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     let statuses: Vec<String> = stats
         .status_counts()
         .iter()
@@ -127,13 +169,21 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
             }
         })
         .collect();
-    let _ = writeln!(out, "\nStatus codes    {}", list_or_none(&statuses));
+    let _ = writeln!(
+        out,
+        "\n{}",
+        hang("Status codes    ", &or_none(statuses), ", ", width)
+    );
     let errors: Vec<String> = stats
         .error_counts()
         .iter()
         .map(|(k, n)| format!("{}: {n}", k.as_str()))
         .collect();
-    let _ = writeln!(out, "Errors          {}", list_or_none(&errors));
+    let _ = writeln!(
+        out,
+        "{}",
+        hang("Errors          ", &or_none(errors), ", ", width)
+    );
     let bytes = stats.total.bytes;
     let _ = writeln!(
         out,
@@ -141,36 +191,45 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo) {
         bytes as f64 / 1e6,
         per_sec(bytes, info.run_time) / 1e6
     );
-    if info.generator_lagging(stats.total.requests) {
+    if let Some(sent) = info.bytes_sent {
         let _ = writeln!(
             out,
-            "WARNING         the generator itself sent {} requests more than 1 ms late with a connection free; \
+            "Sent            {:.2} MB ({:.2} MB/s)",
+            sent as f64 / 1e6,
+            per_sec(sent, info.run_time) / 1e6
+        );
+    }
+    if let Some(n) = info.connections_opened {
+        let _ = writeln!(out, "Connections     {n} opened");
+    }
+    if info.generator_lagging(stats.total.requests) {
+        let warning = format!(
+            "the generator itself sent {} requests more than 1 ms late with a connection free; \
              the figures include its own delay",
             info.late.unwrap_or(0)
         );
+        let _ = writeln!(out, "{}", hang_words("WARNING         ", &warning, width));
     }
     if let Some(s) = info.stalls.filter(|_| info.generator_stalled()) {
-        let _ = writeln!(
-            out,
-            "WARNING         the generator itself stalled {} times, the longest for {} ms: a worker \
+        let warning = format!(
+            "the generator itself stalled {} times, the longest for {} ms: a worker \
              did not get back to its connections, so latencies then include its own delay",
             s.count,
             s.longest.as_millis()
         );
+        let _ = writeln!(out, "{}", hang_words("WARNING         ", &warning, width));
     }
     if let Some(n) = info.backpressure {
-        let _ = writeln!(
-            out,
-            "Recorder waits  {n} (batches held back while the recorder caught up; none lost)"
-        );
+        let waits = format!("{n} (batches held back while the recorder caught up; none lost)");
+        let _ = writeln!(out, "{}", hang_words("Recorder waits  ", &waits, width));
     }
 }
 
-fn list_or_none(items: &[String]) -> String {
+fn or_none(items: Vec<String>) -> Vec<String> {
     if items.is_empty() {
-        "none".into()
+        vec!["none".into()]
     } else {
-        items.join(", ")
+        items
     }
 }
 
@@ -208,12 +267,15 @@ mod tests {
         let info = RunInfo {
             run_time: Duration::from_secs(2),
             users: Some(5),
+            open_model: false,
             tasks: vec![("GET".into(), "GET /hello".into())],
             backpressure: Some(0),
             late: Some(0),
             stalls: Some(Stalls::default()),
+            bytes_sent: Some(250_000),
+            connections_opened: Some(7),
         };
-        let text = render(&stats, &info);
+        let text = render(&stats, &info, 80);
         for needle in [
             "Requests        101",
             "Failures        1",
@@ -221,9 +283,15 @@ mod tests {
             "GET /hello",
             "Total",
             "p99.99",
+            "avg 5.00 | stdev 2.92 | min 0.01",
             "Status codes    none: 1, 200: 100",
+            "Latency histogram (ms; log-spaced buckets, each up to its value)\n  0.01   1  #\n  0.02   0\n",
+            "Statuses and errors by task\nName        Status/error  Requests\n\
+             GET /hello  200                100\n            connect              1\n",
             "Errors          connect: 1",
             "Received        0.10 MB (0.05 MB/s)",
+            "Sent            0.25 MB (0.12 MB/s)",
+            "Connections     7 opened",
         ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
@@ -239,7 +307,7 @@ mod tests {
             }),
             ..RunInfo::default()
         };
-        let text = render(&Stats::new(0), &info);
+        let text = render(&Stats::new(0), &info, 80);
         assert!(
             text.contains("the generator itself stalled 2 times, the longest for 2160 ms"),
             "{text}"
@@ -264,12 +332,91 @@ mod tests {
             task: 0,
             error: None,
         });
-        let text = render(&stats, &info);
+        let text = render(&stats, &info, 80);
         assert!(
             text.contains(&format!("{}\u{2026}", "n".repeat(59))),
             "{text}"
         );
         assert!(!text.contains(&"n".repeat(60)), "{text}");
         assert!(text.lines().all(|l| l.chars().count() < 250), "{text}");
+    }
+
+    /// A busy run: long names, big counts, many statuses, slow outliers.
+    fn busy() -> (Stats, RunInfo) {
+        let mut stats = Stats::new(3);
+        let statuses = [
+            200, 201, 204, 301, 302, 400, 401, 403, 404, 429, 500, 502, 503,
+        ];
+        for i in 0..100_000u64 {
+            let status = statuses[i as usize % statuses.len()];
+            stats.add(&Sample {
+                elapsed_us: i,
+                latency_us: 300 + (i % 7) * 40_000_000,
+                wait_us: i % 1000,
+                bytes: 4_000_000,
+                status,
+                task: (i % 3) as u16,
+                error: (i % 11 == 0).then_some(ErrorKind::ALL[(i % 8) as usize]),
+            });
+        }
+        let info = RunInfo {
+            run_time: Duration::from_millis(123_456),
+            users: Some(10_000),
+            open_model: false,
+            tasks: vec![
+                ("GET".into(), "GET /hello".into()),
+                (
+                    "POST".into(),
+                    "a scenario task with quite a long name".into(),
+                ),
+                ("DELETE".into(), "x".into()),
+            ],
+            backpressure: Some(123_456_789),
+            late: Some(98_765),
+            stalls: Some(Stalls {
+                count: 3,
+                longest: Duration::from_millis(2160),
+            }),
+            bytes_sent: Some(u64::MAX),
+            connections_opened: Some(u64::MAX),
+        };
+        (stats, info)
+    }
+
+    #[test]
+    fn every_line_fits_the_width_and_no_figure_is_lost() {
+        let (stats, info) = busy();
+        for width in [80, 100, 120] {
+            let text = render(&stats, &info, width);
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{width}: {line:?} in\n{text}"
+                );
+            }
+            for needle in [
+                "33334",
+                "503: 7692",
+                "io: 1136",
+                "123456789",
+                "98765",
+                "200015.9",
+            ] {
+                assert!(text.contains(needle), "{width}: no {needle} in\n{text}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_wide_terminal_gets_one_line_per_task() {
+        let (stats, info) = busy();
+        let text = render(&stats, &info, 200);
+        let row = text
+            .lines()
+            .find(|l| l.contains("quite a long name"))
+            .unwrap();
+        assert!(row.starts_with("POST  "), "{row}");
+        assert!(row.contains(" 33333 "), "{row}");
+        assert!(text.lines().any(|l| l.contains("| p90 ")), "{text}");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod csv_out;
 pub mod meta;
+pub mod outcomes;
 pub mod recorder;
 pub mod sample;
 pub mod stats;

@@ -1,6 +1,8 @@
 //! Running figures: one `Tally` per task, one in total, plus counts by status
-//! and error kind. Every number in the live line and the summary comes from here.
+//! and error kind, in total and per task. Every number in the live line and
+//! the summary comes from here.
 
+use super::outcomes::{Outcome, Outcomes};
 use super::sample::{ErrorKind, Sample};
 use hdrhistogram::Histogram;
 use std::borrow::Cow;
@@ -141,6 +143,15 @@ impl Tally {
         }
     }
 
+    /// The standard deviation of the latency, in µs; 0 when empty.
+    pub fn stdev_us(&self) -> f64 {
+        if self.requests == 0 {
+            0.0
+        } else {
+            self.latency().stdev()
+        }
+    }
+
     pub fn min_us(&self) -> u64 {
         if self.requests == 0 {
             0
@@ -176,6 +187,8 @@ pub fn failure_pct(failures: u64, requests: u64) -> f64 {
 pub struct Stats {
     /// Indexed by task id.
     pub tasks: Vec<Tally>,
+    /// How each task's requests ended, indexed by task id.
+    outcomes: Vec<Outcomes>,
     pub total: Tally,
     /// Time from the due moment until the first byte was written, in µs.
     pub wait: Histogram<u64>,
@@ -194,6 +207,7 @@ impl Stats {
     pub fn new(task_count: usize) -> Stats {
         Stats {
             tasks: vec![Tally::default(); task_count],
+            outcomes: vec![Outcomes::default(); task_count],
             total: Tally::default(),
             wait: new_histogram(),
             service: new_histogram(),
@@ -207,6 +221,7 @@ impl Stats {
     pub fn ensure_tasks(&mut self, count: usize) {
         if self.tasks.len() < count {
             self.tasks.resize_with(count, Tally::default);
+            self.outcomes.resize_with(count, Outcomes::default);
         }
     }
 
@@ -221,6 +236,7 @@ impl Stats {
         self.end_us = self.end_us.max(s.elapsed_us.saturating_add(s.latency_us));
         if let Some(task) = self.tasks.get_mut(s.task as usize) {
             task.add(s);
+            self.outcomes[s.task as usize].add(Outcome::of(s));
         }
         self.status[(s.status as usize).min(999)] += 1;
         if let Some(e) = s.error {
@@ -243,6 +259,12 @@ impl Stats {
             .zip(self.errors)
             .filter(|&(_, n)| n > 0)
             .collect()
+    }
+
+    /// Task `task`'s counts by outcome (status or error); empty for a task
+    /// that never ran.
+    pub fn outcomes(&self, task: usize) -> &[(Outcome, u64)] {
+        self.outcomes.get(task).map_or(&[], Outcomes::counts)
     }
 
     /// Requests that got a complete response (whatever its status).
@@ -328,11 +350,35 @@ mod tests {
         assert_eq!(st.error_counts(), vec![(ErrorKind::Timeout, 1)]);
         assert_eq!(st.responses(), 2);
         assert_eq!(st.total.bytes, 30);
+        assert_eq!(st.outcomes(0), [(Outcome::Status(200), 1)]);
+        assert_eq!(
+            st.outcomes(1),
+            [
+                (Outcome::Status(500), 1),
+                (Outcome::Error(ErrorKind::Timeout), 1)
+            ]
+        );
+        assert_eq!(st.outcomes(7), []);
+    }
+
+    #[test]
+    fn stdev_is_the_population_standard_deviation() {
+        let mut t = Tally::default();
+        for us in [100, 200, 300, 400, 500] {
+            t.add(&sample(0, us, 200, None));
+        }
+        // sqrt(((-200)² + (-100)² + 0 + 100² + 200²) / 5)
+        assert!(
+            (t.stdev_us() - 20_000f64.sqrt()).abs() < 0.01,
+            "{}",
+            t.stdev_us()
+        );
     }
 
     #[test]
     fn empty_tally_has_zero_figures() {
         let t = Tally::default();
+        assert_eq!(t.stdev_us(), 0.0);
         assert_eq!((t.percentile_us(99.0), t.min_us(), t.max_us()), (0, 0, 0));
         assert_eq!(t.failure_pct(), 0.0);
     }

@@ -394,6 +394,17 @@ pub fn assert_accounting(rows: &[Row], json: &str) {
         *by_task.entry(r.task.clone()).or_default() += 1;
     }
     assert_eq!(by_task, json_tasks(json), "by task");
+    let mut by_outcome: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for r in rows {
+        // A row's outcome: its error, or else its status.
+        let outcome = if r.error.is_empty() {
+            r.status.to_string()
+        } else {
+            r.error.clone()
+        };
+        *by_outcome.entry((r.task.clone(), outcome)).or_default() += 1;
+    }
+    assert_eq!(by_outcome, json_outcomes(json), "by task and outcome");
     let bytes: u64 = rows.iter().map(|r| r.bytes).sum();
     assert_eq!(bytes as f64, json_number(json, "bytes_received"), "bytes");
 }
@@ -414,6 +425,24 @@ pub fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> {
         })
         .filter(|(_, n)| *n > 0)
         .collect()
+}
+
+/// Counts per (task name, status or error) in the summary JSON's `outcomes`.
+pub fn json_outcomes(json: &str) -> std::collections::BTreeMap<(String, String), u64> {
+    let mut all = std::collections::BTreeMap::new();
+    for task in json.split("{\"method\":").skip(1) {
+        let name_at = task.find("\"name\":\"").unwrap() + 8;
+        let name = &task[name_at..name_at + task[name_at..].find("\",\"").unwrap()];
+        let (key, n) = ("\"outcomes\":{", "outcomes".len() + 4);
+        let body = &task[task.find(key).unwrap() + n..];
+        let body = &body[..body.find('}').unwrap()];
+        for pair in body.split(',').filter(|p| !p.is_empty()) {
+            let (k, v) = pair.split_once(':').unwrap();
+            let key = (name.to_string(), k.trim_matches('"').to_string());
+            all.insert(key, v.parse().unwrap());
+        }
+    }
+    all
 }
 
 /// `stampede run URL -q` with `extra` flags, writing results.csv and the

@@ -1,0 +1,132 @@
+//! How a task's requests ended, counted: Locust's failures table, with the
+//! successes in it too. Rows of results.csv grouped by task and outcome
+//! give the same counts.
+
+use super::sample::{ErrorKind, Sample};
+
+/// How one request ended: its status when the response was complete,
+/// otherwise its error (whatever part of a status had arrived).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    /// Clamped to 999, as `Stats` counts statuses.
+    Status(u16),
+    Error(ErrorKind),
+}
+
+impl Outcome {
+    pub fn of(s: &Sample) -> Outcome {
+        match s.error {
+            Some(e) => Outcome::Error(e),
+            None => Outcome::Status(s.status.min(999)),
+        }
+    }
+
+    /// The status code, or the error's name as results.csv writes it.
+    pub fn label(self) -> String {
+        match self {
+            Outcome::Status(code) => code.to_string(),
+            Outcome::Error(e) => e.as_str().to_string(),
+        }
+    }
+}
+
+/// One task's counts by outcome: statuses ascending, then errors. A task
+/// sees a handful of outcomes, so a sorted Vec beats a map, and a run of
+/// one outcome (the common case) costs a compare and an add.
+#[derive(Clone, Debug, Default)]
+pub struct Outcomes {
+    counts: Vec<(Outcome, u64)>,
+    /// Where the last outcome was counted.
+    last: usize,
+}
+
+impl Outcomes {
+    pub fn add(&mut self, outcome: Outcome) {
+        self.add_n(outcome, 1);
+    }
+
+    fn add_n(&mut self, outcome: Outcome, n: u64) {
+        if let Some((seen, count)) = self.counts.get_mut(self.last)
+            && *seen == outcome
+        {
+            *count += n;
+            return;
+        }
+        match self.counts.binary_search_by_key(&outcome, |&(o, _)| o) {
+            Ok(i) => {
+                self.counts[i].1 += n;
+                self.last = i;
+            }
+            Err(i) => {
+                self.counts.insert(i, (outcome, n));
+                self.last = i;
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: &Outcomes) {
+        for &(outcome, n) in &other.counts {
+            self.add_n(outcome, n);
+        }
+    }
+
+    /// Non-zero counts: statuses ascending, then errors in `ErrorKind::ALL` order.
+    pub fn counts(&self) -> &[(Outcome, u64)] {
+        &self.counts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_sort_statuses_then_errors() {
+        let mut o = Outcomes::default();
+        for outcome in [
+            Outcome::Error(ErrorKind::Timeout),
+            Outcome::Status(503),
+            Outcome::Status(200),
+            Outcome::Status(200),
+            Outcome::Error(ErrorKind::Connect),
+            Outcome::Status(503),
+            Outcome::Status(200),
+        ] {
+            o.add(outcome);
+        }
+        assert_eq!(
+            o.counts(),
+            [
+                (Outcome::Status(200), 3),
+                (Outcome::Status(503), 2),
+                (Outcome::Error(ErrorKind::Connect), 1),
+                (Outcome::Error(ErrorKind::Timeout), 1),
+            ]
+        );
+        let mut both = o.clone();
+        both.merge(&o);
+        assert_eq!(both.counts()[0], (Outcome::Status(200), 6));
+        assert_eq!(both.counts().len(), 4);
+    }
+
+    #[test]
+    fn an_error_wins_over_a_partial_status() {
+        let s = Sample {
+            elapsed_us: 0,
+            latency_us: 1,
+            wait_us: 0,
+            bytes: 10,
+            status: 200,
+            task: 0,
+            error: Some(ErrorKind::Timeout),
+        };
+        assert_eq!(Outcome::of(&s), Outcome::Error(ErrorKind::Timeout));
+        assert_eq!(Outcome::of(&s).label(), "timeout");
+        let odd = Sample {
+            status: 4242,
+            error: None,
+            ..s
+        };
+        assert_eq!(Outcome::of(&odd).label(), "999");
+    }
+}
