@@ -243,6 +243,60 @@ fn baseline_regressions_fail_only_when_large_and_significant() {
 }
 
 #[test]
+fn a_baseline_scoped_to_one_task_of_several_says_so() {
+    let dir = scratch("check-scope");
+    let csv = known(&dir);
+    let scoped = check(&[
+        s(&csv),
+        "--baseline",
+        s(&csv),
+        "--task",
+        "GET /a",
+        "--max-regression",
+        "10",
+    ]);
+    let warnings: Vec<&str> = scoped.stderr.lines().collect();
+    assert_eq!(warnings.len(), 1, "{}", scoped.stderr);
+    assert!(
+        warnings[0].starts_with("stampede: warning: ")
+            && warnings[0].contains("only task \"GET /a\"")
+            && warnings[0].contains("before the first --task"),
+        "{}",
+        warnings[0]
+    );
+    assert!(scoped.stdout.contains("[GET /a]"), "{}", scoped.stdout);
+    // Comparing the whole run, or a run of one task, needs no warning.
+    for args in [
+        vec![s(&csv), "--baseline", s(&csv), "--max-regression", "10"],
+        vec![
+            s(&csv),
+            "--baseline",
+            s(&csv),
+            "--max-regression",
+            "10",
+            "--task",
+            "GET /a",
+            "--max-regression",
+            "5",
+        ],
+    ] {
+        let out = check(&args);
+        assert!(out.stderr.is_empty(), "{args:?}: {}", out.stderr);
+    }
+    let one = run_csv(&dir, "one.csv", 1, 1.0);
+    let out = check(&[
+        s(&one),
+        "--baseline",
+        s(&one),
+        "--task",
+        "GET /hello",
+        "--max-regression",
+        "10",
+    ]);
+    assert!(out.stderr.is_empty(), "{}", out.stderr);
+}
+
+#[test]
 fn bad_input_is_one_line_and_exit_2() {
     let dir = scratch("check-bad");
     let csv = known(&dir);

@@ -19,7 +19,9 @@ use std::path::PathBuf;
     example = "stampede check results.csv --baseline main.csv --max-regression 10",
     example = "stampede check results.csv --baseline main.csv --task login --max-regression 5",
     note = "Thresholds before any --task apply to all requests; those after --task NAME apply to that\n\
-            task only, until the next --task. Latency limits are durations (500us, 20ms, 1.5s).\n\
+            task only, until the next --task. --max-regression is scoped the same way: to compare the\n\
+            whole run with the baseline, put it before the first --task. --baseline and --junit apply to\n\
+            the whole command wherever they stand. Latency limits are durations (500us, 20ms, 1.5s).\n\
             A failure is a response with status >= 400 or no response at all.\n\
             Regression: p50, p90, p99 and RPS are compared with the baseline; a figure fails only when it\n\
             is worse by more than PCT percent and the difference is significant at the 1% level.\n\
@@ -66,7 +68,7 @@ pub struct CheckFlags {
     #[argh(option, arg_name = "BASE.csv")]
     pub baseline: Option<String>,
 
-    /// fail when p50, p90, p99 or RPS is worse than the baseline's by more than PCT percent, significantly; scoped by --task like a threshold
+    /// fail when p50, p90, p99 or RPS is worse than the baseline's by more than PCT percent, significantly; before any --task it compares the whole run, after --task NAME only that task
     #[argh(option, arg_name = "PCT")]
     pub max_regression: Option<String>,
 
@@ -188,6 +190,35 @@ impl CheckArgs {
             junit,
             groups,
         })
+    }
+}
+
+impl Plan {
+    /// A warning when `--max-regression` follows `--task` and so compares
+    /// only some of the run's tasks (`tasks`, its task names) with the
+    /// baseline: the scoping is easy to miss when `--baseline` and
+    /// `--max-regression` sit at the end of a command line.
+    pub(crate) fn scoping_warning(&self, tasks: &[String]) -> Option<String> {
+        let compared: Vec<&str> = self
+            .groups
+            .iter()
+            .filter(|g| g.max_regression.is_some())
+            .map(|g| g.task.as_deref())
+            .collect::<Option<_>>()?;
+        let left = tasks
+            .iter()
+            .filter(|t| !compared.contains(&t.as_str()))
+            .count();
+        if compared.is_empty() || left == 0 {
+            return None;
+        }
+        let names: Vec<String> = compared.iter().map(|n| format!("{n:?}")).collect();
+        let s = if names.len() == 1 { "" } else { "s" };
+        Some(format!(
+            "the baseline comparison covers only task{s} {} (--max-regression after --task is scoped to that task), not the other {left} of the run's {} tasks; to compare the whole run, put --max-regression before the first --task",
+            names.join(", "),
+            tasks.len()
+        ))
     }
 }
 
@@ -356,6 +387,35 @@ mod tests {
         assert_eq!(plan.baseline, Some(PathBuf::from("b.csv")));
         assert_eq!(plan.groups.len(), 1);
         assert_eq!(plan.groups[0].max_regression, Some(10.0));
+    }
+
+    #[test]
+    fn a_comparison_of_some_tasks_only_is_pointed_out() {
+        let plan = |args: &[&str]| parse(args).unwrap().validate().unwrap();
+        let tasks: Vec<String> = ["a", "b", "c"].map(String::from).into();
+        let two = plan(&[
+            "r.csv",
+            "--baseline",
+            "b.csv",
+            "--task",
+            "a",
+            "--max-regression",
+            "5",
+            "--task",
+            "b",
+            "--max-regression",
+            "5",
+        ]);
+        let w = two.scoping_warning(&tasks).unwrap();
+        assert!(w.contains("only tasks \"a\", \"b\""), "{w}");
+        assert!(w.contains("not the other 1 of the run's 3 tasks"), "{w}");
+        assert_eq!(two.scoping_warning(&tasks[..2]), None);
+        let whole = plan(&["r.csv", "--baseline", "b.csv", "--max-regression", "5"]);
+        assert_eq!(whole.scoping_warning(&tasks), None);
+        assert_eq!(
+            plan(&["r.csv", "--p99", "1s"]).scoping_warning(&tasks),
+            None
+        );
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
         Some(path) => Some(load(std::slice::from_ref(path), by_task)?),
         None => None,
     };
+    if let Some(w) = plan.scoping_warning(&run.tasks.names) {
+        errln!("stampede: warning: {w}");
+    }
     let mut out = Vec::new();
     for group in &plan.groups {
         let task = group.task.as_deref();
