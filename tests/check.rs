@@ -153,6 +153,17 @@ fn junit_has_a_testcase_per_check() {
         xml.contains("p99 [GET /x?a=1&amp;b=&lt;2&gt;, &quot;q&quot;]"),
         "{xml}"
     );
+    // The passing check carries its measured value as the failing one does.
+    let passing = xml.split("<testcase ").nth(1).unwrap();
+    assert!(passing.starts_with("classname=\"stampede check\" name=\"p50 &lt;= 20ms\""));
+    assert!(
+        passing.contains("<property name=\"measured\" value=\"10.0ms\"/>"),
+        "{passing}"
+    );
+    assert!(
+        passing.contains("<system-out>p50 is 10.0ms, within the limit &lt;= 20ms</system-out>"),
+        "{passing}"
+    );
 }
 
 /// A small xorshift: the tests need repeatable noise, not good randomness.

@@ -1,5 +1,6 @@
-//! The verdict as JUnit XML: one `<testcase>` per check, with a
-//! `<failure>` for each that failed, so CI systems show them as tests.
+//! The verdict as JUnit XML: one `<testcase>` per check, so CI systems
+//! show them as tests. Each carries its measured value and limit (as
+//! properties, and its sentence as output), and a `<failure>` if it failed.
 
 use super::verdict::Verdict;
 
@@ -13,17 +14,30 @@ pub fn render(verdicts: &[Verdict]) -> String {
         verdicts.len()
     ));
     for v in verdicts {
+        // The name stays the same from run to run (CI systems track a
+        // test's history by it); the figure goes in properties and output.
         let name = escape(&format!("{} {}", v.name, v.limit));
-        let open = format!("  <testcase classname=\"{SUITE}\" name=\"{name}\"");
-        if v.pass {
-            out.push_str(&format!("{open}/>\n"));
-        } else {
+        out.push_str(&format!(
+            "  <testcase classname=\"{SUITE}\" name=\"{name}\">\n    <properties>\n"
+        ));
+        for (key, value) in [("measured", &v.measured), ("limit", &v.limit)] {
             out.push_str(&format!(
-                "{open}>\n    <failure message=\"{}\">{}</failure>\n  </testcase>\n",
+                "      <property name=\"{key}\" value=\"{}\"/>\n",
+                escape(value)
+            ));
+        }
+        out.push_str("    </properties>\n");
+        if !v.pass {
+            out.push_str(&format!(
+                "    <failure message=\"{}\">{}</failure>\n",
                 escape(&v.message),
                 escape(&format!("measured {}, limit {}", v.measured, v.limit))
             ));
         }
+        out.push_str(&format!(
+            "    <system-out>{}</system-out>\n  </testcase>\n",
+            escape(&v.message)
+        ));
     }
     out.push_str("</testsuite>\n");
     out
@@ -65,18 +79,29 @@ mod tests {
     }
 
     #[test]
-    fn one_testcase_per_check_with_failures() {
+    fn one_testcase_per_check_each_with_its_measured_value() {
         let xml = render(&[
-            v("p99", true, "fine"),
+            v("p99", true, "p99 is 6.00ms, within"),
             v("p50 [POST /a?x=1&y=<2>]", false, "p50 is \"slow\""),
         ]);
         assert_eq!(
             xml,
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
              <testsuite name=\"stampede check\" tests=\"2\" failures=\"1\" errors=\"0\">\n  \
-             <testcase classname=\"stampede check\" name=\"p99 &lt;= 5ms\"/>\n  \
+             <testcase classname=\"stampede check\" name=\"p99 &lt;= 5ms\">\n    \
+             <properties>\n      \
+             <property name=\"measured\" value=\"6.00ms\"/>\n      \
+             <property name=\"limit\" value=\"&lt;= 5ms\"/>\n    \
+             </properties>\n    \
+             <system-out>p99 is 6.00ms, within</system-out>\n  \
+             </testcase>\n  \
              <testcase classname=\"stampede check\" name=\"p50 [POST /a?x=1&amp;y=&lt;2&gt;] &lt;= 5ms\">\n    \
-             <failure message=\"p50 is &quot;slow&quot;\">measured 6.00ms, limit &lt;= 5ms</failure>\n  \
+             <properties>\n      \
+             <property name=\"measured\" value=\"6.00ms\"/>\n      \
+             <property name=\"limit\" value=\"&lt;= 5ms\"/>\n    \
+             </properties>\n    \
+             <failure message=\"p50 is &quot;slow&quot;\">measured 6.00ms, limit &lt;= 5ms</failure>\n    \
+             <system-out>p50 is &quot;slow&quot;</system-out>\n  \
              </testcase>\n\
              </testsuite>\n"
         );
