@@ -2,6 +2,26 @@
 
 use crate::report::series::round3;
 
+/// What a check concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The data cannot decide: a baseline comparison with too little data,
+    /// or with runs noisier than the margin.
+    Inconclusive,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+}
+
 /// The outcome of one check: a threshold or a baseline comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -11,9 +31,21 @@ pub struct Verdict {
     pub limit: String,
     /// e.g. `153.2ms`.
     pub measured: String,
-    pub pass: bool,
-    /// One sentence saying why it failed (or passed).
+    pub status: Status,
+    /// One sentence saying why it failed, passed, or could not decide.
     pub message: String,
+}
+
+/// Failures win over inconclusive checks: the overall status of a verdict.
+pub fn overall(verdicts: &[Verdict]) -> Status {
+    let any = |s: Status| verdicts.iter().any(|v| v.status == s);
+    if any(Status::Fail) {
+        Status::Fail
+    } else if any(Status::Inconclusive) {
+        Status::Inconclusive
+    } else {
+        Status::Pass
+    }
 }
 
 /// `name` with its task, if any.
@@ -45,7 +77,8 @@ pub fn num(v: f64) -> String {
     round3(v)
 }
 
-/// One aligned line per verdict, then a summary line.
+/// One aligned line per verdict, the reason for each inconclusive one,
+/// then a summary line.
 pub fn render(verdicts: &[Verdict]) -> String {
     let width = |f: fn(&Verdict) -> &str| {
         verdicts
@@ -61,11 +94,17 @@ pub fn render(verdicts: &[Verdict]) -> String {
     );
     let mut out = String::new();
     for v in verdicts {
-        let verdict = if v.pass { "PASS" } else { "FAIL" };
         out.push_str(&format!(
-            "{:<wn$}  {:<wl$}  {:<wm$}  {verdict}\n",
-            v.name, v.limit, v.measured
+            "{:<wn$}  {:<wl$}  {:<wm$}  {}\n",
+            v.name,
+            v.limit,
+            v.measured,
+            v.status.label()
         ));
+    }
+    for v in verdicts.iter().filter(|v| v.status == Status::Inconclusive) {
+        out.push_str(&v.message);
+        out.push('\n');
     }
     out.push_str(&summary(verdicts));
     out.push('\n');
@@ -73,13 +112,19 @@ pub fn render(verdicts: &[Verdict]) -> String {
 }
 
 pub fn summary(verdicts: &[Verdict]) -> String {
-    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let count = |s: Status| verdicts.iter().filter(|v| v.status == s).count();
+    let (failed, undecided) = (count(Status::Fail), count(Status::Inconclusive));
     let n = verdicts.len();
     let s = if n == 1 { "" } else { "s" };
-    if failed == 0 {
-        format!("PASS: all {n} check{s} passed")
-    } else {
-        format!("FAIL: {failed} of {n} check{s} failed")
+    match overall(verdicts) {
+        Status::Pass => format!("PASS: all {n} check{s} passed"),
+        Status::Fail if undecided > 0 => {
+            format!("FAIL: {failed} of {n} check{s} failed, {undecided} inconclusive")
+        }
+        Status::Fail => format!("FAIL: {failed} of {n} check{s} failed"),
+        Status::Inconclusive => {
+            format!("INCONCLUSIVE: {undecided} of {n} check{s} could not decide, the others passed")
+        }
     }
 }
 
@@ -88,12 +133,13 @@ mod tests {
     use super::*;
 
     fn v(name: &str, limit: &str, measured: &str, pass: bool) -> Verdict {
+        let status = if pass { Status::Pass } else { Status::Fail };
         Verdict {
             name: name.into(),
             limit: limit.into(),
             measured: measured.into(),
-            pass,
-            message: String::new(),
+            status,
+            message: format!("{name}: why"),
         }
     }
 
@@ -117,5 +163,28 @@ mod tests {
             summary(&[v("a", "b", "c", true)]),
             "PASS: all 1 check passed"
         );
+    }
+
+    #[test]
+    fn inconclusive_checks_say_why_and_lose_to_failures() {
+        let mut undecided = v("p99 vs baseline", "worse by <= 10%", "+12%", true);
+        undecided.status = Status::Inconclusive;
+        let pass = v("p50", "<= 5ms", "1ms", true);
+        let verdicts = [pass.clone(), undecided.clone()];
+        assert_eq!(overall(&verdicts), Status::Inconclusive);
+        assert_eq!(
+            render(&verdicts),
+            "p50              <= 5ms           1ms   PASS\n\
+             p99 vs baseline  worse by <= 10%  +12%  INCONCLUSIVE\n\
+             p99 vs baseline: why\n\
+             INCONCLUSIVE: 1 of 2 checks could not decide, the others passed\n"
+        );
+        let verdicts = [v("p90", "<= 1ms", "2ms", false), undecided];
+        assert_eq!(overall(&verdicts), Status::Fail);
+        assert_eq!(
+            summary(&verdicts),
+            "FAIL: 1 of 2 checks failed, 1 inconclusive"
+        );
+        assert_eq!(overall(&[pass]), Status::Pass);
     }
 }
