@@ -7,9 +7,10 @@ use super::thresholds::{Kind, Threshold};
 use crate::units::parse_duration;
 use argh::{CommandInfo, EarlyExit, FromArgs, SubCommand};
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(FromArgs, Debug, Default, Clone, PartialEq)]
-/// Pass or fail a run on its results.csv: latency percentiles, error rate, throughput, and regressions against a baseline run. Exit 0 when every check passes, 1 when one fails.
+/// Pass or fail a run on its results.csv: latency percentiles, error rate, throughput, and regressions against a baseline run. Exit 0 when every check passes, 1 when one fails, 3 when a baseline comparison cannot decide.
 #[argh(
     subcommand,
     name = "check",
@@ -17,13 +18,20 @@ use std::path::PathBuf;
     example = "stampede check results.csv --p50 20ms --min-rps 5000 --task 'GET /slow' --p99 1s --max 2s",
     example = "stampede check box1.csv box2.csv --p999 500ms --junit check.xml",
     example = "stampede check results.csv --baseline main.csv --max-regression 10",
-    example = "stampede check results.csv --baseline main.csv --task login --max-regression 5",
+    example = "stampede check results.csv --baseline main.csv --max-regression 10 --task login --max-regression 5",
     note = "Thresholds before any --task apply to all requests; those after --task NAME apply to that\n\
-            task only, until the next --task. Latency limits are durations (500us, 20ms, 1.5s).\n\
+            task only, until the next --task. --max-regression is scoped the same way: to compare the\n\
+            whole run with the baseline, put it before the first --task. --baseline, --min-change and\n\
+            --junit apply to the whole command wherever they stand. Latency limits are durations\n\
+            (500us, 20ms, 1.5s).\n\
             A failure is a response with status >= 400 or no response at all.\n\
-            Regression: p50, p90, p99 and RPS are compared with the baseline; a figure fails only when it\n\
-            is worse by more than PCT percent and the difference is significant at the 1% level.\n\
-            Exit codes: 0 every check passed; 1 a check failed; 2 bad input (flags, a CSV)."
+            Regression: p50, p90, p99 and RPS are measured in each whole second of both runs. The allowance\n\
+            is PCT percent of the baseline's figure or, for a latency, --min-change, whichever is larger.\n\
+            A figure passes when the change is within the allowance with 99% confidence, fails when it is\n\
+            beyond it with 99% confidence, and is INCONCLUSIVE otherwise, or when a run has fewer than\n\
+            about 5 whole seconds (run 7 s or more; 10 s or more to tell small changes).\n\
+            Exit codes: 0 every check passed; 1 a check failed; 2 bad input (flags, a CSV);\n\
+            3 no check failed, but a baseline comparison could not decide."
 )]
 pub struct CheckFlags {
     /// results.csv files of one run; several (one per box) are merged into one
@@ -66,9 +74,13 @@ pub struct CheckFlags {
     #[argh(option, arg_name = "BASE.csv")]
     pub baseline: Option<String>,
 
-    /// fail when p50, p90, p99 or RPS is worse than the baseline's by more than PCT percent, significantly; scoped by --task like a threshold
+    /// compare p50, p90, p99 and RPS with the baseline's, allowing them to get worse by PCT percent (see Notes); before any --task it compares the whole run, after --task NAME only that task
     #[argh(option, arg_name = "PCT")]
     pub max_regression: Option<String>,
+
+    /// with --baseline: a latency change of at most D is always within the allowance, whatever --max-regression says; applies to every comparison (default 1ms)
+    #[argh(option, arg_name = "D")]
+    pub min_change: Option<String>,
 
     /// also write the verdict as JUnit XML to PATH (default none)
     #[argh(option, arg_name = "PATH")]
@@ -143,18 +155,25 @@ pub struct Plan {
     pub files: Vec<PathBuf>,
     pub baseline: Option<PathBuf>,
     pub junit: Option<PathBuf>,
+    /// A latency change this small never fails a baseline comparison.
+    pub min_change: Duration,
     pub groups: Vec<Group>,
 }
+
+/// The default `--min-change`: sub-millisecond latencies move by more
+/// than this between identical runs on a shared box.
+pub const MIN_CHANGE: Duration = Duration::from_millis(1);
 
 impl CheckArgs {
     pub fn validate(&self) -> Result<Plan, String> {
         let mut files = Vec::new();
-        let (mut baseline, mut junit) = (None, None);
+        let (mut baseline, mut junit, mut min_change) = (None, None, None::<String>);
         let mut groups = Vec::new();
         for flags in &self.groups {
             files.extend(flags.files.iter().map(PathBuf::from));
             once(&mut baseline, &flags.baseline, "--baseline")?;
             once(&mut junit, &flags.junit, "--junit")?;
+            once(&mut min_change, &flags.min_change, "--min-change")?;
             let group = group(flags)?;
             if let Some(task) = &group.task
                 && group.thresholds.is_empty()
@@ -175,6 +194,13 @@ impl CheckArgs {
             (None, true) => return Err("--max-regression needs --baseline BASE.csv".into()),
             _ => {}
         }
+        let min_change = match min_change {
+            Some(_) if baseline.is_none() => {
+                return Err("--min-change needs --baseline BASE.csv".into());
+            }
+            Some(text) => parse_duration(&text).map_err(|e| format!("--min-change: {e}"))?,
+            None => MIN_CHANGE,
+        };
         if groups
             .iter()
             .all(|g| g.thresholds.is_empty() && g.max_regression.is_none())
@@ -186,17 +212,52 @@ impl CheckArgs {
             files,
             baseline,
             junit,
+            min_change,
             groups,
         })
     }
 }
 
-fn once(slot: &mut Option<PathBuf>, value: &Option<String>, flag: &str) -> Result<(), String> {
+impl Plan {
+    /// A warning when `--max-regression` follows `--task` and so compares
+    /// only some of the run's tasks (`tasks`, its task names) with the
+    /// baseline: the scoping is easy to miss when `--baseline` and
+    /// `--max-regression` sit at the end of a command line.
+    pub(crate) fn scoping_warning(&self, tasks: &[String]) -> Option<String> {
+        let compared: Vec<&str> = self
+            .groups
+            .iter()
+            .filter(|g| g.max_regression.is_some())
+            .map(|g| g.task.as_deref())
+            .collect::<Option<_>>()?;
+        let left = tasks
+            .iter()
+            .filter(|t| !compared.contains(&t.as_str()))
+            .count();
+        if compared.is_empty() || left == 0 {
+            return None;
+        }
+        let names: Vec<String> = compared.iter().map(|n| format!("{n:?}")).collect();
+        let s = if names.len() == 1 { "" } else { "s" };
+        Some(format!(
+            "the baseline comparison covers only task{s} {} (--max-regression after --task is scoped to that task), not the other {left} of the run's {} tasks; to compare the whole run, put --max-regression before the first --task",
+            names.join(", "),
+            tasks.len()
+        ))
+    }
+}
+
+/// A flag that applies to the whole command: given in any group, once.
+fn once<T: From<String>>(
+    slot: &mut Option<T>,
+    value: &Option<String>,
+    flag: &str,
+) -> Result<(), String> {
     if let Some(v) = value {
         if slot.is_some() {
             return Err(format!("{flag} given twice"));
         }
-        *slot = Some(PathBuf::from(v));
+        *slot = Some(T::from(v.clone()));
     }
     Ok(())
 }
@@ -356,6 +417,35 @@ mod tests {
         assert_eq!(plan.baseline, Some(PathBuf::from("b.csv")));
         assert_eq!(plan.groups.len(), 1);
         assert_eq!(plan.groups[0].max_regression, Some(10.0));
+    }
+
+    #[test]
+    fn a_comparison_of_some_tasks_only_is_pointed_out() {
+        let plan = |args: &[&str]| parse(args).unwrap().validate().unwrap();
+        let tasks: Vec<String> = ["a", "b", "c"].map(String::from).into();
+        let two = plan(&[
+            "r.csv",
+            "--baseline",
+            "b.csv",
+            "--task",
+            "a",
+            "--max-regression",
+            "5",
+            "--task",
+            "b",
+            "--max-regression",
+            "5",
+        ]);
+        let w = two.scoping_warning(&tasks).unwrap();
+        assert!(w.contains("only tasks \"a\", \"b\""), "{w}");
+        assert!(w.contains("not the other 1 of the run's 3 tasks"), "{w}");
+        assert_eq!(two.scoping_warning(&tasks[..2]), None);
+        let whole = plan(&["r.csv", "--baseline", "b.csv", "--max-regression", "5"]);
+        assert_eq!(whole.scoping_warning(&tasks), None);
+        assert_eq!(
+            plan(&["r.csv", "--p99", "1s"]).scoping_warning(&tasks),
+            None
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod args;
 pub mod baseline;
 pub mod junit;
+pub mod shift;
 pub mod thresholds;
 pub mod verdict;
 
@@ -17,16 +18,21 @@ use crate::console::{errln, out};
 use crate::output::{COLUMN_MAX, fit};
 use crate::record::stats::Tally;
 use crate::report::Report;
+use crate::report::series::Bucket;
 use crate::units::format_duration;
 use args::Plan;
-use baseline::Side;
+use baseline::{Margin, PERCENTILES, Side};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use thresholds::{Figures, evaluate};
-use verdict::Verdict;
+use verdict::{Status, Verdict};
 
 /// Exit code when a check failed.
 pub const FAIL_EXIT: i32 = 1;
+
+/// Exit code when no check failed but a baseline comparison could not
+/// decide: a CI job may retry, run longer, or let it through, but knows.
+pub const INCONCLUSIVE_EXIT: i32 = 3;
 
 /// Throughput is compared between runs over intervals of this length, or
 /// coarser ones when a run is too long for `series::MAX_POINTS` of them.
@@ -52,16 +58,16 @@ pub fn run(args: &CheckArgs) -> i32 {
         errln!("stampede: --junit {}: {e}", path.display());
         return USAGE_EXIT;
     }
-    if verdicts.iter().all(|v| v.pass) {
-        0
-    } else {
-        FAIL_EXIT
+    match verdict::overall(&verdicts) {
+        Status::Pass => 0,
+        Status::Fail => FAIL_EXIT,
+        Status::Inconclusive => INCONCLUSIVE_EXIT,
     }
 }
 
 /// Every check of `plan`, in the order given.
 pub fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
-    // Per-task series only when a task's throughput is compared.
+    // Per-task series only when a task is compared with the baseline.
     let by_task = plan
         .groups
         .iter()
@@ -84,6 +90,9 @@ pub fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
             );
         }
     }
+    if let Some(w) = plan.scoping_warning(&run.tasks.names) {
+        errln!("stampede: warning: {w}");
+    }
     let mut out = Vec::new();
     for group in &plan.groups {
         let task = group.task.as_deref();
@@ -97,10 +106,14 @@ pub fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
             let base_index = task
                 .map(|name| task_index(base, name, "the baseline "))
                 .transpose()?;
+            let margin = Margin {
+                pct,
+                min_change_us: plan.min_change.as_secs_f64() * 1e6,
+            };
             out.extend(baseline::compare(
                 &side(base, base_index),
                 &side(&run, index),
-                pct,
+                margin,
                 task,
             ));
         }
@@ -144,29 +157,25 @@ fn tally(report: &Report, task: Option<usize>) -> &Tally {
     }
 }
 
-/// A run as the baseline comparison sees it: latencies, and the requests
-/// completed in each whole interval (the first and last are partial, and
-/// dropped).
-fn side(report: &Report, task: Option<usize>) -> Side<'_> {
-    let total = &report.series.total;
-    let mut counts: Vec<u64> = match (task, &report.series.by_task) {
-        (Some(i), Some(by_task)) => by_task
-            .get(i)
-            .map_or(&[][..], Vec::as_slice)
-            .iter()
-            .map(|b| b.requests)
-            .collect(),
-        _ => total.iter().map(|b| b.requests).collect(),
+/// A run as the baseline comparison sees it: the requests and the
+/// percentiles of each whole interval (the first holds the ramp-up and the
+/// last is partial: both are dropped).
+fn side(report: &Report, task: Option<usize>) -> Side {
+    let empty = Vec::new();
+    let buckets = match (task, &report.series.by_task) {
+        (Some(i), Some(by_task)) => by_task.get(i).unwrap_or(&empty),
+        _ => &report.series.total,
     };
-    counts.resize(total.len(), 0);
-    let whole = if counts.len() > 2 {
-        counts[1..counts.len() - 1].to_vec()
-    } else {
-        Vec::new()
-    };
+    let len = report.series.total.len();
+    let whole = 1..len.saturating_sub(1);
+    let default = Bucket::default();
+    let bucket = |i: usize| buckets.get(i).unwrap_or(&default);
     Side {
-        tally: tally(report, task),
-        counts: whole,
-        interval: Duration::from_micros(report.series.interval_us),
+        counts: whole.clone().map(|i| bucket(i).responses).collect(),
+        percentiles: whole
+            .map(bucket)
+            .filter(|b| b.requests > 0)
+            .map(|b| PERCENTILES.map(|q| b.percentile_ms(q) * 1000.0))
+            .collect(),
     }
 }

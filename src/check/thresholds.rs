@@ -8,7 +8,7 @@
 //! fails once it is over its limit by more than that resolution. Figures
 //! print with 3 significant digits, the precision they have.
 
-use super::verdict::{Verdict, ms, ms3, num, scoped};
+use super::verdict::{Status, Verdict, ms, ms3, num, scoped};
 use crate::record::stats::Tally;
 use std::time::Duration;
 
@@ -119,7 +119,7 @@ pub fn evaluate(t: &Threshold, figures: &Figures, task: Option<&str>) -> Verdict
         name,
         limit: format!("{op} {limit}"),
         measured,
-        pass,
+        status: if pass { Status::Pass } else { Status::Fail },
         message,
     }
 }
@@ -168,10 +168,10 @@ mod tests {
             (Kind::Max, 100_000.0),
         ] {
             let v = check(kind, at, &t, sec);
-            assert!(v.pass, "{kind:?} at the limit: {v:?}");
+            assert_eq!(v.status, Status::Pass, "{kind:?} at the limit: {v:?}");
             // Just under the recorded value, beyond the histogram's resolution.
             let v = check(kind, at * 0.998, &t, sec);
-            assert!(!v.pass, "{kind:?} just over: {v:?}");
+            assert_eq!(v.status, Status::Fail, "{kind:?} just over: {v:?}");
             assert!(v.message.contains("over the limit"), "{}", v.message);
         }
         let v = check(Kind::Latency(99.0), 99_000.0, &t, sec);
@@ -184,16 +184,19 @@ mod tests {
     fn error_rate_at_the_limit_passes_and_just_over_fails() {
         let sec = Duration::from_secs(1);
         let t = hundred(); // 1 failure in 100
-        assert!(check(Kind::ErrorRate, 1.0, &t, sec).pass);
-        assert!(!check(Kind::ErrorRate, 0.99, &t, sec).pass);
+        assert_eq!(check(Kind::ErrorRate, 1.0, &t, sec).status, Status::Pass);
+        assert_eq!(check(Kind::ErrorRate, 0.99, &t, sec).status, Status::Fail);
         assert_eq!(
             check(Kind::ErrorRate, 1.0, &t, sec).measured,
             "1% (1 of 100)"
         );
         let t = tally(&[1000; 1000], 1); // 0.1%
-        assert!(check(Kind::ErrorRate, 0.1, &t, sec).pass);
-        assert!(!check(Kind::ErrorRate, 0.0999, &t, sec).pass);
-        assert!(check(Kind::ErrorRate, 0.0, &tally(&[5], 0), sec).pass);
+        assert_eq!(check(Kind::ErrorRate, 0.1, &t, sec).status, Status::Pass);
+        assert_eq!(check(Kind::ErrorRate, 0.0999, &t, sec).status, Status::Fail);
+        assert_eq!(
+            check(Kind::ErrorRate, 0.0, &tally(&[5], 0), sec).status,
+            Status::Pass
+        );
     }
 
     #[test]
@@ -201,10 +204,10 @@ mod tests {
         let t = hundred();
         let run = Duration::from_millis(500);
         let v = check(Kind::MinRps, 200.0, &t, run);
-        assert!(v.pass, "{v:?}");
+        assert_eq!(v.status, Status::Pass, "{v:?}");
         assert_eq!(v.limit, ">= 200");
         let v = check(Kind::MinRps, 200.001, &t, run);
-        assert!(!v.pass);
+        assert_eq!(v.status, Status::Fail);
         assert!(v.message.contains("under the limit"), "{}", v.message);
     }
 

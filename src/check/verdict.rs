@@ -4,6 +4,26 @@ use crate::output::{COLUMN_MAX, fit};
 use crate::report::series::round3;
 use std::borrow::Cow;
 
+/// What a check concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Pass,
+    Fail,
+    /// The data cannot decide: a baseline comparison with too little data,
+    /// or with runs noisier than the margin.
+    Inconclusive,
+}
+
+impl Status {
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+}
+
 /// The outcome of one check: a threshold or a baseline comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Verdict {
@@ -13,9 +33,21 @@ pub struct Verdict {
     pub limit: String,
     /// e.g. `153.2ms`.
     pub measured: String,
-    pub pass: bool,
-    /// One sentence saying why it failed (or passed).
+    pub status: Status,
+    /// One sentence saying why it failed, passed, or could not decide.
     pub message: String,
+}
+
+/// Failures win over inconclusive checks: the overall status of a verdict.
+pub fn overall(verdicts: &[Verdict]) -> Status {
+    let any = |s: Status| verdicts.iter().any(|v| v.status == s);
+    if any(Status::Fail) {
+        Status::Fail
+    } else if any(Status::Inconclusive) {
+        Status::Inconclusive
+    } else {
+        Status::Pass
+    }
 }
 
 /// `name` with its task, if any.
@@ -47,9 +79,8 @@ pub fn num(v: f64) -> String {
     round3(v)
 }
 
-/// One aligned line per verdict, then a summary line. A column is at most
-/// `COLUMN_MAX` characters wide: a longer task name is cut here (the JUnit
-/// file keeps it whole).
+/// One aligned line per verdict, the reason for each inconclusive one,
+/// then a summary line.
 pub fn render(verdicts: &[Verdict]) -> String {
     let cells: Vec<[Cow<str>; 3]> = verdicts
         .iter()
@@ -65,10 +96,14 @@ pub fn render(verdicts: &[Verdict]) -> String {
     let (wn, wl, wm) = (width(0), width(1), width(2));
     let mut out = String::new();
     for (v, [name, limit, measured]) in verdicts.iter().zip(&cells) {
-        let verdict = if v.pass { "PASS" } else { "FAIL" };
         out.push_str(&format!(
-            "{name:<wn$}  {limit:<wl$}  {measured:<wm$}  {verdict}\n"
+            "{name:<wn$}  {limit:<wl$}  {measured:<wm$}  {}\n",
+            v.status.label()
         ));
+    }
+    for v in verdicts.iter().filter(|v| v.status == Status::Inconclusive) {
+        out.push_str(&v.message);
+        out.push('\n');
     }
     out.push_str(&summary(verdicts));
     out.push('\n');
@@ -76,13 +111,19 @@ pub fn render(verdicts: &[Verdict]) -> String {
 }
 
 pub fn summary(verdicts: &[Verdict]) -> String {
-    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let count = |s: Status| verdicts.iter().filter(|v| v.status == s).count();
+    let (failed, undecided) = (count(Status::Fail), count(Status::Inconclusive));
     let n = verdicts.len();
     let s = if n == 1 { "" } else { "s" };
-    if failed == 0 {
-        format!("PASS: all {n} check{s} passed")
-    } else {
-        format!("FAIL: {failed} of {n} check{s} failed")
+    match overall(verdicts) {
+        Status::Pass => format!("PASS: all {n} check{s} passed"),
+        Status::Fail if undecided > 0 => {
+            format!("FAIL: {failed} of {n} check{s} failed, {undecided} inconclusive")
+        }
+        Status::Fail => format!("FAIL: {failed} of {n} check{s} failed"),
+        Status::Inconclusive => {
+            format!("INCONCLUSIVE: {undecided} of {n} check{s} could not decide, the others passed")
+        }
     }
 }
 
@@ -91,12 +132,13 @@ mod tests {
     use super::*;
 
     fn v(name: &str, limit: &str, measured: &str, pass: bool) -> Verdict {
+        let status = if pass { Status::Pass } else { Status::Fail };
         Verdict {
             name: name.into(),
             limit: limit.into(),
             measured: measured.into(),
-            pass,
-            message: String::new(),
+            status,
+            message: format!("{name}: why"),
         }
     }
 
