@@ -3,7 +3,7 @@
 
 mod report;
 pub mod run;
-mod scenario;
+pub(crate) mod scenario;
 mod serve;
 
 pub use crate::check::CheckArgs;

@@ -304,7 +304,7 @@ fn read_head(stream: &mut TcpStream, input: &mut Vec<u8>) -> io::Result<Option<(
     }
 }
 
-fn head_ready(input: &[u8]) -> bool {
+pub(crate) fn head_ready(input: &[u8]) -> bool {
     if input.is_empty() {
         return false;
     }
@@ -318,7 +318,7 @@ fn head_ready(input: &[u8]) -> bool {
     )
 }
 
-struct Request {
+pub(crate) struct Request {
     method: String,
     path: String,
     /// An `Origin` header naming another host than `Host`: a POST from
@@ -327,7 +327,7 @@ struct Request {
 }
 
 /// The request line and headers, or the status to answer with.
-fn parse(input: &[u8]) -> Result<Request, u16> {
+pub(crate) fn parse(input: &[u8]) -> Result<Request, u16> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(input) {

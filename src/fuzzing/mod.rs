@@ -4,6 +4,60 @@
 //! parser may reject any input, but must not panic, hang, allocate without
 //! bound or contradict itself.
 
+mod chunked;
+mod dashboard;
+mod report;
 mod response;
+mod scenario;
+mod serve;
 
+pub use chunked::chunked;
+pub use dashboard::dashboard_request;
+pub use report::report_csv;
 pub use response::response;
+pub use scenario::scenario;
+pub use serve::serve_request;
+
+/// Most cut points taken from an input's first bytes.
+const MAX_CUTS: usize = 8;
+
+/// An input for a parser that takes bytes as they arrive: a flags byte, a
+/// count of cuts, two bytes per cut (little-endian, modulo the length of
+/// the rest), then the bytes to parse, to be fed in pieces ending at the
+/// cuts. The fuzzer mutates where the cuts fall as freely as the bytes.
+struct Cuts<'a> {
+    flags: u8,
+    /// Sorted; each at most `input.len()`.
+    cuts: Vec<usize>,
+    input: &'a [u8],
+}
+
+impl Cuts<'_> {
+    fn read(data: &[u8]) -> Option<Cuts<'_>> {
+        let [flags, count, rest @ ..] = data else {
+            return None;
+        };
+        let count = usize::from(*count) % (MAX_CUTS + 1);
+        let (cuts, input) = rest.split_at_checked(2 * count)?;
+        let mut cuts: Vec<usize> = cuts
+            .chunks_exact(2)
+            .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (input.len() + 1))
+            .collect();
+        cuts.sort_unstable();
+        Some(Cuts {
+            flags: *flags,
+            cuts,
+            input,
+        })
+    }
+}
+
+/// The pieces of `input` ending at `cuts` (sorted), then at its end.
+fn pieces<'a>(input: &'a [u8], cuts: &'a [usize]) -> impl Iterator<Item = &'a [u8]> {
+    let ends = cuts.iter().copied().chain(std::iter::once(input.len()));
+    ends.scan(0, move |at, end| {
+        let piece = &input[*at..end];
+        *at = end;
+        Some(piece)
+    })
+}

@@ -2,10 +2,8 @@
 //! must terminate and agree with itself however the bytes are cut, and its
 //! byte counts must add up.
 
+use super::{Cuts, pieces};
 use crate::http::response::{Response, ResponseParser, Step};
-
-/// Most cut points taken from the input's first bytes.
-const MAX_CUTS: usize = 8;
 
 /// What became of one response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,25 +18,15 @@ enum Outcome {
     Failed,
 }
 
-/// `data`: a flags byte (bit 0: the request was HEAD), a count of cuts,
-/// two bytes per cut (little-endian, taken modulo the length), then the
-/// response bytes. They are fed whole, cut at those points, and one byte at
-/// a time, pipelined (each completed response starts the next), then EOF.
+/// `data`: see [`Cuts`]; flag bit 0 means the request was HEAD. The
+/// response bytes are fed whole, cut at the chosen points, and one byte at a
+/// time, pipelined (each completed response starts the next), then EOF.
 /// Panics if any two ways disagree or an invariant fails.
 pub fn response(data: &[u8]) {
-    let [flags, count, rest @ ..] = data else {
+    let Some(Cuts { flags, cuts, input }) = Cuts::read(data) else {
         return;
     };
     let head = flags & 1 == 1;
-    let count = usize::from(*count) % (MAX_CUTS + 1);
-    let Some((cuts, input)) = rest.split_at_checked(2 * count) else {
-        return;
-    };
-    let mut cuts: Vec<usize> = cuts
-        .chunks_exact(2)
-        .map(|c| usize::from(u16::from_le_bytes([c[0], c[1]])) % (input.len() + 1))
-        .collect();
-    cuts.sort_unstable();
 
     // One parser for every way, so its memo of the last head is exercised too.
     let mut p = ResponseParser::new();
@@ -55,11 +43,10 @@ pub fn response(data: &[u8]) {
 fn drive(p: &mut ResponseParser, input: &[u8], cuts: &[usize], head: bool) -> Vec<Outcome> {
     let mut out = Vec::new();
     p.start(head);
-    let mut at = 0;
     let mut resp_start = 0;
-    for end in cuts.iter().copied().chain(std::iter::once(input.len())) {
-        let mut piece = &input[at..end];
-        at = end;
+    let mut end = 0;
+    for mut piece in pieces(input, cuts) {
+        end += piece.len();
         loop {
             match p.feed(piece) {
                 Ok(Step::NeedMore) => {
