@@ -16,6 +16,9 @@ pub fn report_csv(data: &[u8]) {
     let _ = std::fs::remove_file(&path);
     if let Ok(report) = loaded {
         assert!(report.rows > 0, "a report of no rows was accepted");
-        assert!(report.scatter.len() as u64 <= report.rows, "more points than rows");
+        assert!(
+            report.scatter.len() as u64 <= report.rows,
+            "more points than rows"
+        );
     }
 }

@@ -50,7 +50,11 @@ fn drive(p: &mut ResponseParser, input: &[u8], cuts: &[usize], head: bool) -> Ve
         loop {
             match p.feed(piece) {
                 Ok(Step::NeedMore) => {
-                    assert_eq!(p.bytes(), (end - resp_start) as u64, "bytes() after NeedMore");
+                    assert_eq!(
+                        p.bytes(),
+                        (end - resp_start) as u64,
+                        "bytes() after NeedMore"
+                    );
                     break;
                 }
                 Ok(Step::Done { response, consumed }) => {
@@ -59,7 +63,11 @@ fn drive(p: &mut ResponseParser, input: &[u8], cuts: &[usize], head: bool) -> Ve
                     assert!(consumed > 0, "completed on no bytes");
                     assert!(consumed <= piece.len(), "consumed more than fed");
                     let done_at = end - piece.len() + consumed;
-                    assert_eq!(response.bytes, (done_at - resp_start) as u64, "bytes counted");
+                    assert_eq!(
+                        response.bytes,
+                        (done_at - resp_start) as u64,
+                        "bytes counted"
+                    );
                     assert_eq!(p.bytes(), response.bytes);
                     assert_eq!(p.status(), response.status);
                     assert!(p.feed(b"x").is_err(), "feed after Done must fail");

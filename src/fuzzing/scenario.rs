@@ -18,7 +18,10 @@ pub fn scenario(data: &[u8]) {
     let Ok(scenario) = crate::scenario::parse(&text, "fuzz.http", Path::new(NO_DIR), &[]) else {
         return;
     };
-    assert!(!scenario.tasks.is_empty(), "a scenario without tasks was accepted");
+    assert!(
+        !scenario.tasks.is_empty(),
+        "a scenario without tasks was accepted"
+    );
     for d in &scenario.directives {
         // Errors are fine; a panic or a hang is not.
         let _ = match d.name.as_str() {

@@ -38,11 +38,17 @@ pub fn serve_request(data: &[u8]) {
 
 fn check(head: &Head, data: &[u8]) {
     assert!(head.head_len > 0, "an empty head would loop a connection");
-    assert!(head.head_len <= data.len().min(HEAD_MAX), "head_len out of range");
+    assert!(
+        head.head_len <= data.len().min(HEAD_MAX),
+        "head_len out of range"
+    );
     assert!(head.body_len <= BODY_MAX, "body_len over BODY_MAX");
     let within_head = |span: Span| span.start.saturating_add(span.len) <= head.head_len;
     assert!(within_head(head.path), "path outside the head");
-    assert!(head.content_type.is_none_or(within_head), "content type outside the head");
+    assert!(
+        head.content_type.is_none_or(within_head),
+        "content type outside the head"
+    );
     // A head cut anywhere after its end reads the same.
     assert_eq!(parse(&data[..head.head_len]), Parsed::Head(*head));
 }
