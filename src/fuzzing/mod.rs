@@ -61,3 +61,31 @@ fn pieces<'a>(input: &'a [u8], cuts: &'a [usize]) -> impl Iterator<Item = &'a [u
         Some(piece)
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_come_first_and_wrap_around_the_rest() {
+        assert!(Cuts::read(b"\x01").is_none());
+        // Two cuts announced, one given: too short.
+        assert!(Cuts::read(b"\x00\x02\x01\x00").is_none());
+        let c = Cuts::read(b"\x05\x0a\x03\x00\x01\x00ab").unwrap();
+        // 10 cuts wrap to 1 (at most 8): the input starts after its two bytes.
+        assert_eq!(
+            (c.flags, c.cuts.as_slice(), c.input),
+            (5, &[3][..], &b"\x01\x00ab"[..])
+        );
+        let c = Cuts::read(b"\x00\x02\x03\x00\x01\x00ab").unwrap();
+        assert_eq!((c.cuts.as_slice(), c.input), (&[0, 1][..], &b"ab"[..]));
+    }
+
+    #[test]
+    fn pieces_end_at_each_cut_then_at_the_end() {
+        let got: Vec<&[u8]> = pieces(b"abc", &[1, 1, 3]).collect();
+        assert_eq!(got, [&b"a"[..], b"", b"bc", b""]);
+        let got: Vec<&[u8]> = pieces(b"", &[]).collect();
+        assert_eq!(got, [&b""[..]]);
+    }
+}
