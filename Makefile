@@ -2,7 +2,7 @@
 CARGO ?= cargo
 BIN := target/release/stampede
 
-.PHONY: build demo install test lint bench bench-open clean
+.PHONY: build demo install test lint bench bench-open fuzz clean
 
 build:
 	$(CARGO) build --release
@@ -28,6 +28,12 @@ bench: build
 # The open model against oha's rate limiting with latency correction.
 bench-open: build
 	bash bench/open.sh
+
+# Every fuzz target in fuzz/ for FUZZ_SECONDS each, one after another
+# (needs `cargo install cargo-fuzz`; see fuzz/README.md). Not part of .ci/run.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) bash fuzz/run.sh
 
 clean:
 	$(CARGO) clean

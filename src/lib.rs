@@ -15,6 +15,8 @@ pub mod dashboard;
 pub mod digits;
 pub mod engine;
 pub mod fdlimit;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod http;
 pub mod output;
 pub mod plan;

@@ -4,7 +4,7 @@
 mod dashboard;
 mod report;
 pub mod run;
-mod scenario;
+pub(crate) mod scenario;
 mod serve;
 
 pub use crate::check::CheckArgs;

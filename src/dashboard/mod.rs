@@ -2,7 +2,7 @@
 //! own thread, showing the same Rust-rendered SVG charts and tables as
 //! `report --html`, refreshed from the recorder's snapshots once a second.
 
-mod host;
+pub(crate) mod host;
 mod linger;
 pub mod live;
 pub mod page;

@@ -349,7 +349,7 @@ fn read_head(stream: &mut TcpStream, input: &mut Vec<u8>) -> io::Result<Option<(
     }
 }
 
-fn head_ready(input: &[u8]) -> bool {
+pub(crate) fn head_ready(input: &[u8]) -> bool {
     if input.is_empty() {
         return false;
     }
@@ -363,7 +363,7 @@ fn head_ready(input: &[u8]) -> bool {
     )
 }
 
-struct Request {
+pub(crate) struct Request {
     method: String,
     path: String,
     /// An `Origin` header other than this page's own: a POST from another
@@ -373,7 +373,7 @@ struct Request {
 
 /// The request line and headers, or the status to answer with: 421 when
 /// `Host` names something `hosts` does not accept.
-fn parse(input: &[u8], hosts: &Hosts) -> Result<Request, u16> {
+pub(crate) fn parse(input: &[u8], hosts: &Hosts) -> Result<Request, u16> {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut request = httparse::Request::new(&mut headers);
     match request.parse(input) {

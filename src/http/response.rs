@@ -14,7 +14,7 @@
 //! httparse. On this project's benchmark that is most of the client's
 //! user-space work per request.
 
-mod chunked;
+pub(crate) mod chunked;
 #[cfg(test)]
 mod tests;
 

@@ -14,7 +14,7 @@
 //! answer and a closed connection, and a client that vanishes is dropped.
 
 mod conn;
-mod request;
+pub(crate) mod request;
 mod response;
 mod routes;
 mod worker;

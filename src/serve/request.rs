@@ -4,14 +4,14 @@
 //! input by [`Span`] so that the connection can keep its buffer mutable.
 
 /// Largest request head we accept; a longer one is answered with 431.
-pub(super) const HEAD_MAX: usize = 64 * 1024;
+pub(crate) const HEAD_MAX: usize = 64 * 1024;
 /// Largest request body we accept; a longer one is answered with 413.
-pub(super) const BODY_MAX: usize = 16 * 1024 * 1024;
+pub(crate) const BODY_MAX: usize = 16 * 1024 * 1024;
 /// Most header fields in a head; more is answered with 431.
 const MAX_HEADERS: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Method {
+pub(crate) enum Method {
     Get,
     Head,
     Post,
@@ -20,7 +20,7 @@ pub(super) enum Method {
 
 /// A byte range of the parsed input.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(super) struct Span {
+pub(crate) struct Span {
     pub start: usize,
     pub len: usize,
 }
@@ -44,7 +44,7 @@ impl Span {
 
 /// What the server needs to know about one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) struct Head {
+pub(crate) struct Head {
     pub method: Method,
     /// The request target without its query string or fragment.
     pub path: Span,
@@ -59,7 +59,7 @@ pub(super) struct Head {
 
 /// Why a request is refused. Each one is answered and the connection closed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Reject {
+pub(crate) enum Reject {
     /// 400: malformed head, bad or conflicting Content-Length.
     BadRequest,
     /// 431: head longer than [`HEAD_MAX`] or more than 64 header fields.
@@ -72,7 +72,7 @@ pub(super) enum Reject {
 }
 
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Parsed {
+pub(crate) enum Parsed {
     /// The head is not complete yet.
     Partial,
     Head(Head),
@@ -80,7 +80,7 @@ pub(super) enum Parsed {
 }
 
 /// Parse the request head at the start of `data`.
-pub(super) fn parse(data: &[u8]) -> Parsed {
+pub(crate) fn parse(data: &[u8]) -> Parsed {
     let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
     let mut req = httparse::Request::new(&mut headers);
     let head_len = match req.parse(data) {

@@ -35,7 +35,7 @@ enum St {
 }
 
 #[derive(Debug)]
-pub(super) struct Chunked {
+pub(crate) struct Chunked {
     st: St,
     /// The chunk size being read, then the data bytes still to skip.
     remaining: u64,
@@ -48,7 +48,7 @@ pub(super) struct Chunked {
 }
 
 impl Chunked {
-    pub(super) fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Chunked {
             st: St::Size,
             remaining: 0,
@@ -97,7 +97,7 @@ impl Chunked {
 
     /// Consumes bytes of `data`. Returns how many were used and whether the
     /// body is complete; when it is not, all of `data` was used.
-    pub(super) fn feed(&mut self, data: &[u8]) -> Result<(usize, bool), ParseError> {
+    pub(crate) fn feed(&mut self, data: &[u8]) -> Result<(usize, bool), ParseError> {
         let mut i = 0;
         while i < data.len() {
             let rest = data.get(i..).unwrap_or_default();

@@ -1,0 +1,97 @@
+//! The response parser fed a fuzzer's bytes, cut where the fuzzer says: it
+//! must terminate and agree with itself however the bytes are cut, and its
+//! byte counts must add up.
+
+use super::{Cuts, pieces};
+use crate::http::response::{Response, ResponseParser, Step};
+
+/// What became of one response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Outcome {
+    /// `feed` completed it, ending this many bytes into the input.
+    Done(Response, usize),
+    /// All input was taken; `finish_on_eof` completed it.
+    Eof(Response),
+    /// `feed` or `finish_on_eof` failed. Which of the two depends on the
+    /// cuts (a broken head may only be parsed once its end arrives), so
+    /// they count as one.
+    Failed,
+}
+
+/// `data`: see [`Cuts`]; flag bit 0 means the request was HEAD. The
+/// response bytes are fed whole, cut at the chosen points, and one byte at a
+/// time, pipelined (each completed response starts the next), then EOF.
+/// Panics if any two ways disagree or an invariant fails.
+pub fn response(data: &[u8]) {
+    let Some(Cuts { flags, cuts, input }) = Cuts::read(data) else {
+        return;
+    };
+    let head = flags & 1 == 1;
+
+    // One parser for every way, so its memo of the last head is exercised too.
+    let mut p = ResponseParser::new();
+    let whole = drive(&mut p, input, &[], head);
+    let split = drive(&mut p, input, &cuts, head);
+    assert_eq!(whole, split, "whole vs cut at {cuts:?}");
+    let every: Vec<usize> = (1..input.len()).collect();
+    let bytewise = drive(&mut p, input, &every, head);
+    assert_eq!(whole, bytewise, "whole vs one byte at a time");
+}
+
+/// Feeds `input` in pieces ending at `cuts` (sorted), starting the next
+/// response after each one completes, until a failure or EOF.
+fn drive(p: &mut ResponseParser, input: &[u8], cuts: &[usize], head: bool) -> Vec<Outcome> {
+    let mut out = Vec::new();
+    p.start(head);
+    let mut resp_start = 0;
+    let mut end = 0;
+    for mut piece in pieces(input, cuts) {
+        end += piece.len();
+        loop {
+            match p.feed(piece) {
+                Ok(Step::NeedMore) => {
+                    assert_eq!(
+                        p.bytes(),
+                        (end - resp_start) as u64,
+                        "bytes() after NeedMore"
+                    );
+                    break;
+                }
+                Ok(Step::Done { response, consumed }) => {
+                    // The feed that completes a response uses some of its
+                    // bytes; a response of none would loop a connection.
+                    assert!(consumed > 0, "completed on no bytes");
+                    assert!(consumed <= piece.len(), "consumed more than fed");
+                    let done_at = end - piece.len() + consumed;
+                    assert_eq!(
+                        response.bytes,
+                        (done_at - resp_start) as u64,
+                        "bytes counted"
+                    );
+                    assert_eq!(p.bytes(), response.bytes);
+                    assert_eq!(p.status(), response.status);
+                    assert!(p.feed(b"x").is_err(), "feed after Done must fail");
+                    out.push(Outcome::Done(response, done_at));
+                    resp_start = done_at;
+                    piece = &piece[consumed..];
+                    p.start(head);
+                    if piece.is_empty() {
+                        break;
+                    }
+                }
+                Err(_) => {
+                    out.push(Outcome::Failed);
+                    return out;
+                }
+            }
+        }
+    }
+    out.push(match p.finish_on_eof() {
+        Ok(r) => {
+            assert_eq!(r.bytes, (input.len() - resp_start) as u64, "bytes at EOF");
+            Outcome::Eof(r)
+        }
+        Err(_) => Outcome::Failed,
+    });
+    out
+}

@@ -1,0 +1,44 @@
+//! The scenario parser fed a fuzzer's bytes as a `.http` file, and what it
+//! accepts carried on as `run -f` does: directives' values parsed, tasks
+//! resolved and encoded, dynamic requests rendered once.
+
+use crate::plan::Request;
+use crate::plan::ramp::Ramp;
+use crate::rng::Rng;
+use std::path::Path;
+
+/// Relative body files (`< ./body.json`) are looked for here, where
+/// nothing is, so that the fuzzer reads no file by such a name.
+const NO_DIR: &str = "/nonexistent-stampede-fuzz";
+
+/// `data`: the text of a scenario file (not UTF-8 is read lossily, as the
+/// loader would refuse it before parsing).
+pub fn scenario(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    let Ok(scenario) = crate::scenario::parse(&text, "fuzz.http", Path::new(NO_DIR), &[]) else {
+        return;
+    };
+    assert!(
+        !scenario.tasks.is_empty(),
+        "a scenario without tasks was accepted"
+    );
+    for d in &scenario.directives {
+        // Errors are fine; a panic or a hang is not.
+        let _ = match d.name.as_str() {
+            "duration" | "timeout" => crate::units::parse_duration(&d.value).map(drop),
+            "stages" => Ramp::parse_stages(&d.value).map(drop),
+            _ => Ok(()),
+        };
+    }
+    let host = Some("http://127.0.0.1:1");
+    let Ok((_, tasks)) = crate::cli::scenario::tasks(&scenario, "fuzz.http", host, &[]) else {
+        return;
+    };
+    let (mut rng, mut out, mut scratch) = (Rng::new(1), Vec::new(), Vec::new());
+    for task in &tasks {
+        if let Request::Dynamic(request) = &task.request {
+            out.clear();
+            request.render(&mut rng, &mut out, &mut scratch);
+        }
+    }
+}
