@@ -94,3 +94,54 @@ fn a_second_signal_aborts_at_once_and_still_writes_everything() {
     }
     assert_accounting(&rows, &std::fs::read_to_string(json).unwrap());
 }
+
+#[test]
+fn a_second_signal_after_the_drain_aborts_nothing() {
+    let (_s, base) = start_serve();
+    let dir = scratch("late-second-signal");
+    let stdout = dir.join("stdout");
+    let child = Command::new(BIN)
+        .args([
+            "run",
+            &format!("{base}/hello"),
+            "-c",
+            "2",
+            "-d",
+            "30s",
+            "-q",
+        ])
+        .args(["--no-out", "--dashboard", "127.0.0.1:0"])
+        .args(["--dashboard-linger", "20s"])
+        .stdout(std::fs::File::create(&stdout).unwrap())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(800));
+    signal(&child, libc::SIGTERM);
+    // The run drains and prints its summary; the page then lingers.
+    let deadline = Instant::now() + LIMIT;
+    while !std::fs::read_to_string(&stdout)
+        .unwrap_or_default()
+        .contains("Summary")
+    {
+        assert!(Instant::now() < deadline, "no summary");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    signal(&child, libc::SIGINT);
+    let mut child = child;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the linger did not end");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(
+        status.code(),
+        Some(130),
+        "stopped early, not aborted: {stderr}"
+    );
+    assert!(!stderr.contains("aborted by a second signal"), "{stderr}");
+}
