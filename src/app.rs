@@ -8,7 +8,7 @@ use crate::dashboard::Dashboard;
 use crate::dashboard::{Live, SharedLive};
 use crate::engine;
 use crate::output::{self, RunInfo};
-use crate::plan::{Load, Plan};
+use crate::plan::Plan;
 use crate::record::meta::RunMeta;
 use crate::serve::{ServeConfig, Server, Stall};
 use crate::signal;
@@ -161,7 +161,7 @@ fn execute(plan: &Plan) -> i32 {
     let quiet = plan.quiet;
     let mut context = output::live::LineContext {
         users: plan.users,
-        open: matches!(plan.load, Load::Open { .. }),
+        open: plan.is_open(),
         duration: plan.duration,
         requests: plan.requests,
         stopping: false,
@@ -215,11 +215,7 @@ fn write_meta(plan: &Plan) {
     let meta = RunMeta {
         target: plan.url.to_string(),
         plan: plan.describe(),
-        tasks: plan
-            .tasks
-            .iter()
-            .map(|t| (t.method.clone(), t.name.clone()))
-            .collect(),
+        tasks: plan.task_labels(),
     };
     let path = RunMeta::path_for(csv);
     if let Err(e) = meta.write(&path) {
@@ -236,12 +232,8 @@ fn free_core(plan: &Plan) -> Option<usize> {
 }
 
 fn new_live(plan: &Plan) -> Live {
-    let tasks = plan
-        .tasks
-        .iter()
-        .map(|t| (t.method.clone(), t.name.clone()))
-        .collect();
-    let open = matches!(plan.load, Load::Open { .. });
+    let tasks = plan.task_labels();
+    let open = plan.is_open();
     Live::new(
         plan.url.to_string(),
         plan.describe(),
@@ -258,17 +250,13 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         // of the last request (the drain's own last microseconds aside).
         run_time: outcome.recorded.stats.span(),
         users: Some(plan.users),
-        open_model: matches!(plan.load, Load::Open { .. }),
-        tasks: plan
-            .tasks
-            .iter()
-            .map(|t| (t.method.clone(), t.name.clone()))
-            .collect(),
-        backpressure: Some(outcome.backpressure),
-        late: Some(outcome.late),
-        stalls: Some(outcome.stalls),
-        bytes_sent: Some(outcome.bytes_sent),
-        connections_opened: Some(outcome.connections_opened),
+        open_model: plan.is_open(),
+        tasks: plan.task_labels(),
+        backpressure: Some(outcome.workers.backpressure),
+        late: Some(outcome.workers.late),
+        stalls: Some(outcome.workers.stalls),
+        bytes_sent: Some(outcome.workers.bytes_sent),
+        connections_opened: Some(outcome.workers.connections_opened),
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));

@@ -17,25 +17,14 @@ use std::fs::File;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-pub use worker::Shared;
-use worker::{Worker, WorkerReport};
+use worker::Worker;
+pub use worker::{Shared, WorkerReport};
 
 /// What a finished run leaves behind.
 pub struct Outcome {
     pub recorded: Recorded,
-    /// From the start until the last worker finished, drain included.
-    pub run_time: Duration,
-    /// Times a worker found the recorder's channel full (no sample was lost).
-    pub backpressure: u64,
-    /// Requests the generator itself sent late although a connection was free.
-    pub late: u64,
-    /// Times a worker did not get back to its connections for far longer
-    /// than it meant to sleep (see `stall`), and the longest of them.
-    pub stalls: Stalls,
-    /// Request bytes written, by every worker.
-    pub bytes_sent: u64,
-    /// Connections opened (the handshake completed), by every worker.
-    pub connections_opened: u64,
+    /// Every worker's report, added up.
+    pub workers: WorkerReport,
 }
 
 /// Gauges the live output reads once per interval.
@@ -117,23 +106,9 @@ pub fn run(
             .collect();
         (recorded, reports)
     });
-    let run_time = recorded.run_time;
-    let mut sum = WorkerReport::default();
+    let mut workers = WorkerReport::default();
     for report in reports {
-        let report = report?;
-        sum.backpressure += report.backpressure;
-        sum.late += report.late;
-        sum.bytes_sent += report.bytes_sent;
-        sum.connections_opened += report.connections_opened;
-        sum.stalls.merge(report.stalls);
+        workers.absorb(report?);
     }
-    Ok(Outcome {
-        recorded,
-        run_time,
-        backpressure: sum.backpressure,
-        late: sum.late,
-        bytes_sent: sum.bytes_sent,
-        connections_opened: sum.connections_opened,
-        stalls: sum.stalls,
-    })
+    Ok(Outcome { recorded, workers })
 }

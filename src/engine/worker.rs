@@ -68,6 +68,17 @@ pub struct WorkerReport {
     pub connections_opened: u64,
 }
 
+impl WorkerReport {
+    /// Another worker's report added to this one.
+    pub(crate) fn absorb(&mut self, other: WorkerReport) {
+        self.backpressure += other.backpressure;
+        self.late += other.late;
+        self.stalls.merge(other.stalls);
+        self.bytes_sent += other.bytes_sent;
+        self.connections_opened += other.connections_opened;
+    }
+}
+
 pub struct Worker<'a> {
     plan: &'a Plan,
     shared: &'a Shared,

@@ -133,6 +133,20 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The open model: `users` caps the connections rather than counting users.
+    pub fn is_open(&self) -> bool {
+        matches!(self.load, Load::Open { .. })
+    }
+
+    /// (method, name) per task, in task order: how the summary, the
+    /// dashboard and the meta file label the tasks.
+    pub fn task_labels(&self) -> Vec<(String, String)> {
+        self.tasks
+            .iter()
+            .map(|t| (t.method.clone(), t.name.clone()))
+            .collect()
+    }
+
     /// The load in words, for the dashboard's header: "50 users, all at
     /// once, for 10s" or "1000 requests/s (poisson), up to 50 connections, for 1m".
     pub fn describe(&self) -> String {

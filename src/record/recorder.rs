@@ -68,9 +68,6 @@ pub struct Recorder {
 /// What the recorder leaves behind.
 pub struct Recorded {
     pub stats: Stats,
-    /// From the start until the last worker was done, drain included: the
-    /// span every whole-run rate is over.
-    pub run_time: Duration,
     /// The first error writing results.csv, if any; rows after it are missing.
     pub csv_error: Option<io::Error>,
 }
@@ -174,7 +171,6 @@ impl Recorder {
         });
         Recorded {
             stats: self.stats,
-            run_time,
             csv_error: self.csv_error,
         }
     }
