@@ -231,7 +231,7 @@ fn a_full_accept_queue_shows_as_waiting_not_as_service() {
     let url = format!("http://{}/", listener.local_addr().unwrap());
     let (out, rows, _) = Run::spawn(
         "stall-backlog",
-        &[&url, "-c", "4", "-d", "300ms", "--timeout", "500ms"],
+        &[&url, "-c", "8", "-d", "300ms", "--timeout", "500ms"],
     )
     .finish();
     assert_eq!(out.code, 1, "{}", out.stderr);
@@ -239,6 +239,8 @@ fn a_full_accept_queue_shows_as_waiting_not_as_service() {
         assert_eq!((r.status, r.error.as_str()), (0, "timeout"), "{r:?}");
     }
     // Their whole latency was the wait to connect: none of it is service.
+    // The kernel may complete a connection or two past a backlog of 0
+    // (seen: 2 of 4 written), so most, not all but one, never go out.
     let never_sent = rows.iter().filter(|r| r.wait_us == r.latency_us).count();
-    assert!(never_sent >= 3, "{rows:?}");
+    assert!(never_sent >= 4, "{rows:?}");
 }
