@@ -3,6 +3,8 @@
 //! here is killed by its PID when its guard drops, and every wait is bounded.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod tls;
+
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
