@@ -257,6 +257,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         stalls: Some(outcome.workers.stalls),
         bytes_sent: Some(outcome.workers.bytes_sent),
         connections_opened: Some(outcome.workers.connections_opened),
+        tls_problem: outcome.workers.tls_problem.clone(),
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
@@ -278,6 +279,9 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
     }
     if info.generator_stalled() {
         errln!("stampede: warning: the generator itself stalled; see the summary");
+    }
+    if let Some(why) = &info.tls_problem {
+        errln!("stampede: TLS handshakes failed: {why}");
     }
     if let Some(e) = &outcome.recorded.csv_error {
         errln!(
@@ -335,6 +339,9 @@ fn announce(plan: &Plan) {
         plan.addr,
         plan.workers.len()
     );
+    if plan.tls.as_ref().is_some_and(|tls| tls.insecure) {
+        errln!("stampede: warning: --insecure: the server's certificate is not verified");
+    }
 }
 
 fn usage_error(message: &str) -> i32 {

@@ -26,5 +26,6 @@ pub mod rng;
 pub mod scenario;
 pub mod serve;
 pub mod signal;
+pub mod tls;
 pub mod units;
 pub(crate) mod whole_file;

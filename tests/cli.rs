@@ -24,7 +24,49 @@ fn bad_inputs_give_one_line_and_exit_2() {
     let cases: &[(&[&str], &str)] = &[
         (&["run", "not a url"], "bad URL"),
         (&["run", "127.0.0.1:8080/x"], "expected http://"),
-        (&["run", "https://127.0.0.1/"], "TLS"),
+        (&["run", "ftp://127.0.0.1/"], "use http:// or https://"),
+        (&["run", ok, "--cacert", "/nonexistent.pem"], "--cacert"),
+        (&["run", ok, "-k"], "--insecure is for https:// targets"),
+        (
+            &[
+                "run",
+                "https://127.0.0.1:9/",
+                "--cacert",
+                "/nonexistent.pem",
+            ],
+            "--cacert /nonexistent.pem",
+        ),
+        (
+            &["run", "https://127.0.0.1:9/", "--cacert", "/dev/zero"],
+            "--cacert /dev/zero",
+        ),
+        (
+            &["run", "https://127.0.0.1:9/", "--cert", "/nonexistent.pem"],
+            "--cert needs --key",
+        ),
+        (
+            &["run", "https://127.0.0.1:9/", "--key", "/nonexistent.pem"],
+            "--key needs --cert",
+        ),
+        (
+            &[
+                "run",
+                "https://127.0.0.1:9/",
+                "--cert",
+                "/nonexistent.pem",
+                "--key",
+                "/nonexistent.pem",
+            ],
+            "--cert /nonexistent.pem",
+        ),
+        (
+            &["run", ok, "--requests-per-conn", "0"],
+            "--requests-per-conn must be at least 1",
+        ),
+        (
+            &["run", ok, "--no-keepalive", "--requests-per-conn", "5"],
+            "not both",
+        ),
         (&["run", ok, "-c", "0"], "--users must be at least 1"),
         (&["run", ok, "-c", "abc"], "'-c' with value 'abc'"),
         (&["run", ok, "-d", "0s"], "--duration must be longer than 0"),

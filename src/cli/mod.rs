@@ -1,6 +1,7 @@
 //! The command line: argh structs, parsed into validated plans. One
 //! definition feeds both the parser and the help text.
 
+mod connection;
 mod dashboard;
 mod report;
 pub mod run;

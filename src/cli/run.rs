@@ -1,10 +1,10 @@
 //! `stampede run URL`: flags, and their validation into a `Plan`.
 
 use crate::cores;
-use crate::http::request;
+use crate::http::request::{self, HttpRequest};
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
-use crate::plan::{Arrival, Load, Plan, Task, Think};
+use crate::plan::{Arrival, Load, Plan, RequestSpec, Task, Think};
 use crate::units::{
     MAX_DURATION, parse_count, parse_count_usize, parse_duration, parse_scaled,
     parse_seconds_or_duration,
@@ -42,7 +42,7 @@ const DEFAULT_USERS: usize = 50;
             4 quit at once by a third; 130 stopped early by Ctrl-C, SIGTERM or SIGHUP (results complete)."
 )]
 pub struct RunArgs {
-    /// the target, http://host[:port]/path (or give a scenario with -f)
+    /// the target, http://host[:port]/path or https://... (or give a scenario with -f)
     #[argh(positional)]
     pub url: Option<String>,
 
@@ -126,6 +126,34 @@ pub struct RunArgs {
     #[argh(option)]
     pub timeout: Option<String>,
 
+    /// https: trust the CAs in this PEM file too, besides the system's
+    #[argh(option)]
+    pub cacert: Option<String>,
+
+    /// https: do not verify the server's certificate (a warning says so once)
+    #[argh(switch, short = 'k')]
+    pub insecure: bool,
+
+    /// https: a client certificate (PEM) for mutual TLS; goes with --key
+    #[argh(option)]
+    pub cert: Option<String>,
+
+    /// https: the client certificate's private key (PEM)
+    #[argh(option)]
+    pub key: Option<String>,
+
+    /// https: a full handshake on every new connection, no session resumption (to measure its cost)
+    #[argh(switch)]
+    pub no_tls_resume: bool,
+
+    /// a new connection for every request (the request says Connection: close)
+    #[argh(switch)]
+    pub no_keepalive: bool,
+
+    /// close each connection after N requests and open a new one (default: keep it while the server does)
+    #[argh(option, from_str_fn(parse_count))]
+    pub requests_per_conn: Option<u64>,
+
     /// where to write the CSV of every request (default results.csv)
     #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
     pub out: String,
@@ -195,6 +223,7 @@ impl RunArgs {
             _ => args.single_task(headers)?,
         };
         tasks.iter().try_for_each(Task::check_name)?;
+        let (tls, requests_per_conn) = super::connection::resolve(&args, &url)?;
         let addr = resolve(&url.host, url.port)?;
         crate::fdlimit::ensure_room_for(users)?;
         let out = if args.no_out {
@@ -232,6 +261,8 @@ impl RunArgs {
             seed: args.seed,
             sequence: args.sequence,
             requests: args.requests,
+            tls,
+            requests_per_conn,
         };
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
@@ -266,15 +297,21 @@ impl RunArgs {
             None => "POST".into(),
         };
         request::validate_method(&method)?;
-        let request = request::encode(&method, &url.host_header(), &url.target, &headers, &body);
         let name = self
             .name
             .clone()
             .unwrap_or_else(|| format!("{method} {}", path_only(&url.target)));
+        let request = RequestSpec {
+            method,
+            authority: url.host_header(),
+            target: url.target.clone(),
+            headers,
+            body,
+        };
+        HttpRequest::new(&request, false)?;
         let task = Task {
             name,
-            method,
-            request: request.into(),
+            request,
             weight: 1,
         };
         Ok((url, vec![task]))

@@ -2,9 +2,9 @@
 //! the flags the command line did not give.
 
 use super::run::RunArgs;
-use crate::http::request::{self, DynamicRequest};
+use crate::http::request::HttpRequest;
 use crate::http::url::Url;
-use crate::plan::{Request, Task};
+use crate::plan::{RequestSpec, Task};
 use crate::scenario::{self, Directive, Scenario};
 use std::path::Path;
 
@@ -127,12 +127,14 @@ pub fn tasks(
         let at = |why: String| format!("{file}:{}: {why}", t.line);
         let url = resolve_url(&t.url, base.as_ref()).map_err(at)?;
         match &target_url {
-            Some(first) if (&first.host, first.port) != (&url.host, url.port) => {
+            Some(first)
+                if (first.tls, &first.host, first.port) != (url.tls, &url.host, url.port) =>
+            {
                 return Err(at(format!(
-                    "this request goes to {}, the ones before it to {}; one run has one host:port, \
+                    "this request goes to {}, the ones before it to {}; one run has one target, \
                      since each user holds one connection",
-                    url.host_header(),
-                    first.host_header()
+                    url.origin(),
+                    first.origin()
                 )));
             }
             Some(_) => {}
@@ -140,24 +142,17 @@ pub fn tasks(
         }
         let mut all_headers = t.headers.clone();
         all_headers.extend_from_slice(headers);
-        let host_header = url.host_header();
-        let request = match DynamicRequest::parse(
-            &t.method,
-            &host_header,
-            &url.target,
-            &all_headers,
-            &t.body,
-        )
-        .map_err(at)?
-        {
-            Some(dynamic) => Request::Dynamic(dynamic),
-            None => {
-                request::encode(&t.method, &host_header, &url.target, &all_headers, &t.body).into()
-            }
+        let request = RequestSpec {
+            method: t.method.clone(),
+            authority: url.host_header(),
+            target: url.target.clone(),
+            headers: all_headers,
+            body: t.body.clone(),
         };
+        // Dynamic values are checked here, with the file and line.
+        HttpRequest::new(&request, false).map_err(at)?;
         tasks.push(Task {
             name: t.name.clone(),
-            method: t.method.clone(),
             request,
             weight: t.weight,
         });
@@ -199,6 +194,7 @@ fn resolve_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
         // `--host` points the same plan at another environment: it
         // replaces the scheme, host and port of absolute URLs too.
         if let Some(base) = base {
+            url.tls = base.tls;
             url.host.clone_from(&base.host);
             url.port = base.port;
         }
@@ -261,7 +257,15 @@ mod tests {
                 .unwrap_err()
                 .contains("host")
         );
-        assert!(resolve_url("https://a/", None).unwrap_err().contains("TLS"));
+        let tls = resolve_url("https://a/x", None).unwrap();
+        assert_eq!((tls.tls, tls.port), (true, 443));
+        let base = Url::parse("http://127.0.0.1:9").unwrap();
+        let plain = resolve_url("https://a/x", Some(&base)).unwrap();
+        assert_eq!(
+            plain.to_string(),
+            "http://127.0.0.1:9/x",
+            "--host sets the scheme too"
+        );
         assert!(
             resolve_url("http://a/b c", None)
                 .unwrap_err()

@@ -1,15 +1,19 @@
 //! The engine: pinned worker threads, each with its own event loop, feeding
 //! one recorder. `run` wires them together and waits for the end.
 
+mod connection;
+mod exchange;
 mod nap;
 pub mod pacer;
+mod slot;
 mod stall;
 mod tasks;
 mod timer;
-mod user;
+mod transport;
 mod worker;
 
 use crate::cores;
+use crate::http::request::HttpRequest;
 use crate::plan::Plan;
 use crate::record::recorder::{Recorded, Recorder, Snapshot};
 pub use stall::Stalls;
@@ -45,6 +49,14 @@ pub fn run(
     mut on_interval: impl FnMut(&Snapshot, Gauges),
 ) -> io::Result<Outcome> {
     let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
+    // Encoded once for the run; every worker writes from these.
+    let closing = plan.requests_per_conn.is_some();
+    let requests = plan
+        .tasks
+        .iter()
+        .map(|t| HttpRequest::new(&t.request, closing))
+        .collect::<Result<Vec<_>, String>>()
+        .map_err(io::Error::other)?;
     let (recorder, pipes) = Recorder::new(out, &names)?;
     let shared = Shared {
         start: Instant::now(),
@@ -66,13 +78,14 @@ pub fn run(
                     empties: pipes.empties.clone(),
                 };
                 let shared = &shared;
+                let requests = &requests;
                 std::thread::Builder::new()
                     .name(format!("worker-{index}"))
                     .spawn_scoped(scope, move || {
                         if let Some(core) = core {
                             cores::pin_current(*core);
                         }
-                        let report = Worker::new(plan, shared, pipes, index, of)
+                        let report = Worker::new(plan, requests, shared, pipes, index, of)
                             .and_then(|worker| worker.run());
                         shared.workers_done.fetch_add(1, Ordering::Relaxed);
                         report

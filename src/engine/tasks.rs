@@ -44,15 +44,20 @@ impl TaskPicker {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::request::encode;
+    use crate::plan::RequestSpec;
 
     fn tasks(weights: &[u32]) -> Vec<Task> {
         weights
             .iter()
             .map(|&weight| Task {
                 name: format!("w{weight}"),
-                method: "GET".into(),
-                request: encode("GET", "h", "/", &[], b"").into(),
+                request: RequestSpec {
+                    method: "GET".into(),
+                    authority: "h".into(),
+                    target: "/".into(),
+                    headers: Vec::new(),
+                    body: Vec::new(),
+                },
                 weight,
             })
             .collect()

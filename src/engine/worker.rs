@@ -1,27 +1,29 @@
 //! One worker: a pinned thread with its own mio `Poll`, driving its share of
-//! the users. This file is the connection I/O; `load` decides when requests
-//! start. Workers never print; they only send samples to the recorder.
+//! the slots. This file is the loop: the poll, the timers, the timeout sweep
+//! and the batching; tokens name connections (`connection` drives each), and
+//! `load` decides when requests start. Workers never print; they only send
+//! samples to the recorder.
 
 mod load;
 
+use super::connection::{Connection, Io, Link, Progress};
 use super::nap::{self, Napper};
+use super::slot::{Slot, State};
 use super::stall::{StallWatch, Stalls};
 use super::tasks::TaskPicker;
 use super::timer::PreciseTimer;
-use super::user::{Phase, User};
-use crate::http::response::Step;
-use crate::plan::{Plan, Request};
+use crate::http::request::HttpRequest;
+use crate::plan::Plan;
 use crate::record::recorder::{BATCH_SIZE, Pipes};
 use crate::record::{ErrorKind, Sample};
 use crate::rng::Rng;
 use crate::signal;
 use crossbeam_channel::TrySendError;
 use load::Model;
-use mio::net::TcpStream;
-use mio::{Events, Interest, Poll, Token};
+use mio::{Events, Poll, Token};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
-use std::io::{self, Read, Write};
+use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
@@ -31,7 +33,7 @@ const FLUSH_EVERY: Duration = Duration::from_millis(100);
 const MAX_SLEEP: Duration = Duration::from_millis(100);
 /// Bytes read per read() call; shared by every connection of the worker.
 const READ_BUF: usize = 64 * 1024;
-/// The timerfd's token; users are numbered from 0.
+/// The timerfd's token; connections are numbered from 0.
 const TIMER: Token = Token(usize::MAX);
 /// Lag beyond which the generator counts a request as sent late.
 pub const LATE: Duration = Duration::from_millis(1);
@@ -63,9 +65,13 @@ pub struct WorkerReport {
     pub stalls: Stalls,
     /// Request bytes written to sockets.
     pub bytes_sent: u64,
-    /// Connections whose handshake completed (failed ones are `connect`
-    /// errors in the samples).
+    /// Connections whose TCP handshake completed (failed ones are
+    /// `connect` errors in the samples).
     pub connections_opened: u64,
+    /// TLS handshakes that resumed an earlier session.
+    pub connections_resumed: u64,
+    /// Why the first failed TLS handshake failed, in one line.
+    pub tls_problem: Option<String>,
 }
 
 impl WorkerReport {
@@ -76,6 +82,10 @@ impl WorkerReport {
         self.stalls.merge(other.stalls);
         self.bytes_sent += other.bytes_sent;
         self.connections_opened += other.connections_opened;
+        self.connections_resumed += other.connections_resumed;
+        if self.tls_problem.is_none() {
+            self.tls_problem = other.tls_problem;
+        }
     }
 }
 
@@ -85,15 +95,20 @@ pub struct Worker<'a> {
     pipes: Pipes,
     poll: Poll,
     timer: PreciseTimer,
-    users: Vec<User>,
-    /// Users waiting for a moment: (when, user index).
+    slots: Vec<Slot>,
+    /// Connection `i` carries slot `i`'s requests.
+    conns: Vec<Connection<'a>>,
+    /// The tasks' requests, encoded once for the run.
+    requests: &'a [HttpRequest],
+    link: Link<'a>,
+    /// Slots waiting for a moment: (when, slot index).
     wakeups: BinaryHeap<Reverse<(Instant, usize)>>,
     model: Model<'a>,
     tasks: TaskPicker,
     end: Instant,
     /// What is left of this worker's share of `-n`.
     left: Option<u64>,
-    /// Users parked because their next request would have come after the
+    /// Slots parked because their next request would have come after the
     /// end, before the loop saw the end: still running when it came.
     parked_at_end: usize,
     stopping: bool,
@@ -114,6 +129,7 @@ pub struct Worker<'a> {
 impl<'a> Worker<'a> {
     pub fn new(
         plan: &'a Plan,
+        requests: &'a [HttpRequest],
         shared: &'a Shared,
         pipes: Pipes,
         index: usize,
@@ -132,7 +148,16 @@ impl<'a> Worker<'a> {
             pipes,
             poll,
             timer,
-            users: (0..slots).map(|_| User::new(start)).collect(),
+            slots: (0..slots).map(|_| Slot::new(start)).collect(),
+            conns: (0..slots)
+                .map(|i| Connection::new(Token(i), start))
+                .collect(),
+            requests,
+            link: Link {
+                addr: plan.addr,
+                tls: plan.tls.as_ref(),
+                requests_per_conn: plan.requests_per_conn,
+            },
             wakeups: BinaryHeap::new(),
             model,
             tasks: TaskPicker::new(&plan.tasks, plan.sequence),
@@ -154,7 +179,7 @@ impl<'a> Worker<'a> {
         })
     }
 
-    /// Drive the users until the run ends and every request that fell due
+    /// Drive the slots until the run ends and every request that fell due
     /// has finished or timed out.
     pub fn run(mut self) -> io::Result<WorkerReport> {
         let mut events = Events::with_capacity(1024);
@@ -234,7 +259,7 @@ impl<'a> Worker<'a> {
 
     fn begin_stop(&mut self, now: Instant) {
         self.stopping = true;
-        let running = self.users.iter().filter(|u| u.phase != Phase::Idle).count();
+        let running = self.slots.iter().filter(|s| s.state != State::Idle).count();
         let active = running + self.parked_at_end;
         self.shared
             .active_at_stop
@@ -245,8 +270,8 @@ impl<'a> Worker<'a> {
             .fetch_add(queued, Ordering::Relaxed);
         self.wakeups.clear();
         self.stop_model(now);
-        for u in 0..self.users.len() {
-            if self.users[u].phase == Phase::Waiting {
+        for u in 0..self.slots.len() {
+            if self.slots[u].state == State::Waiting {
                 self.park(u);
             }
         }
@@ -256,13 +281,18 @@ impl<'a> Worker<'a> {
     /// recorded now as `aborted`, with what it had received.
     fn abort(&mut self, now: Instant) {
         signal::note_aborted();
-        for u in 0..self.users.len() {
-            let user = &self.users[u];
-            if user.phase.in_flight() {
-                let (status, bytes) = (user.parser.status(), user.parser.bytes());
-                self.finish(u, now, status, bytes, Some(ErrorKind::Aborted));
+        for u in 0..self.slots.len() {
+            if self.slots[u].state == State::Busy {
+                self.end_early(u, now, ErrorKind::Aborted);
             }
         }
+    }
+
+    /// The worker ends slot `u`'s request before its response came.
+    fn end_early(&mut self, u: usize, now: Instant, kind: ErrorKind) {
+        let (status, bytes) = self.conns[u].so_far();
+        self.conns[u].close(self.poll.registry(), false);
+        self.finish(u, now, status, bytes, Some(kind));
     }
 
     fn wake_due(&mut self, now: Instant) {
@@ -271,8 +301,8 @@ impl<'a> Worker<'a> {
                 break;
             }
             self.wakeups.pop();
-            // A user parked and restarted since may have left an old entry.
-            if self.users[u].phase == Phase::Waiting && self.users[u].due == at {
+            // A slot parked and restarted since may have left an old entry.
+            if self.slots[u].state == State::Waiting && self.slots[u].due == at {
                 self.report.late += (now.saturating_duration_since(at) > LATE) as u64;
                 self.begin(u, now);
             }
@@ -282,175 +312,71 @@ impl<'a> Worker<'a> {
     fn sweep_timeouts(&mut self, now: Instant) {
         self.expire_queued(now);
         let timeout = self.plan.timeout;
-        for u in 0..self.users.len() {
-            let user = &self.users[u];
-            if user.phase.in_flight() && now.saturating_duration_since(user.due) >= timeout {
-                let (status, bytes) = (user.parser.status(), user.parser.bytes());
-                self.finish(u, now, status, bytes, Some(ErrorKind::Timeout));
+        for u in 0..self.slots.len() {
+            let slot = &self.slots[u];
+            if slot.state == State::Busy && now.saturating_duration_since(slot.due) >= timeout {
+                self.end_early(u, now, ErrorKind::Timeout);
             }
         }
     }
 
-    /// The user's request, due at `user.due`, starts: send it, opening a
+    /// Slot `u`'s request, due at `slot.due`, starts: send it, opening a
     /// connection if needed.
     fn begin(&mut self, u: usize, now: Instant) {
         if !self.take_request() {
             return self.park(u);
         }
         self.in_flight += 1;
-        let user = &mut self.users[u];
-        user.wrote_at = None;
-        user.written = 0;
-        let last = if user.fresh { None } else { Some(user.task) };
-        user.fresh = false;
-        user.task = self.tasks.pick(&mut self.rng, last);
-        let request = &self.plan.tasks[user.task as usize].request;
-        user.parser.start(request.is_head());
-        if let Request::Dynamic(template) = request {
-            template.render(&mut self.rng, &mut user.rendered, &mut self.scratch);
-        }
-        if user.sock.is_some() {
-            user.phase = Phase::Writing;
-            self.write(u, now);
-        } else {
-            self.connect(u, now);
-        }
+        let slot = &mut self.slots[u];
+        slot.state = State::Busy;
+        let last = if slot.fresh { None } else { Some(slot.task) };
+        slot.fresh = false;
+        slot.task = self.tasks.pick(&mut self.rng, last);
+        let request = &self.requests[slot.task as usize];
+        let mut io = Io {
+            registry: self.poll.registry(),
+            buf: &mut self.read_buf,
+            report: &mut self.report,
+        };
+        let progress = self.conns[u].start(
+            &self.link,
+            &mut io,
+            request,
+            &mut self.rng,
+            &mut self.scratch,
+            now,
+        );
+        self.settle(u, now, progress);
     }
 
-    fn connect(&mut self, u: usize, now: Instant) {
-        let registered = TcpStream::connect(self.plan.addr).and_then(|mut sock| {
-            sock.set_nodelay(true)?;
-            let interest = Interest::READABLE | Interest::WRITABLE;
-            self.poll
-                .registry()
-                .register(&mut sock, Token(u), interest)?;
-            Ok(sock)
-        });
-        match registered {
-            Ok(sock) => {
-                let user = &mut self.users[u];
-                user.sock = Some(sock);
-                user.phase = Phase::Connecting;
-            }
-            Err(_) => self.finish(u, now, 0, 0, Some(ErrorKind::Connect)),
-        }
-    }
-
-    /// `peer_closed`: the peer's FIN came with this event, so a short read
-    /// does not mean the socket is drained: the end must still be read.
-    fn on_event(&mut self, u: usize, now: Instant, peer_closed: bool) {
-        match self.users.get(u).map(|user| user.phase) {
-            Some(Phase::Connecting) => self.check_connected(u, now),
-            Some(Phase::Writing) => self.write(u, now),
-            Some(Phase::Reading) => self.read(u, now, peer_closed),
-            Some(Phase::Waiting | Phase::Idle) => self.check_idle(u),
-            None => {}
-        }
-    }
-
-    fn check_connected(&mut self, u: usize, now: Instant) {
-        let Some(sock) = &self.users[u].sock else {
+    /// An event on connection `c`.
+    fn on_event(&mut self, c: usize, now: Instant, peer_closed: bool) {
+        let Some(conn) = self.conns.get_mut(c) else {
             return;
         };
-        match (sock.take_error(), sock.peer_addr()) {
-            (Ok(None), Ok(_)) => {
-                self.report.connections_opened += 1;
-                self.users[u].phase = Phase::Writing;
-                self.write(u, now);
-            }
-            // Spurious wakeup: the handshake is still going on.
-            (Ok(None), Err(e)) if e.kind() == io::ErrorKind::NotConnected => {}
-            _ => self.finish(u, now, 0, 0, Some(ErrorKind::Connect)),
-        }
-    }
-
-    fn write(&mut self, u: usize, now: Instant) {
-        let user = &mut self.users[u];
-        let request = match &self.plan.tasks[user.task as usize].request {
-            Request::Static(r) => &r.bytes,
-            Request::Dynamic(_) => &user.rendered,
+        let mut io = Io {
+            registry: self.poll.registry(),
+            buf: &mut self.read_buf,
+            report: &mut self.report,
         };
-        let Some(sock) = user.sock.as_mut() else {
-            return;
-        };
-        while user.written < request.len() {
-            match sock.write(&request[user.written..]) {
-                Ok(n) => {
-                    user.wrote_at.get_or_insert(now);
-                    user.written += n;
-                    self.report.bytes_sent += n as u64;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return self.finish(u, now, 0, 0, Some(ErrorKind::from_io(&e))),
-            }
-        }
-        user.phase = Phase::Reading;
+        let progress = conn.on_event(&self.link, &mut io, now, peer_closed);
+        self.settle(c, now, progress);
     }
 
-    fn read(&mut self, u: usize, now: Instant, peer_closed: bool) {
-        loop {
-            let user = &mut self.users[u];
-            let Some(sock) = user.sock.as_mut() else {
-                return;
-            };
-            let failed =
-                |user: &User, kind| (user.parser.status(), user.parser.bytes(), Some(kind));
-            let n = match sock.read(&mut self.read_buf) {
-                Ok(0) => {
-                    let (status, bytes, error) = match user.parser.finish_on_eof() {
-                        Ok(r) => (r.status, r.bytes, None),
-                        Err(_) => failed(user, ErrorKind::Closed),
-                    };
-                    // The peer is gone either way; the next request reconnects.
-                    self.close(u);
-                    return self.finish(u, now, status, bytes, error);
-                }
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    let (status, bytes, error) = failed(user, ErrorKind::from_io(&e));
-                    return self.finish(u, now, status, bytes, error);
-                }
-            };
-            match user.parser.feed(&self.read_buf[..n]) {
-                Ok(Step::NeedMore) => {}
-                Ok(Step::Done { response, consumed }) => {
-                    // We never pipeline, so bytes after the response are a
-                    // server bug; don't let them poison the next response.
-                    if consumed < n || !response.keep_alive {
-                        self.close(u);
-                    }
-                    return self.finish(u, now, response.status, response.bytes, None);
-                }
-                Err(_) => {
-                    let (status, bytes, error) = failed(user, ErrorKind::Parse);
-                    return self.finish(u, now, status, bytes, error);
-                }
-            }
-            // A short read emptied the socket; edge-triggered epoll will tell
-            // us about more, so skip the read that would only say EAGAIN.
-            if n < self.read_buf.len() && !peer_closed {
-                return;
-            }
+    /// Record what the connection of slot `u` answered, if it is an end.
+    fn settle(&mut self, u: usize, now: Instant, progress: Progress) {
+        match progress {
+            Progress::Pending => {}
+            Progress::Done { status, bytes } => self.finish(u, now, status, bytes, None),
+            Progress::Failed {
+                kind,
+                status,
+                bytes,
+            } => self.finish(u, now, status, bytes, Some(kind)),
         }
     }
 
-    /// An event on a connection between requests: the server closed an idle
-    /// keep-alive connection, or sent bytes nobody asked for. Either way the
-    /// connection is done; the next request opens a new one.
-    fn check_idle(&mut self, u: usize) {
-        let Some(sock) = self.users[u].sock.as_mut() else {
-            return;
-        };
-        match sock.read(&mut self.read_buf) {
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-            _ => self.close(u),
-        }
-    }
-
-    /// Record the finished request and move the user on to what is next.
+    /// Record the finished request and move the slot on to what is next.
     fn finish(
         &mut self,
         u: usize,
@@ -460,12 +386,15 @@ impl<'a> Worker<'a> {
         error: Option<ErrorKind>,
     ) {
         self.in_flight -= 1;
-        let user = &self.users[u];
+        let slot = &self.slots[u];
+        let conn = &self.conns[u];
         // The sweep runs every few ms; a response that beat it but not the
         // timeout is still a timeout.
-        let late = now.saturating_duration_since(user.due) >= self.plan.timeout;
+        let late = now.saturating_duration_since(slot.due) >= self.plan.timeout;
         let error = error.or(late.then_some(ErrorKind::Timeout));
-        let (due, wrote_at, task) = (user.due, user.wrote_at, user.task);
+        let (connect_us, tls_us) = conn.opening_us();
+        let (due, task) = (slot.due, slot.task);
+        let wrote_at = conn.wrote_at();
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
             latency_us: micros(now.saturating_duration_since(due)),
@@ -474,9 +403,11 @@ impl<'a> Worker<'a> {
             status,
             task,
             error,
+            connect_us,
+            tls_us,
         });
         if error.is_some() {
-            self.close(u);
+            self.conns[u].close(self.poll.registry(), false);
         }
         self.after(u, now, error);
     }
@@ -488,18 +419,14 @@ impl<'a> Worker<'a> {
         }
     }
 
-    fn close(&mut self, u: usize) {
-        if let Some(mut sock) = self.users[u].sock.take() {
-            let _ = self.poll.registry().deregister(&mut sock);
-        }
-    }
-
-    /// Stop the user: it runs no more requests until the model wakes it.
+    /// Stop the slot: it runs no more requests until the model wakes it,
+    /// and its connection closes.
     fn park(&mut self, u: usize) {
-        self.close(u);
-        self.users[u].fresh = true;
-        if self.users[u].phase != Phase::Idle {
-            self.users[u].phase = Phase::Idle;
+        self.conns[u].close(self.poll.registry(), true);
+        let slot = &mut self.slots[u];
+        slot.fresh = true;
+        if slot.state != State::Idle {
+            slot.state = State::Idle;
             self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
         }
     }

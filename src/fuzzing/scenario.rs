@@ -2,7 +2,7 @@
 //! accepts carried on as `run -f` does: directives' values parsed, tasks
 //! resolved and encoded, dynamic requests rendered once.
 
-use crate::plan::Request;
+use crate::http::request::HttpRequest;
 use crate::plan::ramp::Ramp;
 use crate::rng::Rng;
 use std::path::Path;
@@ -36,9 +36,10 @@ pub fn scenario(data: &[u8]) {
     };
     let (mut rng, mut out, mut scratch) = (Rng::new(1), Vec::new(), Vec::new());
     for task in &tasks {
-        if let Request::Dynamic(request) = &task.request {
-            out.clear();
-            request.render(&mut rng, &mut out, &mut scratch);
+        let request =
+            HttpRequest::new(&task.request, true).expect("checked when the tasks were made");
+        for close in [false, true] {
+            request.render(&mut rng, &mut out, &mut scratch, close);
         }
     }
 }

@@ -3,82 +3,46 @@
 
 use super::template::Template;
 use crate::digits::push_decimal;
+use crate::plan::RequestSpec;
 use crate::rng::Rng;
 
 /// The value of our `User-Agent` header.
 pub const USER_AGENT: &str = concat!("stampede/", env!("CARGO_PKG_VERSION"));
 
-/// One request, ready for the wire.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EncodedRequest {
-    pub bytes: Vec<u8>,
-    /// HEAD responses carry no body, whatever their headers say.
-    pub is_head: bool,
-}
-
-/// Encode `METHOD target HTTP/1.1`, `Host`, `User-Agent`, `Content-Length`
-/// (when there is a body or the method usually carries one), then the user's
-/// headers. A user header named Host, User-Agent or Content-Length replaces ours;
-/// one with an empty value is not sent at all, so `User-Agent:` removes ours
-/// (as in curl).
-pub fn encode(
-    method: &str,
-    host: &str,
-    target: &str,
-    headers: &[(String, String)],
-    body: &[u8],
-) -> EncodedRequest {
-    let overrides = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-    let mut out = Vec::with_capacity(128 + body.len());
-    out.extend_from_slice(format!("{method} {target} HTTP/1.1\r\n").as_bytes());
-    if !overrides("host") {
-        out.extend_from_slice(format!("Host: {host}\r\n").as_bytes());
-    }
-    if !overrides("user-agent") {
-        out.extend_from_slice(format!("User-Agent: {USER_AGENT}\r\n").as_bytes());
-    }
-    if wants_length(method, body) && !overrides("content-length") && !overrides("transfer-encoding")
-    {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", body.len()).as_bytes());
-    }
-    for (name, value) in sent(headers) {
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(body);
-    EncodedRequest {
-        bytes: out,
-        is_head: method == "HEAD",
-    }
-}
-
-/// A request with dynamic values (`{{$uuid}}`, ...): its head up to the
-/// user's headers, and its body, rendered anew for every request.
+/// One task's request, encoded for HTTP/1.1 once per run.
+///
+/// The head is the request line, `Host`, `User-Agent` and the user's
+/// headers; `Content-Length`, `Connection: close` (on a connection's last
+/// request) and the body follow. Without dynamic values the whole request
+/// is rendered here, once, and written as is for every request.
 #[derive(Clone, Debug)]
-pub struct DynamicRequest {
-    /// Everything before `Content-Length`: request line, Host, User-Agent
-    /// and the user's headers, each line ending in CRLF.
-    pub head: Template,
-    pub body: Template,
-    /// Send a Content-Length header (the length is the rendered body's).
-    pub length: bool,
-    pub is_head: bool,
+pub(crate) struct HttpRequest {
+    head: Template,
+    body: Template,
+    /// Send our Content-Length (the rendered body's length).
+    length: bool,
+    /// Say `Connection: close` on a connection's last request: the user
+    /// has not set a Connection header of their own.
+    may_close: bool,
+    /// HEAD responses carry no body, whatever their headers say.
+    pub(crate) is_head: bool,
+    /// The whole request, when nothing in it is dynamic: kept alive, and
+    /// closing (built only when a run asks for it).
+    fixed: Option<(Vec<u8>, Option<Vec<u8>>)>,
 }
 
-impl DynamicRequest {
-    /// Build from the same parts as `encode`, with dynamic placeholders
-    /// left in the text. Returns None when nothing in it is dynamic.
-    pub fn parse(
-        method: &str,
-        host: &str,
-        target: &str,
-        headers: &[(String, String)],
-        body: &[u8],
-    ) -> Result<Option<DynamicRequest>, String> {
+impl HttpRequest {
+    /// Encode `spec` for the wire. `closing`: the run closes connections
+    /// after some requests (`--no-keepalive`, `--requests-per-conn`), so the
+    /// closing form is prepared too. Errors are the user's: a dynamic
+    /// value that does not parse, or a Content-Length set by hand on a
+    /// body whose length changes.
+    pub(crate) fn new(spec: &RequestSpec, closing: bool) -> Result<HttpRequest, String> {
+        let headers = &spec.headers;
         let overrides = |name: &str| headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-        let mut head = format!("{method} {target} HTTP/1.1\r\n");
+        let mut head = format!("{} {} HTTP/1.1\r\n", spec.method, spec.target);
         if !overrides("host") {
-            head.push_str(&format!("Host: {host}\r\n"));
+            head.push_str(&format!("Host: {}\r\n", spec.authority));
         }
         if !overrides("user-agent") {
             head.push_str(&format!("User-Agent: {USER_AGENT}\r\n"));
@@ -87,31 +51,59 @@ impl DynamicRequest {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
         let head = Template::parse(head.as_bytes())?;
-        let body_template = Template::parse(body)?;
-        if head.is_static() && body_template.is_static() {
-            return Ok(None);
-        }
-        if !body_template.is_static() && overrides("content-length") {
+        let body = Template::parse(&spec.body)?;
+        if !body.is_static() && overrides("content-length") {
             return Err(
                 "a Content-Length header cannot go with a body that holds dynamic values; \
                         leave it out and stampede sends the right one"
                     .into(),
             );
         }
-        let length = wants_length(method, body)
-            && !overrides("content-length")
-            && !overrides("transfer-encoding");
-        Ok(Some(DynamicRequest {
+        let mut request = HttpRequest {
+            length: wants_length(&spec.method, &spec.body)
+                && !overrides("content-length")
+                && !overrides("transfer-encoding"),
+            may_close: !overrides("connection"),
+            is_head: spec.method == "HEAD",
             head,
-            body: body_template,
-            length,
-            is_head: method == "HEAD",
-        }))
+            body,
+            fixed: None,
+        };
+        if request.head.is_static() && request.body.is_static() {
+            // Static templates draw nothing from the generator.
+            let render = |close| {
+                let (mut out, mut scratch) = (Vec::new(), Vec::new());
+                request.render(&mut Rng::new(0), &mut out, &mut scratch, close);
+                out
+            };
+            let keep = render(false);
+            let close = closing.then(|| render(true));
+            request.fixed = Some((keep, close));
+        }
+        Ok(request)
+    }
+
+    /// The request's bytes when they are the same every time: None when it
+    /// holds dynamic values (see `render`).
+    pub(crate) fn fixed(&self, close: bool) -> Option<&[u8]> {
+        let (keep, closing) = self.fixed.as_ref()?;
+        Some(if close {
+            closing.as_deref().unwrap_or(keep)
+        } else {
+            keep
+        })
     }
 
     /// Render one request into `out` (cleared first); `scratch` holds the
     /// body while its length is written. Neither allocates once warm.
-    pub fn render(&self, rng: &mut Rng, out: &mut Vec<u8>, scratch: &mut Vec<u8>) {
+    /// `close`: this is the connection's last request.
+    pub(crate) fn render(
+        &self,
+        rng: &mut Rng,
+        out: &mut Vec<u8>,
+        scratch: &mut Vec<u8>,
+        close: bool,
+    ) {
         scratch.clear();
         self.body.render(rng, scratch);
         out.clear();
@@ -120,6 +112,9 @@ impl DynamicRequest {
             out.extend_from_slice(b"Content-Length: ");
             push_decimal(out, scratch.len() as u64);
             out.extend_from_slice(b"\r\n");
+        }
+        if close && self.may_close {
+            out.extend_from_slice(b"Connection: close\r\n");
         }
         out.extend_from_slice(b"\r\n");
         out.extend_from_slice(scratch);
@@ -188,33 +183,88 @@ pub fn parse_header(text: &str) -> Result<(String, String), String> {
 mod tests {
     use super::*;
 
+    fn spec(method: &str, target: &str, headers: &[(&str, &str)], body: &[u8]) -> RequestSpec {
+        RequestSpec {
+            method: method.into(),
+            authority: "h:1".into(),
+            target: target.into(),
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_string()))
+                .collect(),
+            body: body.to_vec(),
+        }
+    }
+
+    /// The bytes of a request without dynamic values, kept alive or closing.
+    fn wire(spec: &RequestSpec, close: bool) -> String {
+        let request = HttpRequest::new(spec, true).unwrap();
+        String::from_utf8(request.fixed(close).unwrap().to_vec()).unwrap()
+    }
+
+    /// One rendering of a request with dynamic values.
+    fn rendered(spec: &RequestSpec, close: bool) -> String {
+        let request = HttpRequest::new(spec, true).unwrap();
+        assert!(request.fixed(close).is_none());
+        let (mut out, mut scratch) = (Vec::new(), Vec::new());
+        request.render(&mut Rng::new(1), &mut out, &mut scratch, close);
+        String::from_utf8(out).unwrap()
+    }
+
     #[test]
     fn encodes_get_without_content_length() {
-        let r = encode("GET", "h:1", "/x", &[("Accept".into(), "*/*".into())], b"");
-        let text = String::from_utf8(r.bytes).unwrap();
+        let text = wire(&spec("GET", "/x", &[("Accept", "*/*")], b""), false);
         assert_eq!(
             text,
             format!(
                 "GET /x HTTP/1.1\r\nHost: h:1\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\n\r\n"
             )
         );
-        assert!(!r.is_head);
+        assert!(
+            !HttpRequest::new(&spec("GET", "/", &[], b""), false)
+                .unwrap()
+                .is_head
+        );
+    }
+
+    #[test]
+    fn a_connections_last_request_says_close_unless_the_user_set_connection() {
+        let closing = wire(&spec("GET", "/", &[("User-Agent", "")], b""), true);
+        assert_eq!(
+            closing,
+            "GET / HTTP/1.1\r\nHost: h:1\r\nConnection: close\r\n\r\n"
+        );
+        let theirs = spec(
+            "GET",
+            "/",
+            &[("User-Agent", ""), ("Connection", "keep-alive")],
+            b"",
+        );
+        assert_eq!(
+            wire(&theirs, true),
+            "GET / HTTP/1.1\r\nHost: h:1\r\nConnection: keep-alive\r\n\r\n"
+        );
+        let dynamic = spec("POST", "/{{$randomInt 7 7}}", &[("User-Agent", "")], b"ab");
+        assert_eq!(
+            rendered(&dynamic, true),
+            "POST /7 HTTP/1.1\r\nHost: h:1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nab"
+        );
+        // Without a closing run, the closing form is the kept-alive one.
+        let request = HttpRequest::new(&spec("GET", "/", &[], b""), false).unwrap();
+        assert_eq!(request.fixed(true), request.fixed(false));
     }
 
     #[test]
     fn an_empty_header_removes_ours_and_is_not_sent() {
-        let headers = [
-            ("user-agent".into(), String::new()),
-            ("X-Empty".into(), String::new()),
-        ];
-        let r = encode("GET", "h:1", "/x", &headers, b"");
-        assert_eq!(r.bytes, b"GET /x HTTP/1.1\r\nHost: h:1\r\n\r\n");
-        let d = DynamicRequest::parse("GET", "h:1", "/{{$randomInt 1 1}}", &headers, b"")
-            .unwrap()
-            .unwrap();
-        let (mut out, mut scratch) = (Vec::new(), Vec::new());
-        d.render(&mut Rng::new(1), &mut out, &mut scratch);
-        assert_eq!(out, b"GET /1 HTTP/1.1\r\nHost: h:1\r\n\r\n");
+        let headers = [("user-agent", ""), ("X-Empty", "")];
+        assert_eq!(
+            wire(&spec("GET", "/x", &headers, b""), false),
+            "GET /x HTTP/1.1\r\nHost: h:1\r\n\r\n"
+        );
+        assert_eq!(
+            rendered(&spec("GET", "/{{$randomInt 1 1}}", &headers, b""), false),
+            "GET /1 HTTP/1.1\r\nHost: h:1\r\n\r\n"
+        );
         assert_eq!(
             parse_header("User-Agent:").unwrap(),
             ("User-Agent".into(), "".into())
@@ -231,64 +281,51 @@ mod tests {
     #[test]
     fn an_empty_header_also_removes_earlier_ones_of_that_name() {
         let headers = [
-            ("X-Token".into(), "a".into()),
-            ("Accept".into(), "*/*".into()),
-            ("x-token".into(), String::new()),
-            ("X-Token".into(), "b".into()),
+            ("X-Token", "a"),
+            ("Accept", "*/*"),
+            ("x-token", ""),
+            ("X-Token", "b"),
         ];
-        let r = encode("GET", "h", "/", &headers, b"");
         let expected = format!(
-            "GET / HTTP/1.1\r\nHost: h\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nX-Token: b\r\n\r\n"
+            "GET / HTTP/1.1\r\nHost: h:1\r\nUser-Agent: {USER_AGENT}\r\nAccept: */*\r\nX-Token: b\r\n\r\n"
         );
-        assert_eq!(String::from_utf8(r.bytes).unwrap(), expected);
+        assert_eq!(wire(&spec("GET", "/", &headers, b""), false), expected);
     }
 
     #[test]
     fn encodes_post_with_body_and_length() {
-        let r = encode("POST", "h", "/", &[], b"abc");
-        assert!(r.bytes.ends_with(b"Content-Length: 3\r\n\r\nabc"));
-        let empty = encode("POST", "h", "/", &[], b"");
-        assert!(empty.bytes.ends_with(b"Content-Length: 0\r\n\r\n"));
+        assert!(
+            wire(&spec("POST", "/", &[], b"abc"), false).ends_with("Content-Length: 3\r\n\r\nabc")
+        );
+        assert!(wire(&spec("POST", "/", &[], b""), false).ends_with("Content-Length: 0\r\n\r\n"));
     }
 
     #[test]
     fn user_headers_replace_ours() {
-        let r = encode(
-            "GET",
-            "h",
-            "/",
-            &[
-                ("host".into(), "other".into()),
-                ("User-Agent".into(), "me".into()),
-            ],
-            b"",
-        );
-        let text = String::from_utf8(r.bytes).unwrap();
+        let headers = [("host", "other"), ("User-Agent", "me")];
         assert_eq!(
-            text,
+            wire(&spec("GET", "/", &headers, b""), false),
             "GET / HTTP/1.1\r\nhost: other\r\nUser-Agent: me\r\n\r\n"
         );
     }
 
     #[test]
     fn transfer_encoding_replaces_our_length() {
-        let headers = [("Transfer-Encoding".to_string(), "chunked".to_string())];
-        let r = encode("POST", "h", "/", &headers, b"3\r\nabc\r\n0\r\n\r\n");
-        assert!(
-            !String::from_utf8(r.bytes)
-                .unwrap()
-                .contains("Content-Length")
+        let headers = [("Transfer-Encoding", "chunked")];
+        let text = wire(
+            &spec("POST", "/", &headers, b"3\r\nabc\r\n0\r\n\r\n"),
+            false,
         );
+        assert!(!text.contains("Content-Length"));
     }
 
     #[test]
     fn dynamic_bodies_get_their_own_length() {
-        let d = DynamicRequest::parse("POST", "h", "/", &[], b"n={{$randomInt 1 100000}}")
-            .unwrap()
-            .unwrap();
+        let request =
+            HttpRequest::new(&spec("POST", "/", &[], b"n={{$randomInt 1 100000}}"), false).unwrap();
         let (mut out, mut scratch, mut rng) = (Vec::new(), Vec::new(), Rng::new(1));
         for _ in 0..50 {
-            d.render(&mut rng, &mut out, &mut scratch);
+            request.render(&mut rng, &mut out, &mut scratch, false);
             let text = String::from_utf8(out.clone()).unwrap();
             let (head, body) = text.split_once("\r\n\r\n").unwrap();
             assert!(
@@ -296,23 +333,23 @@ mod tests {
                 "{text}"
             );
         }
-        let fixed = [("Content-Length".to_string(), "5".to_string())];
+        let fixed = spec("POST", "/", &[("Content-Length", "5")], b"{{$uuid}}");
         assert!(
-            DynamicRequest::parse("POST", "h", "/", &fixed, b"{{$uuid}}")
+            HttpRequest::new(&fixed, false)
                 .unwrap_err()
                 .contains("Content-Length")
         );
-        assert!(
-            DynamicRequest::parse("GET", "h", "/plain", &[], b"")
-                .unwrap()
-                .is_none(),
-            "nothing dynamic"
-        );
+        let plain = HttpRequest::new(&spec("GET", "/plain", &[], b""), false).unwrap();
+        assert!(plain.fixed(false).is_some(), "nothing dynamic");
     }
 
     #[test]
     fn head_is_flagged() {
-        assert!(encode("HEAD", "h", "/", &[], b"").is_head);
+        assert!(
+            HttpRequest::new(&spec("HEAD", "/", &[], b""), false)
+                .unwrap()
+                .is_head
+        );
     }
 
     #[test]

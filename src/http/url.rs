@@ -1,10 +1,12 @@
-//! `http://host[:port]/path?query` URLs, parsed strictly enough to give a
-//! clear one-line error for anything we cannot load-test.
+//! `http://` and `https://host[:port]/path?query` URLs, parsed strictly
+//! enough to give a clear one-line error for anything we cannot load-test.
 
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Url {
+    /// `https://`: connections are TLS.
+    pub tls: bool,
     /// Host as written, without brackets for IPv6 (`::1`).
     pub host: String,
     pub port: u16,
@@ -15,15 +17,15 @@ pub struct Url {
 impl Url {
     pub fn parse(text: &str) -> Result<Url, String> {
         let err = |why: &str| Err(format!("bad URL {text:?}: {why}"));
-        let rest = match text.split_once("://") {
-            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => rest,
-            Some((scheme, _)) if scheme.eq_ignore_ascii_case("https") => {
-                return err("TLS (https://) is not supported yet; use http://");
-            }
+        let (tls, rest) = match text.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (false, rest),
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (true, rest),
             Some((scheme, _)) => {
-                return err(&format!("unsupported scheme {scheme:?}; use http://"));
+                return err(&format!(
+                    "unsupported scheme {scheme:?}; use http:// or https://"
+                ));
             }
-            None => return err("expected http://host[:port]/path"),
+            None => return err("expected http://host[:port]/path or https://..."),
         };
         if rest
             .bytes()
@@ -46,12 +48,14 @@ impl Url {
                 "user:password@ in URLs is not supported; send an Authorization header with -H",
             );
         }
-        let (host, port) =
-            split_host_port(authority).map_err(|why| format!("bad URL {text:?}: {why}"))?;
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) = split_host_port(authority, default_port)
+            .map_err(|why| format!("bad URL {text:?}: {why}"))?;
         if host.is_empty() {
             return err("missing host");
         }
         Ok(Url {
+            tls,
             host,
             port,
             target: if target.is_empty() {
@@ -62,6 +66,17 @@ impl Url {
         })
     }
 
+    /// The scheme's port: 443 for https, 80 for http.
+    pub fn default_port(&self) -> u16 {
+        if self.tls { 443 } else { 80 }
+    }
+
+    /// `scheme://host[:port]`, without the target.
+    pub fn origin(&self) -> String {
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{}", self.host_header())
+    }
+
     /// The `Host` header value: the port is left out when it is the default.
     pub fn host_header(&self) -> String {
         let host = if self.host.contains(':') {
@@ -69,7 +84,7 @@ impl Url {
         } else {
             self.host.clone()
         };
-        if self.port == 80 {
+        if self.port == self.default_port() {
             host
         } else {
             format!("{host}:{}", self.port)
@@ -77,7 +92,7 @@ impl Url {
     }
 }
 
-fn split_host_port(authority: &str) -> Result<(String, u16), &'static str> {
+fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), &'static str> {
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         let (host, after) = bracketed.split_once(']').ok_or("unclosed [ in IPv6 host")?;
         match after {
@@ -94,7 +109,7 @@ fn split_host_port(authority: &str) -> Result<(String, u16), &'static str> {
         }
     };
     let port = match port {
-        None => 80,
+        None => default_port,
         Some(p) => match p.parse::<u16>() {
             Ok(0) | Err(_) => return Err("port must be a number from 1 to 65535"),
             Ok(p) => p,
@@ -105,7 +120,7 @@ fn split_host_port(authority: &str) -> Result<(String, u16), &'static str> {
 
 impl fmt::Display for Url {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "http://{}{}", self.host_header(), self.target)
+        write!(f, "{}{}", self.origin(), self.target)
     }
 }
 
@@ -115,10 +130,24 @@ mod tests {
 
     fn url(host: &str, port: u16, target: &str) -> Url {
         Url {
+            tls: false,
             host: host.into(),
             port,
             target: target.into(),
         }
+    }
+
+    #[test]
+    fn https_defaults_to_port_443() {
+        let u = Url::parse("HTTPS://example.test/x").unwrap();
+        assert_eq!(
+            (u.tls, u.port, u.host_header()),
+            (true, 443, "example.test".into())
+        );
+        assert_eq!(u.to_string(), "https://example.test/x");
+        let u = Url::parse("https://example.test:80/").unwrap();
+        assert_eq!(u.host_header(), "example.test:80");
+        assert_eq!(Url::parse("http://a:443/").unwrap().host_header(), "a:443");
     }
 
     #[test]
@@ -149,8 +178,8 @@ mod tests {
     #[test]
     fn rejects_what_we_cannot_use() {
         for (bad, why) in [
-            ("https://x/", "TLS"),
             ("ftp://x/", "scheme"),
+            ("wss://x/", "use http:// or https://"),
             ("127.0.0.1:80/", "expected http://"),
             ("http://", "missing host"),
             ("http://:80/", "missing host"),

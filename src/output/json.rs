@@ -56,6 +56,10 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
     o.raw("bytes_sent", or_null(info.bytes_sent));
     o.raw("connections_opened", or_null(info.connections_opened));
+    match &info.tls_problem {
+        Some(why) => o.str("tls_problem", why),
+        None => o.raw("tls_problem", "null".into()),
+    }
     o.raw("recorder_backpressure", or_null(info.backpressure));
     o.raw("late_requests", or_null(info.late));
     o.raw(
@@ -166,6 +170,8 @@ mod tests {
             status: 200,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         });
         stats.add(&Sample {
             elapsed_us: 0,
@@ -175,6 +181,8 @@ mod tests {
             status: 0,
             task: 0,
             error: Some(ErrorKind::Timeout),
+            connect_us: 0,
+            tls_us: 0,
         });
         let info = RunInfo {
             run_time: Duration::from_secs(1),
@@ -186,6 +194,7 @@ mod tests {
             stalls: None,
             bytes_sent: Some(4321),
             connections_opened: None,
+            tls_problem: None,
         };
         let json = render(&stats, &info);
         for needle in [

@@ -34,6 +34,8 @@ pub struct RunInfo {
     pub bytes_sent: Option<u64>,
     /// Connections opened, when known.
     pub connections_opened: Option<u64>,
+    /// Why the first failed TLS handshake failed, if one did.
+    pub tls_problem: Option<String>,
 }
 
 impl RunInfo {

@@ -202,6 +202,9 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     if let Some(n) = info.connections_opened {
         let _ = writeln!(out, "Connections     {n} opened");
     }
+    if let Some(why) = &info.tls_problem {
+        let _ = writeln!(out, "{}", hang_words("TLS failed      ", why, width));
+    }
     if info.generator_lagging(stats.total.requests) {
         let warning = format!(
             "the generator itself sent {} requests more than 1 ms late with a connection free; \
@@ -252,6 +255,8 @@ mod tests {
                 status: 200,
                 task: 0,
                 error: None,
+                connect_us: 0,
+                tls_us: 0,
             });
         }
         // The last request ends at 2 s: the span of the rate.
@@ -263,6 +268,8 @@ mod tests {
             status: 0,
             task: 0,
             error: Some(ErrorKind::Connect),
+            connect_us: 0,
+            tls_us: 0,
         });
         let info = RunInfo {
             run_time: Duration::from_secs(2),
@@ -274,6 +281,7 @@ mod tests {
             stalls: Some(Stalls::default()),
             bytes_sent: Some(250_000),
             connections_opened: Some(7),
+            tls_problem: None,
         };
         let text = render(&stats, &info, 80);
         for needle in [
@@ -331,6 +339,8 @@ mod tests {
             status: 200,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         });
         let text = render(&stats, &info, 80);
         assert!(
@@ -357,6 +367,8 @@ mod tests {
                 status,
                 task: (i % 3) as u16,
                 error: (i % 11 == 0).then_some(ErrorKind::ALL[(i % 8) as usize]),
+                connect_us: 0,
+                tls_us: 0,
             });
         }
         let info = RunInfo {
@@ -379,6 +391,7 @@ mod tests {
             }),
             bytes_sent: Some(u64::MAX),
             connections_opened: Some(u64::MAX),
+            tls_problem: None,
         };
         (stats, info)
     }

@@ -1,10 +1,10 @@
 //! A validated run plan: everything the engine needs, checked before any
-//! request is sent. The CLI (and later scenario files) build it.
+//! request is sent. The CLI builds it, from flags or a scenario file.
 
 pub mod ramp;
 
-use crate::http::request::{DynamicRequest, EncodedRequest};
 use crate::http::url::Url;
+use crate::tls::TlsClient;
 use ramp::Ramp;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -15,10 +15,24 @@ use std::time::Duration;
 pub struct Task {
     /// The name in results.csv and the summary.
     pub name: String,
-    pub method: String,
-    pub request: Request,
+    pub request: RequestSpec,
     /// Relative odds of this task being drawn for a request.
     pub weight: u32,
+}
+
+/// What a task asks for, before any protocol has encoded it: the engine's
+/// protocol turns it into bytes once per run. Dynamic values (`{{$uuid}}`)
+/// may stand in the target, the header values and the body.
+#[derive(Clone, Debug)]
+pub struct RequestSpec {
+    pub method: String,
+    /// Whom the request names (`Host`): host, and port unless the default.
+    pub authority: String,
+    /// Path and query, starting with `/`.
+    pub target: String,
+    /// The user's headers, in order; an empty value removes ours.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
 }
 
 /// The longest task name, in bytes: far beyond a readable one (a URL in
@@ -37,31 +51,6 @@ impl Task {
             crate::output::fit(&self.name, 20),
             self.name.len()
         ))
-    }
-}
-
-/// A task's bytes on the wire.
-#[derive(Clone, Debug)]
-pub enum Request {
-    /// Encoded once, before the run, and written as is.
-    Static(EncodedRequest),
-    /// Holds dynamic values: rendered for every request into a reused buffer.
-    Dynamic(DynamicRequest),
-}
-
-impl Request {
-    /// HEAD responses carry no body, whatever their headers say.
-    pub fn is_head(&self) -> bool {
-        match self {
-            Request::Static(r) => r.is_head,
-            Request::Dynamic(r) => r.is_head,
-        }
-    }
-}
-
-impl From<EncodedRequest> for Request {
-    fn from(r: EncodedRequest) -> Request {
-        Request::Static(r)
     }
 }
 
@@ -130,6 +119,11 @@ pub struct Plan {
     /// `-n`: the run ends once this many requests have started (closed
     /// model) or fallen due (open model), or at `duration`, if sooner.
     pub requests: Option<u64>,
+    /// How each connection is secured: None for plain TCP (http://).
+    pub tls: Option<TlsClient>,
+    /// A connection is closed after this many requests (`--no-keepalive`
+    /// is 1); None: kept alive while the server allows.
+    pub requests_per_conn: Option<u32>,
 }
 
 impl Plan {
@@ -143,7 +137,7 @@ impl Plan {
     pub fn task_labels(&self) -> Vec<(String, String)> {
         self.tasks
             .iter()
-            .map(|t| (t.method.clone(), t.name.clone()))
+            .map(|t| (t.request.method.clone(), t.name.clone()))
             .collect()
     }
 

@@ -99,6 +99,8 @@ mod tests {
             status: 200,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         };
         w.write(&s).unwrap();
         w.write(&Sample {
@@ -130,6 +132,8 @@ mod tests {
             status: 404,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         };
         w.write(&s).unwrap();
         let bytes = w.finish().unwrap();

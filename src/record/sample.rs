@@ -22,10 +22,13 @@ pub enum ErrorKind {
     /// In flight when a second stop signal aborted the run: the drain
     /// was skipped, so it was recorded at once, unfinished.
     Aborted,
+    /// The TLS handshake failed (or a TLS record was bad): the summary
+    /// says why, once.
+    Tls,
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 9] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,
         ErrorKind::Reset,
@@ -34,6 +37,7 @@ impl ErrorKind {
         ErrorKind::Io,
         ErrorKind::Unsent,
         ErrorKind::Aborted,
+        ErrorKind::Tls,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +50,7 @@ impl ErrorKind {
             ErrorKind::Io => "io",
             ErrorKind::Unsent => "unsent",
             ErrorKind::Aborted => "aborted",
+            ErrorKind::Tls => "tls",
         }
     }
 
@@ -76,6 +81,10 @@ pub struct Sample {
     /// Index into the plan's tasks.
     pub task: u16,
     pub error: Option<ErrorKind>,
+    /// The TCP connect and TLS handshake times of the connection this
+    /// request opened; 0 when it reused one.
+    pub connect_us: u64,
+    pub tls_us: u64,
 }
 
 impl Sample {
@@ -107,6 +116,8 @@ mod tests {
             status: 399,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         };
         assert!(!ok.is_failure());
         assert!(Sample { status: 400, ..ok }.is_failure());

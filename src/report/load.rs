@@ -240,6 +240,8 @@ fn parse_row(r: &csv::ByteRecord, tasks: &mut Tasks) -> Result<Sample, String> {
         wait_us: num(4)?,
         bytes: num(5)?,
         error,
+        connect_us: 0,
+        tls_us: 0,
     })
 }
 

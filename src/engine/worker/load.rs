@@ -4,7 +4,7 @@
 
 use super::{LATE, Worker, micros};
 use crate::engine::pacer::{Arrivals, Pacer, Share};
-use crate::engine::user::Phase;
+use crate::engine::slot::State;
 use crate::plan::ramp::Ramp;
 use crate::plan::{Load, Plan, Think};
 use crate::record::{ErrorKind, Sample};
@@ -14,7 +14,7 @@ use std::collections::VecDeque;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// After a failed connect, a closed-model user waits this long before it
+/// After a failed connect or TLS handshake, a closed-model user waits this long before it
 /// tries again, so that a dead target is not hammered in a tight loop.
 const CONNECT_BACKOFF: Duration = Duration::from_millis(100);
 
@@ -165,7 +165,7 @@ impl Worker<'_> {
             return;
         }
         let t = now.saturating_duration_since(start).as_secs_f64();
-        let wanted = share(c.users.count_at(t), c.index, c.of).min(self.users.len());
+        let wanted = share(c.users.count_at(t), c.index, c.of).min(self.slots.len());
         let was = std::mem::replace(&mut c.wanted, wanted);
         c.next_change = c
             .users
@@ -175,16 +175,16 @@ impl Worker<'_> {
             if self.left == Some(0) {
                 break;
             }
-            if self.users[u].phase == Phase::Idle {
+            if self.slots[u].state == State::Idle {
                 self.shared.active_users.fetch_add(1, Ordering::Relaxed);
-                self.users[u].due = now;
+                self.slots[u].due = now;
                 self.begin(u, now);
             }
         }
         // Users above the count stop now if they are between requests, or
         // else when their request is done (see `after`).
         for u in wanted..was {
-            if self.users[u].phase == Phase::Waiting {
+            if self.slots[u].state == State::Waiting {
                 self.park(u);
             }
         }
@@ -262,7 +262,7 @@ impl Worker<'_> {
             o.queue.pop_front();
             o.dispatching = true;
             self.shared.active_users.fetch_add(1, Ordering::Relaxed);
-            self.users[u].due = due;
+            self.slots[u].due = due;
             self.begin(u, now);
             if let Model::Open(o) = &mut self.model {
                 o.dispatching = false;
@@ -307,6 +307,8 @@ impl Worker<'_> {
             status: 0,
             task: 0,
             error: Some(error),
+            connect_us: 0,
+            tls_us: 0,
         });
     }
 
@@ -347,7 +349,7 @@ impl Worker<'_> {
                     return self.park(u);
                 }
                 let mut pause = self.think();
-                if error == Some(ErrorKind::Connect) {
+                if matches!(error, Some(ErrorKind::Connect | ErrorKind::Tls)) {
                     pause += CONNECT_BACKOFF;
                 }
                 // A request due at or after the end never starts, even
@@ -357,18 +359,18 @@ impl Worker<'_> {
                     self.parked_at_end += 1;
                     return self.park(u);
                 }
-                let user = &mut self.users[u];
+                let user = &mut self.slots[u];
                 user.due = due;
                 if pause.is_zero() {
                     self.begin(u, now);
                 } else {
-                    user.phase = Phase::Waiting;
+                    user.state = State::Waiting;
                     self.wakeups.push(Reverse((user.due, u)));
                 }
             }
             Model::Open(o) => {
                 // The connection stays open for the next request in line.
-                self.users[u].phase = Phase::Idle;
+                self.slots[u].state = State::Idle;
                 self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
                 o.free.push(u);
                 self.dispatch(now);
