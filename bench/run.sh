@@ -312,5 +312,5 @@ cp "$NGX/error.log" "$RAW/nginx-error.log" 2>/dev/null || true
 mkdir -p "$RESULTS_DIR"
 name=$(date +%Y-%m-%d-%H%M)
 [ -e "$RESULTS_DIR/$name.md" ] && name=$(date +%Y-%m-%d-%H%M%S)
-python3 bench/summarize.py "$WORK" "$RESULTS_DIR/$name.md" "$RESULTS_DIR/README.md"
+python3 -B bench/summarize.py "$WORK" "$RESULTS_DIR/$name.md" "$RESULTS_DIR/README.md"
 log "wrote $RESULTS_DIR/$name.md"
