@@ -8,14 +8,15 @@ files per run (ID.time from /usr/bin/time, ID.out / ID.err, ID.rc, and
 ID.json for stampede). The report is written to REPORT.md and a line linking
 to it is appended to README.md (created with an intro if missing).
 
-This file writes the page; rawfiles.py reads the raw files and mdfmt.py
-formats.
+This file writes the page and its plain HTTP part; summarize_tls.py writes
+the TLS part, rawfiles.py reads the raw files and mdfmt.py formats.
 """
 
 import re
 import sys
 from pathlib import Path
 
+import summarize_tls
 from mdfmt import fmt, table, verdict
 from rawfiles import (collect_tools, load_json, parse_oha, parse_perf, parse_stampede,
                       parse_strace, parse_wrk, ratio, read_commands, read_meta, read_rc,
@@ -41,7 +42,14 @@ stampede with `--no-out` (B), `wrk -t1` (C) and `oha --worker-threads 1` (D).
 The main figure is **requests per client CPU-second** (user+sys from
 `/usr/bin/time`), which a busy machine disturbs much less than req/s. It also
 counts syscalls per request (strace, and perf when available), and runs
-stampede with 10,000 users. Each run writes one `YYYY-MM-DD-HHMM.md` here,
+stampede with 10,000 users. The same rounds also hold TLS rows, pinned the
+same way, against a second, TLS port of the same nginx (a throwaway CA
+from `bench/pki.sh`): stampede, wrk and oha with 50 keep-alive connections
+(TA TC TD), and with a new connection per request (NA: stampede resuming
+sessions, NF: stampede with `--no-tls-resume`, NC: `wrk -H 'Connection:
+close'`, ND: `oha --disable-keepalive`), plus a short probe that reads from
+nginx's log which clients resumed their sessions. `PARTS=plain` or
+`PARTS=tls` runs one part. Each run writes one `YYYY-MM-DD-HHMM.md` here,
 with the machine, versions, exact commands, medians, targets and raw figures.
 
 To reproduce: on a quiet 2-core Linux machine, as root (missing tools are
@@ -304,7 +312,9 @@ def main():
     seconds = meta.get("seconds", "10")
     users = meta.get("users", "50")
     short = reps < 3 or float(seconds) < 10
-    tools = " ".join(t for t in TOOLS if (raw / f"{t}-1.time").exists())
+    # Files from before the TLS part say nothing: they ran the plain part.
+    parts = meta.get("parts", "plain").split()
+    tools = meta.get("tools") or " ".join(t for t in TOOLS if (raw / f"{t}-1.time").exists())
 
     out = []
     w = out.append
@@ -331,23 +341,36 @@ def main():
         ["wrk", meta.get("wrk_version", "n/a")],
         ["oha", meta.get("oha_version", "n/a")],
         ["nginx", meta.get("nginx_version", "n/a")],
+    ] + summarize_tls.machine_rows(meta) + [
         ["open files (soft/hard)", meta.get("ulimit_n", "n/a")],
         ["perf events", meta.get("perf_events") or "perf unavailable"],
     ]))
     w("")
-    if meta.get("oha_note"):
-        w(f"Note: {meta['oha_note']}.")
+    notes = [meta["oha_note"]] if meta.get("oha_note") else []
+    notes += summarize_tls.notes(meta)
+    for note in notes:
+        w(f"Note: {note}.")
         w("")
 
-    plain_runs = collect_tools(raw, reps, PARSERS)
-    figures = [plain_section(w, raw, meta, reps, users, plain_runs)]
+    # Each part's figures, then the commands and every run of both.
+    plain_runs = collect_tools(raw, reps, PARSERS) if "plain" in parts else {}
+    tls_runs = summarize_tls.collect(raw, reps) if "tls" in parts else {}
+    figures = []
+    if "plain" in parts:
+        figures.append(plain_section(w, raw, meta, reps, users, plain_runs))
+    if "tls" in parts:
+        figures.append("TLS: " + summarize_tls.section(w, raw, meta, reps, tls_runs))
 
     # -- commands ------------------------------------------------------------
     w("## Commands")
     w("")
-    w("nginx (config: `bench/nginx.conf` with paths and port filled in):")
+    w("nginx (config: `bench/nginx.conf` with paths and port filled in"
+      + (", and `bench/nginx-tls.conf` as WORKDIR/nginx/tls-server.conf for TLS, with the "
+         "throwaway CA and server certificate made first" if "tls" in parts else "") + "):")
     w("")
     w("```")
+    if "tls" in parts:
+        w("bash bench/pki.sh WORKDIR/tls")
     w(f"taskset -c {meta.get('server_core')} nginx -c WORKDIR/nginx/nginx.conf -p WORKDIR/nginx/")
     w("```")
     w("")
@@ -365,7 +388,12 @@ def main():
 
     w("## Every run")
     w("")
-    every_run(w, plain_runs, TOOLS)
+    if plain_runs:
+        every_run(w, plain_runs, TOOLS)
+    if tls_runs:
+        w("Over TLS:")
+        w("")
+        every_run(w, tls_runs, summarize_tls.NAMES)
 
     report.write_text("\n".join(out))
 
