@@ -1,21 +1,35 @@
 #!/usr/bin/env bash
 # `make bench`: stampede against wrk and oha, all hitting one nginx on
-# loopback, and a report in bench-results/YYYY-MM-DD-HHMM.md.
+# loopback, over plain HTTP and over TLS, and a report in
+# bench-results/YYYY-MM-DD-HHMM.md.
 #
 # Layout on a 2-core box: nginx (1 worker) on the LAST core, every client on
 # core 0, so the client's CPU cost is what separates the tools. The main
 # figure is requests per client CPU-second (user+sys from /usr/bin/time):
 # on a shared or noisy machine req/s moves a lot, CPU per request much less.
 #
+# Two parts, interleaved in the same rounds, with the same pinning:
+#   plain  A B C D [E]: 50 keep-alive connections over HTTP, then the strace
+#          and perf probes and the 10k-user run.
+#   tls    against nginx's TLS port (bench/nginx-tls.conf, a throwaway CA from
+#          bench/pki.sh): TA TC TD, 50 keep-alive connections (stampede, wrk,
+#          oha); NA NF NC ND, a new connection per request (stampede with
+#          session resumption and with full handshakes, wrk with
+#          `Connection: close`, oha --disable-keepalive); then a short
+#          resumption probe of each N* client, read from nginx's log.
+# At the defaults, both parts take about 6.5 minutes (plain 2.5, TLS 4).
+#
 # Environment:
 #   STAMPEDE=path        binary to test (default target/release/stampede)
 #   STAMPEDE_BEFORE=path an earlier build, run as tool E exactly as A, for a
-#                        before/after comparison within one run (default none)
-#   REPS=3               rounds of A B C D
+#                        before/after comparison within one run (default none;
+#                        plain part only)
+#   PARTS="plain tls"    which parts to run: plain, tls, or both
+#   REPS=3               rounds of every tool of the parts run
 #   SECONDS_PER_RUN=10   length of each timed run (and of the 10k-user run)
-#   PROBE_SECONDS=3      length of the strace and perf runs
+#   PROBE_SECONDS=3      length of the strace, perf and resumption probe runs
 #   BIG_USERS=10000      users in the many-users run
-#   PORT=                nginx port (default: a free one picked at start)
+#   PORT=, TLS_PORT=     nginx's ports (default: free ones picked at start)
 #   KEEP_WORK=1          keep the temp dir even when the run succeeds
 #
 # Everything here is bounded in time and talks to 127.0.0.1 only. The only
@@ -37,6 +51,14 @@ RESULTS_DIR=bench-results
 log() { echo "[bench] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+PARTS=${PARTS:-plain tls}
+PARTS=${PARTS//,/ }
+for part in $PARTS; do
+    case $part in plain | tls) ;; *) die "PARTS: unknown part '$part' (plain, tls or both)" ;; esac
+done
+has_part() { [[ " $PARTS " == *" $1 "* ]]; }
+has_part plain || has_part tls || die "PARTS: name plain, tls or both"
+
 # ---------------------------------------------------------------------------
 # Tools. Installed only when missing (apt-get needs root, which the dev and CI
 # machines are). oha comes from crates.io; if it cannot be built, the report
@@ -50,6 +72,7 @@ command -v wrk >/dev/null || need_apt+=(wrk)
 [ -x /usr/bin/time ] || need_apt+=(time)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v taskset >/dev/null || need_apt+=(util-linux)
+command -v openssl >/dev/null || need_apt+=(openssl)
 if [ ${#need_apt[@]} -gt 0 ]; then
     log "installing ${need_apt[*]} with apt-get"
     apt-get update
@@ -103,6 +126,7 @@ cleanup() {
         wait "$NGINX_PID" 2>/dev/null || true
     fi
     rm -f "$WORK"/*.csv    # request CSVs can be tens of MB
+    rm -f "$WORK/tls/server.key"    # a throwaway, but keys never linger
     if [ "$rc" -eq 0 ] && [ "${KEEP_WORK:-0}" != 1 ]; then
         rm -rf "$WORK"
     else
@@ -114,11 +138,22 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if [ -z "${PORT:-}" ]; then
-    # Ask the kernel for a free port, so a stray server on 8080 can't be hit.
-    PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-fi
+# Ask the kernel for free ports, so a stray server on 8080 can't be hit; both
+# sockets are bound at once, so the two ports differ.
+read -r FREE1 FREE2 < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(2)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
+PORT=${PORT:-$FREE1}
+TLS_PORT=${TLS_PORT:-$FREE2}
 URL="http://127.0.0.1:$PORT/"
+TLS_URL="https://127.0.0.1:$TLS_PORT/"
+TLS=$WORK/tls
+CA=$TLS/ca.pem
+# oha verifies the server against --cacert when it has the flag (1.x does);
+# an older one can only skip verification, which the report then says.
+OHA_TLS=(--insecure)
+if [ "$HAVE_OHA" = 1 ] && oha --help 2>&1 | grep -q -- '--cacert'; then OHA_TLS=(--cacert "$CA"); fi
 
 # nginx cannot raise its file limit above the hard limit once its worker has
 # dropped root, so ask for min(30000, hard limit) and avoid a spurious alert.
@@ -129,20 +164,29 @@ if [ "$HARD" != unlimited ] && [ "$HARD" -lt "$NOFILE" ]; then
 fi
 sed -e "s|@WORKDIR@|$NGX|g" -e "s|@PORT@|$PORT|g" -e "s|worker_rlimit_nofile 30000;|worker_rlimit_nofile $NOFILE;|" \
     bench/nginx.conf >"$NGX/nginx.conf"
+PORTS=$PORT
+if has_part tls; then
+    bash bench/pki.sh "$TLS" || die "could not make the throwaway PKI with openssl"
+    sed -e "s|@WORKDIR@|$NGX|g" -e "s|@TLS_PORT@|$TLS_PORT|g" -e "s|@TLSDIR@|$TLS|g" \
+        bench/nginx-tls.conf >"$NGX/tls-server.conf"
+    PORTS="$PORT $TLS_PORT"
+fi
 
-log "starting nginx on 127.0.0.1:$PORT (core $LAST_CORE), work dir $WORK"
+log "starting nginx on 127.0.0.1:${PORTS// /, } (core $LAST_CORE), work dir $WORK"
 # taskset execs nginx, so $! is the nginx master's PID.
 taskset -c "$LAST_CORE" nginx -c "$NGX/nginx.conf" -p "$NGX/" >"$NGX/stdout.log" 2>&1 &
 NGINX_PID=$!
 
-for _ in $(seq 100); do
-    kill -0 "$NGINX_PID" 2>/dev/null || { cat "$NGX/error.log" "$NGX/stdout.log" >&2 || true; die "nginx exited"; }
-    if (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; then
-        break
-    fi
-    sleep 0.1
+for port in $PORTS; do
+    for _ in $(seq 100); do
+        kill -0 "$NGINX_PID" 2>/dev/null || { cat "$NGX/error.log" "$NGX/stdout.log" >&2 || true; die "nginx exited"; }
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            break
+        fi
+        sleep 0.1
+    done
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || die "nginx did not answer on port $port within 10 s"
 done
-(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || die "nginx did not answer on port $PORT within 10 s"
 
 # ---------------------------------------------------------------------------
 # Facts for the report: key<TAB>value lines read by summarize.py.
@@ -175,6 +219,12 @@ META=$WORK/meta.tsv
     printf 'client_core\t%s\n' "$CLIENT_CORE"
     printf 'server_core\t%s\n' "$LAST_CORE"
     printf 'url\t%s\n' "$URL"
+    printf 'parts\t%s\n' "$PARTS"
+    if has_part tls; then
+        printf 'tls_url\t%s\n' "$TLS_URL"
+        printf 'openssl_version\t%s\n' "$(openssl version 2>&1 | head -1)"
+        printf 'oha_tls\t%s\n' "${OHA_TLS[0]}"
+    fi
 } >"$META"
 
 # Commands as run, one per line: id<TAB>command (shell-quoted).
@@ -203,11 +253,12 @@ run_timed() {
 # (`GET / HTTP/1.1`, `Host`). oha keeps its own User-Agent (it cannot drop it).
 SAME_AS_WRK=(-H 'User-Agent:')
 
-# client_cmd TOOL ID SECONDS: set CMD to that client's command line.
+# client_cmd TOOL ID SECONDS [PATH]: set CMD to that client's command line;
+# PATH (the TLS tools only) is the request path, for the resumption probe.
 # A and B differ only in the CSV; every stampede run also writes its summary
 # JSON (written once at the end, so it costs nothing during the run).
 client_cmd() {
-    local t=$1 id=$2 secs=$3
+    local t=$1 id=$2 secs=$3 turl=$TLS_URL${4:-}
     case $t in
         A) CMD=("$STAMPEDE" run "$URL" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
                 "${SAME_AS_WRK[@]}" -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
@@ -219,19 +270,57 @@ client_cmd() {
         E) CMD=("$STAMPEDE_BEFORE" run "$URL" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
                 "${SAME_AS_WRK[@]}" -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
         D) CMD=(oha --no-tui --output-format json --worker-threads 1 -c "$USERS" -z "${secs}s" "$URL") ;;
+        # TLS, keep-alive: the same as A, C and D, over https. wrk never
+        # verifies the server; stampede and oha verify against the bench CA.
+        TA) CMD=("$STAMPEDE" run "$turl" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
+                 "${SAME_AS_WRK[@]}" --cacert "$CA" -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
+        TC) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency "$turl") ;;
+        TD) CMD=(oha --no-tui --output-format json --worker-threads 1 -c "$USERS" -z "${secs}s"
+                 "${OHA_TLS[@]}" "$turl") ;;
+        # TLS, a new connection per request: stampede resuming its sessions
+        # (its default) and making a full handshake every time.
+        NA) CMD=("$STAMPEDE" run "$turl" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
+                 "${SAME_AS_WRK[@]}" --cacert "$CA" --no-keepalive
+                 -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
+        NF) CMD=("$STAMPEDE" run "$turl" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
+                 "${SAME_AS_WRK[@]}" --cacert "$CA" --no-keepalive --no-tls-resume
+                 -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
+        NC) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency -H 'Connection: close' "$turl") ;;
+        ND) CMD=(oha --no-tui --output-format json --worker-threads 1 -c "$USERS" -z "${secs}s"
+                 "${OHA_TLS[@]}" --disable-keepalive "$turl") ;;
         *) die "unknown tool $t" ;;
     esac
 }
 
-TOOLS="A B C"
-if [ "$HAVE_OHA" = 1 ]; then TOOLS="A B C D"; fi
-if [ -n "$STAMPEDE_BEFORE" ]; then
-    [ -x "$STAMPEDE_BEFORE" ] || die "STAMPEDE_BEFORE=$STAMPEDE_BEFORE is not an executable"
-    TOOLS="$TOOLS E"
+TOOLS=""
+if has_part plain; then
+    TOOLS="A B C"
+    if [ "$HAVE_OHA" = 1 ]; then TOOLS="A B C D"; fi
+    if [ -n "$STAMPEDE_BEFORE" ]; then
+        [ -x "$STAMPEDE_BEFORE" ] || die "STAMPEDE_BEFORE=$STAMPEDE_BEFORE is not an executable"
+        TOOLS="$TOOLS E"
+    fi
 fi
+# The new-connection clients, also run once more each against the probe path.
+TLS_NEW=""
+if has_part tls; then
+    TLS_NEW="NA NF NC"
+    if [ "$HAVE_OHA" = 1 ]; then
+        TOOLS="$TOOLS TA TC TD"
+        TLS_NEW="$TLS_NEW ND"
+    else
+        TOOLS="$TOOLS TA TC"
+    fi
+    TOOLS="$TOOLS $TLS_NEW"
+fi
+TOOLS=${TOOLS# }
 
-total=$((REPS * 5 * SECONDS_PER_RUN + 4 * PROBE_SECONDS + SECONDS_PER_RUN))
+# A failed run takes no time, so the estimate is an upper bound.
+total=$((REPS * $(wc -w <<<"$TOOLS") * SECONDS_PER_RUN))
+if has_part plain; then total=$((total + 4 * PROBE_SECONDS + SECONDS_PER_RUN)); fi
+total=$((total + $(wc -w <<<"$TLS_NEW") * PROBE_SECONDS))
 log "timed runs: $REPS x ($TOOLS) x ${SECONDS_PER_RUN}s, $USERS users; about ${total}s in all"
+printf 'tools\t%s\n' "$TOOLS" >>"$META"
 
 for rep in $(seq "$REPS"); do
     for t in $TOOLS; do
@@ -251,8 +340,11 @@ done
 # Syscalls per request: strace -c -f over short runs. strace slows the client
 # a lot, which changes batching (more events per epoll_wait), so perf's
 # tracepoint count below, when available, is the less disturbed figure.
+# These probes, like the 10k-user run, belong to the plain part.
 # ---------------------------------------------------------------------------
-for t in A C; do
+PROBE_TOOLS=""
+if has_part plain; then PROBE_TOOLS="A C"; fi
+for t in $PROBE_TOOLS; do
     id="strace-$t"
     log "strace: $t for ${PROBE_SECONDS}s"
     client_cmd "$t" "$id" "$PROBE_SECONDS"
@@ -283,7 +375,7 @@ if command -v perf >/dev/null && perf_event_ok task-clock; then
         done
     fi
     printf 'perf_events\t%s\n' "$PERF_EVENTS" >>"$META"
-    for t in A C; do
+    for t in $PROBE_TOOLS; do
         id="perf-$t"
         log "perf stat: $t for ${PROBE_SECONDS}s"
         client_cmd "$t" "$id" "$PROBE_SECONDS"
@@ -298,10 +390,29 @@ fi
 # ---------------------------------------------------------------------------
 # Many users: BIG_USERS connections on one core, CSV on (the default).
 # ---------------------------------------------------------------------------
-log "$BIG_USERS users for ${SECONDS_PER_RUN}s"
-run_timed big "$STAMPEDE" run "$URL" -c "$BIG_USERS" -d "${SECONDS_PER_RUN}s" --cpus "$CLIENT_CORE" -q \
-    "${SAME_AS_WRK[@]}" -o "$WORK/results.csv" --summary "$RAW/big.json"
-rm -f "$WORK/results.csv"
+if has_part plain; then
+    log "$BIG_USERS users for ${SECONDS_PER_RUN}s"
+    run_timed big "$STAMPEDE" run "$URL" -c "$BIG_USERS" -d "${SECONDS_PER_RUN}s" --cpus "$CLIENT_CORE" -q \
+        "${SAME_AS_WRK[@]}" -o "$WORK/results.csv" --summary "$RAW/big.json"
+    rm -f "$WORK/results.csv"
+fi
+
+# ---------------------------------------------------------------------------
+# TLS resumption probe: each new-connection client once more for
+# PROBE_SECONDS, on the path /probe-ID, where nginx logs for every request
+# whether its TLS session was resumed ($ssl_session_reused). This is what
+# the server saw, whatever each client's docs say. Not timed for figures.
+# ---------------------------------------------------------------------------
+for t in $TLS_NEW; do
+    id="probe-$t"
+    log "resumption probe: $t for ${PROBE_SECONDS}s"
+    client_cmd "$t" "$id" "$PROBE_SECONDS" "$id"
+    run_timed "$id" "${CMD[@]}"
+    rm -f "$WORK/results.csv"
+done
+if [ -n "$TLS_NEW" ]; then
+    cp "$NGX/tls-probe.log" "$RAW/tls-probe.log" 2>/dev/null || : >"$RAW/tls-probe.log"
+fi
 
 # nginx's error log is worth a look if the 10k run had errors.
 cp "$NGX/error.log" "$RAW/nginx-error.log" 2>/dev/null || true
@@ -312,5 +423,5 @@ cp "$NGX/error.log" "$RAW/nginx-error.log" 2>/dev/null || true
 mkdir -p "$RESULTS_DIR"
 name=$(date +%Y-%m-%d-%H%M)
 [ -e "$RESULTS_DIR/$name.md" ] && name=$(date +%Y-%m-%d-%H%M%S)
-python3 bench/summarize.py "$WORK" "$RESULTS_DIR/$name.md" "$RESULTS_DIR/README.md"
+python3 -B bench/summarize.py "$WORK" "$RESULTS_DIR/$name.md" "$RESULTS_DIR/README.md"
 log "wrote $RESULTS_DIR/$name.md"

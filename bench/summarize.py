@@ -8,16 +8,20 @@ files per run (ID.time from /usr/bin/time, ID.out / ID.err, ID.rc, and
 ID.json for stampede). The report is written to REPORT.md and a line linking
 to it is appended to README.md (created with an intro if missing).
 
-Each tool's own figures are used as it reports them (requests, req/s, p50,
-p99); only CPU and memory come from /usr/bin/time, the same for every tool.
+This file writes the page and its plain HTTP part; summarize_tls.py writes
+the TLS part, rawfiles.py reads the raw files and mdfmt.py formats.
 """
 
-import json
-import os
 import re
-import statistics
 import sys
 from pathlib import Path
+
+import summarize_tls
+from mdfmt import fmt, table, verdict
+from rawfiles import (collect_tools, load_json, parse_oha, parse_perf, parse_stampede,
+                      parse_strace, parse_wrk, ratio, read_commands, read_meta, read_rc,
+                      read_text, read_time, tool_medians)
+
 
 TOOLS = {
     "A": "stampede, CSV on",
@@ -38,7 +42,14 @@ stampede with `--no-out` (B), `wrk -t1` (C) and `oha --worker-threads 1` (D).
 The main figure is **requests per client CPU-second** (user+sys from
 `/usr/bin/time`), which a busy machine disturbs much less than req/s. It also
 counts syscalls per request (strace, and perf when available), and runs
-stampede with 10,000 users. Each run writes one `YYYY-MM-DD-HHMM.md` here,
+stampede with 10,000 users. The same rounds also hold TLS rows, pinned the
+same way, against a second, TLS port of the same nginx (a throwaway CA
+from `bench/pki.sh`): stampede, wrk and oha with 50 keep-alive connections
+(TA TC TD), and with a new connection per request (NA: stampede resuming
+sessions, NF: stampede with `--no-tls-resume`, NC: `wrk -H 'Connection:
+close'`, ND: `oha --disable-keepalive`), plus a short probe that reads from
+nginx's log which clients resumed their sessions. `PARTS=plain` or
+`PARTS=tls` runs one part. Each run writes one `YYYY-MM-DD-HHMM.md` here,
 with the machine, versions, exact commands, medians, targets and raw figures.
 
 To reproduce: on a quiet 2-core Linux machine, as root (missing tools are
@@ -53,135 +64,6 @@ installed with apt-get and `cargo install oha --locked`), run `make bench`.
 """
 
 
-# ---------------------------------------------------------------------------
-# Reading raw files
-# ---------------------------------------------------------------------------
-
-
-def read_text(path):
-    try:
-        return Path(path).read_text(errors="replace")
-    except FileNotFoundError:
-        return ""
-
-
-def read_meta(work):
-    meta = {}
-    for line in read_text(work / "meta.tsv").splitlines():
-        if "\t" in line:
-            key, value = line.split("\t", 1)
-            meta[key] = value
-    return meta
-
-
-def read_commands(work):
-    cmds = {}
-    for line in read_text(work / "commands.tsv").splitlines():
-        if "\t" in line:
-            key, value = line.split("\t", 1)
-            cmds[key] = value.strip()
-    return cmds
-
-
-def read_time(raw, run_id):
-    """(user s, sys s, peak RSS KB) from /usr/bin/time -f '%U %S %M'.
-
-    time prints "Command exited with non-zero status N" first when the tool
-    fails, so take the last line that has the three numbers."""
-    for line in reversed(read_text(raw / f"{run_id}.time").splitlines()):
-        parts = line.split()
-        if len(parts) == 3:
-            try:
-                return float(parts[0]), float(parts[1]), int(parts[2])
-            except ValueError:
-                continue
-    return None
-
-
-def read_rc(raw, run_id):
-    text = read_text(raw / f"{run_id}.rc").strip()
-    return int(text) if text else None
-
-
-def load_json(path):
-    try:
-        return json.loads(Path(path).read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
-
-
-def to_ms(value, unit):
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unit]
-
-
-def parse_stampede(raw, run_id):
-    """stampede --summary JSON: requests, rps, latency_ms.p50/p99, failures."""
-    d = load_json(raw / f"{run_id}.json")
-    if d is None:
-        return None
-    errors = d.get("failures", 0)
-    return {
-        "requests": d["requests"],
-        "rps": d["rps"],
-        "p50": d["latency_ms"]["p50"],
-        "p99": d["latency_ms"]["p99"],
-        "errors": errors,
-        "error_detail": ", ".join(f"{k}: {v}" for k, v in d.get("error_counts", {}).items()),
-    }
-
-
-def parse_wrk_text(text):
-    """wrk's stdout: 'N requests in', 'Requests/sec:', the --latency lines."""
-    m = re.search(r"(\d+) requests in ([\d.]+)(\w+)", text)
-    if not m:
-        return None
-    res = {"requests": int(m.group(1)), "rps": None, "p50": None, "p99": None}
-    m = re.search(r"Requests/sec:\s+([\d.]+)", text)
-    if m:
-        res["rps"] = float(m.group(1))
-    for pct, value, unit in re.findall(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s|m)\s*$", text, re.M):
-        res["p" + pct] = to_ms(value, unit)
-    errors = 0
-    detail = []
-    m = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-    if m:
-        errors += sum(int(x) for x in m.groups())
-        detail.append(m.group(0))
-    m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-    if m:
-        errors += int(m.group(1))
-        detail.append(m.group(0))
-    res["errors"] = errors
-    res["error_detail"] = "; ".join(detail)
-    return res
-
-
-def parse_wrk(raw, run_id):
-    return parse_wrk_text(read_text(raw / f"{run_id}.out"))
-
-
-def parse_oha(raw, run_id):
-    """oha --output-format json. Requests completed = responses received
-    (statusCodeDistribution); 'aborted due to deadline' is oha cutting the
-    in-flight requests at the end of -z, not an error."""
-    d = load_json(raw / f"{run_id}.out")
-    if d is None:
-        return None
-    pct = d.get("latencyPercentiles", {})
-    errs = dict(d.get("errorDistribution", {}))
-    aborted = errs.pop("aborted due to deadline", 0)
-    return {
-        "requests": sum(d.get("statusCodeDistribution", {}).values()),
-        "rps": d["summary"]["requestsPerSec"],
-        "p50": pct["p50"] * 1000 if pct.get("p50") is not None else None,
-        "p99": pct["p99"] * 1000 if pct.get("p99") is not None else None,
-        "errors": sum(errs.values()),
-        "error_detail": "; ".join([f"{k}: {v}" for k, v in errs.items()]
-                                  + ([f"{aborted} in flight aborted at the deadline (not counted as errors)"]
-                                     if aborted else [])),
-    }
-
-
 PARSERS = {"A": parse_stampede, "B": parse_stampede, "C": parse_wrk, "D": parse_oha,
            "E": parse_stampede}
 
@@ -192,162 +74,17 @@ def requests_of(raw, run_id, tool):
     return r["requests"] if r else None
 
 
-def collect_run(raw, run_id, tool):
-    """One timed run: the tool's own figures plus CPU/RSS, derived ratios."""
-    run = {"id": run_id, "tool": tool, "rc": read_rc(raw, run_id)}
-    parsed = PARSERS[tool](raw, run_id)
-    t = read_time(raw, run_id)
-    run["ok"] = parsed is not None and t is not None and parsed["requests"] > 0
-    if parsed:
-        run.update(parsed)
-    if t:
-        run["user"], run["sys"], run["rss_kb"] = t
-        run["cpu"] = run["user"] + run["sys"]
-        run["rss_mb"] = run["rss_kb"] / 1024
-    if run["ok"]:
-        n = run["requests"]
-        run["req_per_cpu"] = n / run["cpu"] if run["cpu"] > 0 else None
-        run["user_us"] = run["user"] * 1e6 / n
-        run["cpu_us"] = run["cpu"] * 1e6 / n
-    rows = read_text(raw / f"{run_id}.csvrows").strip()
-    run["csv_rows"] = int(rows) if rows else None
-    return run
-
-
-def parse_strace(path):
-    """strace -c table -> ({syscall: calls}, total calls)."""
-    calls, total = {}, None
-    for line in read_text(path).splitlines():
-        parts = line.split()
-        # rows: % time, seconds, usecs/call, calls, [errors], syscall
-        if len(parts) < 5 or not re.match(r"^[\d.]+$", parts[0]):
-            continue
-        try:
-            n = int(parts[3])
-        except ValueError:
-            continue
-        if parts[-1] == "total":
-            total = n
-        else:
-            calls[parts[-1]] = n
-    if total is None and calls:
-        total = sum(calls.values())
-    return calls, total
-
-
-def parse_perf(path):
-    """perf stat -x, output -> {event: value}."""
-    out = {}
-    for line in read_text(path).splitlines():
-        if not line or line.startswith("#"):
-            continue
-        f = line.split(",")
-        if len(f) < 3:
-            continue
-        try:
-            out[f[2]] = float(f[0])
-        except ValueError:
-            pass  # <not counted> / <not supported>
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Formatting
-# ---------------------------------------------------------------------------
-
-
-def fmt(value, digits=1):
-    if value is None:
-        return "n/a"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.{digits}f}"
-
-
-def median(values):
-    values = [v for v in values if v is not None]
-    return statistics.median(values) if values else None
-
-
-def ratio(a, b):
-    return a / b if a is not None and b else None
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def verdict(ok):
-    if ok is None:
-        return "n/a"
-    return "PASS" if ok else "MISS"
-
-
 # ---------------------------------------------------------------------------
 # Report
 # ---------------------------------------------------------------------------
 
 
-def main():
-    if len(sys.argv) != 4:
-        sys.exit(__doc__)
-    work, report, readme = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
-    raw = work / "raw"
-    meta = read_meta(work)
-    cmds = read_commands(work)
-    reps = int(meta.get("reps", 3))
-    seconds = meta.get("seconds", "10")
-    users = meta.get("users", "50")
-    short = reps < 3 or float(seconds) < 10
-
-    tools = [t for t in TOOLS if (raw / f"{t}-1.time").exists()]
-    runs = {t: [collect_run(raw, f"{t}-{r}", t) for r in range(1, reps + 1)] for t in tools}
-
-    # Medians over the reps that worked, per tool and figure.
-    med = {}
-    for t in tools:
-        ok = [r for r in runs[t] if r["ok"]]
-        med[t] = {k: median([r.get(k) for r in ok]) for k in
-                  ("rps", "req_per_cpu", "user_us", "cpu_us", "rss_mb", "p50", "p99", "requests")}
-        med[t]["rss_max"] = max((r["rss_mb"] for r in ok), default=None)
-        med[t]["n_ok"] = len(ok)
+def plain_section(w, raw, meta, reps, users, runs):
+    """The plain HTTP part: targets, medians, syscalls and the many-users
+    run. Returns its headline figures for the README line."""
+    tools = list(runs)
+    med = tool_medians(runs)
     wrk_rpc = med.get("C", {}).get("req_per_cpu")
-
-    out = []
-    w = out.append
-    title = report.stem
-    w(f"# Benchmark {title}")
-    w("")
-    if short:
-        w(f"**Short run ({reps} rep(s) of {seconds} s): a check of the harness, not a result.**")
-        w("")
-    w(f"Clients on core {meta.get('client_core')}, nginx on core {meta.get('server_core')}, "
-      f"{users} connections, {reps} rep(s) of {seconds} s per tool, in turn "
-      f"{' '.join(tools)}. Load average at start: {meta.get('loadavg', 'n/a')} "
-      "(anything well above 0 means the machine was busy and req/s is suspect).")
-    w("")
-
-    w("## Machine and versions")
-    w("")
-    w(table(["what", "value"], [
-        ["CPU", meta.get("cpu", "n/a")],
-        ["kernel", meta.get("kernel", "n/a")],
-        ["nproc", meta.get("nproc", "n/a")],
-        ["stampede", f"{meta.get('stampede_version', 'n/a')} ({meta.get('stampede_path', '')}, "
-                     f"git {meta.get('git_rev', 'n/a')})"],
-        ["stampede before (tool E)", meta.get("stampede_before") or "not run"],
-        ["wrk", meta.get("wrk_version", "n/a")],
-        ["oha", meta.get("oha_version", "n/a")],
-        ["nginx", meta.get("nginx_version", "n/a")],
-        ["open files (soft/hard)", meta.get("ulimit_n", "n/a")],
-        ["perf events", meta.get("perf_events") or "perf unavailable"],
-    ]))
-    w("")
-    if meta.get("oha_note"):
-        w(f"Note: {meta['oha_note']}.")
-        w("")
 
     # -- targets first: the page is read for them --------------------------
     a, b = med.get("A", {}), med.get("B", {})
@@ -531,35 +268,17 @@ def main():
             w("```")
     w("")
 
-    # -- commands ------------------------------------------------------------
-    w("## Commands")
-    w("")
-    w("nginx (config: `bench/nginx.conf` with paths and port filled in):")
-    w("")
-    w("```")
-    w(f"taskset -c {meta.get('server_core')} nginx -c WORKDIR/nginx/nginx.conf -p WORKDIR/nginx/")
-    w("```")
-    w("")
-    w("Clients (first rep shown; later reps differ only in the summary file name; "
-      "WORKDIR is a fresh `mktemp -d /tmp/stampede-bench.XXXXXX`):")
-    w("")
-    w("```")
-    workdir = str(work)
-    for key in [f"{t}-1" for t in tools] + ["strace-A", "strace-C", "perf-A", "perf-C", "big"]:
-        if key in cmds:
-            w(f"# {key}")
-            w(cmds[key].replace(workdir, "WORKDIR"))
-    w("```")
-    w("")
+    return (f"stampede {fmt(a.get('req_per_cpu'), 0)} req/CPU-s = {fmt(rpc_ratio, 2)}× wrk; "
+            f"{passed}/{len(targets)} targets met")
 
-    # -- raw -----------------------------------------------------------------
-    w("## Every run")
-    w("")
+
+def every_run(w, runs, names):
+    """The raw figures of every timed run, and what went wrong in any."""
     rows = []
-    for t in tools:
+    for t in runs:
         for r in runs[t]:
             rows.append([
-                r["id"], TOOLS[t], str(r["rc"]), fmt(r.get("requests")), fmt(r.get("rps"), 0),
+                r["id"], names[t], str(r["rc"]), fmt(r.get("requests")), fmt(r.get("rps"), 0),
                 fmt(r.get("user"), 2), fmt(r.get("sys"), 2), fmt(r.get("req_per_cpu"), 0),
                 fmt(r.get("user_us"), 3), fmt(r.get("cpu_us"), 3), fmt(r.get("rss_kb")),
                 fmt(r.get("p50"), 3), fmt(r.get("p99"), 3), fmt(r.get("errors")),
@@ -569,17 +288,112 @@ def main():
              "user µs/req", "CPU µs/req", "peak RSS KB", "p50 ms", "p99 ms", "errors",
              "CSV rows"], rows))
     w("")
-    details = [(r["id"], r["error_detail"]) for t in tools for r in runs[t] if r.get("error_detail")]
+    details = [(r["id"], r["error_detail"]) for t in runs for r in runs[t] if r.get("error_detail")]
     if details:
         w("Errors reported:")
         w("")
         for run_id, detail in details:
             w(f"- {run_id}: {detail}")
         w("")
-    failed = [r["id"] for t in tools for r in runs[t] if not r["ok"]]
+    failed = [r["id"] for t in runs for r in runs[t] if not r["ok"]]
     if failed:
         w(f"Runs without usable figures (left out of the medians): {', '.join(failed)}.")
         w("")
+
+
+def main():
+    if len(sys.argv) != 4:
+        sys.exit(__doc__)
+    work, report, readme = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+    raw = work / "raw"
+    meta = read_meta(work)
+    cmds = read_commands(work)
+    reps = int(meta.get("reps", 3))
+    seconds = meta.get("seconds", "10")
+    users = meta.get("users", "50")
+    short = reps < 3 or float(seconds) < 10
+    # Files from before the TLS part say nothing: they ran the plain part.
+    parts = meta.get("parts", "plain").split()
+    tools = meta.get("tools") or " ".join(t for t in TOOLS if (raw / f"{t}-1.time").exists())
+
+    out = []
+    w = out.append
+    title = report.stem
+    w(f"# Benchmark {title}")
+    w("")
+    if short:
+        w(f"**Short run ({reps} rep(s) of {seconds} s): a check of the harness, not a result.**")
+        w("")
+    w(f"Clients on core {meta.get('client_core')}, nginx on core {meta.get('server_core')}, "
+      f"{users} connections, {reps} rep(s) of {seconds} s per tool, in turn "
+      f"{tools}. Load average at start: {meta.get('loadavg', 'n/a')} "
+      "(anything well above 0 means the machine was busy and req/s is suspect).")
+    w("")
+    w("## Machine and versions")
+    w("")
+    w(table(["what", "value"], [
+        ["CPU", meta.get("cpu", "n/a")],
+        ["kernel", meta.get("kernel", "n/a")],
+        ["nproc", meta.get("nproc", "n/a")],
+        ["stampede", f"{meta.get('stampede_version', 'n/a')} ({meta.get('stampede_path', '')}, "
+                     f"git {meta.get('git_rev', 'n/a')})"],
+        ["stampede before (tool E)", meta.get("stampede_before") or "not run"],
+        ["wrk", meta.get("wrk_version", "n/a")],
+        ["oha", meta.get("oha_version", "n/a")],
+        ["nginx", meta.get("nginx_version", "n/a")],
+    ] + summarize_tls.machine_rows(meta) + [
+        ["open files (soft/hard)", meta.get("ulimit_n", "n/a")],
+        ["perf events", meta.get("perf_events") or "perf unavailable"],
+    ]))
+    w("")
+    notes = [meta["oha_note"]] if meta.get("oha_note") else []
+    notes += summarize_tls.notes(meta)
+    for note in notes:
+        w(f"Note: {note}.")
+        w("")
+
+    # Each part's figures, then the commands and every run of both.
+    plain_runs = collect_tools(raw, reps, PARSERS) if "plain" in parts else {}
+    tls_runs = summarize_tls.collect(raw, reps) if "tls" in parts else {}
+    figures = []
+    if "plain" in parts:
+        figures.append(plain_section(w, raw, meta, reps, users, plain_runs))
+    if "tls" in parts:
+        figures.append("TLS: " + summarize_tls.section(w, raw, meta, reps, tls_runs))
+
+    # -- commands ------------------------------------------------------------
+    w("## Commands")
+    w("")
+    w("nginx (config: `bench/nginx.conf` with paths and port filled in"
+      + (", and `bench/nginx-tls.conf` as WORKDIR/nginx/tls-server.conf for TLS, with the "
+         "throwaway CA and server certificate made first" if "tls" in parts else "") + "):")
+    w("")
+    w("```")
+    if "tls" in parts:
+        w("bash bench/pki.sh WORKDIR/tls")
+    w(f"taskset -c {meta.get('server_core')} nginx -c WORKDIR/nginx/nginx.conf -p WORKDIR/nginx/")
+    w("```")
+    w("")
+    w("Clients (first rep shown; later reps differ only in the summary file name; "
+      "WORKDIR is a fresh `mktemp -d /tmp/stampede-bench.XXXXXX`):")
+    w("")
+    w("```")
+    workdir = str(work)
+    for key, cmd in cmds.items():
+        if key.endswith("-1") or not re.search(r"-\d+$", key):
+            w(f"# {key}")
+            w(cmd.replace(workdir, "WORKDIR"))
+    w("```")
+    w("")
+
+    w("## Every run")
+    w("")
+    if plain_runs:
+        every_run(w, plain_runs, TOOLS)
+    if tls_runs:
+        w("Over TLS:")
+        w("")
+        every_run(w, tls_runs, summarize_tls.NAMES)
 
     report.write_text("\n".join(out))
 
@@ -591,8 +405,7 @@ def main():
         text += "\n"
     line = (f"- [{title}]({report.name}): {reps}×{seconds} s"
             f"{' (short run, harness check)' if short else ''}; "
-            f"stampede {fmt(a.get('req_per_cpu'), 0)} req/CPU-s = {fmt(rpc_ratio, 2)}× wrk; "
-            f"{passed}/{len(targets)} targets met\n")
+            f"{'; '.join(figures)}\n")
     readme.write_text(text + line)
     print(line.strip())
 
