@@ -131,6 +131,19 @@ s.serve_forever()
 /// note) when nginx is not installed, unless STAMPEDE_REQUIRE_NGINX is set,
 /// as .ci/run does, so that CI can never skip it silently.
 pub fn start_nginx(name: &str) -> Option<(Proc, String)> {
+    let (proc, port, _) = start_nginx_with(name, "", "", "")?;
+    Some((proc, format!("http://127.0.0.1:{port}")))
+}
+
+/// nginx as `start_nginx`, with more text on its `listen` line (`ssl`), in
+/// its `http` block and in its `server` block. Returns the port and the
+/// scratch directory, where `access.log` is when `http` turns it on.
+pub fn start_nginx_with(
+    name: &str,
+    listen: &str,
+    http: &str,
+    server: &str,
+) -> Option<(Proc, u16, PathBuf)> {
     let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
         .into_iter()
         .find(|p| Path::new(p).exists());
@@ -157,11 +170,13 @@ http {{
   fastcgi_temp_path {dir};
   uwsgi_temp_path {dir};
   scgi_temp_path {dir};
+  {http}
   server {{
-    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{port} {listen};
     location = /hello {{ default_type application/json; return 200 '{{"message":"hello from nginx"}}'; }}
     location = /missing {{ return 404; }}
     location = /close {{ keepalive_timeout 0; default_type text/plain; return 200 'bye'; }}
+    {server}
   }}
 }}
 "#,
@@ -178,7 +193,7 @@ http {{
         .expect("start nginx");
     let proc = Proc(child);
     wait_for_port(port);
-    Some((proc, format!("http://127.0.0.1:{port}")))
+    Some((proc, port, dir))
 }
 
 /// A port that was free a moment ago.
