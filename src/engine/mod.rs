@@ -40,7 +40,8 @@ pub struct Gauges {
     pub queued: usize,
 }
 
-/// Run the plan. `out` is results.csv, already created by validation.
+/// Run the plan. `out` is results.csv, created (emptied) once the run is
+/// sure to start.
 /// `on_interval` runs on the recorder thread once a second and at the end,
 /// with the snapshot and the gauges.
 pub fn run(
