@@ -140,6 +140,8 @@ mod tests {
                 status: if i < failures { 500 } else { 200 },
                 task: 0,
                 error: None,
+                connect_us: 0,
+                tls_us: 0,
             });
         }
         t

@@ -474,6 +474,8 @@ impl<'a> Worker<'a> {
             status,
             task,
             error,
+            connect_us: 0,
+            tls_us: 0,
         });
         if error.is_some() {
             self.close(u);

@@ -166,6 +166,8 @@ mod tests {
             status: 200,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         });
         stats.add(&Sample {
             elapsed_us: 0,
@@ -175,6 +177,8 @@ mod tests {
             status: 0,
             task: 0,
             error: Some(ErrorKind::Timeout),
+            connect_us: 0,
+            tls_us: 0,
         });
         let info = RunInfo {
             run_time: Duration::from_secs(1),

@@ -99,6 +99,8 @@ mod tests {
                 status: 500,
                 task: 0,
                 error: None,
+                connect_us: 0,
+                tls_us: 0,
             };
             interval.add(&sample);
             stats.add(&sample);
@@ -158,6 +160,8 @@ mod tests {
                 status: 200,
                 task: 0,
                 error: None,
+                connect_us: 0,
+                tls_us: 0,
             });
         }
         let snap = Snapshot {

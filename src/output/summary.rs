@@ -252,6 +252,8 @@ mod tests {
                 status: 200,
                 task: 0,
                 error: None,
+                connect_us: 0,
+                tls_us: 0,
             });
         }
         // The last request ends at 2 s: the span of the rate.
@@ -263,6 +265,8 @@ mod tests {
             status: 0,
             task: 0,
             error: Some(ErrorKind::Connect),
+            connect_us: 0,
+            tls_us: 0,
         });
         let info = RunInfo {
             run_time: Duration::from_secs(2),
@@ -331,6 +335,8 @@ mod tests {
             status: 200,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         });
         let text = render(&stats, &info, 80);
         assert!(
@@ -357,6 +363,8 @@ mod tests {
                 status,
                 task: (i % 3) as u16,
                 error: (i % 11 == 0).then_some(ErrorKind::ALL[(i % 8) as usize]),
+                connect_us: 0,
+                tls_us: 0,
             });
         }
         let info = RunInfo {

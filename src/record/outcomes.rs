@@ -119,6 +119,8 @@ mod tests {
             status: 200,
             task: 0,
             error: Some(ErrorKind::Timeout),
+            connect_us: 0,
+            tls_us: 0,
         };
         assert_eq!(Outcome::of(&s), Outcome::Error(ErrorKind::Timeout));
         assert_eq!(Outcome::of(&s).label(), "timeout");

@@ -261,6 +261,8 @@ mod tests {
                         status: 200,
                         task: 0,
                         error: None,
+                        connect_us: 0,
+                        tls_us: 0,
                     })
                     .collect();
                 pipes.samples.send(batch).unwrap();

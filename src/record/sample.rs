@@ -76,6 +76,12 @@ pub struct Sample {
     /// Index into the plan's tasks.
     pub task: u16,
     pub error: Option<ErrorKind>,
+    /// TCP connect time of the connection this request opened; 0 when it
+    /// reused one.
+    pub connect_us: u64,
+    /// TLS handshake time of the connection this request opened; 0 when it
+    /// reused one, or the connection is plain.
+    pub tls_us: u64,
 }
 
 impl Sample {
@@ -107,6 +113,8 @@ mod tests {
             status: 399,
             task: 0,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         };
         assert!(!ok.is_failure());
         assert!(Sample { status: 400, ..ok }.is_failure());

@@ -303,6 +303,8 @@ mod tests {
             status,
             task: 0,
             error,
+            connect_us: 0,
+            tls_us: 0,
         };
         // Two responses of 50 ms, written after 1 ms in the queue.
         stats.add(&at(0, 50_000, 1_000, 200, None));
@@ -333,6 +335,8 @@ mod tests {
             status,
             task,
             error,
+            connect_us: 0,
+            tls_us: 0,
         }
     }
 

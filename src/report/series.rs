@@ -355,6 +355,8 @@ mod tests {
             status,
             task,
             error: None,
+            connect_us: 0,
+            tls_us: 0,
         }
     }
 

@@ -225,9 +225,11 @@ pub struct Row {
     pub wait_us: u64,
     pub bytes: u64,
     pub error: String,
+    pub connect_us: u64,
+    pub tls_us: u64,
 }
 
-pub const HEADER: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error";
+pub const HEADER: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us";
 
 /// Read results.csv, checking the exact header.
 pub fn read_csv(path: &Path) -> Vec<Row> {
@@ -252,6 +254,8 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
                 wait_us: num(4),
                 bytes: num(5),
                 error: r[6].to_string(),
+                connect_us: num(7),
+                tls_us: num(8),
             }
         })
         .collect()

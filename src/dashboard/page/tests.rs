@@ -40,6 +40,8 @@ pub fn push_second(live: &mut Live, s: u32) {
             status,
             task: (i % 2) as u16,
             error,
+            connect_us: 0,
+            tls_us: 0,
         });
     }
     live.elapsed = Duration::from_secs(u64::from(s) + 1);

@@ -307,6 +307,8 @@ impl Worker<'_> {
             status: 0,
             task: 0,
             error: Some(error),
+            connect_us: 0,
+            tls_us: 0,
         });
     }
 
