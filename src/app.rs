@@ -257,6 +257,8 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         stalls: Some(outcome.workers.stalls),
         bytes_sent: Some(outcome.workers.bytes_sent),
         connections_opened: Some(outcome.workers.connections_opened),
+        connections_resumed: Some(outcome.workers.connections_resumed),
+        connection_times: true,
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
@@ -376,6 +378,7 @@ pub fn report(args: &ReportArgs) -> i32 {
             .cloned()
             .zip(report.tasks.names.iter().cloned())
             .collect(),
+        connection_times: report.connection_times,
         ..RunInfo::default()
     };
     if args.json {

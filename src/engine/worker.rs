@@ -66,6 +66,8 @@ pub struct WorkerReport {
     /// Connections whose handshake completed (failed ones are `connect`
     /// errors in the samples).
     pub connections_opened: u64,
+    /// Of those, TLS connections whose session was resumed.
+    pub connections_resumed: u64,
 }
 
 impl WorkerReport {
@@ -76,6 +78,7 @@ impl WorkerReport {
         self.stalls.merge(other.stalls);
         self.bytes_sent += other.bytes_sent;
         self.connections_opened += other.connections_opened;
+        self.connections_resumed += other.connections_resumed;
     }
 }
 
