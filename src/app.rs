@@ -258,6 +258,8 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         bytes_sent: Some(outcome.workers.bytes_sent),
         connections_opened: Some(outcome.workers.connections_opened),
         tls_problem: outcome.workers.tls_problem.clone(),
+        connections_resumed: Some(outcome.workers.connections_resumed),
+        connection_times: true,
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
@@ -383,6 +385,7 @@ pub fn report(args: &ReportArgs) -> i32 {
             .cloned()
             .zip(report.tasks.names.iter().cloned())
             .collect(),
+        connection_times: report.connection_times,
         ..RunInfo::default()
     };
     if args.json {

@@ -234,7 +234,7 @@ fn scenario_errors_name_the_file_and_line() {
         (
             "### a\nGET http://127.0.0.1:9/\n\n### b\nGET http://127.0.0.1:10/\n",
             &[],
-            ":5: this request goes to 127.0.0.1:10",
+            ":5: this request goes to http://127.0.0.1:10",
         ),
         (
             "# @users lots\n### a\nGET http://127.0.0.1:9/\n",

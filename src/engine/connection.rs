@@ -200,10 +200,8 @@ impl<'a> Connection<'a> {
             (Ok(None), Err(e)) if e.kind() == io::ErrorKind::NotConnected => {
                 return Progress::Pending;
             }
-            _ => {
-                self.connect_us = micros(now, self.connect_began);
-                return self.fail(io, ErrorKind::Connect);
-            }
+            // A failed connect has no connect time: its row's latency says it.
+            _ => return self.fail(io, ErrorKind::Connect),
         }
         io.report.connections_opened += 1;
         self.connected_at = now;
@@ -231,7 +229,6 @@ impl<'a> Connection<'a> {
             }
             // Whatever ends a handshake, TLS is what failed.
             Err(e) => {
-                self.tls_us = micros(Instant::now(), self.connected_at);
                 let why = tls_error(&e).map_or_else(|| e.to_string(), explain);
                 io.report.tls_problem.get_or_insert(why);
                 self.fail(io, ErrorKind::Tls)
@@ -341,6 +338,7 @@ impl<'a> Connection<'a> {
     }
 }
 
+/// A time that happened, in µs: at least 1, since 0 means "none".
 fn micros(later: Instant, earlier: Instant) -> u64 {
-    later.saturating_duration_since(earlier).as_micros() as u64
+    (later.saturating_duration_since(earlier).as_micros() as u64).max(1)
 }

@@ -20,6 +20,12 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.raw("latency_ms", distribution(&t.latency()));
     o.raw("service_ms", distribution(&stats.service));
     o.raw("wait_ms", distribution(&stats.wait));
+    // Over the requests that opened a connection; `null` when the CSV is
+    // older than the columns.
+    for (key, h) in [("connect_ms", &stats.connect), ("tls_ms", &stats.tls)] {
+        let figures = info.connection_times.then(|| counted(h));
+        o.raw(key, figures.unwrap_or_else(|| "null".into()));
+    }
     let tasks: Vec<String> = info
         .tasks
         .iter()
@@ -56,6 +62,7 @@ pub fn render(stats: &Stats, info: &RunInfo) -> String {
     o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
     o.raw("bytes_sent", or_null(info.bytes_sent));
     o.raw("connections_opened", or_null(info.connections_opened));
+    o.raw("connections_resumed", or_null(info.connections_resumed));
     match &info.tls_problem {
         Some(why) => o.str("tls_problem", why),
         None => o.raw("tls_problem", "null".into()),
@@ -85,6 +92,19 @@ fn or_null(n: Option<u64>) -> String {
 /// avg, stdev, min, max and the percentiles of a histogram, in ms.
 fn distribution(h: &hdrhistogram::Histogram<u64>) -> String {
     let mut o = Object::default();
+    figures(&mut o, h);
+    o.finish()
+}
+
+/// `distribution`, after the count of values it is over.
+fn counted(h: &hdrhistogram::Histogram<u64>) -> String {
+    let mut o = Object::default();
+    o.int("count", h.len());
+    figures(&mut o, h);
+    o.finish()
+}
+
+fn figures(o: &mut Object, h: &hdrhistogram::Histogram<u64>) {
     let to_ms = |us: u64| us as f64 / 1000.0;
     let empty = h.is_empty();
     o.num("avg", if empty { 0.0 } else { h.mean() / 1000.0 });
@@ -94,7 +114,6 @@ fn distribution(h: &hdrhistogram::Histogram<u64>) -> String {
     for (_, key, q) in DISTRIBUTION {
         o.num(key, to_ms(percentile(h, q)));
     }
-    o.finish()
 }
 
 /// A JSON object built field by field.
@@ -170,7 +189,7 @@ mod tests {
             status: 200,
             task: 0,
             error: None,
-            connect_us: 0,
+            connect_us: 300,
             tls_us: 0,
         });
         stats.add(&Sample {
@@ -195,6 +214,8 @@ mod tests {
             bytes_sent: Some(4321),
             connections_opened: None,
             tls_problem: None,
+            connections_resumed: None,
+            connection_times: true,
         };
         let json = render(&stats, &info);
         for needle in [
@@ -210,8 +231,23 @@ mod tests {
             r#""longest_stall_ms":null"#,
             r#""bytes_sent":4321"#,
             r#""connections_opened":null"#,
+            r#""connections_resumed":null"#,
+            r#""connect_ms":{"count":1,"avg":0.3,"stdev":0,"min":0.3,"max":0.3,"p50":0.3,"#,
+            r#""tls_ms":{"count":0,"avg":0,"stdev":0,"min":0,"max":0,"p50":0,"#,
             r#""p99_99":"#,
             r#""latency_ms":{"avg":0.755,"stdev":0.745,"min":0.01,"#,
+        ] {
+            assert!(json.contains(needle), "missing {needle} in {json}");
+        }
+    }
+
+    #[test]
+    fn connection_times_are_null_when_the_csv_has_none() {
+        // `report` on a CSV of 7 columns.
+        let json = render(&Stats::new(0), &RunInfo::default());
+        for needle in [
+            r#""connect_ms":null,"tls_ms":null,"#,
+            r#""connections_opened":null,"connections_resumed":null,"#,
         ] {
             assert!(json.contains(needle), "missing {needle} in {json}");
         }

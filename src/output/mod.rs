@@ -8,6 +8,8 @@ pub mod live;
 pub mod summary;
 
 use crate::engine::Stalls;
+use crate::record::Stats;
+use hdrhistogram::Histogram;
 use std::borrow::Cow;
 use std::time::Duration;
 
@@ -36,6 +38,11 @@ pub struct RunInfo {
     pub connections_opened: Option<u64>,
     /// Why the first failed TLS handshake failed, if one did.
     pub tls_problem: Option<String>,
+    /// Of those, TLS connections whose session was resumed, when known.
+    pub connections_resumed: Option<u64>,
+    /// The samples carry `connect_us` and `tls_us`: a run's always do;
+    /// `report`'s when a file has those columns.
+    pub connection_times: bool,
 }
 
 impl RunInfo {
@@ -48,6 +55,12 @@ impl RunInfo {
     /// The generator itself stalled: latencies around then include its delay.
     pub fn generator_stalled(&self) -> bool {
         self.stalls.is_some_and(|s| s.count > 0)
+    }
+
+    /// Connect times are worth a row: recorded, and connections were
+    /// opened (as far as is known: a CSV does not say).
+    pub fn shows_connects(&self) -> bool {
+        self.connection_times && self.connections_opened.is_none_or(|n| n > 0)
     }
 }
 
@@ -120,6 +133,38 @@ pub fn task_figures(t: &crate::record::stats::Tally, span: Duration) -> [String;
         ms(h.max()),
         ms(percentile(&h, 90.0)),
         ms(percentile(&h, 99.0)),
+    ]
+}
+
+/// The connection-setup table's figure columns (after the row's label),
+/// shared by the text summary and the HTML report.
+pub const SETUP_COLUMNS: [&str; 6] = ["count", "avg", "p50", "p90", "p99", "max"];
+
+/// The connection-setup rows worth showing, as k6 shows
+/// `http_req_connecting` and `http_req_tls_handshaking`: connect times when
+/// `connects` (see `RunInfo::shows_connects`), handshake times when there
+/// were handshakes. Both count only the requests that opened a connection.
+pub fn setup_rows(stats: &Stats, connects: bool) -> Vec<(&'static str, &Histogram<u64>)> {
+    let mut rows = Vec::new();
+    if connects {
+        rows.push(("connect", &stats.connect));
+    }
+    if !stats.tls.is_empty() {
+        rows.push(("TLS handshake", &stats.tls));
+    }
+    rows
+}
+
+/// One connection-setup row's figures for `SETUP_COLUMNS`, in ms.
+pub fn setup_figures(h: &Histogram<u64>) -> [String; 6] {
+    let mean = if h.is_empty() { 0.0 } else { h.mean() };
+    [
+        h.len().to_string(),
+        ms_f(mean),
+        ms(percentile(h, 50.0)),
+        ms(percentile(h, 90.0)),
+        ms(percentile(h, 99.0)),
+        ms(if h.is_empty() { 0 } else { h.max() }),
     ]
 }
 

@@ -1,10 +1,11 @@
 //! The final summary on stdout: the headline block, a table per task, the
-//! latency distribution, counts by status and error, and throughput.
+//! latency distribution, connection setup, counts by status and error, and
+//! throughput.
 
 use super::layout::{Align, Table, hang, hang_words};
 use super::{
-    COLUMN_MAX, DISTRIBUTION, RunInfo, TASK_COLUMNS, fit, ms, ms_f, per_sec, percentile,
-    task_figures,
+    COLUMN_MAX, DISTRIBUTION, RunInfo, SETUP_COLUMNS, TASK_COLUMNS, fit, ms, ms_f, per_sec,
+    percentile, setup_figures, setup_rows, task_figures,
 };
 use crate::record::Stats;
 use std::fmt::Write;
@@ -17,6 +18,7 @@ pub fn render(stats: &Stats, info: &RunInfo, width: usize) -> String {
     task_table(&mut out, stats, info, width);
     outcome_table(&mut out, stats, info, width);
     distribution(&mut out, stats, width);
+    connection_setup(&mut out, stats, info, width);
     let latency = stats.total.latency();
     if !latency.is_empty() {
         let _ = write!(
@@ -157,6 +159,28 @@ fn distribution(out: &mut String, stats: &Stats, width: usize) {
     );
 }
 
+/// How long opening connections took, over the requests that opened one;
+/// nothing when no row is worth showing (see `setup_rows`).
+fn connection_setup(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
+    let rows = setup_rows(stats, info.shows_connects());
+    if rows.is_empty() {
+        return;
+    }
+    let mut columns = vec![("", Align::Left)];
+    columns.extend(SETUP_COLUMNS.map(|c| (c, Align::Right)));
+    let mut table = Table::new(&columns, 0);
+    for (name, h) in rows {
+        let mut cells = vec![name.to_string()];
+        cells.extend(setup_figures(h));
+        table.row(cells);
+    }
+    let _ = write!(
+        out,
+        "\nConnection setup (ms; the requests that opened a connection)\n{}",
+        table.render(width)
+    );
+}
+
 fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     let statuses: Vec<String> = stats
         .status_counts()
@@ -200,7 +224,15 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
         );
     }
     if let Some(n) = info.connections_opened {
-        let _ = writeln!(out, "Connections     {n} opened");
+        let mut opened = format!("{n} opened");
+        // Said once TLS is in play: a plain run has nothing to resume.
+        if let Some(resumed) = info
+            .connections_resumed
+            .filter(|&r| r > 0 || !stats.tls.is_empty())
+        {
+            let _ = write!(opened, ", {resumed} of them resumed a TLS session");
+        }
+        let _ = writeln!(out, "{}", hang_words("Connections     ", &opened, width));
     }
     if let Some(why) = &info.tls_problem {
         let _ = writeln!(out, "{}", hang_words("TLS failed      ", why, width));
@@ -255,7 +287,8 @@ mod tests {
                 status: 200,
                 task: 0,
                 error: None,
-                connect_us: 0,
+                // The first 7 opened the connections; the rest reused them.
+                connect_us: if i <= 7 { 100 + i * 10 } else { 0 },
                 tls_us: 0,
             });
         }
@@ -282,6 +315,8 @@ mod tests {
             bytes_sent: Some(250_000),
             connections_opened: Some(7),
             tls_problem: None,
+            connections_resumed: Some(0),
+            connection_times: true,
         };
         let text = render(&stats, &info, 80);
         for needle in [
@@ -299,11 +334,90 @@ mod tests {
             "Errors          connect: 1",
             "Received        0.10 MB (0.05 MB/s)",
             "Sent            0.25 MB (0.12 MB/s)",
-            "Connections     7 opened",
+            concat!(
+                "Connection setup (ms; the requests that opened a connection)\n",
+                "         count   avg   p50   p90   p99   max\n",
+                "connect      7  0.14  0.14  0.17  0.17  0.17\n",
+            ),
+            "Connections     7 opened\n",
         ] {
             assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
         }
         assert!(!text.contains("WARNING"), "{text}");
+        assert!(
+            !text.contains("TLS"),
+            "a plain run made no handshake: {text}"
+        );
+    }
+
+    /// Opening `opened` connections, each with a 1 ms connect and, when
+    /// `tls_us` > 0, a handshake; the requests after them reused them.
+    fn connections(opened: u64, tls_us: u64) -> Stats {
+        let mut stats = Stats::new(1);
+        for i in 0..opened * 3 {
+            let first = i < opened;
+            stats.add(&Sample {
+                elapsed_us: i,
+                latency_us: 5_000,
+                wait_us: 0,
+                bytes: 100,
+                status: 200,
+                task: 0,
+                error: None,
+                connect_us: if first { 1_000 } else { 0 },
+                tls_us: if first { tls_us } else { 0 },
+            });
+        }
+        stats
+    }
+
+    #[test]
+    fn tls_handshakes_and_resumptions_show_when_there_were_any() {
+        let info = RunInfo {
+            tasks: vec![("GET".into(), "GET /".into())],
+            connections_opened: Some(4),
+            connections_resumed: Some(3),
+            connection_times: true,
+            ..RunInfo::default()
+        };
+        let text = render(&connections(4, 2_500), &info, 80);
+        for needle in [
+            "connect            4  1.00  1.00  1.00  1.00  1.00\n",
+            "TLS handshake      4  2.50  2.50  2.50  2.50  2.50\n",
+            "Connections     4 opened, 3 of them resumed a TLS session\n",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in:\n{text}");
+        }
+    }
+
+    #[test]
+    fn connection_setup_shows_only_what_was_recorded() {
+        let section = "Connection setup";
+        // `report` on a CSV of 7 columns: the figures are not there.
+        let old = RunInfo {
+            tasks: vec![("GET".into(), "GET /".into())],
+            ..RunInfo::default()
+        };
+        let text = render(&connections(2, 0), &old, 80);
+        assert!(!text.contains(section), "{text}");
+        // `report` on one of 9 columns: the CSV does not say how many
+        // connections were opened, but the rows do.
+        let csv = RunInfo {
+            connection_times: true,
+            ..old.clone()
+        };
+        let text = render(&connections(2, 0), &csv, 80);
+        assert!(text.contains("connect      2  1.00"), "{text}");
+        assert!(!text.contains("Connections     "), "{text}");
+        // A run that opened no connection at all.
+        let none = RunInfo {
+            connections_opened: Some(0),
+            connections_resumed: Some(0),
+            ..csv
+        };
+        let text = render(&Stats::new(1), &none, 80);
+        assert!(!text.contains(section), "{text}");
+        assert!(text.contains("Connections     0 opened\n"), "{text}");
     }
 
     #[test]
@@ -367,8 +481,8 @@ mod tests {
                 status,
                 task: (i % 3) as u16,
                 error: (i % 11 == 0).then_some(ErrorKind::ALL[(i % 8) as usize]),
-                connect_us: 0,
-                tls_us: 0,
+                connect_us: if i % 100 == 0 { 1 + i * 1000 } else { 0 },
+                tls_us: if i % 100 == 0 { u64::MAX } else { 0 },
             });
         }
         let info = RunInfo {
@@ -392,6 +506,8 @@ mod tests {
             bytes_sent: Some(u64::MAX),
             connections_opened: Some(u64::MAX),
             tls_problem: None,
+            connections_resumed: Some(u64::MAX),
+            connection_times: true,
         };
         (stats, info)
     }
@@ -414,6 +530,8 @@ mod tests {
                 "123456789",
                 "98765",
                 "200015.9",
+                "TLS handshake",
+                "resumed a TLS session",
             ] {
                 assert!(text.contains(needle), "{width}: no {needle} in\n{text}");
             }

@@ -7,7 +7,9 @@ use super::sample::Sample;
 use crate::digits::push_decimal;
 use std::io::{self, Write};
 
-pub const HEADER: [&str; 7] = [
+/// The columns. They are only ever appended to, and readers accept every
+/// width the file has had (`WIDTHS`).
+pub const HEADER: [&str; 9] = [
     "elapsed_us",
     "latency_us",
     "status",
@@ -15,7 +17,13 @@ pub const HEADER: [&str; 7] = [
     "wait_us",
     "bytes",
     "error",
+    "connect_us",
+    "tls_us",
 ];
+
+/// Every width results.csv has had, oldest first: 7 columns until
+/// `connect_us` and `tls_us` were appended.
+pub const WIDTHS: [usize; 2] = [7, HEADER.len()];
 
 pub struct CsvOut<W: Write> {
     out: W,
@@ -60,6 +68,10 @@ impl<W: Write> CsvOut<W> {
         if let Some(e) = s.error {
             line.extend_from_slice(e.as_str().as_bytes());
         }
+        line.push(b',');
+        push_decimal(line, s.connect_us);
+        line.push(b',');
+        push_decimal(line, s.tls_us);
         line.push(b'\n');
         self.out.write_all(line)
     }
@@ -99,8 +111,8 @@ mod tests {
             status: 200,
             task: 0,
             error: None,
-            connect_us: 0,
-            tls_us: 0,
+            connect_us: 210,
+            tls_us: 1830,
         };
         w.write(&s).unwrap();
         w.write(&Sample {
@@ -108,15 +120,17 @@ mod tests {
             status: 0,
             error: Some(ErrorKind::Timeout),
             elapsed_us: u64::MAX,
+            connect_us: 0,
+            tls_us: 0,
             ..s
         })
         .unwrap();
         let text = String::from_utf8(w.finish().unwrap()).unwrap();
         assert_eq!(
             text,
-            "elapsed_us,latency_us,status,task,wait_us,bytes,error\n\
-             0,1234,200,GET /hello,5,99,\n\
-             18446744073709551615,1234,0,\"a,\"\"b\"\"\",5,99,timeout\n"
+            "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us\n\
+             0,1234,200,GET /hello,5,99,,210,1830\n\
+             18446744073709551615,1234,0,\"a,\"\"b\"\"\",5,99,timeout,0,0\n"
         );
     }
 
@@ -132,8 +146,8 @@ mod tests {
             status: 404,
             task: 0,
             error: None,
-            connect_us: 0,
-            tls_us: 0,
+            connect_us: 11,
+            tls_us: u64::MAX,
         };
         w.write(&s).unwrap();
         let bytes = w.finish().unwrap();
@@ -141,7 +155,17 @@ mod tests {
         let row = r.records().next().unwrap().unwrap();
         assert_eq!(
             row.iter().collect::<Vec<_>>(),
-            vec!["7", "8", "404", "x\ny", "9", "10", ""]
+            vec![
+                "7",
+                "8",
+                "404",
+                "x\ny",
+                "9",
+                "10",
+                "",
+                "11",
+                "18446744073709551615"
+            ]
         );
     }
 }

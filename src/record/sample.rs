@@ -81,9 +81,11 @@ pub struct Sample {
     /// Index into the plan's tasks.
     pub task: u16,
     pub error: Option<ErrorKind>,
-    /// The TCP connect and TLS handshake times of the connection this
-    /// request opened; 0 when it reused one.
+    /// TCP connect time of the connection this request opened; 0 when it
+    /// reused one.
     pub connect_us: u64,
+    /// TLS handshake time of the connection this request opened; 0 when it
+    /// reused one, or the connection is plain.
     pub tls_us: u64,
 }
 

@@ -1,6 +1,6 @@
 //! Running figures: one `Tally` per task, one in total, plus counts by status
-//! and error kind, in total and per task. Every number in the live line and
-//! the summary comes from here.
+//! and error kind, in total and per task, and the connection setup times.
+//! Every number in the live line and the summary comes from here.
 
 use super::outcomes::{Outcome, Outcomes};
 use super::sample::{ErrorKind, Sample};
@@ -195,6 +195,12 @@ pub struct Stats {
     /// Latency less wait: the server's share, in µs, of the requests that
     /// were written (a request never written has no service time).
     pub service: Histogram<u64>,
+    /// TCP connect time, in µs, of the requests that opened a connection.
+    /// Like `tls`, one for the whole run (not per task or interval), so it
+    /// costs the same whatever the plan.
+    pub connect: Histogram<u64>,
+    /// TLS handshake time, in µs, of the requests that made one.
+    pub tls: Histogram<u64>,
     /// The latest moment a request ended, in µs from the start: the span
     /// every whole-run rate is over, which a CSV alone also tells.
     end_us: u64,
@@ -211,6 +217,8 @@ impl Stats {
             total: Tally::default(),
             wait: new_histogram(),
             service: new_histogram(),
+            connect: new_histogram(),
+            tls: new_histogram(),
             end_us: 0,
             status: Box::new([0; 1000]),
             errors: [0; ErrorKind::ALL.len()],
@@ -232,6 +240,14 @@ impl Stats {
         // (unsent, expired in the queue, or a failed connect).
         if s.wait_us < s.latency_us {
             record(&mut self.service, s.latency_us - s.wait_us);
+        }
+        // 0 means the request reused a connection (or, from an older CSV,
+        // that the figure is not there): not a 0 µs connect.
+        if s.connect_us > 0 {
+            record(&mut self.connect, s.connect_us);
+        }
+        if s.tls_us > 0 {
+            record(&mut self.tls, s.tls_us);
         }
         self.end_us = self.end_us.max(s.elapsed_us.saturating_add(s.latency_us));
         if let Some(task) = self.tasks.get_mut(s.task as usize) {
@@ -324,6 +340,24 @@ mod tests {
         assert!(stats.service.min() > 48_000);
         assert_eq!(stats.span(), std::time::Duration::from_secs(1));
         assert_eq!(stats.rate(), 2.0, "responses per second over the span");
+    }
+
+    #[test]
+    fn connect_and_tls_times_count_only_the_requests_that_opened_a_connection() {
+        let mut st = Stats::new(1);
+        let opened = |connect_us, tls_us| Sample {
+            connect_us,
+            tls_us,
+            ..sample(0, 5_000, 200, None)
+        };
+        st.add(&opened(300, 2_000));
+        st.add(&opened(500, 0)); // plain, or a failed handshake
+        st.add(&opened(0, 0)); // a reused connection
+        st.add(&opened(0, 0));
+        assert_eq!((st.connect.len(), st.tls.len()), (2, 1));
+        assert_eq!((st.connect.min(), st.connect.max()), (300, 500));
+        assert_eq!(st.tls.max(), 2_000);
+        assert_eq!(st.total.requests, 4);
     }
 
     fn sample(task: u16, latency_us: u64, status: u16, error: Option<ErrorKind>) -> Sample {

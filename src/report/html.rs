@@ -4,7 +4,10 @@
 use super::Report;
 use super::series::Bucket;
 use super::svg::{self, Chart, Kind, Series, escape};
-use crate::output::{DISTRIBUTION, TASK_COLUMNS, ms, percentile, task_figures};
+use crate::output::{
+    DISTRIBUTION, SETUP_COLUMNS, TASK_COLUMNS, ms, percentile, setup_figures, setup_rows,
+    task_figures,
+};
 use crate::record::Stats;
 use crate::record::stats::Tally;
 use std::fmt::Write;
@@ -71,6 +74,9 @@ pub fn render(report: &Report, title: &str) -> String {
         .collect();
     task_table(&mut out, &report.stats, &tasks);
     distribution_table(&mut out, &report.stats);
+    // A CSV does not say how many connections were opened; its rows do,
+    // when it has the columns.
+    setup_table(&mut out, &report.stats, report.connection_times);
     counts_tables(&mut out, &report.stats);
     let _ = write!(
         out,
@@ -304,6 +310,28 @@ pub fn distribution_table(out: &mut String, stats: &Stats) {
         let _ = writeln!(out, "<td>{}</td></tr>", ms(max));
     }
     out.push_str("</tbody></table>\n");
+}
+
+/// Connect and TLS handshake times over the requests that opened a
+/// connection; nothing when no row is worth showing (see `setup_rows`).
+pub fn setup_table(out: &mut String, stats: &Stats, connects: bool) {
+    let rows = setup_rows(stats, connects);
+    if rows.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Connection setup (ms)</h2><table><thead><tr><th></th>");
+    for column in SETUP_COLUMNS {
+        let _ = write!(out, "<th>{column}</th>");
+    }
+    out.push_str("</tr></thead><tbody>\n");
+    for (name, h) in rows {
+        let _ = write!(out, "<tr><td class=\"l\">{}</td>", escape(name));
+        for figure in setup_figures(h) {
+            let _ = write!(out, "<td>{figure}</td>");
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody></table><p>Over the requests that opened a connection.</p>\n");
 }
 
 /// The status code and error counts, each as a share of all requests.

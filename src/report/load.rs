@@ -3,7 +3,7 @@
 //! `elapsed_us` (boxes that started together).
 
 use crate::plan::MAX_TASK_NAME;
-use crate::record::csv_out::HEADER;
+use crate::record::csv_out::{HEADER, WIDTHS};
 use crate::record::{ErrorKind, Sample};
 use std::collections::HashMap;
 use std::fs::File;
@@ -63,21 +63,32 @@ impl Tasks {
 }
 
 /// The most bytes read for the first line before it is taken for no
-/// header: the header is 53 bytes, and columns are only ever appended.
+/// header: the header is 71 bytes, and columns are only ever appended.
 const HEADER_MAX: u64 = 4 * 1024;
 
-/// The longest row, line end included: the numbers take under 200 bytes,
+/// The longest row, line end included: the numbers take under 250 bytes,
 /// and a task name of `MAX_TASK_NAME` bytes at most twice that, quoted.
 const ROW_MAX: u64 = 2 * MAX_TASK_NAME as u64 + 64 * 1024;
 
-/// Feed every row of every file to `each`, in file order. Returns a warning
-/// for each file whose last line was cut off (and skipped).
+/// What reading the files found besides their rows.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    /// One for each file whose last line was cut off (and skipped).
+    pub warnings: Vec<String>,
+    /// The files of 7 columns, from before `connect_us` and `tls_us`: their
+    /// rows read as 0 there, which says nothing about their connections.
+    pub without_connection_times: Vec<String>,
+}
+
+/// Feed every row of every file to `each`, in file order. Each file has the
+/// width its header says, one of `WIDTHS`, so files of several widths can
+/// be read together; a row of another width is an error.
 pub fn read_all(
     paths: &[&Path],
     tasks: &mut Tasks,
     mut each: impl FnMut(&Sample) -> Result<(), String>,
-) -> Result<Vec<String>, String> {
-    let mut warnings = Vec::new();
+) -> Result<Loaded, String> {
+    let mut loaded = Loaded::default();
     for path in paths {
         let name = path.display();
         let mut file = File::open(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
@@ -105,11 +116,20 @@ pub fn read_all(
                 HEADER.join(",")
             ));
         }
-        if header.iter().ne(HEADER.iter().map(|h| h.as_bytes())) {
+        let width = header.len();
+        if !WIDTHS.contains(&width)
+            || header
+                .iter()
+                .ne(HEADER[..width].iter().map(|h| h.as_bytes()))
+        {
             return Err(format!(
-                "{name}:1: wrong header: expected {}",
-                HEADER.join(",")
+                "{name}:1: wrong header: expected {} (or its first {} columns, from an older stampede)",
+                HEADER.join(","),
+                WIDTHS[0]
             ));
+        }
+        if width < HEADER.len() {
+            loaded.without_connection_times.push(name.to_string());
         }
         // Each record is parsed only once the next one is read, so that a
         // last line cut off mid-write is skipped rather than misread.
@@ -132,13 +152,13 @@ pub fn read_all(
             })?;
             if let Some(line) = held_line.take() {
                 if !more && truncated {
-                    warnings.push(format!(
+                    loaded.warnings.push(format!(
                         "{name}:{line}: the last line is cut off; skipped it"
                     ));
                     break;
                 }
-                let sample =
-                    parse_row(&held, tasks).map_err(|why| format!("{name}:{line}: {why}"))?;
+                let sample = parse_row(&held, width, tasks)
+                    .map_err(|why| format!("{name}:{line}: {why}"))?;
                 each(&sample).map_err(|why| format!("{name}:{line}: {why}"))?;
             }
             if !more {
@@ -148,7 +168,7 @@ pub fn read_all(
             std::mem::swap(&mut current, &mut held);
         }
     }
-    Ok(warnings)
+    Ok(loaded)
 }
 
 /// Hands the CSV reader no byte past `limit`, so that a line with no end
@@ -201,13 +221,10 @@ fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
     Ok(last[0] == b'\n' || last[0] == b'\r')
 }
 
-fn parse_row(r: &csv::ByteRecord, tasks: &mut Tasks) -> Result<Sample, String> {
-    if r.len() != HEADER.len() {
-        return Err(format!(
-            "expected {} fields, found {}",
-            HEADER.len(),
-            r.len()
-        ));
+/// One row of a file whose header has `width` columns.
+fn parse_row(r: &csv::ByteRecord, width: usize, tasks: &mut Tasks) -> Result<Sample, String> {
+    if r.len() != width {
+        return Err(format!("expected {width} fields, found {}", r.len()));
     }
     let num = |i: usize| {
         parse_u64(&r[i]).ok_or_else(|| {
@@ -218,6 +235,9 @@ fn parse_row(r: &csv::ByteRecord, tasks: &mut Tasks) -> Result<Sample, String> {
             )
         })
     };
+    // A column appended after this file was written reads as 0: the row
+    // then says nothing of it (`Loaded` names such files).
+    let appended = |i: usize| if i < width { num(i) } else { Ok(0) };
     let status = num(2)?;
     let status = u16::try_from(status)
         .ok()
@@ -240,8 +260,8 @@ fn parse_row(r: &csv::ByteRecord, tasks: &mut Tasks) -> Result<Sample, String> {
         wait_us: num(4)?,
         bytes: num(5)?,
         error,
-        connect_us: 0,
-        tls_us: 0,
+        connect_us: appended(7)?,
+        tls_us: appended(8)?,
     })
 }
 
@@ -262,6 +282,7 @@ fn parse_u64(bytes: &[u8]) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::record::csv_out::CsvOut;
 
     /// Rows, task names and warnings.
     type Read = (Vec<Sample>, Vec<String>, Vec<String>);
@@ -284,11 +305,11 @@ mod tests {
     fn read_path(path: &Path) -> Result<Read, String> {
         let mut tasks = Tasks::default();
         let mut rows = Vec::new();
-        let warnings = read_all(&[path], &mut tasks, |s| {
+        let loaded = read_all(&[path], &mut tasks, |s| {
             rows.push(*s);
             Ok(())
         })?;
-        Ok((rows, tasks.names, warnings))
+        Ok((rows, tasks.names, loaded.warnings))
     }
 
     /// `text`, then zeros up to 10 GB: a sparse file, nothing written.
@@ -334,6 +355,117 @@ mod tests {
         assert!(read("").unwrap_err().contains("empty"));
     }
 
+    const HEAD9: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us\n";
+
+    #[test]
+    fn rows_written_by_the_run_read_back_the_same() {
+        let names = vec!["GET /a".to_string(), "odd, \"b\"".to_string()];
+        let mut out = CsvOut::new(Vec::new(), &names).unwrap();
+        let first = Sample {
+            elapsed_us: 12,
+            latency_us: 3_400,
+            wait_us: 2_100,
+            bytes: 173,
+            status: 200,
+            task: 0,
+            error: None,
+            connect_us: 250,
+            tls_us: 1_800,
+        };
+        let rows = [
+            first,
+            Sample {
+                task: 1,
+                status: 0,
+                error: Some(ErrorKind::Timeout),
+                connect_us: 0,
+                tls_us: 0,
+                ..first
+            },
+            Sample {
+                connect_us: u64::MAX,
+                tls_us: 0,
+                ..first
+            },
+        ];
+        rows.iter().for_each(|s| out.write(s).unwrap());
+        let text = String::from_utf8(out.finish().unwrap()).unwrap();
+        assert!(text.starts_with(HEAD9), "{text}");
+        let (read_back, read_names, warnings) = read(&text).unwrap();
+        assert_eq!(read_back, rows);
+        assert_eq!(read_names, names);
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn files_of_7_and_9_columns_read_alike_and_say_which_they_were() {
+        let (old, new) = (scratch_file(), scratch_file());
+        std::fs::write(&old, format!("{HEAD}0,100,200,a,1,10,\n")).unwrap();
+        std::fs::write(&new, format!("{HEAD9}0,100,200,a,1,10,,40,900\n")).unwrap();
+        let mut tasks = Tasks::default();
+        let mut rows = Vec::new();
+        let loaded = read_all(&[&old, &new], &mut tasks, |s| {
+            rows.push(*s);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!((rows[0].connect_us, rows[0].tls_us), (0, 0));
+        assert_eq!((rows[1].connect_us, rows[1].tls_us), (40, 900));
+        assert_eq!(
+            Sample {
+                connect_us: 0,
+                tls_us: 0,
+                ..rows[1]
+            },
+            rows[0],
+            "the first 7 columns mean the same"
+        );
+        assert_eq!(
+            loaded.without_connection_times,
+            vec![old.display().to_string()]
+        );
+    }
+
+    #[test]
+    fn a_file_keeps_the_width_of_its_header() {
+        for (text, why) in [
+            // A row of the other known width is still a ragged row.
+            (
+                format!("{HEAD9}0,1,200,a,0,0,,0,0\n0,1,200,a,0,0,\n"),
+                ":3: expected 9 fields, found 7",
+            ),
+            (
+                format!("{HEAD}0,1,200,a,0,0,\n0,1,200,a,0,0,,5,6\n"),
+                ":3: expected 7 fields, found 9",
+            ),
+            (
+                format!("{HEAD9}0,1,200,a,0,0,,x,0\n"),
+                ":2: connect_us is not a whole number",
+            ),
+            (
+                format!("{HEAD9}0,1,200,a,0,0,,0,-1\n"),
+                ":2: tls_us is not a whole number",
+            ),
+            // Widths no stampede wrote: a header cut short or grown.
+            (
+                "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us\n".into(),
+                ":1: wrong header",
+            ),
+            (format!("{}{HEAD9}", "x,"), ":1: wrong header"),
+            (
+                HEAD9.replace("\n", ",later\n"),
+                ":1: wrong header: expected elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us (or its first 7 columns",
+            ),
+            (
+                "elapsed_us,latency_us,status,task,wait_us,bytes\n".into(),
+                ":1: wrong header",
+            ),
+        ] {
+            let e = read(&text).unwrap_err();
+            assert!(e.contains(why), "{text:?}: {e}");
+        }
+    }
+
     #[test]
     fn a_cut_off_last_line_is_skipped_with_a_warning() {
         let (rows, _, warnings) = read(&format!("{HEAD}0,1,200,a,0,0,\n1,2,20")).unwrap();
@@ -376,11 +508,15 @@ mod tests {
     fn the_longest_task_name_fits_in_a_row_even_quoted() {
         let name = "\"".repeat(MAX_TASK_NAME);
         let field = format!("\"{}\"", name.replace('"', "\"\""));
-        let (rows, names, _) = read(&format!(
-            "{HEAD}18446744073709551615,18446744073709551615,200,{field},18446744073709551615,18446744073709551615,timeout\n"
-        ))
-        .unwrap();
-        assert_eq!((rows.len(), names), (1, vec![name]));
+        let max = u64::MAX;
+        let row = format!("{max},{max},200,{field},{max},{max},timeout");
+        for text in [
+            format!("{HEAD}{row}\n"),
+            format!("{HEAD9}{row},{max},{max}\n"),
+        ] {
+            let (rows, names, _) = read(&text).unwrap();
+            assert_eq!((rows.len(), names), (1, vec![name.clone()]));
+        }
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub struct Report {
     pub methods: Vec<String>,
     /// What the run wrote beside the first file that has a meta file.
     pub meta: Option<RunMeta>,
+    /// Some file has the `connect_us` and `tls_us` columns, so the connect
+    /// and TLS figures in `stats` mean something.
+    pub connection_times: bool,
     pub warnings: Vec<String>,
 }
 
@@ -58,7 +61,7 @@ impl Report {
         let mut scatter = Vec::with_capacity(SCATTER_POINTS);
         let mut rng = Rng::new(1);
         let mut rows = 0u64;
-        let warnings = load::read_all(paths, &mut tasks, |s: &Sample| {
+        let loaded = load::read_all(paths, &mut tasks, |s: &Sample| {
             stats.ensure_tasks(s.task as usize + 1);
             stats.add(s);
             series.add(s);
@@ -77,7 +80,7 @@ impl Report {
         })?;
         if rows == 0 {
             // A lone row cut off mid-write is the likely story: say so.
-            if let Some(warning) = warnings.first() {
+            if let Some(warning) = loaded.warnings.first() {
                 return Err(format!("no complete request: {warning}"));
             }
             let names: Vec<String> = paths.iter().map(|p| p.display().to_string()).collect();
@@ -102,6 +105,16 @@ impl Report {
             })
             .collect();
         let run_time = stats.span();
+        let mut warnings = loaded.warnings;
+        let older = &loaded.without_connection_times;
+        let connection_times = older.len() < paths.len();
+        if connection_times && !older.is_empty() {
+            let their = if older.len() == 1 { "its" } else { "their" };
+            warnings.push(format!(
+                "{}: 7 columns, without connect_us and tls_us: the connect and TLS figures leave out {their} rows",
+                older.join(", ")
+            ));
+        }
         Ok(Report {
             tasks,
             stats,
@@ -111,6 +124,7 @@ impl Report {
             run_time,
             methods,
             meta,
+            connection_times,
             warnings,
         })
     }

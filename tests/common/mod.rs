@@ -240,9 +240,11 @@ pub struct Row {
     pub wait_us: u64,
     pub bytes: u64,
     pub error: String,
+    pub connect_us: u64,
+    pub tls_us: u64,
 }
 
-pub const HEADER: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error";
+pub const HEADER: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us";
 
 /// Read results.csv, checking the exact header.
 pub fn read_csv(path: &Path) -> Vec<Row> {
@@ -267,6 +269,8 @@ pub fn read_csv(path: &Path) -> Vec<Row> {
                 wait_us: num(4),
                 bytes: num(5),
                 error: r[6].to_string(),
+                connect_us: num(7),
+                tls_us: num(8),
             }
         })
         .collect()
@@ -424,6 +428,26 @@ pub fn assert_accounting(rows: &[Row], json: &str) {
     assert_eq!(by_outcome, json_outcomes(json), "by task and outcome");
     let bytes: u64 = rows.iter().map(|r| r.bytes).sum();
     assert_eq!(bytes as f64, json_number(json, "bytes_received"), "bytes");
+    // The connect and TLS figures count the rows that opened a connection,
+    // and no more connects than connections opened.
+    let connects = rows.iter().filter(|r| r.connect_us > 0).count();
+    let handshakes = rows.iter().filter(|r| r.tls_us > 0).count();
+    assert_eq!(connects as f64, json_field(json, "connect_ms", "count"));
+    assert_eq!(handshakes as f64, json_field(json, "tls_ms", "count"));
+    assert!(
+        connects as f64 <= json_number(json, "connections_opened"),
+        "{connects} rows with a connect time"
+    );
+}
+
+/// A number in one of the summary JSON's top-level objects, e.g.
+/// `json_field(json, "connect_ms", "count")`.
+pub fn json_field(json: &str, object: &str, key: &str) -> f64 {
+    let start = json
+        .find(&format!("\"{object}\":{{"))
+        .unwrap_or_else(|| panic!("no {object} object in {json}"));
+    let body = &json[start..start + json[start..].find('}').unwrap()];
+    json_number(body, key)
 }
 
 /// Requests per task name in the summary JSON.

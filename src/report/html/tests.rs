@@ -197,3 +197,25 @@ fn a_huge_task_name_is_kept_whole_on_the_page() {
     let page = render(&r, "t");
     assert!(page.contains(&format!("<td class=\"l name\">{name}</td>")));
 }
+
+#[test]
+fn connection_setup_shows_when_the_csv_has_its_columns() {
+    let head9 = "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us\n";
+    let path = csv("setup", "");
+    // Two connections opened, one over TLS; the third request reused one.
+    let body = "0,5000,200,a,0,10,,1000,3000\n1,5000,200,a,0,10,,2000,0\n2,5000,200,a,0,10,,0,0\n";
+    std::fs::write(&path, format!("{head9}{body}")).unwrap();
+    let r = Report::load(&[path.as_path()], Duration::from_secs(1), false).unwrap();
+    let page = render(&r, "t");
+    for needle in [
+        "<h2>Connection setup (ms)</h2>",
+        "<th>count</th><th>avg</th><th>p50</th><th>p90</th><th>p99</th><th>max</th>",
+        "<tr><td class=\"l\">connect</td><td>2</td><td>1.50</td>",
+        "<tr><td class=\"l\">TLS handshake</td><td>1</td><td>3.00</td>",
+    ] {
+        assert!(page.contains(needle), "missing {needle} in {page}");
+    }
+    // A CSV of 7 columns knows nothing of connections.
+    let page = render(&report(), "t");
+    assert!(!page.contains("Connection setup"), "{page}");
+}
