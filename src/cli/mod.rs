@@ -6,6 +6,7 @@ mod report;
 pub mod run;
 pub(crate) mod scenario;
 mod serve;
+mod settings;
 
 pub use crate::check::CheckArgs;
 use crate::console::{errln, out};

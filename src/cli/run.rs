@@ -1,13 +1,13 @@
 //! `stampede run URL`: flags, and their validation into a `Plan`.
 
+use super::settings::{Settings, parse_arrival, parse_think};
 use crate::cores;
 use crate::http::request;
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
-use crate::plan::{Arrival, Load, Plan, Task, Think};
+use crate::plan::{Load, Plan, Task};
 use crate::units::{
-    MAX_DURATION, parse_count, parse_count_usize, parse_duration, parse_scaled,
-    parse_seconds_or_duration,
+    parse_count, parse_count_usize, parse_duration, parse_scaled, parse_seconds_or_duration,
 };
 use crate::whole_file;
 use argh::FromArgs;
@@ -20,13 +20,7 @@ use std::time::Duration;
 /// a typo from starting a million threads.
 const MAX_THREADS: usize = 1024;
 
-/// The highest --rate: a few times what one box can send over loopback.
-const MAX_RATE: f64 = 10_000_000.0;
-
-/// Users, or open-model connections, when -c is not given.
-const DEFAULT_USERS: usize = 50;
-
-#[derive(FromArgs, Debug, Default, Clone)]
+#[derive(FromArgs, Debug)]
 /// Load-test URL, or the requests of a scenario file, with virtual users (each holding one keep-alive connection) or at a request rate.
 #[argh(
     subcommand,
@@ -162,53 +156,53 @@ pub struct RunArgs {
 impl RunArgs {
     pub fn validate(&self) -> Result<Plan, String> {
         // The flags as typed, then the scenario's directives filling the gaps.
-        let mut args = self.clone();
-        let scenario = match &self.scenario {
-            Some(path) => Some(super::scenario::load(&mut args, self, path)?),
-            None => None,
+        let flags = self.settings()?;
+        let (scenario, settings) = match &self.scenario {
+            Some(path) => {
+                let (scenario, file) = super::scenario::load(path, &self.var)?;
+                (Some(scenario), flags.or_file(file))
+            }
+            None => (None, flags),
         };
-        let (load, users, duration) = args.load()?;
-        let timeout = match &args.timeout {
-            Some(text) => parse_seconds_or_duration(text).map_err(|e| format!("--timeout: {e}"))?,
-            None => Duration::from_secs(10),
-        };
+        let (load, users, duration) = settings.load()?;
+        let timeout = settings.timeout.unwrap_or(Duration::from_secs(10));
         if timeout.is_zero() {
             return Err("--timeout must be longer than 0".into());
         }
-        if args.sequence && matches!(load, Load::Open { .. }) {
+        if self.sequence && matches!(load, Load::Open { .. }) {
             return Err(
                 "--sequence is for the closed model: in the open model requests are not a user's"
                     .into(),
             );
         }
-        let workers = workers_for(args.threads, args.cpus.as_deref(), users)?;
-        let headers = args
+        let workers = workers_for(self.threads, self.cpus.as_deref(), users)?;
+        let headers = self
             .header
             .iter()
             .map(|h| request::parse_header(h))
             .collect::<Result<Vec<_>, _>>()?;
-        let (url, tasks) = match (&scenario, &args.scenario) {
+        let (url, tasks) = match (&scenario, &self.scenario) {
             (Some(scenario), Some(path)) => {
-                args.no_single_request_flags()?;
-                super::scenario::tasks(scenario, path, args.host.as_deref(), &headers)?
+                self.no_single_request_flags()?;
+                super::scenario::tasks(scenario, path, self.host.as_deref(), &headers)?
             }
-            _ => args.single_task(headers)?,
+            _ => self.single_task(headers)?,
         };
         tasks.iter().try_for_each(Task::check_name)?;
         let addr = resolve(&url.host, url.port)?;
         crate::fdlimit::ensure_room_for(users)?;
-        let out = if args.no_out {
+        let out = if self.no_out {
             None
         } else {
-            Some(PathBuf::from(&args.out))
+            Some(PathBuf::from(&self.out))
         };
-        let summary = args.summary.as_ref().map(PathBuf::from);
-        let dashboard = args
+        let summary = self.summary.as_ref().map(PathBuf::from);
+        let dashboard = self
             .dashboard
             .as_deref()
             .map(super::dashboard::parse)
             .transpose()?;
-        let dashboard_linger = match (&args.dashboard_linger, &dashboard) {
+        let dashboard_linger = match (&self.dashboard_linger, &dashboard) {
             (Some(_), None) => return Err("--dashboard-linger goes with --dashboard".into()),
             (Some(text), Some(_)) => {
                 parse_duration(text).map_err(|e| format!("--dashboard-linger: {e}"))?
@@ -228,10 +222,10 @@ impl RunArgs {
             workers,
             out,
             summary,
-            quiet: args.quiet,
-            seed: args.seed,
-            sequence: args.sequence,
-            requests: args.requests,
+            quiet: self.quiet,
+            seed: self.seed,
+            sequence: self.sequence,
+            requests: self.requests,
         };
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
@@ -242,6 +236,32 @@ impl RunArgs {
             check_writable(path, "--summary")?;
         }
         Ok(plan)
+    }
+
+    /// The load settings the flags give, each parsed.
+    fn settings(&self) -> Result<Settings, String> {
+        let duration = |flag: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| parse_seconds_or_duration(t).map_err(|e| format!("{flag}: {e}")))
+                .transpose()
+        };
+        let arrival = self
+            .arrival
+            .as_deref()
+            .map(|text| parse_arrival(text).map_err(|e| format!("--arrival {text:?}: {e}")));
+        Ok(Settings {
+            users: self.users,
+            spawn_rate: self.spawn_rate,
+            rate: self.rate,
+            duration: duration("--duration", &self.duration)?,
+            stages: self.stages.as_deref().map(Ramp::parse_stages).transpose()?,
+            open: self.open,
+            arrival: arrival.transpose()?,
+            think: self.think.as_deref().map(parse_think).transpose()?,
+            timeout: duration("--timeout", &self.timeout)?,
+            sequence: self.sequence,
+            requests: self.requests,
+        })
     }
 
     /// The one task of `stampede run URL`.
@@ -297,111 +317,6 @@ impl RunArgs {
         }
     }
 
-    /// The load model, the most users (or connections), and the run time.
-    fn load(&self) -> Result<(Load, usize, Duration), String> {
-        let duration = match &self.duration {
-            Some(_) if self.stages.is_some() => {
-                return Err(
-                    "--stages sets the run time (the sum of the stages); drop --duration".into(),
-                );
-            }
-            Some(text) => {
-                parse_seconds_or_duration(text).map_err(|e| format!("--duration: {e}"))?
-            }
-            // A request count alone runs until the count is done.
-            None if self.requests.is_some() && self.stages.is_none() => MAX_DURATION,
-            None => Duration::from_secs(10),
-        };
-        if duration.is_zero() {
-            return Err("--duration must be longer than 0".into());
-        }
-        if self.requests == Some(0) {
-            return Err("--requests must be at least 1".into());
-        }
-        if self.users == Some(0) {
-            return Err("--users must be at least 1".into());
-        }
-        let positive = |flag: &str, v: f64| {
-            if v > 0.0 && v.is_finite() {
-                Ok(v)
-            } else {
-                Err(format!("{flag} must be a number above 0, not {v}"))
-            }
-        };
-        let stages = self.stages.as_deref().map(Ramp::parse_stages).transpose()?;
-        let open = self.open || self.rate.is_some();
-        if !open {
-            if self.arrival.is_some() {
-                return Err("--arrival is for the open model (--rate or --open)".into());
-            }
-            let think = self.think.as_deref().map(parse_think).transpose()?;
-            let (ramp, users) = match (stages, self.spawn_rate) {
-                (Some(_), Some(_)) => {
-                    return Err("--stages already ramps the users; drop --spawn-rate".into());
-                }
-                (Some(_), None) if self.users.is_some() => {
-                    return Err("--stages sets the users (its highest target); drop --users".into());
-                }
-                (Some(ramp), None) => {
-                    let users = ramp.max().ceil() as usize;
-                    (ramp, users)
-                }
-                (None, rate) => {
-                    let users = self.users.unwrap_or(DEFAULT_USERS);
-                    match rate {
-                        Some(r) => (
-                            Ramp::climb(users as f64, positive("--spawn-rate", r)?, duration),
-                            users,
-                        ),
-                        None => (Ramp::constant(users as f64, duration), users),
-                    }
-                }
-            };
-            let duration = ramp.duration();
-            return Ok((Load::Closed { users: ramp, think }, users, duration));
-        }
-        if self.think.is_some() {
-            return Err(
-                "--think is for the closed model; with --rate, requests come on a schedule".into(),
-            );
-        }
-        if self.spawn_rate.is_some() {
-            return Err(
-                "--spawn-rate is for the closed model; with --rate, connections open on demand"
-                    .into(),
-            );
-        }
-        let arrival = match self.arrival.as_deref() {
-            None | Some("uniform") => Arrival::Uniform,
-            Some("poisson") => Arrival::Poisson,
-            Some(other) => return Err(format!("--arrival {other:?}: expected uniform or poisson")),
-        };
-        let rate = match (self.rate, stages) {
-            (Some(_), Some(_)) => {
-                return Err("give the rates in --stages (with --open), or --rate, not both".into());
-            }
-            (Some(r), None) if r > MAX_RATE => {
-                return Err(format!(
-                    "--rate {r} is more than one box can send (at most {MAX_RATE})"
-                ));
-            }
-            (Some(r), None) => Ramp::constant(positive("--rate", r)?, duration),
-            (None, Some(ramp)) => ramp,
-            (None, None) => {
-                return Err(
-                    "--open needs --stages (rates over time); for a constant rate use --rate"
-                        .into(),
-                );
-            }
-        };
-        let duration = rate.duration();
-        Ok((
-            Load::Open { rate, arrival },
-            self.users.unwrap_or(DEFAULT_USERS),
-            duration,
-        ))
-    }
-
     fn body_bytes(&self) -> Result<Vec<u8>, String> {
         match (&self.body, &self.body_file) {
             (Some(_), Some(_)) => Err("give --body or --body-file, not both".into()),
@@ -452,19 +367,6 @@ pub fn workers_for(
     }
     let count = threads.unwrap_or(pinned.len()).min(users).max(1);
     Ok((0..count).map(|i| Some(pinned[i % pinned.len()])).collect())
-}
-
-/// `100ms` or `100ms-1s`.
-pub(super) fn parse_think(text: &str) -> Result<Think, String> {
-    let parse = |s: &str| parse_duration(s).map_err(|e| format!("--think: {e}"));
-    let (min, max) = match text.split_once('-') {
-        Some((lo, hi)) => (parse(lo)?, parse(hi)?),
-        None => (parse(text)?, parse(text)?),
-    };
-    if min > max {
-        return Err(format!("--think {text:?}: the range runs backwards"));
-    }
-    Ok(Think { min, max })
 }
 
 /// Resolve the host, preferring IPv4: `localhost` then reaches servers that
