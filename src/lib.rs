@@ -28,3 +28,4 @@ pub mod serve;
 pub mod signal;
 pub mod units;
 pub(crate) mod whole_file;
+pub(crate) mod xml;

@@ -3,10 +3,11 @@
 
 use super::Report;
 use super::series::Bucket;
-use super::svg::{self, Chart, Kind, Series, escape};
+use super::svg::{self, Chart, Kind, Series};
 use crate::output::{DISTRIBUTION, TASK_COLUMNS, ms, percentile, task_figures};
 use crate::record::Stats;
 use crate::record::stats::Tally;
+use crate::xml::escape;
 use std::fmt::Write;
 
 /// Chart size in the page; the SVG scales down with the window.
