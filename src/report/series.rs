@@ -4,6 +4,7 @@
 //! Only requests that were sent are in it: an `unsent` row only marks the
 //! end of the run, and would show as a burst of "completions" there.
 
+use crate::record::csv_out::csv_field;
 use crate::record::{ErrorKind, Sample};
 use crate::units::format_duration;
 use hdrhistogram::Histogram;
@@ -329,14 +330,6 @@ pub fn round3(v: f64) -> String {
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() || s == "-" {
         "0".into()
-    } else {
-        s.to_string()
-    }
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
     } else {
         s.to_string()
     }
