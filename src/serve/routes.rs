@@ -80,7 +80,7 @@ pub(super) fn route(head: &Head, data: &[u8]) -> Reply {
             let code = code as u16;
             reply.status = code;
             reply.content_type = ContentType::Text;
-            reply.body = Body::Static(super::response::reason(code).as_bytes());
+            reply.body = Body::Static(crate::http::status::reason(code).as_bytes());
         }
         Target::Bytes(Some(n)) if n <= BYTES_MAX => {
             reply.content_type = ContentType::Octet;
