@@ -38,123 +38,123 @@ const MAX_THREADS: usize = 1024;
 pub struct RunArgs {
     /// the target, http://host[:port]/path (or give a scenario with -f)
     #[argh(positional)]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
 
     /// a scenario: a .http file of weighted requests, with run settings as directives
     #[argh(option, short = 'f')]
-    pub scenario: Option<String>,
+    pub(crate) scenario: Option<String>,
 
     /// base URL for the scenario's relative URLs, e.g. http://127.0.0.1:8080; it also replaces the scheme, host and port of its absolute URLs
     #[argh(option)]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
 
     /// set a scenario variable, name=value; repeat for more (overrides the file's)
     #[argh(option)]
-    pub var: Vec<String>,
+    pub(crate) var: Vec<String>,
 
     /// each user runs the scenario's requests in file order, rather than drawing them by weight
     #[argh(switch)]
-    pub sequence: bool,
+    pub(crate) sequence: bool,
 
     /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
     #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
-    pub users: Option<usize>,
+    pub(crate) users: Option<usize>,
 
     /// run time: 30 (seconds), 500ms, 30s, 2m, 1h, 1m30s (default 10s)
     #[argh(option, short = 'd')]
-    pub duration: Option<String>,
+    pub(crate) duration: Option<String>,
 
     /// stop after N requests in all, as ab and oha do; 10k, 1M (default: no count; with -d, whichever comes first)
     #[argh(option, short = 'n', from_str_fn(parse_count))]
-    pub requests: Option<u64>,
+    pub(crate) requests: Option<u64>,
 
     /// open model: requests fall due at R per second in total, whatever the server does; 2.5k = 2500
     #[argh(option, from_str_fn(parse_scaled))]
-    pub rate: Option<f64>,
+    pub(crate) rate: Option<f64>,
 
     /// ramp linearly through DURATION:TARGET stages from 0, e.g. 30s:100,1m:1000,30s:0; targets are users, or rates with --open
     #[argh(option)]
-    pub stages: Option<String>,
+    pub(crate) stages: Option<String>,
 
     /// open model with --stages: the stage targets are request rates
     #[argh(switch)]
-    pub open: bool,
+    pub(crate) open: bool,
 
     /// open-model arrivals: uniform (evenly spaced) or poisson (default uniform)
     #[argh(option)]
-    pub arrival: Option<String>,
+    pub(crate) arrival: Option<String>,
 
     /// users started per second, spread evenly over the workers (default: all at once)
     #[argh(option, short = 'r')]
-    pub spawn_rate: Option<f64>,
+    pub(crate) spawn_rate: Option<f64>,
 
     /// worker threads (default: one per available core)
     #[argh(option, short = 't')]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 
     /// pin the workers to these cores, e.g. 0 or 0,2 or 1-3; sets the thread count
     #[argh(option)]
-    pub cpus: Option<String>,
+    pub(crate) cpus: Option<String>,
 
     /// HTTP method (default GET, or POST when a body is given)
     #[argh(option, short = 'm')]
-    pub method: Option<String>,
+    pub(crate) method: Option<String>,
 
     /// request header "Name: value"; repeat for more
     #[argh(option, short = 'H')]
-    pub header: Vec<String>,
+    pub(crate) header: Vec<String>,
 
     /// request body text
     #[argh(option, short = 'b')]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
 
     /// request body read from a file (a regular file or a pipe, at most 1 GiB)
     #[argh(option)]
-    pub body_file: Option<String>,
+    pub(crate) body_file: Option<String>,
 
     /// pause between a user's requests: 100ms, or a range 100ms-1s drawn uniformly (default none)
     #[argh(option)]
-    pub think: Option<String>,
+    pub(crate) think: Option<String>,
 
     /// per-request timeout, counted from the moment the request was due: 2 (seconds), 500ms, 2s (default 10s)
     #[argh(option)]
-    pub timeout: Option<String>,
+    pub(crate) timeout: Option<String>,
 
     /// where to write the CSV of every request (default results.csv)
     #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
-    pub out: String,
+    pub(crate) out: String,
 
     /// write no CSV; the live lines and the summary still work
     #[argh(switch)]
-    pub no_out: bool,
+    pub(crate) no_out: bool,
 
     /// also write the final figures as JSON to this path
     #[argh(option)]
-    pub summary: Option<String>,
+    pub(crate) summary: Option<String>,
 
     /// no live lines on stderr
     #[argh(switch, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// the task name in the CSV and the summary (default "METHOD /path")
     #[argh(option)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 
     /// serve a live web page of the run at ADDR: PORT (on 127.0.0.1), HOST:PORT or [IPv6]:PORT (default 127.0.0.1:8089; the page has no authentication)
     #[argh(option)]
-    pub dashboard: Option<String>,
+    pub(crate) dashboard: Option<String>,
 
     /// keep the dashboard up this long after the run when stdin is not a terminal (default 0s; with a terminal, until Enter)
     #[argh(option)]
-    pub dashboard_linger: Option<String>,
+    pub(crate) dashboard_linger: Option<String>,
 
     /// seed for the random draws (think times, Poisson arrivals), for repeatable runs (default 1)
     #[argh(option, default = "1")]
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 impl RunArgs {
-    pub fn validate(&self) -> Result<Plan, String> {
+    pub(crate) fn validate(&self) -> Result<Plan, String> {
         // The flags as typed, then the scenario's directives filling the gaps.
         let flags = self.settings()?;
         let (scenario, settings) = match &self.scenario {
@@ -339,7 +339,7 @@ impl RunArgs {
 /// Worker threads and their cores, from `--threads` and `--cpus`. Without
 /// `--cpus`, worker i is pinned to the i-th available core (wrapping), and
 /// there is never more than one worker per user.
-pub fn workers_for(
+pub(crate) fn workers_for(
     threads: Option<usize>,
     cpus: Option<&str>,
     users: usize,

@@ -73,7 +73,7 @@ fn directive(settings: &mut Settings, d: &Directive) -> Result<(), String> {
 /// The scenario's tasks, all going to one host:port, and the URL of the
 /// first (which names the target). `host` is `--host`, the base of relative
 /// URLs; `headers` (from `-H`) go on every request.
-pub fn tasks(
+pub(crate) fn tasks(
     scenario: &Scenario,
     file: &str,
     host: Option<&str>,

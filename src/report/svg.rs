@@ -11,7 +11,6 @@ use crate::xml::escape;
 /// Colours that stay apart on screen and in print.
 pub const BLUE: &str = "#1f77b4";
 pub const ORANGE: &str = "#ff7f0e";
-pub const GREEN: &str = "#2ca02c";
 pub const RED: &str = "#d62728";
 pub const PURPLE: &str = "#9467bd";
 
