@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Exit code when the run produced nothing usable.
-pub const FAILED_EXIT: i32 = 1;
+pub(crate) const FAILED_EXIT: i32 = 1;
 
 /// `--version`.
 pub fn version() -> i32 {

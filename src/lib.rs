@@ -2,30 +2,36 @@
 //!
 //! Data flows one way: `cli` -> `plan` -> `engine` (workers) -> `record`
 //! (recorder thread) -> `output`. `serve` is the built-in target server.
+//!
+//! The public surface is what its users need, and no more: `app` and `cli`
+//! for the binary (`src/main.rs`), `fuzzing` for the fuzz targets and
+//! `tests/fuzz_regressions.rs`. The rest is `pub(crate)` until an outside
+//! user needs it.
 
 // Console output goes through `console`'s macros, which survive a closed pipe.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod app;
-pub mod check;
+pub(crate) mod check;
 pub mod cli;
 mod console;
-pub mod cores;
-pub mod dashboard;
-pub mod digits;
-pub mod engine;
-pub mod fdlimit;
+pub(crate) mod cores;
+pub(crate) mod dashboard;
+pub(crate) mod digits;
+pub(crate) mod engine;
+pub(crate) mod fdlimit;
 #[doc(hidden)]
 pub mod fuzzing;
-pub mod http;
-pub mod output;
-pub mod plan;
-pub mod record;
-pub mod report;
-pub mod rng;
-pub mod scenario;
-pub mod serve;
-pub mod signal;
-pub mod tls;
-pub mod units;
+pub(crate) mod http;
+pub(crate) mod output;
+pub(crate) mod plan;
+pub(crate) mod record;
+pub(crate) mod report;
+pub(crate) mod rng;
+pub(crate) mod scenario;
+pub(crate) mod serve;
+pub(crate) mod signal;
+pub(crate) mod tls;
+pub(crate) mod units;
 pub(crate) mod whole_file;
+pub(crate) mod xml;

@@ -242,6 +242,18 @@ fn scenario_errors_name_the_file_and_line() {
             ":1: @users",
         ),
         (
+            // Once blamed on --arrival, a flag not given.
+            "# @arrival bogus\n### a\nGET http://127.0.0.1:9/\n",
+            &["--rate", "10"],
+            ":1: @arrival: expected uniform or poisson",
+        ),
+        (
+            // Invalid even where a flag overrides it.
+            "# @duration soon\n### a\nGET http://127.0.0.1:9/\n",
+            &["-d", "1s"],
+            ":1: @duration: bad duration",
+        ),
+        (
             "### a\nGET http://127.0.0.1:9/\n",
             &["-m", "POST"],
             "not both",

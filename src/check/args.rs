@@ -91,7 +91,7 @@ pub struct CheckFlags {
 /// further one starting at a `--task NAME` (kept in `task`).
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct CheckArgs {
-    pub groups: Vec<CheckFlags>,
+    pub(crate) groups: Vec<CheckFlags>,
 }
 
 impl SubCommand for CheckArgs {

@@ -4,6 +4,7 @@
 //! or `<skipped>` if it could not decide.
 
 use super::verdict::{Status, Verdict};
+use crate::xml::escape;
 
 pub const SUITE: &str = "stampede check";
 
@@ -49,27 +50,6 @@ pub fn render(verdicts: &[Verdict]) -> String {
         ));
     }
     out.push_str("</testsuite>\n");
-    out
-}
-
-/// Escape text for XML content and attribute values. Control characters
-/// that XML 1.0 cannot hold at all become U+FFFD.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' => out.push_str("&#9;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => out.push('\u{FFFD}'),
-            c => out.push(c),
-        }
-    }
     out
 }
 
@@ -128,13 +108,6 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("value=\"6.00ms\""), "{xml}");
-    }
-
-    #[test]
-    fn escapes_everything_xml_cannot_hold_raw() {
-        assert_eq!(escape("a'b\"c&<>"), "a&apos;b&quot;c&amp;&lt;&gt;");
-        assert_eq!(escape("x\ny\u{1}"), "x&#10;y\u{FFFD}");
-        assert_eq!(escape("GET /é"), "GET /é");
     }
 
     #[test]

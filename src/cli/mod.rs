@@ -4,9 +4,10 @@
 mod connection;
 mod dashboard;
 mod report;
-pub mod run;
+pub(crate) mod run;
 pub(crate) mod scenario;
 mod serve;
+mod settings;
 
 pub use crate::check::CheckArgs;
 use crate::console::{errln, out};
@@ -16,7 +17,7 @@ pub use run::RunArgs;
 pub use serve::{DemoArgs, ServeArgs};
 
 /// Exit code for bad input: a flag, a URL, a file.
-pub const USAGE_EXIT: i32 = 2;
+pub(crate) const USAGE_EXIT: i32 = 2;
 
 #[derive(FromArgs, Debug)]
 /// stampede: a fast, honest HTTP/1.1 load generator.

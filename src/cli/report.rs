@@ -17,25 +17,25 @@ use argh::FromArgs;
 pub struct ReportArgs {
     /// results.csv files to read
     #[argh(positional)]
-    pub files: Vec<String>,
+    pub(crate) files: Vec<String>,
 
     /// time-series bucket length, e.g. 1s, 500ms, 1m (default 1s; coarser, as said on stderr, when the series would pass 100000 points)
     #[argh(option)]
-    pub interval: Option<String>,
+    pub(crate) interval: Option<String>,
 
     /// write the time series as CSV to this path: start_s, requests, rps, failures, avg/p50/p90/p99/max ms, bytes
     #[argh(option)]
-    pub timeseries: Option<String>,
+    pub(crate) timeseries: Option<String>,
 
     /// one time-series row per interval per task, with a task column
     #[argh(switch)]
-    pub by_task: bool,
+    pub(crate) by_task: bool,
 
     /// write one self-contained HTML page with charts (no network needed) to this path
     #[argh(option)]
-    pub html: Option<String>,
+    pub(crate) html: Option<String>,
 
     /// print the summary as JSON (the keys of run --summary) instead of text
     #[argh(switch)]
-    pub json: bool,
+    pub(crate) json: bool,
 }

@@ -1,13 +1,13 @@
 //! `stampede run URL`: flags, and their validation into a `Plan`.
 
+use super::settings::{Settings, parse_arrival, parse_think};
 use crate::cores;
 use crate::http::request::{self, HttpRequest};
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
-use crate::plan::{Arrival, Load, Plan, RequestSpec, Task, Think};
+use crate::plan::{Load, Plan, RequestSpec, Task};
 use crate::units::{
-    MAX_DURATION, parse_count, parse_count_usize, parse_duration, parse_scaled,
-    parse_seconds_or_duration,
+    parse_count, parse_count_usize, parse_duration, parse_scaled, parse_seconds_or_duration,
 };
 use crate::whole_file;
 use argh::FromArgs;
@@ -20,13 +20,7 @@ use std::time::Duration;
 /// a typo from starting a million threads.
 const MAX_THREADS: usize = 1024;
 
-/// The highest --rate: a few times what one box can send over loopback.
-const MAX_RATE: f64 = 10_000_000.0;
-
-/// Users, or open-model connections, when -c is not given.
-const DEFAULT_USERS: usize = 50;
-
-#[derive(FromArgs, Debug, Default, Clone)]
+#[derive(FromArgs, Debug)]
 /// Load-test URL, or the requests of a scenario file, with virtual users (each holding one keep-alive connection) or at a request rate.
 #[argh(
     subcommand,
@@ -44,87 +38,87 @@ const DEFAULT_USERS: usize = 50;
 pub struct RunArgs {
     /// the target, http://host[:port]/path or https://... (or give a scenario with -f)
     #[argh(positional)]
-    pub url: Option<String>,
+    pub(crate) url: Option<String>,
 
     /// a scenario: a .http file of weighted requests, with run settings as directives
     #[argh(option, short = 'f')]
-    pub scenario: Option<String>,
+    pub(crate) scenario: Option<String>,
 
     /// base URL for the scenario's relative URLs, e.g. http://127.0.0.1:8080; it also replaces the scheme, host and port of its absolute URLs
     #[argh(option)]
-    pub host: Option<String>,
+    pub(crate) host: Option<String>,
 
     /// set a scenario variable, name=value; repeat for more (overrides the file's)
     #[argh(option)]
-    pub var: Vec<String>,
+    pub(crate) var: Vec<String>,
 
     /// each user runs the scenario's requests in file order, rather than drawing them by weight
     #[argh(switch)]
-    pub sequence: bool,
+    pub(crate) sequence: bool,
 
     /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
     #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
-    pub users: Option<usize>,
+    pub(crate) users: Option<usize>,
 
     /// run time: 30 (seconds), 500ms, 30s, 2m, 1h, 1m30s (default 10s)
     #[argh(option, short = 'd')]
-    pub duration: Option<String>,
+    pub(crate) duration: Option<String>,
 
     /// stop after N requests in all, as ab and oha do; 10k, 1M (default: no count; with -d, whichever comes first)
     #[argh(option, short = 'n', from_str_fn(parse_count))]
-    pub requests: Option<u64>,
+    pub(crate) requests: Option<u64>,
 
     /// open model: requests fall due at R per second in total, whatever the server does; 2.5k = 2500
     #[argh(option, from_str_fn(parse_scaled))]
-    pub rate: Option<f64>,
+    pub(crate) rate: Option<f64>,
 
     /// ramp linearly through DURATION:TARGET stages from 0, e.g. 30s:100,1m:1000,30s:0; targets are users, or rates with --open
     #[argh(option)]
-    pub stages: Option<String>,
+    pub(crate) stages: Option<String>,
 
     /// open model with --stages: the stage targets are request rates
     #[argh(switch)]
-    pub open: bool,
+    pub(crate) open: bool,
 
     /// open-model arrivals: uniform (evenly spaced) or poisson (default uniform)
     #[argh(option)]
-    pub arrival: Option<String>,
+    pub(crate) arrival: Option<String>,
 
     /// users started per second, spread evenly over the workers (default: all at once)
     #[argh(option, short = 'r')]
-    pub spawn_rate: Option<f64>,
+    pub(crate) spawn_rate: Option<f64>,
 
     /// worker threads (default: one per available core)
     #[argh(option, short = 't')]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 
     /// pin the workers to these cores, e.g. 0 or 0,2 or 1-3; sets the thread count
     #[argh(option)]
-    pub cpus: Option<String>,
+    pub(crate) cpus: Option<String>,
 
     /// HTTP method (default GET, or POST when a body is given)
     #[argh(option, short = 'm')]
-    pub method: Option<String>,
+    pub(crate) method: Option<String>,
 
     /// request header "Name: value"; repeat for more
     #[argh(option, short = 'H')]
-    pub header: Vec<String>,
+    pub(crate) header: Vec<String>,
 
     /// request body text
     #[argh(option, short = 'b')]
-    pub body: Option<String>,
+    pub(crate) body: Option<String>,
 
     /// request body read from a file (a regular file or a pipe, at most 1 GiB)
     #[argh(option)]
-    pub body_file: Option<String>,
+    pub(crate) body_file: Option<String>,
 
     /// pause between a user's requests: 100ms, or a range 100ms-1s drawn uniformly (default none)
     #[argh(option)]
-    pub think: Option<String>,
+    pub(crate) think: Option<String>,
 
     /// per-request timeout, counted from the moment the request was due: 2 (seconds), 500ms, 2s (default 10s)
     #[argh(option)]
-    pub timeout: Option<String>,
+    pub(crate) timeout: Option<String>,
 
     /// https: trust the CAs in this PEM file too, besides the system's
     #[argh(option)]
@@ -156,88 +150,88 @@ pub struct RunArgs {
 
     /// where to write the CSV of every request (default results.csv)
     #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
-    pub out: String,
+    pub(crate) out: String,
 
     /// write no CSV; the live lines and the summary still work
     #[argh(switch)]
-    pub no_out: bool,
+    pub(crate) no_out: bool,
 
     /// also write the final figures as JSON to this path
     #[argh(option)]
-    pub summary: Option<String>,
+    pub(crate) summary: Option<String>,
 
     /// no live lines on stderr
     #[argh(switch, short = 'q')]
-    pub quiet: bool,
+    pub(crate) quiet: bool,
 
     /// the task name in the CSV and the summary (default "METHOD /path")
     #[argh(option)]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 
     /// serve a live web page of the run at ADDR: PORT (on 127.0.0.1), HOST:PORT or [IPv6]:PORT (default 127.0.0.1:8089; the page has no authentication)
     #[argh(option)]
-    pub dashboard: Option<String>,
+    pub(crate) dashboard: Option<String>,
 
     /// keep the dashboard up this long after the run when stdin is not a terminal (default 0s; with a terminal, until Enter)
     #[argh(option)]
-    pub dashboard_linger: Option<String>,
+    pub(crate) dashboard_linger: Option<String>,
 
     /// seed for the random draws (think times, Poisson arrivals), for repeatable runs (default 1)
     #[argh(option, default = "1")]
-    pub seed: u64,
+    pub(crate) seed: u64,
 }
 
 impl RunArgs {
-    pub fn validate(&self) -> Result<Plan, String> {
+    pub(crate) fn validate(&self) -> Result<Plan, String> {
         // The flags as typed, then the scenario's directives filling the gaps.
-        let mut args = self.clone();
-        let scenario = match &self.scenario {
-            Some(path) => Some(super::scenario::load(&mut args, self, path)?),
-            None => None,
+        let flags = self.settings()?;
+        let (scenario, settings) = match &self.scenario {
+            Some(path) => {
+                let (scenario, file) = super::scenario::load(path, &self.var)?;
+                (Some(scenario), flags.or_file(file))
+            }
+            None => (None, flags),
         };
-        let (load, users, duration) = args.load()?;
-        let timeout = match &args.timeout {
-            Some(text) => parse_seconds_or_duration(text).map_err(|e| format!("--timeout: {e}"))?,
-            None => Duration::from_secs(10),
-        };
+        let (load, users, duration) = settings.load()?;
+        let timeout = settings.timeout.unwrap_or(Duration::from_secs(10));
         if timeout.is_zero() {
             return Err("--timeout must be longer than 0".into());
         }
-        if args.sequence && matches!(load, Load::Open { .. }) {
+        if self.sequence && matches!(load, Load::Open { .. }) {
             return Err(
                 "--sequence is for the closed model: in the open model requests are not a user's"
                     .into(),
             );
         }
-        let workers = workers_for(args.threads, args.cpus.as_deref(), users)?;
-        let headers = args
+        let workers = workers_for(self.threads, self.cpus.as_deref(), users)?;
+        let headers = self
             .header
             .iter()
             .map(|h| request::parse_header(h))
             .collect::<Result<Vec<_>, _>>()?;
-        let (url, tasks) = match (&scenario, &args.scenario) {
+        let (url, tasks) = match (&scenario, &self.scenario) {
             (Some(scenario), Some(path)) => {
-                args.no_single_request_flags()?;
-                super::scenario::tasks(scenario, path, args.host.as_deref(), &headers)?
+                self.no_single_request_flags()?;
+                super::scenario::tasks(scenario, path, self.host.as_deref(), &headers)?
             }
-            _ => args.single_task(headers)?,
+            _ => self.single_task(headers)?,
         };
         tasks.iter().try_for_each(Task::check_name)?;
-        let (tls, requests_per_conn) = super::connection::resolve(&args, &url)?;
+        let (tls, requests_per_conn) = super::connection::resolve(self, &url)?;
         let addr = resolve(&url.host, url.port)?;
         crate::fdlimit::ensure_room_for(users)?;
-        let out = if args.no_out {
+        let out = if self.no_out {
             None
         } else {
-            Some(PathBuf::from(&args.out))
+            Some(PathBuf::from(&self.out))
         };
-        let summary = args.summary.as_ref().map(PathBuf::from);
-        let dashboard = args
+        let summary = self.summary.as_ref().map(PathBuf::from);
+        let dashboard = self
             .dashboard
             .as_deref()
             .map(super::dashboard::parse)
             .transpose()?;
-        let dashboard_linger = match (&args.dashboard_linger, &dashboard) {
+        let dashboard_linger = match (&self.dashboard_linger, &dashboard) {
             (Some(_), None) => return Err("--dashboard-linger goes with --dashboard".into()),
             (Some(text), Some(_)) => {
                 parse_duration(text).map_err(|e| format!("--dashboard-linger: {e}"))?
@@ -257,10 +251,10 @@ impl RunArgs {
             workers,
             out,
             summary,
-            quiet: args.quiet,
-            seed: args.seed,
-            sequence: args.sequence,
-            requests: args.requests,
+            quiet: self.quiet,
+            seed: self.seed,
+            sequence: self.sequence,
+            requests: self.requests,
             tls,
             requests_per_conn,
         };
@@ -273,6 +267,32 @@ impl RunArgs {
             check_writable(path, "--summary")?;
         }
         Ok(plan)
+    }
+
+    /// The load settings the flags give, each parsed.
+    fn settings(&self) -> Result<Settings, String> {
+        let duration = |flag: &str, text: &Option<String>| {
+            text.as_deref()
+                .map(|t| parse_seconds_or_duration(t).map_err(|e| format!("{flag}: {e}")))
+                .transpose()
+        };
+        let arrival = self
+            .arrival
+            .as_deref()
+            .map(|text| parse_arrival(text).map_err(|e| format!("--arrival {text:?}: {e}")));
+        Ok(Settings {
+            users: self.users,
+            spawn_rate: self.spawn_rate,
+            rate: self.rate,
+            duration: duration("--duration", &self.duration)?,
+            stages: self.stages.as_deref().map(Ramp::parse_stages).transpose()?,
+            open: self.open,
+            arrival: arrival.transpose()?,
+            think: self.think.as_deref().map(parse_think).transpose()?,
+            timeout: duration("--timeout", &self.timeout)?,
+            sequence: self.sequence,
+            requests: self.requests,
+        })
     }
 
     /// The one task of `stampede run URL`.
@@ -334,111 +354,6 @@ impl RunArgs {
         }
     }
 
-    /// The load model, the most users (or connections), and the run time.
-    fn load(&self) -> Result<(Load, usize, Duration), String> {
-        let duration = match &self.duration {
-            Some(_) if self.stages.is_some() => {
-                return Err(
-                    "--stages sets the run time (the sum of the stages); drop --duration".into(),
-                );
-            }
-            Some(text) => {
-                parse_seconds_or_duration(text).map_err(|e| format!("--duration: {e}"))?
-            }
-            // A request count alone runs until the count is done.
-            None if self.requests.is_some() && self.stages.is_none() => MAX_DURATION,
-            None => Duration::from_secs(10),
-        };
-        if duration.is_zero() {
-            return Err("--duration must be longer than 0".into());
-        }
-        if self.requests == Some(0) {
-            return Err("--requests must be at least 1".into());
-        }
-        if self.users == Some(0) {
-            return Err("--users must be at least 1".into());
-        }
-        let positive = |flag: &str, v: f64| {
-            if v > 0.0 && v.is_finite() {
-                Ok(v)
-            } else {
-                Err(format!("{flag} must be a number above 0, not {v}"))
-            }
-        };
-        let stages = self.stages.as_deref().map(Ramp::parse_stages).transpose()?;
-        let open = self.open || self.rate.is_some();
-        if !open {
-            if self.arrival.is_some() {
-                return Err("--arrival is for the open model (--rate or --open)".into());
-            }
-            let think = self.think.as_deref().map(parse_think).transpose()?;
-            let (ramp, users) = match (stages, self.spawn_rate) {
-                (Some(_), Some(_)) => {
-                    return Err("--stages already ramps the users; drop --spawn-rate".into());
-                }
-                (Some(_), None) if self.users.is_some() => {
-                    return Err("--stages sets the users (its highest target); drop --users".into());
-                }
-                (Some(ramp), None) => {
-                    let users = ramp.max().ceil() as usize;
-                    (ramp, users)
-                }
-                (None, rate) => {
-                    let users = self.users.unwrap_or(DEFAULT_USERS);
-                    match rate {
-                        Some(r) => (
-                            Ramp::climb(users as f64, positive("--spawn-rate", r)?, duration),
-                            users,
-                        ),
-                        None => (Ramp::constant(users as f64, duration), users),
-                    }
-                }
-            };
-            let duration = ramp.duration();
-            return Ok((Load::Closed { users: ramp, think }, users, duration));
-        }
-        if self.think.is_some() {
-            return Err(
-                "--think is for the closed model; with --rate, requests come on a schedule".into(),
-            );
-        }
-        if self.spawn_rate.is_some() {
-            return Err(
-                "--spawn-rate is for the closed model; with --rate, connections open on demand"
-                    .into(),
-            );
-        }
-        let arrival = match self.arrival.as_deref() {
-            None | Some("uniform") => Arrival::Uniform,
-            Some("poisson") => Arrival::Poisson,
-            Some(other) => return Err(format!("--arrival {other:?}: expected uniform or poisson")),
-        };
-        let rate = match (self.rate, stages) {
-            (Some(_), Some(_)) => {
-                return Err("give the rates in --stages (with --open), or --rate, not both".into());
-            }
-            (Some(r), None) if r > MAX_RATE => {
-                return Err(format!(
-                    "--rate {r} is more than one box can send (at most {MAX_RATE})"
-                ));
-            }
-            (Some(r), None) => Ramp::constant(positive("--rate", r)?, duration),
-            (None, Some(ramp)) => ramp,
-            (None, None) => {
-                return Err(
-                    "--open needs --stages (rates over time); for a constant rate use --rate"
-                        .into(),
-                );
-            }
-        };
-        let duration = rate.duration();
-        Ok((
-            Load::Open { rate, arrival },
-            self.users.unwrap_or(DEFAULT_USERS),
-            duration,
-        ))
-    }
-
     fn body_bytes(&self) -> Result<Vec<u8>, String> {
         match (&self.body, &self.body_file) {
             (Some(_), Some(_)) => Err("give --body or --body-file, not both".into()),
@@ -461,7 +376,7 @@ impl RunArgs {
 /// Worker threads and their cores, from `--threads` and `--cpus`. Without
 /// `--cpus`, worker i is pinned to the i-th available core (wrapping), and
 /// there is never more than one worker per user.
-pub fn workers_for(
+pub(crate) fn workers_for(
     threads: Option<usize>,
     cpus: Option<&str>,
     users: usize,
@@ -489,19 +404,6 @@ pub fn workers_for(
     }
     let count = threads.unwrap_or(pinned.len()).min(users).max(1);
     Ok((0..count).map(|i| Some(pinned[i % pinned.len()])).collect())
-}
-
-/// `100ms` or `100ms-1s`.
-pub(super) fn parse_think(text: &str) -> Result<Think, String> {
-    let parse = |s: &str| parse_duration(s).map_err(|e| format!("--think: {e}"));
-    let (min, max) = match text.split_once('-') {
-        Some((lo, hi)) => (parse(lo)?, parse(hi)?),
-        None => (parse(text)?, parse(text)?),
-    };
-    if min > max {
-        return Err(format!("--think {text:?}: the range runs backwards"));
-    }
-    Ok(Think { min, max })
 }
 
 /// Resolve the host, preferring IPv4: `localhost` then reaches servers that

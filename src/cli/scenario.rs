@@ -1,37 +1,25 @@
-//! `-f FILE`: a scenario's tasks, and its file-level directives filling in
-//! the flags the command line did not give.
+//! `-f FILE`: a scenario's tasks, and its file-level directives as typed
+//! settings (for the flags the command line did not give).
 
-use super::run::RunArgs;
+use super::settings::{Settings, parse_arrival, parse_think};
 use crate::http::request::HttpRequest;
 use crate::http::url::Url;
+use crate::plan::ramp::Ramp;
 use crate::plan::{RequestSpec, Task};
 use crate::scenario::{self, Directive, Scenario};
+use crate::units::{parse_count_usize, parse_scaled, parse_seconds_or_duration};
 use std::path::Path;
 
-/// Load the scenario and apply its directives to `args`. `given` is the
-/// command line as typed: its flags win over the file's directives, and a
-/// directive that conflicts with one of them (e.g. `@stages` with `-d`) is
-/// left out.
-pub fn load(args: &mut RunArgs, given: &RunArgs, path: &str) -> Result<Scenario, String> {
-    let vars = given
-        .var
+/// Load the scenario, with `vars` (`--var name=value`) over the file's
+/// variables, and parse its directives.
+pub(super) fn load(path: &str, vars: &[String]) -> Result<(Scenario, Settings), String> {
+    let vars = vars
         .iter()
         .map(|v| parse_var(v))
         .collect::<Result<Vec<_>, _>>()?;
     let scenario = scenario::load(Path::new(path), &vars)?;
-    for d in &scenario.directives {
-        apply(args, given, path, d)?;
-    }
-    // Decided only once every directive is in: what the closed model left.
-    let open = args.rate.is_some() || args.open;
-    if !open && given.arrival.is_none() {
-        args.arrival = None;
-    }
-    if !open && given.stages.is_none() && given.users.is_some() {
-        // -c on the command line beats the file's user stages.
-        args.stages = None;
-    }
-    Ok(scenario)
+    let settings = directives(&scenario, path)?;
+    Ok((scenario, settings))
 }
 
 /// `name=value`, as given to `--var`.
@@ -44,62 +32,40 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
     }
 }
 
-fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Result<(), String> {
-    let at = |why: String| format!("{file}:{}: @{}: {why}", d.line, d.name);
-    let value = d.value.trim().to_string();
-    let number = |v: &str| {
-        v.parse::<f64>()
-            .map_err(|_| at(format!("{v:?} is not a number")))
-    };
-    // The command line picks the model first; the other model's
-    // directives are left out.
-    let open_given = given.rate.is_some() || given.open || given.arrival.is_some();
-    let closed_given = given.spawn_rate.is_some() || given.think.is_some() || given.sequence;
+/// The file's settings, from its directives (the last wins). An error
+/// names the file and the line.
+pub(crate) fn directives(scenario: &Scenario, file: &str) -> Result<Settings, String> {
+    let mut settings = Settings::default();
+    for d in &scenario.directives {
+        directive(&mut settings, d)
+            .map_err(|why| format!("{file}:{}: @{}: {why}", d.line, d.name))?;
+    }
+    Ok(settings)
+}
+
+fn directive(settings: &mut Settings, d: &Directive) -> Result<(), String> {
+    let value = d.value.trim();
     match d.name.as_str() {
-        "users" if given.users.is_none() && (given.stages.is_none() || open_given) => {
-            args.users = Some(crate::units::parse_count_usize(&value).map_err(at)?);
+        "users" => settings.users = Some(parse_count_usize(value)?),
+        "spawn-rate" => {
+            let rate = value
+                .parse::<f64>()
+                .map_err(|_| format!("{value:?} is not a number"))?;
+            settings.spawn_rate = Some(rate);
         }
-        "spawn-rate" if given.spawn_rate.is_none() && given.stages.is_none() && !open_given => {
-            args.spawn_rate = Some(number(&value)?);
+        "rate" => settings.rate = Some(parse_scaled(value)?),
+        "duration" => settings.duration = Some(parse_seconds_or_duration(value)?),
+        "stages" => settings.stages = Some(Ramp::parse_stages(value)?),
+        "think" => settings.think = Some(parse_think(value)?),
+        "timeout" => settings.timeout = Some(parse_seconds_or_duration(value)?),
+        "open" if !value.is_empty() => return Err(format!("takes no value, found {value:?}")),
+        "open" => settings.open = true,
+        "arrival" => {
+            let arrival = parse_arrival(value).map_err(|e| format!("{e}, found {value:?}"))?;
+            settings.arrival = Some(arrival);
         }
-        "rate"
-            if given.rate.is_none() && given.stages.is_none() && !given.open && !closed_given =>
-        {
-            args.rate = Some(crate::units::parse_scaled(&value).map_err(at)?);
-        }
-        "duration" if given.duration.is_none() && given.stages.is_none() => {
-            crate::units::parse_seconds_or_duration(&value).map_err(at)?;
-            args.duration = Some(value);
-        }
-        "stages"
-            if given.stages.is_none()
-                && given.duration.is_none()
-                && given.rate.is_none()
-                && given.spawn_rate.is_none() =>
-        {
-            crate::plan::ramp::Ramp::parse_stages(&value).map_err(at)?;
-            args.stages = Some(value);
-        }
-        "think" if given.think.is_none() && !open_given => {
-            super::run::parse_think(&value).map_err(at)?;
-            args.think = Some(value);
-        }
-        "timeout" if given.timeout.is_none() => {
-            crate::units::parse_seconds_or_duration(&value).map_err(at)?;
-            args.timeout = Some(value);
-        }
-        "open" if !value.is_empty() => return Err(at(format!("takes no value, found {value:?}"))),
-        "open"
-            if !open_given
-                && !closed_given
-                && given.stages.is_none()
-                && given.duration.is_none() =>
-        {
-            args.open = true;
-        }
-        "arrival" if given.arrival.is_none() && !closed_given => args.arrival = Some(value),
-        // Known, but overridden or left out by a flag on the command line.
-        _ => {}
+        // The scenario parser admits only the names above.
+        _ => return Err("not a directive".into()),
     }
     Ok(())
 }
@@ -107,7 +73,7 @@ fn apply(args: &mut RunArgs, given: &RunArgs, file: &str, d: &Directive) -> Resu
 /// The scenario's tasks, all going to one host:port, and the URL of the
 /// first (which names the target). `host` is `--host`, the base of relative
 /// URLs; `headers` (from `-H`) go on every request.
-pub fn tasks(
+pub(crate) fn tasks(
     scenario: &Scenario,
     file: &str,
     host: Option<&str>,
@@ -271,6 +237,69 @@ mod tests {
                 .unwrap_err()
                 .contains("whitespace")
         );
+    }
+
+    fn directives_of(text: &str) -> Result<Settings, String> {
+        let text = format!("{text}### a\nGET http://127.0.0.1:9/\n");
+        let scenario = scenario::parse(&text, "s.http", Path::new("/nonexistent"), &[]).unwrap();
+        directives(&scenario, "s.http")
+    }
+
+    #[test]
+    fn each_directive_is_parsed_once_into_its_setting() {
+        let settings = directives_of(
+            "# @users 1k\n# @spawn-rate 2.5\n# @rate 2k\n# @duration 90\n# @stages 1s:4\n\
+             # @think 10ms-20ms\n# @timeout 3s\n# @open\n# @arrival poisson\n# @users 7\n",
+        )
+        .unwrap();
+        let ms = std::time::Duration::from_millis;
+        let want = Settings {
+            users: Some(7),
+            spawn_rate: Some(2.5),
+            rate: Some(2000.0),
+            duration: Some(ms(90_000)),
+            stages: Some(Ramp::parse_stages("1s:4").unwrap()),
+            open: true,
+            arrival: Some(crate::plan::Arrival::Poisson),
+            think: Some(crate::plan::Think {
+                min: ms(10),
+                max: ms(20),
+            }),
+            timeout: Some(ms(3000)),
+            ..Settings::default()
+        };
+        assert_eq!(settings, want, "the last @users wins");
+    }
+
+    #[test]
+    fn a_bad_directive_names_the_file_and_line() {
+        for (text, want) in [
+            ("# @users lots\n", "s.http:1: @users: expected a number"),
+            (
+                "\n# @spawn-rate x\n",
+                "s.http:2: @spawn-rate: \"x\" is not a number",
+            ),
+            (
+                "# @duration 5x\n",
+                "s.http:1: @duration: bad duration \"5x\"",
+            ),
+            ("# @stages 1s\n", "s.http:1: @stages: --stages \"1s\""),
+            (
+                "# @think 2s-1s\n",
+                "s.http:1: @think: --think \"2s-1s\": the range runs",
+            ),
+            (
+                "# @open 5\n",
+                "s.http:1: @open: takes no value, found \"5\"",
+            ),
+            (
+                "# @arrival bogus\n",
+                "s.http:1: @arrival: expected uniform or poisson, found \"bogus\"",
+            ),
+        ] {
+            let err = directives_of(text).unwrap_err();
+            assert!(err.starts_with(want), "{text:?}: {err}");
+        }
     }
 
     #[test]

@@ -17,19 +17,19 @@ use argh::FromArgs;
 pub struct ServeArgs {
     /// address to listen on (default 127.0.0.1:8080)
     #[argh(option, default = "String::from(\"127.0.0.1:8080\")")]
-    pub addr: String,
+    pub(crate) addr: String,
 
     /// server threads, each pinned to a core (default: one per available core)
     #[argh(option, short = 't')]
-    pub threads: Option<usize>,
+    pub(crate) threads: Option<usize>,
 
     /// pin the server threads to these cores, e.g. 1 or 0,2 or 1-3 (sets the thread count)
     #[argh(option)]
-    pub cpus: Option<String>,
+    pub(crate) cpus: Option<String>,
 
     /// hold every response for HOLD out of every EVERY, like a GC pause, e.g. 1s/4s; the first hold starts at EVERY - HOLD (default none)
     #[argh(option)]
-    pub stall: Option<String>,
+    pub(crate) stall: Option<String>,
 }
 
 #[derive(FromArgs, Debug)]
@@ -44,13 +44,13 @@ pub struct ServeArgs {
 pub struct DemoArgs {
     /// virtual users (default 50)
     #[argh(option, short = 'c', default = "50")]
-    pub users: usize,
+    pub(crate) users: usize,
 
     /// run time, e.g. 500ms, 30s, 2m (default 10s)
     #[argh(option, short = 'd', default = "String::from(\"10s\")")]
-    pub duration: String,
+    pub(crate) duration: String,
 
     /// where to write the CSV (default results.csv)
     #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
-    pub out: String,
+    pub(crate) out: String,
 }

@@ -9,5 +9,5 @@ pub mod page;
 pub mod server;
 
 pub use linger::linger;
-pub use live::{Live, Point, SharedLive};
+pub use live::{Live, SharedLive};
 pub use server::Dashboard;

@@ -9,7 +9,8 @@
 use super::live::{Live, Point};
 use crate::output::ms;
 use crate::report::html::{self, HEIGHT, STYLE, WIDTH};
-use crate::report::svg::{self, Chart, Series, escape};
+use crate::report::svg::{self, Chart, Series};
+use crate::xml::escape;
 use std::fmt::Write;
 use std::time::Duration;
 

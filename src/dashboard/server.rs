@@ -8,6 +8,7 @@
 use super::host::Hosts;
 use super::live::SharedLive;
 use super::page;
+use crate::http::status::reason;
 use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token, Waker};
 use std::collections::HashMap;
@@ -418,20 +419,6 @@ pub(crate) fn parse(input: &[u8], hosts: &Hosts) -> Result<Request, u16> {
         path: path.to_string(),
         cross_origin,
     })
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        303 => "See Other",
-        400 => "Bad Request",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        421 => "Misdirected Request",
-        431 => "Request Header Fields Too Large",
-        _ => "Error",
-    }
 }
 
 /// Only inline styles and the page's own script; fetches go back here only.

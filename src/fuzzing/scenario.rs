@@ -3,7 +3,6 @@
 //! resolved and encoded, dynamic requests rendered once.
 
 use crate::http::request::HttpRequest;
-use crate::plan::ramp::Ramp;
 use crate::rng::Rng;
 use std::path::Path;
 
@@ -22,14 +21,8 @@ pub fn scenario(data: &[u8]) {
         !scenario.tasks.is_empty(),
         "a scenario without tasks was accepted"
     );
-    for d in &scenario.directives {
-        // Errors are fine; a panic or a hang is not.
-        let _ = match d.name.as_str() {
-            "duration" | "timeout" => crate::units::parse_duration(&d.value).map(drop),
-            "stages" => Ramp::parse_stages(&d.value).map(drop),
-            _ => Ok(()),
-        };
-    }
+    // Errors are fine; a panic or a hang is not.
+    let _ = crate::cli::scenario::directives(&scenario, "fuzz.http");
     let host = Some("http://127.0.0.1:1");
     let Ok((_, tasks)) = crate::cli::scenario::tasks(&scenario, "fuzz.http", host, &[]) else {
         return;

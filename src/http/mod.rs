@@ -2,5 +2,6 @@
 
 pub mod request;
 pub mod response;
+pub(crate) mod status;
 pub mod template;
 pub mod url;

@@ -21,6 +21,7 @@ mod tests;
 use std::fmt;
 use std::mem::MaybeUninit;
 
+use crate::digits::{BadDecimal, parse_decimal};
 use chunked::Chunked;
 
 /// The outcome of one complete response.
@@ -494,20 +495,10 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>, ParseError
 /// values) into `acc`; every value seen must agree.
 fn parse_content_length(value: &[u8], acc: &mut Option<u64>) -> Result<(), ParseError> {
     for part in value.split(|&b| b == b',') {
-        let part = trim_ows(part);
-        if part.is_empty() {
-            return Err(ParseError("invalid Content-Length"));
-        }
-        let mut n: u64 = 0;
-        for &b in part {
-            if !b.is_ascii_digit() {
-                return Err(ParseError("invalid Content-Length"));
-            }
-            n = n
-                .checked_mul(10)
-                .and_then(|n| n.checked_add(u64::from(b - b'0')))
-                .ok_or(ParseError("Content-Length too large"))?;
-        }
+        let n = parse_decimal(trim_ows(part)).map_err(|e| match e {
+            BadDecimal::TooLarge => ParseError("Content-Length too large"),
+            BadDecimal::Empty | BadDecimal::NotADigit => ParseError("invalid Content-Length"),
+        })?;
         match *acc {
             Some(prev) if prev != n => return Err(ParseError("conflicting Content-Length values")),
             _ => *acc = Some(n),

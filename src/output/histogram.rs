@@ -65,10 +65,10 @@ pub(crate) fn render(h: &Histogram<u64>, width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::stats::new_histogram;
+    use crate::record::stats::latency_histogram;
 
     fn histogram(values: &[u64]) -> Histogram<u64> {
-        let mut h = new_histogram();
+        let mut h = latency_histogram(3);
         for &v in values {
             h.record(v).unwrap();
         }
@@ -95,7 +95,7 @@ mod tests {
         assert_eq!(labels, ["0.30", "0.31"]);
         assert_eq!(rows.iter().map(|&(_, n)| n).sum::<u64>(), 5);
         assert_eq!(buckets(&histogram(&[7, 7])), [(7, 2)]);
-        assert!(buckets(&new_histogram()).is_empty());
+        assert!(buckets(&latency_histogram(3)).is_empty());
     }
 
     #[test]

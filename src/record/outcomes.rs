@@ -64,12 +64,6 @@ impl Outcomes {
         }
     }
 
-    pub fn merge(&mut self, other: &Outcomes) {
-        for &(outcome, n) in &other.counts {
-            self.add_n(outcome, n);
-        }
-    }
-
     /// Non-zero counts: statuses ascending, then errors in `ErrorKind::ALL` order.
     pub fn counts(&self) -> &[(Outcome, u64)] {
         &self.counts
@@ -103,10 +97,6 @@ mod tests {
                 (Outcome::Error(ErrorKind::Timeout), 1),
             ]
         );
-        let mut both = o.clone();
-        both.merge(&o);
-        assert_eq!(both.counts()[0], (Outcome::Status(200), 6));
-        assert_eq!(both.counts().len(), 4);
     }
 
     #[test]

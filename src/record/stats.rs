@@ -4,18 +4,22 @@
 
 use super::outcomes::{Outcome, Outcomes};
 use super::sample::{ErrorKind, Sample};
-use hdrhistogram::Histogram;
+use hdrhistogram::{Counter, Histogram};
 use std::borrow::Cow;
 
-/// Latency histograms cover 1 µs to 1 h at 3 significant digits.
+/// Latency histograms cover 1 µs to 1 h.
 const HIST_MAX_US: u64 = 3_600_000_000;
 
-/// An empty latency histogram. It starts at its smallest (2,048 counters,
-/// 16 KB, exact up to 2 ms) and grows to the largest value recorded: sized
-/// for 1 h from the start it took 188 KB, which a scenario of 10,000 tasks
-/// paid 10,000 times over.
-pub fn new_histogram() -> Histogram<u64> {
-    Histogram::new(3).expect("static histogram bounds are valid")
+/// The figures of a run keep 3 significant digits.
+const DIGITS: u8 = 3;
+
+/// An empty latency histogram (µs) that keeps `digits` significant digits.
+/// It starts at its smallest (at 3 digits: 2,048 counters, 16 KB, exact up
+/// to 2 ms) and grows to the largest value recorded: sized for 1 h from the
+/// start it took 188 KB, which a scenario of 10,000 tasks paid 10,000 times
+/// over. Record into it with [`record_latency`].
+pub fn latency_histogram<T: Counter>(digits: u8) -> Histogram<T> {
+    Histogram::new(digits).expect("1 to 5 significant digits are valid")
 }
 
 /// Latencies a tally keeps as they are before it makes a histogram (16 KB
@@ -39,11 +43,11 @@ impl Default for Latencies {
 impl Latencies {
     fn record(&mut self, value: u64) {
         match self {
-            Latencies::Many(h) => record(h, value),
+            Latencies::Many(h) => record_latency(h, value),
             Latencies::Few(few) if few.len() < FEW => few.push(value),
             Latencies::Few(_) => {
                 let mut h = self.histogram().into_owned();
-                record(&mut h, value);
+                record_latency(&mut h, value);
                 *self = Latencies::Many(h);
             }
         }
@@ -54,19 +58,20 @@ impl Latencies {
         match self {
             Latencies::Many(h) => Cow::Borrowed(h),
             Latencies::Few(few) => {
-                let mut h = new_histogram();
-                few.iter().for_each(|&v| record(&mut h, v));
+                let mut h = latency_histogram(DIGITS);
+                few.iter().for_each(|&v| record_latency(&mut h, v));
                 Cow::Owned(h)
             }
         }
     }
 }
 
-/// Record `value` in a histogram from [`new_histogram`], clamped to 1 h.
+/// Record `value` in a histogram from [`latency_histogram`], clamped to 1 h.
 /// (`saturating_record` would clamp to the histogram's current size instead
 /// of growing it.)
-fn record(h: &mut Histogram<u64>, value: u64) {
-    // Cannot fail: growing to 1 h fits any usize of 32 bits or more.
+pub fn record_latency<T: Counter>(h: &mut Histogram<T>, value: u64) {
+    // Cannot fail: growing to 1 h fits any usize of 32 bits or more, and
+    // counters saturate.
     let _ = h.record(value.min(HIST_MAX_US));
 }
 
@@ -215,10 +220,10 @@ impl Stats {
             tasks: vec![Tally::default(); task_count],
             outcomes: vec![Outcomes::default(); task_count],
             total: Tally::default(),
-            wait: new_histogram(),
-            service: new_histogram(),
-            connect: new_histogram(),
-            tls: new_histogram(),
+            wait: latency_histogram(DIGITS),
+            service: latency_histogram(DIGITS),
+            connect: latency_histogram(DIGITS),
+            tls: latency_histogram(DIGITS),
             end_us: 0,
             status: Box::new([0; 1000]),
             errors: [0; ErrorKind::ALL.len()],
@@ -235,19 +240,19 @@ impl Stats {
 
     pub fn add(&mut self, s: &Sample) {
         self.total.add(s);
-        record(&mut self.wait, s.wait_us);
+        record_latency(&mut self.wait, s.wait_us);
         // wait = latency: the request ended before its first byte went out
         // (unsent, expired in the queue, or a failed connect).
         if s.wait_us < s.latency_us {
-            record(&mut self.service, s.latency_us - s.wait_us);
+            record_latency(&mut self.service, s.latency_us - s.wait_us);
         }
         // 0 means the request reused a connection (or, from an older CSV,
         // that the figure is not there): not a 0 µs connect.
         if s.connect_us > 0 {
-            record(&mut self.connect, s.connect_us);
+            record_latency(&mut self.connect, s.connect_us);
         }
         if s.tls_us > 0 {
-            record(&mut self.tls, s.tls_us);
+            record_latency(&mut self.tls, s.tls_us);
         }
         self.end_us = self.end_us.max(s.elapsed_us.saturating_add(s.latency_us));
         if let Some(task) = self.tasks.get_mut(s.task as usize) {
@@ -466,11 +471,11 @@ mod tests {
     #[test]
     fn a_few_values_give_the_figures_a_histogram_gives() {
         let (mut few, mut many) = (Tally::default(), Tally::default());
-        let mut h = new_histogram();
+        let mut h = latency_histogram(DIGITS);
         for i in 0..FEW as u64 {
             let s = sample(0, 1 + i * i * 997, 200, None);
             few.add(&s);
-            record(&mut h, s.latency_us);
+            record_latency(&mut h, s.latency_us);
         }
         many.latency = Latencies::Many(h);
         many.requests = few.requests;

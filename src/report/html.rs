@@ -3,13 +3,14 @@
 
 use super::Report;
 use super::series::Bucket;
-use super::svg::{self, Chart, Kind, Series, escape};
+use super::svg::{self, Chart, Kind, Series};
 use crate::output::{
     DISTRIBUTION, SETUP_COLUMNS, TASK_COLUMNS, ms, percentile, setup_figures, setup_rows,
     task_figures,
 };
 use crate::record::Stats;
 use crate::record::stats::Tally;
+use crate::xml::escape;
 use std::fmt::Write;
 
 /// Chart size in the page; the SVG scales down with the window.

@@ -265,18 +265,12 @@ fn parse_row(r: &csv::ByteRecord, width: usize, tasks: &mut Tasks) -> Result<Sam
     })
 }
 
+/// A number field: at most 20 bytes, the digits of u64::MAX.
 fn parse_u64(bytes: &[u8]) -> Option<u64> {
-    if bytes.is_empty() || bytes.len() > 20 {
+    if bytes.len() > 20 {
         return None;
     }
-    bytes.iter().try_fold(0u64, |n, &b| {
-        let digit = b.wrapping_sub(b'0');
-        if digit > 9 {
-            None
-        } else {
-            n.checked_mul(10)?.checked_add(u64::from(digit))
-        }
-    })
+    crate::digits::parse_decimal(bytes).ok()
 }
 
 #[cfg(test)]
@@ -463,6 +457,35 @@ mod tests {
         ] {
             let e = read(&text).unwrap_err();
             assert!(e.contains(why), "{text:?}: {e}");
+        }
+    }
+
+    /// A number field, byte by byte: digits only, nothing around them, at
+    /// most 20 bytes (u64::MAX is 20 digits) whatever their value.
+    #[test]
+    fn number_field_edges() {
+        let cases: [(&[u8], Option<u64>); 13] = [
+            (b"0", Some(0)),
+            (b"5", Some(5)),
+            (b"00000000000000000042", Some(42)),
+            (b"000000000000000000042", None),
+            (b"18446744073709551615", Some(u64::MAX)),
+            (b"18446744073709551616", None),
+            (b"", None),
+            (b" 5", None),
+            (b"5\r", None),
+            (b"+5", None),
+            (b"-5", None),
+            (b"1e3", None),
+            ("٣".as_bytes(), None),
+        ];
+        for (value, want) in cases {
+            assert_eq!(
+                parse_u64(value),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
         }
     }
 

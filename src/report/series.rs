@@ -4,6 +4,8 @@
 //! Only requests that were sent are in it: an `unsent` row only marks the
 //! end of the run, and would show as a burst of "completions" there.
 
+use crate::record::csv_out::csv_field;
+use crate::record::stats::{latency_histogram, record_latency};
 use crate::record::{ErrorKind, Sample};
 use crate::units::format_duration;
 use hdrhistogram::Histogram;
@@ -12,9 +14,9 @@ use std::time::Duration;
 
 /// Per-bucket histograms keep 2 significant digits: a bucket's p99 within
 /// 1% is plenty for a chart, and memory grows with the run's length, not
-/// with its requests (about 13 KB a bucket).
+/// with its requests (at most about 13 KB a bucket).
 fn bucket_histogram() -> Histogram<u32> {
-    Histogram::new_with_bounds(1, 3_600_000_000, 2).expect("static histogram bounds are valid")
+    latency_histogram(2)
 }
 
 #[derive(Clone, Debug, Default)]
@@ -40,9 +42,10 @@ impl Bucket {
         self.responses += s.error.is_none() as u64;
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
-        self.latency
-            .get_or_insert_with(bucket_histogram)
-            .saturating_record(s.latency_us);
+        record_latency(
+            self.latency.get_or_insert_with(bucket_histogram),
+            s.latency_us,
+        );
         self.busy_us = self.busy_us.saturating_add(s.latency_us);
         self.max_us = self.max_us.max(s.latency_us);
     }
@@ -58,7 +61,7 @@ impl Bucket {
         match (&mut self.latency, other.latency) {
             (Some(mine), Some(theirs)) => mine
                 .add(&theirs)
-                .expect("bucket histograms share their bounds"),
+                .expect("bucket histograms share their precision, and grow"),
             (mine @ None, theirs) => *mine = theirs,
             (Some(_), None) => {}
         }
@@ -334,14 +337,6 @@ pub fn round3(v: f64) -> String {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -546,5 +541,23 @@ mod tests {
         assert_eq!(round3(1.23456), "1.235");
         assert_eq!(round3(2.0), "2");
         assert_eq!(round3(0.0004), "0");
+    }
+
+    #[test]
+    fn bucket_histograms_grow_clamp_at_an_hour_and_merge() {
+        let mut small = Bucket::default();
+        small.add(&sample(0, 1, 0, 200));
+        let mut huge = Bucket::default();
+        huge.add(&Sample {
+            latency_us: u64::MAX,
+            ..sample(0, 0, 0, 200)
+        });
+        small.absorb(huge);
+        assert_eq!(small.requests, 2);
+        let p0 = small.percentile_ms(0.0);
+        assert!((0.99..=1.01).contains(&p0), "{p0}");
+        let hour_ms = 3_600_000.0;
+        let p100 = small.percentile_ms(100.0);
+        assert!((hour_ms * 0.99..=hour_ms * 1.01).contains(&p100), "{p100}");
     }
 }

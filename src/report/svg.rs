@@ -6,10 +6,11 @@
 
 use std::fmt::Write;
 
+use crate::xml::escape;
+
 /// Colours that stay apart on screen and in print.
 pub const BLUE: &str = "#1f77b4";
 pub const ORANGE: &str = "#ff7f0e";
-pub const GREEN: &str = "#2ca02c";
 pub const RED: &str = "#d62728";
 pub const PURPLE: &str = "#9467bd";
 
@@ -473,24 +474,6 @@ fn n(v: f64) -> String {
     let s = format!("{v:.1}");
     let s = s.strip_suffix(".0").unwrap_or(&s);
     if s == "-0" { "0".into() } else { s.into() }
-}
-
-/// Escaped for XML and HTML text and attribute values.
-pub fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// A percentile tick on a 1/(1-q) log axis: 1 -> "0%", 10 -> "90%",

@@ -25,7 +25,7 @@ use mio::net::TcpStream;
 use super::request::{self, HEAD_MAX, Parsed};
 use super::response::{self, FILLER, Reply, Stream};
 use super::routes;
-use super::worker::Timers;
+use super::timers::Timers;
 
 /// Initial size of the input buffer (it grows for large heads and bodies).
 const IN_INITIAL: usize = 4 * 1024;

@@ -17,6 +17,7 @@ mod conn;
 pub(crate) mod request;
 mod response;
 mod routes;
+mod timers;
 mod worker;
 
 #[cfg(test)]

@@ -165,16 +165,7 @@ pub(crate) fn parse(data: &[u8]) -> Parsed {
 
 /// A Content-Length value: ASCII digits only, no sign, no overflow.
 fn parse_length(value: &[u8]) -> Option<u64> {
-    let value = value.trim_ascii();
-    if value.is_empty() {
-        return None;
-    }
-    value.iter().try_fold(0u64, |acc, &b| {
-        if !b.is_ascii_digit() {
-            return None;
-        }
-        acc.checked_mul(10)?.checked_add(u64::from(b - b'0'))
-    })
+    crate::digits::parse_decimal(value.trim_ascii()).ok()
 }
 
 #[cfg(test)]
@@ -249,6 +240,37 @@ mod tests {
         assert_eq!(reject(big.as_bytes()), Reject::BodyTooLarge);
         let chunked = b"POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n";
         assert_eq!(reject(chunked), Reject::LengthRequired);
+    }
+
+    /// One Content-Length value, byte by byte: ASCII whitespace around it
+    /// (CR and LF too), digits only, any number of leading zeros.
+    #[test]
+    fn content_length_value_edges() {
+        let cases: [(&[u8], Option<u64>); 15] = [
+            (b"0", Some(0)),
+            (b"5", Some(5)),
+            (b" \t\r\n5 \x0c", Some(5)),
+            (b"000000000000000000000000042", Some(42)),
+            (b"18446744073709551615", Some(u64::MAX)),
+            (b"18446744073709551616", None),
+            (b"", None),
+            (b" \t ", None),
+            (b"+5", None),
+            (b"-5", None),
+            (b"5 5", None),
+            (b"5\x0b", None),
+            (b"0x10", None),
+            ("٣".as_bytes(), None),
+            (b"5,5", None),
+        ];
+        for (value, want) in cases {
+            assert_eq!(
+                parse_length(value),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(value)
+            );
+        }
     }
 
     #[test]

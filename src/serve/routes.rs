@@ -80,7 +80,7 @@ pub(super) fn route(head: &Head, data: &[u8]) -> Reply {
             let code = code as u16;
             reply.status = code;
             reply.content_type = ContentType::Text;
-            reply.body = Body::Static(super::response::reason(code).as_bytes());
+            reply.body = Body::Static(crate::http::status::reason(code).as_bytes());
         }
         Target::Bytes(Some(n)) if n <= BYTES_MAX => {
             reply.content_type = ContentType::Octet;
@@ -142,14 +142,13 @@ fn split_param(path: &[u8]) -> Option<(&[u8], &[u8])> {
     Some((&path[..slash], &path[slash + 1..]))
 }
 
-/// Decimal digits that fit a u64; anything else is `None` (a 400).
+/// At most 19 decimal digits (any such value fits a u64); anything else
+/// is `None` (a 400).
 fn parse_number(text: &[u8]) -> Option<u64> {
-    if text.is_empty() || text.len() > 19 {
+    if text.len() > 19 {
         return None;
     }
-    text.iter().try_fold(0u64, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + u64::from(b - b'0'))
-    })
+    crate::digits::parse_decimal(text).ok()
 }
 
 #[cfg(test)]
@@ -166,6 +165,33 @@ mod tests {
 
     fn status(text: &str) -> u16 {
         reply(text).status
+    }
+
+    /// A route's number, byte by byte: digits only, at most 19 of them
+    /// (so any value fits a u64), whatever their value.
+    #[test]
+    fn route_number_edges() {
+        let cases: [(&[u8], Option<u64>); 11] = [
+            (b"0", Some(0)),
+            (b"42", Some(42)),
+            (b"9999999999999999999", Some(9_999_999_999_999_999_999)),
+            (b"0000000000000000042", Some(42)),
+            (b"00000000000000000042", None),
+            (b"", None),
+            (b" 5", None),
+            (b"5 ", None),
+            (b"+5", None),
+            (b"-5", None),
+            ("٣".as_bytes(), None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_number(text),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
     }
 
     #[test]

@@ -11,8 +11,6 @@
 //! Invariant: `conn.held` is set exactly when the connection is listed in
 //! `Worker::held`.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -23,6 +21,7 @@ use mio::{Events, Interest, Poll, Token};
 
 use super::Stall;
 use super::conn::Conn;
+use super::timers::Timers;
 
 pub(super) const LISTENER: Token = Token(0);
 pub(super) const WAKER: Token = Token(1);
@@ -31,41 +30,6 @@ const FIRST_CONN: usize = 2;
 /// When accept fails for want of resources (file descriptors), try again
 /// this often instead of waiting for a new connection's edge.
 const ACCEPT_RETRY: Duration = Duration::from_millis(10);
-
-/// Deadlines of connections, earliest first, and when the next stall
-/// begins.
-#[derive(Default)]
-pub(super) struct Timers {
-    heap: BinaryHeap<Reverse<(Instant, usize, u64)>>,
-    /// With a stall schedule, the start of the next stall window: a
-    /// connection running at that instant stops writing and sets
-    /// `Conn::paused`. None without a schedule (and while stalled, when no connection
-    /// runs).
-    pub pause_at: Option<Instant>,
-}
-
-impl Timers {
-    /// Call the connection in `slot` back at `deadline`, if it is still the
-    /// same connection (`generation`) by then.
-    pub fn add(&mut self, deadline: Instant, slot: usize, generation: u64) {
-        self.heap.push(Reverse((deadline, slot, generation)));
-    }
-
-    fn next(&self) -> Option<Instant> {
-        self.heap.peek().map(|Reverse((deadline, _, _))| *deadline)
-    }
-
-    /// Remove and return the earliest timer if it is due at `now`.
-    fn pop_due(&mut self, now: Instant) -> Option<(usize, u64)> {
-        match self.heap.peek() {
-            Some(Reverse((deadline, _, _))) if *deadline <= now => self
-                .heap
-                .pop()
-                .map(|Reverse((_, slot, generation))| (slot, generation)),
-            _ => None,
-        }
-    }
-}
 
 /// Where the stall windows fall, counted from the server's start.
 struct StallClock {
@@ -141,10 +105,7 @@ impl Worker {
         stall: Option<(Stall, Instant)>,
     ) -> Worker {
         let clock = stall.map(|(stall, start)| StallClock::new(stall, start));
-        let timers = Timers {
-            pause_at: clock.as_ref().map(|clock| clock.from),
-            ..Timers::default()
-        };
+        let timers = Timers::new(clock.as_ref().map(|clock| clock.from));
         Worker {
             poll,
             listener,

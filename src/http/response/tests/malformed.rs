@@ -222,3 +222,36 @@ fn parser_is_reusable_after_errors() {
         Ok(Step::Done { .. })
     ));
 }
+
+/// One Content-Length value, byte by byte: optional whitespace (space and
+/// tab) around it, digits only, any number of leading zeros, and too large
+/// told apart from invalid.
+#[test]
+fn content_length_value_edges() {
+    let invalid = Err(ParseError("invalid Content-Length"));
+    let large = Err(ParseError("Content-Length too large"));
+    let cases: [(&[u8], Result<u64, ParseError>); 17] = [
+        (b"0", Ok(0)),
+        (b"5", Ok(5)),
+        (b" \t5 \t", Ok(5)),
+        (b"000000000000000000000000042", Ok(42)),
+        (b"18446744073709551615", Ok(u64::MAX)),
+        (b"18446744073709551616", large),
+        (b"99999999999999999999x", large),
+        (b"", invalid),
+        (b" \t ", invalid),
+        (b"+5", invalid),
+        (b"-5", invalid),
+        (b"5 5", invalid),
+        (b"\r5", invalid),
+        (b"5\x0b", invalid),
+        (b"0x10", invalid),
+        ("٣".as_bytes(), invalid),
+        (b"5,05", Ok(5)),
+    ];
+    for (value, want) in cases {
+        let mut acc = None;
+        let got = parse_content_length(value, &mut acc).map(|()| acc.unwrap());
+        assert_eq!(got, want, "{:?}", String::from_utf8_lossy(value));
+    }
+}
