@@ -98,3 +98,49 @@ fn python_http_server_keep_alive_and_chunked() {
     );
     assert_accounting(&rows, &json);
 }
+
+#[test]
+fn nginx_counts_the_connections_of_no_keepalive_and_requests_per_conn() {
+    let dir = common::scratch_path("nginx-perconn");
+    let log = format!("access_log {}/access.log counted;", dir.display());
+    let Some((_nginx, port, dir)) =
+        common::start_nginx_with("perconn", "", common::NGINX_LOG, &log)
+    else {
+        return;
+    };
+    let url = format!("http://127.0.0.1:{port}/hello");
+    let (out, rows, json) = run_recorded_args(
+        "run-nokeepalive",
+        &[&url, "-n", "40", "-c", "2", "-t", "1", "--no-keepalive"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    common::assert_accounting(&rows, &json);
+    let conns = common::nginx_connections(&dir);
+    assert_eq!(conns.len(), 40, "a connection per request: {conns:?}");
+    assert_eq!(common::json_number(&json, "connections_opened"), 40.0);
+    std::fs::write(dir.join("access.log"), "").unwrap();
+    // Open model: 30 arrivals on at most 3 connections at once, at most 5
+    // per connection; each slot's last connection may carry fewer.
+    let (out, rows, json) = run_recorded_args(
+        "run-perconn",
+        &[
+            &url,
+            "--rate",
+            "300",
+            "-n",
+            "30",
+            "-c",
+            "3",
+            "-t",
+            "1",
+            "--requests-per-conn",
+            "5",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    common::assert_accounting(&rows, &json);
+    let conns = common::nginx_connections(&dir);
+    assert_eq!(conns.values().map(|c| c.0).sum::<u64>(), 30);
+    assert!(conns.values().all(|c| c.0 <= 5), "{conns:?}");
+    assert!(conns.values().filter(|c| c.0 < 5).count() <= 3, "{conns:?}");
+}

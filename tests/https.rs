@@ -6,15 +6,11 @@
 mod common;
 
 use common::tls::Pki;
-use common::{Proc, assert_accounting, run_recorded_args, start_nginx_with};
+use common::{
+    NGINX_LOG, Proc, assert_accounting, nginx_connections, run_recorded_args, start_nginx_with,
+};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-
-/// What nginx logs per request: its connection number, the request's
-/// number on that connection, `r` when the session was resumed, and the
-/// protocol.
-const LOG: &str =
-    "log_format t '$connection $connection_requests $ssl_session_reused $ssl_protocol $status';";
 
 struct Nginx {
     _proc: Proc,
@@ -33,9 +29,10 @@ fn nginx_tls(name: &str, extra: &str) -> Option<Nginx> {
 fn nginx_tls_with(name: &str, extra: impl Fn(&Pki) -> String) -> Option<Nginx> {
     let pki = Pki::new(&common::scratch(&format!("{name}-pki")));
     let extra = extra(&pki);
-    let http = format!("{LOG} ssl_session_cache shared:SSL:1m; ssl_protocols TLSv1.2 TLSv1.3;");
+    let http =
+        format!("{NGINX_LOG} ssl_session_cache shared:SSL:1m; ssl_protocols TLSv1.2 TLSv1.3;");
     let server = format!(
-        "access_log {{dir}}/access.log t; ssl_certificate {}; ssl_certificate_key {}; {extra}",
+        "access_log {{dir}}/access.log counted; ssl_certificate {}; ssl_certificate_key {}; {extra}",
         pki.server_cert.display(),
         pki.server_key.display()
     );
@@ -53,15 +50,7 @@ fn nginx_tls_with(name: &str, extra: impl Fn(&Pki) -> String) -> Option<Nginx> {
 
 /// Per connection: (requests, whether its handshake resumed), from the log.
 fn connections(nginx: &Nginx) -> BTreeMap<u64, (u64, bool)> {
-    let log = std::fs::read_to_string(nginx.dir.join("access.log")).unwrap_or_default();
-    let mut by_conn = BTreeMap::new();
-    for line in log.lines() {
-        let f: Vec<&str> = line.split(' ').collect();
-        let entry = by_conn.entry(f[0].parse().unwrap()).or_insert((0, false));
-        entry.0 += 1;
-        entry.1 |= f[2] == "r";
-    }
-    by_conn
+    nginx_connections(&nginx.dir)
 }
 
 fn path(p: &std::path::Path) -> &str {

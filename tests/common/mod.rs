@@ -196,6 +196,25 @@ http {{
     Some((proc, port, dir))
 }
 
+/// An nginx `log_format` named `counted` (for `access_log PATH counted;`):
+/// per request, its connection number, its number on that connection,
+/// `r` when its TLS session was resumed, the protocol and the status.
+pub const NGINX_LOG: &str = "log_format counted '$connection $connection_requests $ssl_session_reused $ssl_protocol $status';";
+
+/// Per connection in nginx's `access.log` in `dir` (written with
+/// `NGINX_LOG`): (requests, whether its TLS session was resumed).
+pub fn nginx_connections(dir: &Path) -> std::collections::BTreeMap<u64, (u64, bool)> {
+    let log = std::fs::read_to_string(dir.join("access.log")).unwrap_or_default();
+    let mut by_conn = std::collections::BTreeMap::new();
+    for line in log.lines() {
+        let f: Vec<&str> = line.split(' ').collect();
+        let entry = by_conn.entry(f[0].parse().unwrap()).or_insert((0, false));
+        entry.0 += 1;
+        entry.1 |= f[2] == "r";
+    }
+    by_conn
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
