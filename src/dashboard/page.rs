@@ -113,6 +113,7 @@ pub fn fragment(live: &Live, stopping: bool) -> String {
         .collect();
     html::task_table(&mut out, &live.stats, &tasks);
     html::distribution_table(&mut out, &live.stats);
+    html::setup_table(&mut out, &live.stats, true);
     html::counts_tables(&mut out, &live.stats);
     out.push_str("</main>\n");
     out

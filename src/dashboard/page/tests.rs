@@ -40,8 +40,9 @@ pub fn push_second(live: &mut Live, s: u32) {
             status,
             task: (i % 2) as u16,
             error,
-            connect_us: 0,
-            tls_us: 0,
+            // The second's first request opened a connection, over TLS.
+            connect_us: if i == 0 { 400 } else { 0 },
+            tls_us: if i == 0 { 1_500 } else { 0 },
         });
     }
     live.elapsed = Duration::from_secs(u64::from(s) + 1);
@@ -107,6 +108,8 @@ fn the_tables_are_live() {
         "<td class=\"l\">500</td><td>2</td>",
         "<h2>Errors</h2>",
         "<td class=\"l\">timeout</td><td>2</td>",
+        "<h2>Connection setup (ms)</h2>",
+        "<td class=\"l\">TLS handshake</td><td>2</td>",
     ] {
         assert!(page.contains(needle), "missing {needle}");
     }
