@@ -19,6 +19,7 @@ pub mod fdlimit;
 pub mod fuzzing;
 pub mod http;
 pub mod output;
+pub(crate) mod pem;
 pub mod plan;
 pub mod record;
 pub mod report;
