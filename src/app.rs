@@ -60,19 +60,32 @@ pub fn serve(args: &ServeArgs) -> i32 {
         Ok(s) => s,
         Err(e) => return usage_error(&e),
     };
-    let server = match Server::start(ServeConfig { addr, cores, stall }) {
+    let tls = match args.tls_config() {
+        Ok(tls) => tls,
+        Err(e) => return usage_error(&e),
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let config = ServeConfig {
+        addr,
+        cores,
+        stall,
+        tls,
+    };
+    let server = match Server::start(config) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot listen on {addr}: {e}")),
     };
     outln!(
-        "stampede serve: listening on http://{}",
+        "stampede serve: listening on {scheme}://{}",
         server.local_addr()
     );
     let _ = std::io::stdout().flush();
     while !signal::stop_requested() {
         std::thread::sleep(Duration::from_millis(100));
     }
-    server.stop();
+    // What the clients did, as the server saw it: tests compare it with
+    // what they asked for.
+    errln!("stampede serve: {}", server.stop());
     0
 }
 
@@ -90,6 +103,7 @@ pub fn demo(args: &DemoArgs) -> i32 {
         addr: loopback,
         cores: server_cores.clone(),
         stall: None,
+        tls: None,
     }) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot start the built-in server: {e}")),

@@ -239,7 +239,10 @@ fn help_lists_every_flag_with_defaults_and_examples() {
         );
     }
     for (cmd, flags) in [
-        ("serve", &["--addr", "--threads", "--cpus", "Examples:"][..]),
+        (
+            "serve",
+            &["--addr", "--threads", "--cpus", "--tls-cert", "Examples:"][..],
+        ),
         ("demo", &["--users", "--duration", "--out"][..]),
     ] {
         let out = stampede(&[cmd, "--help"], LIMIT);

@@ -2,6 +2,8 @@
 //! requests, answers them in order and closes.
 //!
 //! The socket is registered once, edge-triggered, for reading and writing.
+//! Bytes move through a [`Transport`], plain TCP or TLS, which may hold
+//! output of its own ([`Transport::wants_write`]): it counts as output here.
 //! [`Conn::drive`] runs the connection as far as it can without blocking:
 //! flush output, turn complete requests into responses, read more input,
 //! until nothing moves. Reading stops while a response is held back (a
@@ -15,17 +17,16 @@
 //! [`Timers::pause_at`] and says so in [`Conn::paused`]; the worker then
 //! holds it.
 
-use std::io::{self, Read, Write};
-use std::net::Shutdown;
+use std::io::{self, Read};
 use std::time::{Duration, Instant};
 
 use mio::event::Event;
-use mio::net::TcpStream;
 
 use super::request::{self, HEAD_MAX, Parsed};
 use super::response::{self, FILLER, Reply, Stream};
 use super::routes;
 use super::timers::Timers;
+use super::transport::Transport;
 
 /// Initial size of the input buffer (it grows for large heads and bodies).
 const IN_INITIAL: usize = 4 * 1024;
@@ -45,7 +46,7 @@ const LINGER_MAX_BYTES: usize = 1 << 20;
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
 pub(super) struct Conn {
-    pub stream: TcpStream,
+    pub stream: Transport,
     /// Where this connection sits in the worker, and which occupant of that
     /// slot it is: timers carry both so a stale one is ignored.
     pub slot: usize,
@@ -56,6 +57,8 @@ pub(super) struct Conn {
     /// [`Conn::drive`] stopped because a stall began; the worker takes
     /// this flag and holds the connection.
     pub paused: bool,
+    /// Responses made so far, for the server's counts.
+    pub answered: u64,
     /// Input: `buf[start..end]` is read but not yet consumed.
     buf: Vec<u8>,
     start: usize,
@@ -84,13 +87,14 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    pub fn new(stream: TcpStream, slot: usize, generation: u64) -> Conn {
+    pub fn new(stream: Transport, slot: usize, generation: u64) -> Conn {
         Conn {
             stream,
             slot,
             generation,
             held: false,
             paused: false,
+            answered: 0,
             buf: vec![0; IN_INITIAL],
             start: 0,
             end: 0,
@@ -202,7 +206,7 @@ impl Conn {
     }
 
     fn has_output(&self) -> bool {
-        self.out_pos < self.out.len() || !self.body.is_idle()
+        self.out_pos < self.out.len() || !self.body.is_idle() || self.stream.wants_write()
     }
 
     fn wants_input(&self) -> bool {
@@ -269,6 +273,7 @@ impl Conn {
     fn release(&mut self, reply: &Reply) {
         let input = &self.buf[self.start..self.end];
         self.body = response::render(reply, input, &mut self.out);
+        self.answered += 1;
         if !reply.keep_alive {
             self.close_after = true;
         }
@@ -314,9 +319,10 @@ impl Conn {
                 }
                 Ok(n) => {
                     self.end += n;
-                    // A short read drained the socket; the next edge will
-                    // tell us about more.
-                    self.read_blocked = n < space && !self.eof_seen;
+                    // A short read drained the socket (not so over TLS);
+                    // the next edge will tell us about more.
+                    self.read_blocked =
+                        n < space && !self.eof_seen && self.stream.short_read_drains();
                     return Ok(true);
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -329,8 +335,9 @@ impl Conn {
         }
     }
 
-    /// Write pending output, then the streamed body. Ok(true) once all of it
-    /// is written, Ok(false) if the socket is full.
+    /// Write pending output, then the streamed body, then what the transport
+    /// holds. Ok(true) once all of it is written, Ok(false) if the socket is
+    /// full.
     fn flush(&mut self) -> io::Result<bool> {
         loop {
             if self.out_pos < self.out.len() {
@@ -349,7 +356,8 @@ impl Conn {
                 self.out.shrink_to(OUT_INITIAL);
             }
             match self.body {
-                Stream::Idle => return Ok(true),
+                // Then what the transport holds (encrypted records).
+                Stream::Idle => return self.stream.flush(),
                 Stream::Chunked { .. } => self.body.refill(&mut self.out, OUT_SOFT),
                 Stream::Raw(left) => {
                     let n = left.min(FILLER.len() as u64) as usize;
@@ -375,7 +383,7 @@ impl Conn {
     /// Everything is written and the connection should close: shut down our
     /// side and wait (briefly) for the client to close its side.
     fn start_linger(&mut self, timers: &mut Timers) -> bool {
-        let _ = self.stream.shutdown(Shutdown::Write);
+        self.stream.shutdown();
         if self.read_eof {
             return false;
         }
@@ -388,7 +396,8 @@ impl Conn {
     /// Read and discard until the client closes. Returns false once it has.
     fn drain(&mut self) -> bool {
         while !self.read_blocked {
-            match self.stream.read(&mut self.buf) {
+            // Raw bytes, undecrypted: they are only discarded.
+            match self.stream.tcp().read(&mut self.buf) {
                 Ok(0) => return false,
                 Ok(n) => {
                     self.discarded += n;

@@ -4,7 +4,9 @@
 //! One thread per configured core, each pinned, each with its own `mio`
 //! event loop. The listening socket is bound once and every thread accepts
 //! from its own clone of it. Routes are listed in [`routes`]; how a
-//! connection is read and answered is in [`conn`].
+//! connection is read and answered is in [`conn`], over plain TCP or TLS
+//! ([`transport`], configured by [`tls`]). [`Server::stop`] returns what the
+//! server did ([`Counts`]).
 //!
 //! With [`ServeConfig::stall`] the server periodically holds every response
 //! for a while, like a process in a long GC pause or suspended by a
@@ -14,10 +16,13 @@
 //! answer and a closed connection, and a client that vanishes is dropped.
 
 mod conn;
+mod counts;
 pub(crate) mod request;
 mod response;
 mod routes;
 mod timers;
+pub(crate) mod tls;
+mod transport;
 mod worker;
 
 #[cfg(test)]
@@ -26,6 +31,8 @@ mod tests;
 mod tests_conn;
 #[cfg(test)]
 mod tests_stall;
+#[cfg(test)]
+mod tests_tls;
 
 use std::io;
 use std::net::{SocketAddr, TcpListener};
@@ -37,6 +44,7 @@ use std::time::{Duration, Instant};
 
 use mio::{Interest, Poll, Waker};
 
+pub use counts::Counts;
 use worker::{LISTENER, WAKER, Worker};
 
 #[derive(Clone, Debug)]
@@ -48,6 +56,9 @@ pub struct ServeConfig {
     pub cores: Vec<usize>,
     /// Hold every response periodically (see [`Stall`]); None: never.
     pub stall: Option<Stall>,
+    /// Serve HTTPS with this config, shared by every thread (so sessions
+    /// resume across threads); None: plain HTTP. See [`tls::server_config`].
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// A stall schedule: every `every`, the server holds all responses for
@@ -137,7 +148,7 @@ pub struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     wakers: Vec<Waker>,
-    threads: Vec<JoinHandle<()>>,
+    threads: Vec<JoinHandle<Counts>>,
 }
 
 impl Server {
@@ -175,14 +186,15 @@ impl Server {
             poll.registry()
                 .register(&mut clone, LISTENER, Interest::READABLE)?;
             server.wakers.push(Waker::new(poll.registry(), WAKER)?);
-            let worker = Worker::new(poll, clone, stop.clone(), cfg.stall.map(|s| (s, start)));
+            let stall = cfg.stall.map(|s| (s, start));
+            let worker = Worker::new(poll, clone, stop.clone(), stall, cfg.tls.clone());
             let thread = std::thread::Builder::new()
                 .name(format!("stampede-serve-{i}"))
                 .spawn(move || {
                     if let Some(core) = core {
                         crate::cores::pin_current(core);
                     }
-                    worker.run();
+                    worker.run()
                 })?;
             server.threads.push(thread);
         }
@@ -196,20 +208,24 @@ impl Server {
 
     /// Stop every thread, close every connection and the listening socket,
     /// and wait for the threads to finish. Returns promptly: in-flight
-    /// responses are abandoned.
-    pub fn stop(mut self) {
-        self.shutdown();
+    /// responses are abandoned. Returns what every thread did, summed.
+    pub fn stop(mut self) -> Counts {
+        self.shutdown()
     }
 
-    fn shutdown(&mut self) {
+    fn shutdown(&mut self) -> Counts {
         self.stop.store(true, Ordering::Release);
         for waker in &self.wakers {
             let _ = waker.wake();
         }
+        let mut total = Counts::default();
         for thread in self.threads.drain(..) {
-            let _ = thread.join();
+            if let Ok(counts) = thread.join() {
+                total.add(&counts);
+            }
         }
         self.wakers.clear();
+        total
     }
 }
 

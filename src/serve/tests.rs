@@ -19,6 +19,7 @@ pub(super) fn server_on(cores: Vec<usize>) -> Server {
         addr: "127.0.0.1:0".parse().unwrap(),
         cores,
         stall: None,
+        tls: None,
     })
     .expect("server starts")
 }
@@ -41,8 +42,9 @@ impl Resp {
     }
 }
 
-pub(super) struct Client {
-    pub stream: TcpStream,
+/// A blocking HTTP/1.1 client over TCP, or over any stream (TLS).
+pub(super) struct Client<S = TcpStream> {
+    pub stream: S,
     buf: Vec<u8>,
 }
 
@@ -55,6 +57,13 @@ impl Client {
         stream.set_read_timeout(Some(TIMEOUT)).unwrap();
         stream.set_write_timeout(Some(TIMEOUT)).unwrap();
         stream.set_nodelay(true).unwrap();
+        Client::over(stream)
+    }
+}
+
+impl<S: Read + Write> Client<S> {
+    /// A client over `stream`, whose reads must be bounded in time already.
+    pub fn over(stream: S) -> Client<S> {
         Client {
             stream,
             buf: Vec::new(),

@@ -20,6 +20,7 @@ fn stalling_server() -> (Server, Instant) {
         addr: "127.0.0.1:0".parse().unwrap(),
         cores: Vec::new(),
         stall: Some(Stall::parse("300ms/600ms").unwrap()),
+        tls: None,
     })
     .expect("server starts");
     (server, start)
@@ -71,6 +72,7 @@ fn start_rejects_an_invalid_stall() {
                 hold: ms(hold),
                 every: ms(every),
             }),
+            tls: None,
         })
         .err()
         .expect("refused");
@@ -241,6 +243,7 @@ fn multiple_threads_stall_together() {
         addr: "127.0.0.1:0".parse().unwrap(),
         cores,
         stall: Some(Stall::parse("300ms/600ms").unwrap()),
+        tls: None,
     })
     .expect("server starts");
     let mut clients: Vec<Client> = (0..6).map(|_| Client::connect(&server)).collect();

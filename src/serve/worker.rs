@@ -18,10 +18,13 @@ use std::time::{Duration, Instant};
 
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
+use rustls::ServerConfig;
 
 use super::Stall;
 use super::conn::Conn;
+use super::counts::Counts;
 use super::timers::Timers;
+use super::transport::Transport;
 
 pub(super) const LISTENER: Token = Token(0);
 pub(super) const WAKER: Token = Token(1);
@@ -92,17 +95,22 @@ pub(super) struct Worker {
     stalled: bool,
     /// Connections (slot, generation) marked held during the current stall.
     held: Vec<(usize, u64)>,
+    /// Serve TLS with this config; None: plain TCP.
+    tls: Option<Arc<ServerConfig>>,
+    /// This thread's figures, with each connection's added when it goes.
+    counts: Counts,
 }
 
 impl Worker {
     /// A worker whose listener is already registered with `poll` as
     /// [`LISTENER`] and whose waker uses [`WAKER`]. `stall`: the schedule
-    /// and the instant the server started.
+    /// and the instant the server started. `tls`: speak TLS with it.
     pub fn new(
         poll: Poll,
         listener: TcpListener,
         stop: Arc<AtomicBool>,
         stall: Option<(Stall, Instant)>,
+        tls: Option<Arc<ServerConfig>>,
     ) -> Worker {
         let clock = stall.map(|(stall, start)| StallClock::new(stall, start));
         let timers = Timers::new(clock.as_ref().map(|clock| clock.from));
@@ -118,11 +126,17 @@ impl Worker {
             stall: clock,
             stalled: false,
             held: Vec::new(),
+            counts: Counts {
+                tls: tls.is_some(),
+                ..Counts::default()
+            },
+            tls,
         }
     }
 
-    /// The event loop. Returns when `stop` is set and the waker fires.
-    pub fn run(mut self) {
+    /// The event loop. Returns when `stop` is set and the waker fires,
+    /// with this thread's counts, the connections still open included.
+    pub fn run(mut self) -> Counts {
         let mut events = Events::with_capacity(1024);
         while !self.stop.load(Ordering::Acquire) {
             if let Err(e) = self.poll.poll(&mut events, self.timeout()) {
@@ -130,7 +144,7 @@ impl Worker {
                     continue;
                 }
                 // A broken poll cannot be waited on: give up on this thread.
-                return;
+                break;
             }
             if self.stall.is_some() {
                 self.check_stall();
@@ -158,6 +172,10 @@ impl Worker {
             }
             self.fire_timers();
         }
+        for conn in self.conns.iter().flatten() {
+            tally(&mut self.counts, conn);
+        }
+        self.counts
     }
 
     /// Enter or leave a stall window; on leaving, resume every connection
@@ -279,15 +297,20 @@ impl Worker {
         }
     }
 
-    fn add(&mut self, mut stream: mio::net::TcpStream) {
+    fn add(&mut self, stream: mio::net::TcpStream) {
         let _ = stream.set_nodelay(true);
+        let Ok(mut stream) = Transport::new(stream, self.tls.as_ref()) else {
+            return;
+        };
         let slot = self.free.pop().unwrap_or(self.conns.len());
         let token = Token(slot + FIRST_CONN);
+        // Writable edges for good: TLS may hold records for the socket
+        // even when the connection has nothing more to say.
         let interest = Interest::READABLE | Interest::WRITABLE;
         if self
             .poll
             .registry()
-            .register(&mut stream, token, interest)
+            .register(stream.tcp(), token, interest)
             .is_err()
         {
             if slot < self.conns.len() {
@@ -295,6 +318,7 @@ impl Worker {
             }
             return;
         }
+        self.counts.connections += 1;
         self.next_generation += 1;
         let conn = Conn::new(stream, slot, self.next_generation);
         if slot == self.conns.len() {
@@ -306,9 +330,18 @@ impl Worker {
 
     fn remove(&mut self, slot: usize) {
         if let Some(mut conn) = self.conns.get_mut(slot).and_then(Option::take) {
-            let _ = self.poll.registry().deregister(&mut conn.stream);
+            let _ = self.poll.registry().deregister(conn.stream.tcp());
+            tally(&mut self.counts, &conn);
             self.free.push(slot);
         }
+    }
+}
+
+/// Add what `conn` did to `counts`, once, as it goes.
+fn tally(counts: &mut Counts, conn: &Conn) {
+    counts.requests += conn.answered;
+    if let Some(kind) = conn.stream.handshake() {
+        counts.handshake(kind);
     }
 }
 

@@ -59,7 +59,7 @@ impl TlsClient {
             roots::add_system_roots(&mut roots)?;
         }
         if let Some(path) = &options.cacert {
-            for cert in pem::certificates(path, "--cacert")? {
+            for cert in pem::certificates("--cacert", path)? {
                 roots
                     .add(cert)
                     .map_err(|e| format!("--cacert {}: {e}", path.display()))?;
@@ -68,8 +68,8 @@ impl TlsClient {
         let builder = builder.with_root_certificates(roots);
         let mut config = match (&options.cert, &options.key) {
             (Some(cert), Some(key)) => {
-                let chain = pem::certificates(cert, "--cert")?;
-                let key = pem::private_key(key, "--key")?;
+                let chain = pem::certificates("--cert", cert)?;
+                let key = pem::private_key("--key", key)?;
                 builder
                     .with_client_auth_cert(chain, key)
                     .map_err(|e| format!("--cert and --key do not go together: {e}"))?

@@ -35,7 +35,7 @@ pub(crate) fn add_system_roots(store: &mut RootCertStore) -> Result<(), String> 
     let Some(path) = bundle() else {
         return Ok(());
     };
-    let certs = pem::certificates(&path, "the system's CA bundle")?;
+    let certs = pem::certificates("the system's CA bundle", &path)?;
     // Bundles hold the odd certificate webpki cannot use; skip those.
     store.add_parsable_certificates(certs);
     Ok(())

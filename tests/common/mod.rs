@@ -57,26 +57,113 @@ pub fn start_serve() -> (Proc, String) {
     start_serve_with(&[])
 }
 
+/// `stampede serve` with `extra` flags (one thread unless they say
+/// `-t`/`--threads`/`--cpus`); returns it and its base URL. Its stderr is
+/// kept for [`stop_serve`].
 pub fn start_serve_with(extra: &[&str]) -> (Proc, String) {
+    spawn_serve(extra, "http")
+}
+
+/// `stampede serve` over TLS with `pki`'s server certificate and key, plus
+/// `extra` flags (e.g. `["--tls-client-ca", ca]`, `["-t", "2"]`); returns it
+/// and its base URL, `https://127.0.0.1:PORT`. Clients trust `pki.ca`.
+/// [`stop_serve`] stops it and says what it served.
+pub fn start_serve_tls(pki: &tls::Pki, extra: &[&str]) -> (Proc, String) {
+    let mut args = vec![
+        "--tls-cert",
+        pki.server_cert.to_str().unwrap(),
+        "--tls-key",
+        pki.server_key.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    spawn_serve(&args, "https")
+}
+
+fn spawn_serve(extra: &[&str], scheme: &str) -> (Proc, String) {
+    let threads_given = extra
+        .iter()
+        .any(|a| ["-t", "--threads", "--cpus"].contains(a));
+    let threads: &[&str] = if threads_given {
+        &[]
+    } else {
+        &["--threads", "1"]
+    };
     let mut child = Command::new(BIN)
-        .args(["serve", "--addr", "127.0.0.1:0", "--threads", "1"])
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(threads)
         .args(extra)
         .stdout(Stdio::piped())
+        // Read by `stop_serve`; serve writes nothing else there unless it fails.
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start stampede serve");
     let stdout = child.stdout.take().unwrap();
-    let proc = Proc(child);
+    let mut proc = Proc(child);
     let line = read_line_within(stdout, Duration::from_secs(10));
     let url = line
         .split_whitespace()
         .last()
-        .expect("serve prints its URL")
+        .unwrap_or_default()
         .to_string();
-    assert!(
-        url.starts_with("http://127.0.0.1:"),
-        "unexpected serve line {line:?}"
-    );
+    if !url.starts_with(&format!("{scheme}://127.0.0.1:")) {
+        let mut stderr = String::new();
+        let _ = std::io::Read::read_to_string(&mut proc.0.stderr.take().unwrap(), &mut stderr);
+        panic!("unexpected serve line {line:?}; stderr: {stderr}");
+    }
     (proc, url)
+}
+
+/// What `stampede serve` said it did, in the one line it prints on stderr
+/// when it stops: `stampede serve: R requests on C connections` and, over
+/// TLS, `; TLS handshakes H (S resumed)`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ServeCounts {
+    pub requests: u64,
+    pub connections: u64,
+    /// Completed TLS handshakes, full or resumed (0 on plain HTTP).
+    pub handshakes: u64,
+    pub resumed: u64,
+}
+
+/// Stop a serve from [`start_serve_with`] or [`start_serve_tls`] with
+/// SIGTERM, as Ctrl-C does, and read its stop line. Every figure counts what
+/// its clients did up to now: connections accepted, responses made, TLS
+/// handshakes completed. Panics if it does not stop within 10 s.
+pub fn stop_serve(mut serve: Proc) -> ServeCounts {
+    let stderr = serve.0.stderr.take().expect("serve's stderr, once");
+    signal(&serve.0, libc::SIGTERM);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        // Ends when serve exits and its stderr closes.
+        let _ = std::io::Read::read_to_string(&mut BufReader::new(stderr), &mut text);
+        let _ = tx.send(text);
+    });
+    let text = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("serve stopped within 10 s");
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("stampede serve: "))
+        .unwrap_or_else(|| panic!("no stop line in serve's stderr: {text:?}"));
+    let numbers: Vec<u64> = line
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    match numbers[..] {
+        [requests, connections] => ServeCounts {
+            requests,
+            connections,
+            ..ServeCounts::default()
+        },
+        [requests, connections, handshakes, resumed] => ServeCounts {
+            requests,
+            connections,
+            handshakes,
+            resumed,
+        },
+        _ => panic!("unexpected stop line {line:?}"),
+    }
 }
 
 /// Python's http.server, speaking HTTP/1.1 with keep-alive, on an ephemeral
