@@ -288,7 +288,9 @@ impl<'a> Connection<'a> {
                     reusable,
                 } => {
                     let last = link.requests_per_conn.is_some_and(|max| self.served >= max);
-                    if !reusable || n == 0 {
+                    // A FIN that came with the response is not reported
+                    // again: kept, the connection would fail the next request.
+                    if !reusable || n == 0 || peer_closed {
                         self.close(io.registry, false);
                     } else if last || transport.has_leftover() {
                         self.close(io.registry, true);

@@ -200,6 +200,34 @@ fn a_peer_that_closes_an_idle_connection_costs_a_reconnect_not_a_failure() {
     assert_eq!(peer.connections(), 2);
 }
 
+#[test]
+fn a_peer_that_closes_right_behind_its_response_costs_a_reconnect_not_a_failure() {
+    let closed = Signal::default();
+    let closing = closed.clone();
+    let peer = Peer::spawn(move |index, mut sock| {
+        if index == 0 {
+            assert!(answer(&mut sock, &ok(2)));
+            // Keep-alive as far as the head says, yet the FIN follows.
+            assert!(answer(&mut sock, &ok(2)));
+            drop(sock);
+            closing.raise();
+        } else {
+            answer_all(&mut sock, &ok(2));
+        }
+    });
+    let request = get(peer.addr, false);
+    let mut client = Client::new(peer.addr, None, None);
+    assert_eq!(client.send(&request), done(ok(2).len()));
+    let started = client.start(&request);
+    // The client reads only once the FIN is there too, as a busy worker would.
+    closed.wait();
+    assert_eq!(client.settle(started), done(ok(2).len()));
+    client.idle();
+    assert_eq!(client.send(&request), done(ok(2).len()));
+    drop(client);
+    assert_eq!(peer.connections(), 2);
+}
+
 /// Run three requests with `requests_per_conn`; the request heads each
 /// connection carried, in order.
 fn heads_per_connection(requests_per_conn: u32) -> Vec<Vec<String>> {
