@@ -292,7 +292,7 @@ impl<'a> Connection<'a> {
                     // again: kept, the connection would fail the next request.
                     if !reusable || n == 0 || peer_closed {
                         self.close(io.registry, false);
-                    } else if last || transport.has_leftover() {
+                    } else if last || transport.spent() {
                         self.close(io.registry, true);
                     } else {
                         self.stage = Stage::Ready;

@@ -218,6 +218,51 @@ fn a_close_notify_on_an_idle_connection_costs_a_reconnect_not_a_failure() {
     assert_eq!(peer.connections(), 2);
 }
 
+/// A close_notify right behind a keep-alive response, there before the
+/// client reads; `fin`: the TCP close follows it at once.
+fn close_notify_behind_the_response(fin: bool) {
+    let config = Arc::new(server(&TLS13));
+    let notified = Signal::default();
+    let notifying = notified.clone();
+    let peer = Peer::spawn(move |index, sock| {
+        let mut tls = tls_stream(&config, sock);
+        handshake(&mut tls).unwrap();
+        if index > 0 {
+            answer_all(&mut tls, &ok(2));
+            return;
+        }
+        assert!(answer(&mut tls, &ok(2)));
+        read_head(&mut tls).unwrap();
+        tls.write_all(&ok(2)).unwrap();
+        tls.conn.send_close_notify();
+        tls.flush().unwrap();
+        if fin {
+            drop(tls);
+            notifying.raise();
+        } else {
+            notifying.raise();
+            assert_eq!(read_head(&mut tls), None);
+        }
+    });
+    let tls = client(true, false);
+    let request = get(peer.addr, false);
+    let mut client = Client::new(peer.addr, Some(&tls), None);
+    assert_eq!(client.send(&request), done(ok(2).len()));
+    let started = client.start(&request);
+    notified.wait();
+    assert_eq!(client.settle(started), done(ok(2).len()));
+    client.idle();
+    assert_eq!(client.send(&request), done(ok(2).len()), "fin: {fin}");
+    drop(client);
+    assert_eq!(peer.connections(), 2);
+}
+
+#[test]
+fn a_close_notify_right_behind_a_response_costs_a_reconnect_not_a_failure() {
+    close_notify_behind_the_response(true);
+    close_notify_behind_the_response(false);
+}
+
 #[test]
 fn a_server_that_closes_mid_handshake_fails_the_request_as_tls() {
     let peer = Peer::spawn(|_, mut sock| {
