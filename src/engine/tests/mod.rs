@@ -33,12 +33,21 @@ const QUIET: Duration = Duration::from_millis(50);
 /// A GET of `/` encoded for `addr`; `closing`: the run closes connections
 /// after some requests, so the closing form is prepared too.
 fn get(addr: SocketAddr, closing: bool) -> HttpRequest {
+    encode(addr, "GET", Vec::new(), closing)
+}
+
+/// A POST of `body` to `/` encoded for `addr`.
+fn post(addr: SocketAddr, body: Vec<u8>) -> HttpRequest {
+    encode(addr, "POST", body, false)
+}
+
+fn encode(addr: SocketAddr, method: &str, body: Vec<u8>, closing: bool) -> HttpRequest {
     let spec = RequestSpec {
-        method: "GET".into(),
+        method: method.into(),
         authority: addr.to_string(),
         target: "/".into(),
         headers: Vec::new(),
-        body: Vec::new(),
+        body,
     };
     HttpRequest::new(&spec, closing).unwrap()
 }
@@ -226,6 +235,17 @@ fn read_head(stream: &mut impl Read) -> Option<String> {
         true => None,
         false => Some(String::from_utf8(head).unwrap()),
     }
+}
+
+/// The body a request head announces (Content-Length), read whole.
+fn read_body(stream: &mut impl Read, head: &str) -> Vec<u8> {
+    let len = head
+        .lines()
+        .find_map(|line| line.strip_prefix("Content-Length: "))
+        .map_or(0, |len| len.parse().unwrap());
+    let mut body = vec![0; len];
+    stream.read_exact(&mut body).unwrap();
+    body
 }
 
 /// Whether a read error only says that the client is gone.

@@ -127,6 +127,35 @@ fn bytes_after_a_response_end_the_connection() {
     assert_eq!(peer.connections(), 3);
 }
 
+/// A request body larger than the socket buffers can take at once, while
+/// the peer waits a moment before it reads: the write stops part way and
+/// goes on at the next event.
+const LARGE_BODY: usize = 4 << 20;
+
+#[test]
+fn a_request_larger_than_the_socket_buffers_goes_out_whole() {
+    let (bodies, received) = mpsc::channel();
+    let peer = Peer::spawn(move |_, mut sock| {
+        let head = read_head(&mut sock).unwrap();
+        thread::sleep(Duration::from_millis(20));
+        bodies.send(read_body(&mut sock, &head)).unwrap();
+        sock.write_all(&ok(2)).unwrap();
+        assert_eq!(read_head(&mut sock), None);
+    });
+    let body: Vec<u8> = (0..LARGE_BODY).map(|i| i as u8).collect();
+    let request = post(peer.addr, body.clone());
+    let mut client = Client::new(peer.addr, None, None);
+    assert_eq!(client.send(&request), done(ok(2).len()));
+    let sent = request.fixed(false).unwrap().len() as u64;
+    assert_eq!(client.report.bytes_sent, sent);
+    assert!(
+        received.try_recv().unwrap() == body,
+        "the body arrived changed"
+    );
+    drop(client);
+    assert_eq!(peer.connections(), 1);
+}
+
 /// The response's head and 10 of its 100 body bytes.
 fn cut_short() -> Vec<u8> {
     let mut part = ok(100);

@@ -76,6 +76,37 @@ fn a_large_response_in_many_records_completes() {
 }
 
 #[test]
+fn a_request_larger_than_what_rustls_and_the_socket_buffer_goes_out_whole() {
+    let config = Arc::new(server(&TLS13));
+    let (bodies, received) = mpsc::channel();
+    let peer = Peer::spawn(move |_, sock| {
+        let mut tls = tls_stream(&config, sock);
+        handshake(&mut tls).unwrap();
+        let head = read_head(&mut tls).unwrap();
+        thread::sleep(Duration::from_millis(20));
+        bodies.send(read_body(&mut tls, &head)).unwrap();
+        tls.write_all(&ok(2)).unwrap();
+        tls.flush().unwrap();
+        assert_eq!(read_head(&mut tls), None);
+    });
+    let body: Vec<u8> = (0..4 << 20).map(|i| i as u8).collect();
+    let request = post(peer.addr, body.clone());
+    let tls = client(true, false);
+    let mut client = Client::new(peer.addr, Some(&tls), None);
+    assert_eq!(client.send(&request), done(ok(2).len()));
+    assert_eq!(
+        client.report.bytes_sent,
+        request.fixed(false).unwrap().len() as u64
+    );
+    assert!(
+        received.try_recv().unwrap() == body,
+        "the body arrived changed"
+    );
+    drop(client);
+    assert_eq!(peer.connections(), 1);
+}
+
+#[test]
 fn a_response_in_one_byte_records_completes() {
     let config = Arc::new(server(&TLS13));
     let peer = Peer::spawn(move |_, sock| {
