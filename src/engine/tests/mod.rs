@@ -17,6 +17,7 @@ use crate::tls::TlsClient;
 use mio::{Events, Poll, Token};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
@@ -27,6 +28,10 @@ const DEADLINE: Duration = Duration::from_secs(5);
 /// The worker's read buffer size (`worker::READ_BUF`): a response larger
 /// than this takes several reads, as it does in a run.
 const READ_BUF: usize = 64 * 1024;
+/// A request body larger than the socket buffers take (the client's grows
+/// to 4 MiB at most): to a `Peer::narrow`, the write stops part way and
+/// goes on at later events.
+const LARGE_BODY: usize = 8 << 20;
 /// An idle connection has seen every event once none came for this long.
 const QUIET: Duration = Duration::from_millis(50);
 
@@ -164,7 +169,25 @@ impl Peer {
     where
         F: Fn(usize, TcpStream) + Send + Sync + 'static,
     {
+        Peer::on(TcpListener::bind("127.0.0.1:0").unwrap(), script)
+    }
+
+    /// A peer whose connections take little unread: a client that writes
+    /// more than a few KiB blocks until the script reads.
+    fn narrow<F>(script: F) -> Peer
+    where
+        F: Fn(usize, TcpStream) + Send + Sync + 'static,
+    {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        // Set on the listener, so that accepted sockets start with it.
+        set_option(&listener, libc::SO_RCVBUF, 16 << 10);
+        Peer::on(listener, script)
+    }
+
+    fn on<F>(listener: TcpListener, script: F) -> Peer
+    where
+        F: Fn(usize, TcpStream) + Send + Sync + 'static,
+    {
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
@@ -216,8 +239,23 @@ impl Drop for Peer {
     }
 }
 
-/// Read one request head (requests here have no body); None when the
-/// client closed the connection instead.
+/// Set a socket-level option (SOL_SOCKET) on a socket of the peer's.
+fn set_option<T>(sock: &impl AsRawFd, name: libc::c_int, value: T) {
+    // SAFETY: setsockopt on an open socket, with a value of the size given.
+    let set = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            name,
+            (&value as *const T).cast(),
+            std::mem::size_of::<T>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0, "setsockopt: {}", io::Error::last_os_error());
+}
+
+/// Read one request head (its body, if any, is the script's to read:
+/// `read_body`); None when the client closed the connection instead.
 fn read_head(stream: &mut impl Read) -> Option<String> {
     let mut head = Vec::new();
     let mut byte = [0; 1];

@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::record::ErrorKind;
-use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 
 /// Long enough between two writes of the peer for the client to read the
@@ -17,17 +16,7 @@ fn reset(sock: TcpStream) {
         l_onoff: 1,
         l_linger: 0,
     };
-    // SAFETY: setsockopt on a socket we own, with a valid linger struct.
-    let set = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(set, 0, "SO_LINGER: {}", io::Error::last_os_error());
+    set_option(&sock, libc::SO_LINGER, linger);
 }
 
 #[test]
@@ -127,15 +116,10 @@ fn bytes_after_a_response_end_the_connection() {
     assert_eq!(peer.connections(), 3);
 }
 
-/// A request body larger than the socket buffers can take at once, while
-/// the peer waits a moment before it reads: the write stops part way and
-/// goes on at the next event.
-const LARGE_BODY: usize = 4 << 20;
-
 #[test]
 fn a_request_larger_than_the_socket_buffers_goes_out_whole() {
     let (bodies, received) = mpsc::channel();
-    let peer = Peer::spawn(move |_, mut sock| {
+    let peer = Peer::narrow(move |_, mut sock| {
         let head = read_head(&mut sock).unwrap();
         thread::sleep(Duration::from_millis(20));
         bodies.send(read_body(&mut sock, &head)).unwrap();

@@ -79,7 +79,7 @@ fn a_large_response_in_many_records_completes() {
 fn a_request_larger_than_what_rustls_and_the_socket_buffer_goes_out_whole() {
     let config = Arc::new(server(&TLS13));
     let (bodies, received) = mpsc::channel();
-    let peer = Peer::spawn(move |_, sock| {
+    let peer = Peer::narrow(move |_, sock| {
         let mut tls = tls_stream(&config, sock);
         handshake(&mut tls).unwrap();
         let head = read_head(&mut tls).unwrap();
@@ -89,7 +89,7 @@ fn a_request_larger_than_what_rustls_and_the_socket_buffer_goes_out_whole() {
         tls.flush().unwrap();
         assert_eq!(read_head(&mut tls), None);
     });
-    let body: Vec<u8> = (0..4 << 20).map(|i| i as u8).collect();
+    let body: Vec<u8> = (0..LARGE_BODY).map(|i| i as u8).collect();
     let request = post(peer.addr, body.clone());
     let tls = client(true, false);
     let mut client = Client::new(peer.addr, Some(&tls), None);
