@@ -107,6 +107,31 @@ fn a_request_larger_than_what_rustls_and_the_socket_buffer_goes_out_whole() {
 }
 
 #[test]
+fn a_response_that_comes_while_the_request_is_still_going_out_is_read() {
+    let config = Arc::new(server(&TLS13));
+    let (bodies, received) = mpsc::channel();
+    let peer = Peer::narrow(move |_, sock| {
+        let mut tls = tls_stream(&config, sock);
+        handshake(&mut tls).unwrap();
+        while let Some(head) = read_head(&mut tls) {
+            tls.write_all(&ok(2)).unwrap();
+            tls.flush().unwrap();
+            thread::sleep(Duration::from_millis(20));
+            bodies.send(read_body(&mut tls, &head).len()).unwrap();
+        }
+    });
+    let request = post(peer.addr, vec![b'b'; LARGE_BODY]);
+    let tls = client(true, false);
+    let mut client = Client::new(peer.addr, Some(&tls), None);
+    for _ in 0..2 {
+        assert_eq!(client.send(&request), done(ok(2).len()));
+    }
+    drop(client);
+    assert_eq!(peer.connections(), 1);
+    assert_eq!(received.try_iter().collect::<Vec<_>>(), [LARGE_BODY; 2]);
+}
+
+#[test]
 fn a_response_in_one_byte_records_completes() {
     let config = Arc::new(server(&TLS13));
     let peer = Peer::spawn(move |_, sock| {
