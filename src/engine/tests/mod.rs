@@ -17,7 +17,6 @@ use crate::tls::TlsClient;
 use mio::{Events, Poll, Token};
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::{self, JoinHandle};
@@ -29,8 +28,8 @@ const DEADLINE: Duration = Duration::from_secs(5);
 /// than this takes several reads, as it does in a run.
 const READ_BUF: usize = 64 * 1024;
 /// A request body larger than the socket buffers take (the client's grows
-/// to 4 MiB at most): to a `Peer::narrow`, the write stops part way and
-/// goes on at later events.
+/// to 4 MiB at most), for a peer that waits before it reads: the write
+/// stops part way and goes on at later events.
 const LARGE_BODY: usize = 8 << 20;
 /// An idle connection has seen every event once none came for this long.
 const QUIET: Duration = Duration::from_millis(50);
@@ -169,25 +168,7 @@ impl Peer {
     where
         F: Fn(usize, TcpStream) + Send + Sync + 'static,
     {
-        Peer::on(TcpListener::bind("127.0.0.1:0").unwrap(), script)
-    }
-
-    /// A peer whose connections take little unread: a client that writes
-    /// more than a few KiB blocks until the script reads.
-    fn narrow<F>(script: F) -> Peer
-    where
-        F: Fn(usize, TcpStream) + Send + Sync + 'static,
-    {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        // Set on the listener, so that accepted sockets start with it.
-        set_option(&listener, libc::SO_RCVBUF, 16 << 10);
-        Peer::on(listener, script)
-    }
-
-    fn on<F>(listener: TcpListener, script: F) -> Peer
-    where
-        F: Fn(usize, TcpStream) + Send + Sync + 'static,
-    {
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = Arc::new(AtomicBool::new(false));
@@ -237,21 +218,6 @@ impl Drop for Peer {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
-}
-
-/// Set a socket-level option (SOL_SOCKET) on a socket of the peer's.
-fn set_option<T>(sock: &impl AsRawFd, name: libc::c_int, value: T) {
-    // SAFETY: setsockopt on an open socket, with a value of the size given.
-    let set = unsafe {
-        libc::setsockopt(
-            sock.as_raw_fd(),
-            libc::SOL_SOCKET,
-            name,
-            (&value as *const T).cast(),
-            std::mem::size_of::<T>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(set, 0, "setsockopt: {}", io::Error::last_os_error());
 }
 
 /// Read one request head (its body, if any, is the script's to read:

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::record::ErrorKind;
+use std::os::fd::AsRawFd;
 use std::sync::mpsc;
 
 /// Long enough between two writes of the peer for the client to read the
@@ -16,7 +17,17 @@ fn reset(sock: TcpStream) {
         l_onoff: 1,
         l_linger: 0,
     };
-    set_option(&sock, libc::SO_LINGER, linger);
+    // SAFETY: setsockopt on a socket we own, with a valid linger struct.
+    let set = unsafe {
+        libc::setsockopt(
+            sock.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_LINGER,
+            (&linger as *const libc::linger).cast(),
+            std::mem::size_of::<libc::linger>() as libc::socklen_t,
+        )
+    };
+    assert_eq!(set, 0, "SO_LINGER: {}", io::Error::last_os_error());
 }
 
 #[test]
@@ -119,7 +130,7 @@ fn bytes_after_a_response_end_the_connection() {
 #[test]
 fn a_request_larger_than_the_socket_buffers_goes_out_whole() {
     let (bodies, received) = mpsc::channel();
-    let peer = Peer::narrow(move |_, mut sock| {
+    let peer = Peer::spawn(move |_, mut sock| {
         let head = read_head(&mut sock).unwrap();
         thread::sleep(Duration::from_millis(20));
         bodies.send(read_body(&mut sock, &head)).unwrap();
@@ -143,7 +154,7 @@ fn a_request_larger_than_the_socket_buffers_goes_out_whole() {
 #[test]
 fn a_response_that_comes_while_the_request_is_still_going_out_is_read() {
     let (bodies, received) = mpsc::channel();
-    let peer = Peer::narrow(move |_, mut sock| {
+    let peer = Peer::spawn(move |_, mut sock| {
         // Answer at once, as a server refusing a body may; then take it.
         while let Some(head) = read_head(&mut sock) {
             sock.write_all(&ok(2)).unwrap();

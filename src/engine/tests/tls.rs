@@ -79,7 +79,7 @@ fn a_large_response_in_many_records_completes() {
 fn a_request_larger_than_what_rustls_and_the_socket_buffer_goes_out_whole() {
     let config = Arc::new(server(&TLS13));
     let (bodies, received) = mpsc::channel();
-    let peer = Peer::narrow(move |_, sock| {
+    let peer = Peer::spawn(move |_, sock| {
         let mut tls = tls_stream(&config, sock);
         handshake(&mut tls).unwrap();
         let head = read_head(&mut tls).unwrap();
@@ -110,7 +110,7 @@ fn a_request_larger_than_what_rustls_and_the_socket_buffer_goes_out_whole() {
 fn a_response_that_comes_while_the_request_is_still_going_out_is_read() {
     let config = Arc::new(server(&TLS13));
     let (bodies, received) = mpsc::channel();
-    let peer = Peer::narrow(move |_, sock| {
+    let peer = Peer::spawn(move |_, sock| {
         let mut tls = tls_stream(&config, sock);
         handshake(&mut tls).unwrap();
         while let Some(head) = read_head(&mut tls) {
