@@ -128,6 +128,46 @@ fn bytes_after_a_response_end_the_connection() {
 }
 
 #[test]
+fn a_response_that_does_not_keep_alive_ends_the_connection() {
+    let responses: [&[u8]; 2] = [
+        b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok",
+        b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok",
+    ];
+    let peer = Peer::spawn(move |index, mut sock| match responses.get(index) {
+        // The client has to close: the server waits for it.
+        Some(response) => {
+            assert!(answer(&mut sock, response));
+            assert_eq!(read_head(&mut sock), None);
+        }
+        None => {
+            answer_all(&mut sock, &ok(2));
+        }
+    });
+    let request = get(peer.addr, false);
+    let mut client = Client::new(peer.addr, None, None);
+    for response in responses {
+        assert_eq!(client.send(&request), done(response.len()));
+    }
+    assert_eq!(client.send(&request), done(ok(2).len()));
+    drop(client);
+    assert_eq!(peer.connections(), 3);
+}
+
+#[test]
+fn a_body_that_runs_to_the_close_completes() {
+    let response = b"HTTP/1.1 200 OK\r\n\r\nall of it";
+    let peer = Peer::spawn(move |_, mut sock| {
+        assert!(answer(&mut sock, response));
+    });
+    let request = get(peer.addr, false);
+    let mut client = Client::new(peer.addr, None, None);
+    assert_eq!(client.send(&request), done(response.len()));
+    assert_eq!(client.send(&request), done(response.len()));
+    drop(client);
+    assert_eq!(peer.connections(), 2);
+}
+
+#[test]
 fn a_request_larger_than_the_socket_buffers_goes_out_whole() {
     let (bodies, received) = mpsc::channel();
     let peer = Peer::spawn(move |_, mut sock| {

@@ -320,6 +320,30 @@ fn a_close_notify_right_behind_a_response_costs_a_reconnect_not_a_failure() {
 }
 
 #[test]
+fn a_body_that_runs_to_the_close_completes_with_or_without_close_notify() {
+    let config = Arc::new(server(&TLS13));
+    let response = b"HTTP/1.1 200 OK\r\n\r\nall of it";
+    let peer = Peer::spawn(move |index, sock| {
+        let mut tls = tls_stream(&config, sock);
+        handshake(&mut tls).unwrap();
+        assert!(answer(&mut tls, response));
+        // Many servers skip the close_notify.
+        if index == 0 {
+            tls.conn.send_close_notify();
+            tls.flush().unwrap();
+        }
+    });
+    let tls = client(true, false);
+    let request = get(peer.addr, false);
+    let mut client = Client::new(peer.addr, Some(&tls), None);
+    for _ in 0..2 {
+        assert_eq!(client.send(&request), done(response.len()));
+    }
+    drop(client);
+    assert_eq!(peer.connections(), 2);
+}
+
+#[test]
 fn a_server_that_closes_mid_handshake_fails_the_request_as_tls() {
     let peer = Peer::spawn(|_, mut sock| {
         // The ClientHello, and no answer.
