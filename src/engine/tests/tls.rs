@@ -343,23 +343,39 @@ fn a_body_that_runs_to_the_close_completes_with_or_without_close_notify() {
     assert_eq!(peer.connections(), 2);
 }
 
-#[test]
-fn a_server_that_closes_mid_handshake_fails_the_request_as_tls() {
-    let peer = Peer::spawn(|_, mut sock| {
-        // The ClientHello, and no answer.
-        take_records(&mut sock, 22, 1);
-    });
+/// Run one request against a peer that plays `script` instead of a TLS
+/// server; the request must fail as tls, and the report say why in one
+/// line, which is returned.
+fn handshake_fails(script: fn(TcpStream)) -> String {
+    let peer = Peer::spawn(move |_, sock| script(sock));
     let tls = client(true, false);
     let request = get(peer.addr, false);
     let mut client = Client::new(peer.addr, Some(&tls), None);
     assert_eq!(client.send(&request), TLS_FAILED);
-    let problem = client.report.tls_problem.clone().expect("a tls_problem");
-    assert!(
-        !problem.is_empty() && !problem.contains('\n'),
-        "{problem:?}"
-    );
+    let problem = client.report.tls_problem.take().expect("a tls_problem");
+    assert!(!problem.contains('\n'), "{problem:?}");
     drop(client);
     assert_eq!(peer.connections(), 1);
+    problem
+}
+
+#[test]
+fn a_server_that_closes_mid_handshake_fails_the_request_as_tls() {
+    let problem = handshake_fails(|mut sock| {
+        // The ClientHello, and no answer.
+        take_records(&mut sock, 22, 1);
+    });
+    assert!(problem.contains("handshake"), "{problem}");
+}
+
+#[test]
+fn a_plain_http_server_fails_the_request_as_tls() {
+    let problem = handshake_fails(|mut sock| {
+        take_records(&mut sock, 22, 1);
+        let refusal = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        sock.write_all(refusal).unwrap();
+    });
+    assert!(problem.contains("handshake"), "{problem}");
 }
 
 /// Run one request from `tls` against a server with `config` whose
