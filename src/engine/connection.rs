@@ -133,7 +133,15 @@ impl<'a> Connection<'a> {
         match self.stage {
             Stage::Connecting => self.connected(link, io, now),
             Stage::Handshaking => self.handshake(io, now),
-            Stage::Writing => self.write(io, now),
+            // Readable edges that came while the request was going out
+            // were passed over (a server may answer before it has read all
+            // of it): once it is out, read what they announced.
+            Stage::Writing => match self.write(io, now) {
+                Progress::Pending if self.stage == Stage::Reading => {
+                    self.read(link, io, peer_closed)
+                }
+                progress => progress,
+            },
             Stage::Reading => self.read(link, io, peer_closed),
             Stage::Ready => {
                 self.check_idle(io);
@@ -285,9 +293,11 @@ impl<'a> Connection<'a> {
                     reusable,
                 } => {
                     let last = link.requests_per_conn.is_some_and(|max| self.served >= max);
-                    if !reusable || n == 0 {
+                    // A FIN that came with the response is not reported
+                    // again: kept, the connection would fail the next request.
+                    if !reusable || n == 0 || peer_closed {
                         self.close(io.registry, false);
-                    } else if last || transport.has_leftover() {
+                    } else if last || transport.spent() {
                         self.close(io.registry, true);
                     } else {
                         self.stage = Stage::Ready;

@@ -8,6 +8,8 @@ pub mod pacer;
 mod slot;
 mod stall;
 mod tasks;
+#[cfg(test)]
+mod tests;
 mod timer;
 mod transport;
 mod worker;

@@ -180,15 +180,16 @@ impl Transport {
         }
     }
 
-    /// Whether plaintext is already waiting after a complete response:
-    /// bytes nobody asked for (we never pipeline).
-    pub(crate) fn has_leftover(&mut self) -> bool {
+    /// After a complete response, whether TLS already says the connection
+    /// cannot carry another request: plaintext nobody asked for is waiting
+    /// (we never pipeline), or the server's close_notify came with the
+    /// response (no event will report it again).
+    pub(crate) fn spent(&mut self) -> bool {
         match self {
             Transport::Plain(_) => false,
-            Transport::Tls(tls) => tls
-                .conn
-                .process_new_packets()
-                .map_or(true, |state| state.plaintext_bytes_to_read() > 0),
+            Transport::Tls(tls) => tls.conn.process_new_packets().map_or(true, |state| {
+                state.plaintext_bytes_to_read() > 0 || state.peer_has_closed()
+            }),
         }
     }
 
