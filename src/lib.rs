@@ -31,6 +31,12 @@ pub(crate) mod rng;
 pub(crate) mod scenario;
 pub(crate) mod serve;
 pub(crate) mod signal;
+/// The integration tests' throwaway PKI (made by openssl), for unit tests
+/// that speak TLS: one copy, compiled once.
+#[cfg(test)]
+#[allow(dead_code)] // the integration tests use all of it
+#[path = "../tests/common/tls.rs"]
+pub(crate) mod test_pki;
 pub(crate) mod tls;
 pub(crate) mod units;
 pub(crate) mod whole_file;

@@ -191,3 +191,37 @@ fn a_server_that_closes_mid_handshake_is_a_tls_error_not_a_hang() {
         out.stderr
     );
 }
+
+#[test]
+fn a_self_signed_ca_certificate_as_the_servers_says_what_to_do() {
+    // `openssl req -x509` marks its certificate as a CA: trusting it with
+    // --cacert cannot make it a server's certificate.
+    let pki = Pki::new(&scratch("serve-selfsigned-pki"));
+    let cert = path(&pki.untrusted_cert);
+    let self_signed = Pki {
+        server_cert: pki.untrusted_cert.clone(),
+        server_key: pki.untrusted_key.clone(),
+        ..Pki::new(&scratch("serve-selfsigned-pki2"))
+    };
+    let (serve, base) = start_serve_tls(&self_signed, &[]);
+    let url = format!("{base}/hello");
+    let (out, rows, _) = run_recorded_args(
+        "serve-selfsigned",
+        &[&url, "-n", "3", "-c", "1", "-t", "1", "--cacert", cert],
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(rows.iter().all(|r| r.error == "tls"), "{rows:?}");
+    assert!(
+        out.stderr
+            .contains("is a CA certificate (CaUsedAsEndEntity)"),
+        "{}",
+        out.stderr
+    );
+    let (out, rows, _) = run_recorded_args(
+        "serve-selfsigned-k",
+        &[&url, "-n", "3", "-c", "1", "-t", "1", "-k"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(rows.iter().all(|r| r.status == 200), "{rows:?}");
+    drop(serve);
+}

@@ -140,6 +140,9 @@ impl<'a> Connection<'a> {
                 Progress::Pending if self.stage == Stage::Reading => {
                     self.read(link, io, peer_closed)
                 }
+                // Still going out: a server may answer early (413, 401) and
+                // stop reading, so its answer must not wait for the rest.
+                Progress::Pending => self.read_early(link, io, peer_closed),
                 progress => progress,
             },
             Stage::Reading => self.read(link, io, peer_closed),
@@ -180,7 +183,9 @@ impl<'a> Connection<'a> {
     }
 
     fn connect(&mut self, link: &Link<'_>, io: &mut Io<'_>, now: Instant) -> Progress {
-        self.connect_began = now;
+        // Not `now`, the loop turn's moment: starting many users in one
+        // turn would count the others' setup in this one's connect time.
+        self.connect_began = Instant::now().max(now);
         let opened = Transport::connect(link.addr, link.tls).and_then(|mut transport| {
             let interest = Interest::READABLE | Interest::WRITABLE;
             io.registry
@@ -230,10 +235,13 @@ impl<'a> Connection<'a> {
         match transport.handshake() {
             Ok(false) => Progress::Pending,
             Ok(true) => {
-                self.tls_us = micros(Instant::now(), self.connected_at);
+                // The handshake's last step took time of its own: the
+                // request is written after it, so wait_us holds tls_us.
+                let done = Instant::now().max(now);
+                self.tls_us = micros(done, self.connected_at);
                 io.report.connections_resumed += transport.resumed() as u64;
                 self.stage = Stage::Writing;
-                self.write(io, now)
+                self.write(io, done)
             }
             // Whatever ends a handshake, TLS is what failed.
             Err(e) => {
@@ -312,6 +320,16 @@ impl<'a> Connection<'a> {
                 return Progress::Pending;
             }
         }
+    }
+
+    /// A response that came while the request was still going out ends
+    /// the request; the connection, with a request half sent, closes.
+    fn read_early(&mut self, link: &Link<'_>, io: &mut Io<'_>, peer_closed: bool) -> Progress {
+        let progress = self.read(link, io, peer_closed);
+        if matches!(progress, Progress::Done { .. }) {
+            self.close(io.registry, false);
+        }
+        progress
     }
 
     /// An event between requests: the server closed an idle keep-alive

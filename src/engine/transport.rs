@@ -28,6 +28,9 @@ pub(crate) struct Tls {
     /// The last socket read returned less than it asked for: the kernel
     /// had nothing more then, and edge-triggered epoll reports what comes.
     socket_drained: bool,
+    /// The peer's close_notify came: the end of the stream is in rustls,
+    /// and no epoll edge will announce it if the peer keeps TCP open.
+    closed: bool,
 }
 
 /// A socket reader that remembers whether its last read was short.
@@ -73,6 +76,7 @@ impl Transport {
                     sock,
                     conn,
                     socket_drained: false,
+                    closed: false,
                 }))
             }
         })
@@ -172,11 +176,12 @@ impl Transport {
     /// After a read of `n` bytes into a buffer of `asked`: whether nothing
     /// more can be read until epoll says so. Over TLS a short read of
     /// plaintext only means rustls's buffer is empty; the socket must have
-    /// come up short too.
+    /// come up short too, and no close_notify be waiting to be read as the
+    /// end of the stream.
     pub(crate) fn drained(&self, n: usize, asked: usize) -> bool {
         match self {
             Transport::Plain(_) => n < asked,
-            Transport::Tls(tls) => n < asked && tls.socket_drained,
+            Transport::Tls(tls) => n < asked && tls.socket_drained && !tls.closed,
         }
     }
 
@@ -239,11 +244,13 @@ impl Tls {
         self.socket_drained = counting.short;
         let n = read?;
         if n > 0 {
-            let processed = self.conn.process_new_packets();
-            if let Err(e) = processed {
-                // rustls has queued an alert saying why; send it if we can.
-                let _ = self.conn.write_tls(&mut self.sock);
-                return Err(wrap(e));
+            match self.conn.process_new_packets() {
+                Ok(state) => self.closed |= state.peer_has_closed(),
+                Err(e) => {
+                    // rustls has queued an alert saying why; send it if we can.
+                    let _ = self.conn.write_tls(&mut self.sock);
+                    return Err(wrap(e));
+                }
             }
             // A key update asks for an answer.
             if self.conn.wants_write() {

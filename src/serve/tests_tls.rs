@@ -20,9 +20,7 @@ use super::tests::{Client, TIMEOUT};
 use super::tls::{TlsFiles, server_config};
 use super::worker::{LISTENER, WAKER, Worker};
 
-#[allow(dead_code)] // the integration tests use all of it
-#[path = "../../tests/common/tls.rs"]
-mod pki;
+use crate::test_pki as pki;
 
 /// One worker thread serving TLS on a listener with a tiny send buffer.
 struct TinyServer {

@@ -30,7 +30,28 @@ fn certificate(e: &CertificateError) -> String {
         CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
             "certificate not valid for the URL's host"
         }
+        CertificateError::InvalidPurpose | CertificateError::InvalidPurposeContext { .. } => {
+            "certificate not meant for a TLS server (extended key usage)"
+        }
         CertificateError::Revoked => "certificate revoked",
+        // webpki's own reasons come wrapped: say the inner one.
+        CertificateError::Other(other) => {
+            let inner = format!("{other:?}");
+            let inner = inner
+                .strip_prefix("OtherError(")
+                .and_then(|i| i.strip_suffix(')'))
+                .unwrap_or(&inner)
+                .to_string();
+            if inner == "CaUsedAsEndEntity" {
+                // What `openssl req -x509` makes by default: trusting it
+                // with --cacert does not help, a leaf signed by it does.
+                return "the server's certificate is a CA certificate (CaUsedAsEndEntity): \
+                        serve a certificate signed by a CA and pass the CA with --cacert FILE, \
+                        or pass --insecure"
+                    .into();
+            }
+            return format!("certificate rejected ({inner}): pass --cacert FILE or --insecure");
+        }
         _ => "certificate rejected",
     };
     // The variant's name without its context (times, names), as rustls says it.

@@ -106,6 +106,9 @@ fn spawn_serve(extra: &[&str], scheme: &str) -> (Proc, String) {
         .unwrap_or_default()
         .to_string();
     if !url.starts_with(&format!("{scheme}://127.0.0.1:")) {
+        // Its stderr ends only when it does.
+        let _ = proc.0.kill();
+        let _ = proc.0.wait();
         let mut stderr = String::new();
         let _ = std::io::Read::read_to_string(&mut proc.0.stderr.take().unwrap(), &mut stderr);
         panic!("unexpected serve line {line:?}; stderr: {stderr}");
@@ -544,6 +547,14 @@ pub fn assert_accounting(rows: &[Row], json: &str) {
         connects as f64 <= json_number(json, "connections_opened"),
         "{connects} rows with a connect time"
     );
+    // Connecting and the handshake happen before the first byte goes out:
+    // both are part of wait_us (each µs figure is cut down, or raised to 1).
+    for r in rows {
+        assert!(
+            r.connect_us + r.tls_us <= r.wait_us + 2 && r.wait_us <= r.latency_us,
+            "connect and TLS inside wait, wait inside latency: {r:?}"
+        );
+    }
 }
 
 /// A number in one of the summary JSON's top-level objects, e.g.

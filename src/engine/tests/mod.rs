@@ -95,6 +95,12 @@ impl<'a> Client<'a> {
 
     /// Start a request, as the worker does when it falls due.
     fn start(&mut self, request: &'a HttpRequest) -> Progress {
+        self.start_at(request, Instant::now())
+    }
+
+    /// Start a request at a loop turn that began at `now` (a worker starts
+    /// many in one turn, with that turn's moment).
+    fn start_at(&mut self, request: &'a HttpRequest, now: Instant) -> Progress {
         let mut io = Io {
             registry: self.poll.registry(),
             buf: &mut self.buf,
@@ -102,7 +108,7 @@ impl<'a> Client<'a> {
         };
         let (rng, scratch) = (&mut self.rng, &mut self.scratch);
         self.conn
-            .start(&self.link, &mut io, request, rng, scratch, Instant::now())
+            .start(&self.link, &mut io, request, rng, scratch, now)
     }
 
     /// Hand the connection its events until the request it answered

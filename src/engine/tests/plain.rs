@@ -192,24 +192,28 @@ fn a_request_larger_than_the_socket_buffers_goes_out_whole() {
 }
 
 #[test]
-fn a_response_that_comes_while_the_request_is_still_going_out_is_read() {
-    let (bodies, received) = mpsc::channel();
-    let peer = Peer::spawn(move |_, mut sock| {
-        // Answer at once, as a server refusing a body may; then take it.
-        while let Some(head) = read_head(&mut sock) {
+fn a_response_that_comes_while_the_request_is_still_going_out_ends_it() {
+    // One per connection: the peer holds it until the client has the answer.
+    let answered = [Signal::default(), Signal::default()];
+    let peer = Peer::spawn({
+        let answered = answered.clone();
+        move |index, mut sock| {
+            // Answer at once, as a server refusing a body does, and read
+            // no more: the rest of the request cannot go out.
+            read_head(&mut sock).unwrap();
             sock.write_all(&ok(2)).unwrap();
-            thread::sleep(Duration::from_millis(20));
-            bodies.send(read_body(&mut sock, &head).len()).unwrap();
+            answered[index].wait();
         }
     });
     let request = post(peer.addr, vec![b'b'; LARGE_BODY]);
     let mut client = Client::new(peer.addr, None, None);
-    for _ in 0..2 {
+    // The connection carried half a request: the next one opens another.
+    for signal in &answered {
         assert_eq!(client.send(&request), done(ok(2).len()));
+        signal.raise();
     }
     drop(client);
-    assert_eq!(peer.connections(), 1);
-    assert_eq!(received.try_iter().collect::<Vec<_>>(), [LARGE_BODY; 2]);
+    assert_eq!(peer.connections(), 2);
 }
 
 /// The response's head and 10 of its 100 body bytes.
@@ -388,4 +392,19 @@ fn the_request_that_opens_a_connection_pays_its_connect_time_alone() {
     assert_eq!(client.send(&request), done(ok(2).len()));
     assert_eq!(client.conn.opening_us(), (0, 0));
     assert_eq!(client.report.connections_opened, 1);
+}
+
+#[test]
+fn the_connect_time_counts_from_the_connect_not_from_the_loop_turn() {
+    let peer = Peer::spawn(|_, mut sock| {
+        answer_all(&mut sock, &ok(2));
+    });
+    let request = get(peer.addr, false);
+    let mut client = Client::new(peer.addr, None, None);
+    // A turn that began long ago, busy starting other users since.
+    let turn = Instant::now() - Duration::from_secs(2);
+    let progress = client.start_at(&request, turn);
+    assert_eq!(client.settle(progress), done(ok(2).len()));
+    let (connect_us, _) = client.conn.opening_us();
+    assert!(connect_us < 1_000_000, "connect_us {connect_us}");
 }

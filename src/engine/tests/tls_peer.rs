@@ -2,9 +2,7 @@
 //! run (by the helper the integration tests use), rustls server configs,
 //! and the client each test builds through `TlsClient::new`, as a run does.
 
-#[path = "../../../tests/common/tls.rs"]
-mod pki;
-
+use crate::test_pki as pki;
 use crate::tls::pem;
 use crate::tls::{TlsClient, TlsOptions};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -32,8 +30,8 @@ struct Identity {
 impl Identity {
     fn read(cert: &Path, key: &Path) -> Identity {
         Identity {
-            chain: pem::certificates(cert, "cert").unwrap(),
-            key: pem::private_key(key, "key").unwrap(),
+            chain: pem::certificates("cert", cert).unwrap(),
+            key: pem::private_key("key", key).unwrap(),
         }
     }
 }
@@ -61,7 +59,7 @@ fn material() -> &'static Material {
         let read = |path: &Path| std::fs::read(path).unwrap();
         let material = Material {
             ca: read(&pki.ca),
-            ca_cert: pem::certificates(&pki.ca, "ca").unwrap().remove(0),
+            ca_cert: pem::certificates("ca", &pki.ca).unwrap().remove(0),
             client_cert: read(&pki.client_cert),
             client_key: read(&pki.client_key),
             server: Identity::read(&pki.server_cert, &pki.server_key),
