@@ -7,7 +7,7 @@
 const MAX_CORE_ID: usize = 1023;
 
 /// Parse a CPU list such as `0`, `0,2` or `1-3,5` into sorted, unique core ids.
-pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
+pub(crate) fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
     let mut cores = Vec::new();
     for part in text.split(',') {
         let part = part.trim();
@@ -42,7 +42,7 @@ pub fn parse_cpu_list(text: &str) -> Result<Vec<usize>, String> {
 }
 
 /// Ids of the cores this process may run on.
-pub fn available() -> Vec<usize> {
+pub(crate) fn available() -> Vec<usize> {
     core_affinity::get_core_ids()
         .unwrap_or_default()
         .into_iter()
@@ -51,7 +51,7 @@ pub fn available() -> Vec<usize> {
 }
 
 /// Check that every core in `wanted` exists and is allowed for this process.
-pub fn check_exist(wanted: &[usize]) -> Result<(), String> {
+pub(crate) fn check_exist(wanted: &[usize]) -> Result<(), String> {
     let have = available();
     match wanted.iter().find(|c| !have.contains(c)) {
         Some(c) => Err(format!(
@@ -64,7 +64,7 @@ pub fn check_exist(wanted: &[usize]) -> Result<(), String> {
 
 /// Pin the calling thread to `core`. Pinning is best effort: a failure only
 /// costs speed, so it is not an error.
-pub fn pin_current(core: usize) {
+pub(crate) fn pin_current(core: usize) {
     core_affinity::set_for_current(core_affinity::CoreId { id: core });
 }
 

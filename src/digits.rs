@@ -12,7 +12,7 @@ const PAIRS: &[u8; 200] = b"\
 8081828384858687888990919293949596979899";
 
 /// Append the decimal digits of `n`.
-pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     while n >= 100 {
@@ -34,7 +34,7 @@ pub fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
 
 /// Why [`parse_decimal`] refused its input.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum BadDecimal {
+pub(crate) enum BadDecimal {
     /// No bytes at all.
     Empty,
     /// A byte other than `0`-`9`.
@@ -46,7 +46,7 @@ pub enum BadDecimal {
 /// ASCII digits `0`-`9` as a u64, leading zeros allowed, and nothing else:
 /// no sign, no whitespace (a caller trims what its format allows), no
 /// separators. Stops at the first bad byte or at the overflow.
-pub fn parse_decimal(bytes: &[u8]) -> Result<u64, BadDecimal> {
+pub(crate) fn parse_decimal(bytes: &[u8]) -> Result<u64, BadDecimal> {
     if bytes.is_empty() {
         return Err(BadDecimal::Empty);
     }

@@ -5,7 +5,7 @@ const SPARE_FDS: u64 = 64;
 
 /// Raise the soft RLIMIT_NOFILE to the hard limit, then check that `sockets`
 /// connections fit.
-pub fn ensure_room_for(sockets: usize) -> Result<(), String> {
+pub(crate) fn ensure_room_for(sockets: usize) -> Result<(), String> {
     let mut lim = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

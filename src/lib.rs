@@ -10,6 +10,9 @@
 
 // Console output goes through `console`'s macros, which survive a closed pipe.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
+// The library's surface is deliberate: an item is `pub` only when it is
+// reachable from outside the crate; the rest says `pub(crate)`.
+#![warn(unreachable_pub)]
 
 pub mod app;
 pub(crate) mod check;
@@ -34,7 +37,7 @@ pub(crate) mod signal;
 /// The integration tests' throwaway PKI (made by openssl), for unit tests
 /// that speak TLS: one copy, compiled once.
 #[cfg(test)]
-#[allow(dead_code)] // the integration tests use all of it
+#[allow(dead_code, unreachable_pub)] // the integration tests use all of it
 #[path = "../tests/common/tls.rs"]
 pub(crate) mod test_pki;
 pub(crate) mod tls;

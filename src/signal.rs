@@ -22,12 +22,12 @@ static FIRST: AtomicI32 = AtomicI32::new(0);
 static ABORTED: AtomicBool = AtomicBool::new(false);
 
 /// Exit code of a run stopped early by a signal; its files are complete.
-pub const INTERRUPTED_EXIT: i32 = 130;
+pub(crate) const INTERRUPTED_EXIT: i32 = 130;
 /// Exit code of a run aborted by a second signal: the files are written,
 /// with the requests still in flight recorded as `aborted`.
-pub const ABORTED_EXIT: i32 = 3;
+pub(crate) const ABORTED_EXIT: i32 = 3;
 /// Exit code when a third signal quits at once: the files may be incomplete.
-pub const QUIT_EXIT: i32 = 4;
+pub(crate) const QUIT_EXIT: i32 = 4;
 
 const STOP_SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
@@ -52,7 +52,7 @@ fn say(message: &[u8]) {
 }
 
 /// Install the handler for SIGINT, SIGTERM and SIGHUP. Call once, early.
-pub fn install() {
+pub(crate) fn install() {
     // SAFETY: the handler only touches atomics and calls write and _exit,
     // all async-signal-safe; sigaction is given a fully initialised struct.
     unsafe {
@@ -67,30 +67,30 @@ pub fn install() {
 }
 
 /// Ask the run to stop, as the first signal does.
-pub fn request_stop() {
+pub(crate) fn request_stop() {
     STOP.store(true, Ordering::SeqCst);
 }
 
-pub fn stop_requested() -> bool {
+pub(crate) fn stop_requested() -> bool {
     STOP.load(Ordering::Relaxed)
 }
 
 /// A second stop signal came: stop now, without the drain.
-pub fn abort_requested() -> bool {
+pub(crate) fn abort_requested() -> bool {
     SIGNALS.load(Ordering::Relaxed) >= 2
 }
 
 /// A worker skipped its drain: the run is aborted, not merely stopped.
-pub fn note_aborted() {
+pub(crate) fn note_aborted() {
     ABORTED.store(true, Ordering::SeqCst);
 }
 
-pub fn run_aborted() -> bool {
+pub(crate) fn run_aborted() -> bool {
     ABORTED.load(Ordering::SeqCst)
 }
 
 /// The name of the signal that stopped the run, if one did.
-pub fn stopped_by() -> Option<&'static str> {
+pub(crate) fn stopped_by() -> Option<&'static str> {
     match FIRST.load(Ordering::Relaxed) {
         libc::SIGINT => Some("Ctrl-C (SIGINT)"),
         libc::SIGTERM => Some("SIGTERM"),

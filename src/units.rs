@@ -5,7 +5,7 @@ use std::time::Duration;
 /// Parse a duration made of number+unit parts: `us`, `ms`, `s`, `m`, `h`.
 /// Fractions are allowed (`1.5s`). A bare number is an error, because
 /// `--think 100` could mean seconds or milliseconds.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let bad = |why: &str| {
         Err(format!(
             "bad duration {text:?}: {why} (examples: 500ms, 30s, 2m, 1h, 1m30s)"
@@ -51,7 +51,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
 /// A duration where a bare number means seconds, as `-d 30` does in wrk
 /// and Locust: for the run time and the timeout, where seconds are the
 /// natural unit. Elsewhere (thresholds, think times) a unit stays required.
-pub fn parse_seconds_or_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_seconds_or_duration(text: &str) -> Result<Duration, String> {
     let bare = text.trim();
     if !bare.is_empty() && bare.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
         return parse_duration(&format!("{bare}s"));
@@ -61,7 +61,7 @@ pub fn parse_seconds_or_duration(text: &str) -> Result<Duration, String> {
 
 /// A duration in the largest unit that holds it whole (`10s`, `1m`,
 /// `500ms`, `90s`), as `parse_duration` reads it.
-pub fn format_duration(d: Duration) -> String {
+pub(crate) fn format_duration(d: Duration) -> String {
     let us = d.as_micros();
     let units = [
         ("h", 3_600_000_000),
@@ -98,7 +98,7 @@ fn split_scaled(text: &str) -> Result<(&str, &str, u32), String> {
 }
 
 /// A rate, as `split_scaled` reads it: `--rate 2.5k`.
-pub fn parse_scaled(text: &str) -> Result<f64, String> {
+pub(crate) fn parse_scaled(text: &str) -> Result<f64, String> {
     let (int, frac, exp) = split_scaled(text)?;
     let v: f64 = format!("{int}.{frac}0").parse().unwrap_or(f64::INFINITY);
     Ok(v * 10f64.powi(exp as i32))
@@ -106,7 +106,7 @@ pub fn parse_scaled(text: &str) -> Result<f64, String> {
 
 /// A whole count, as `split_scaled` reads it, in exact decimal: `-c 1k`,
 /// `-n 2.01k` (2010).
-pub fn parse_count(text: &str) -> Result<u64, String> {
+pub(crate) fn parse_count(text: &str) -> Result<u64, String> {
     let (int, frac, exp) = split_scaled(text)?;
     let not_whole = || format!("expected a whole number, not {text:?}");
     let (shifted, rest) = frac.split_at(frac.len().min(exp as usize));
@@ -121,13 +121,13 @@ pub fn parse_count(text: &str) -> Result<u64, String> {
 }
 
 /// `parse_count` for a count of things held in memory (users).
-pub fn parse_count_usize(text: &str) -> Result<usize, String> {
+pub(crate) fn parse_count_usize(text: &str) -> Result<usize, String> {
     usize::try_from(parse_count(text)?).map_err(|_| format!("{text:?} is too large"))
 }
 
 /// The longest duration any flag takes: far beyond a real load test, and
 /// far below where adding it to a clock could overflow.
-pub const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+pub(crate) const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
 #[cfg(test)]
 mod tests {

@@ -33,7 +33,7 @@ use std::time::Duration;
             Exit codes: 0 every check passed; 1 a check failed; 2 bad input (flags, a CSV);\n\
             3 no check failed, but a baseline comparison could not decide."
 )]
-pub struct CheckFlags {
+pub(crate) struct CheckFlags {
     /// results.csv files of one run; several (one per box) are merged into one
     #[argh(positional, arg_name = "FILE.csv")]
     pub files: Vec<String>,
@@ -115,10 +115,10 @@ impl FromArgs for CheckArgs {
 }
 
 /// An argv group: the task it is scoped to, and its arguments.
-pub type ArgGroup<'a> = (Option<&'a str>, Vec<&'a str>);
+pub(crate) type ArgGroup<'a> = (Option<&'a str>, Vec<&'a str>);
 
 /// Split argv at each `--task NAME`: the first group has no task.
-pub fn split_at_tasks<'a>(args: &[&'a str]) -> Result<Vec<ArgGroup<'a>>, EarlyExit> {
+pub(crate) fn split_at_tasks<'a>(args: &[&'a str]) -> Result<Vec<ArgGroup<'a>>, EarlyExit> {
     let mut groups = vec![(None, Vec::new())];
     let mut it = args.iter();
     while let Some(&arg) = it.next() {
@@ -162,7 +162,7 @@ pub struct Plan {
 
 /// The default `--min-change`: sub-millisecond latencies move by more
 /// than this between identical runs on a shared box.
-pub const MIN_CHANGE: Duration = Duration::from_millis(1);
+pub(crate) const MIN_CHANGE: Duration = Duration::from_millis(1);
 
 impl CheckArgs {
     pub fn validate(&self) -> Result<Plan, String> {

@@ -47,14 +47,14 @@ use super::verdict::{Status, Verdict, ms, ms3, num, scoped};
 
 /// Fewer whole seconds than this in a run never decide, however long the
 /// other run: one second's figure could be one hiccup of the box.
-pub const MIN_SECONDS: usize = 3;
+pub(crate) const MIN_SECONDS: usize = 3;
 
 /// The percentiles compared, 0..=100.
-pub const PERCENTILES: [f64; 3] = [50.0, 90.0, 99.0];
+pub(crate) const PERCENTILES: [f64; 3] = [50.0, 90.0, 99.0];
 
 /// How much worse a figure may get.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Margin {
+pub(crate) struct Margin {
     /// Percent of the baseline's figure.
     pub pct: f64,
     /// The least latency change that can fail, in µs.
@@ -62,7 +62,7 @@ pub struct Margin {
 }
 
 /// One run, as the comparison sees it.
-pub struct Side {
+pub(crate) struct Side {
     /// Requests completed in each whole `INTERVAL`.
     pub counts: Vec<u64>,
     /// The `PERCENTILES` in µs of each whole `INTERVAL` that has requests.
@@ -71,7 +71,7 @@ pub struct Side {
 
 /// PASS, FAIL or INCONCLUSIVE for a change between `lo` and `hi` (positive
 /// is worse) against `allowance`.
-pub fn judge(lo: f64, hi: f64, allowance: f64) -> Status {
+pub(crate) fn judge(lo: f64, hi: f64, allowance: f64) -> Status {
     if hi <= allowance {
         Status::Pass
     } else if lo > allowance {
@@ -93,7 +93,7 @@ struct Figure {
 }
 
 /// Compare the run with the baseline: p50, p90, p99, then RPS.
-pub fn compare(base: &Side, run: &Side, margin: Margin, task: Option<&str>) -> Vec<Verdict> {
+pub(crate) fn compare(base: &Side, run: &Side, margin: Margin, task: Option<&str>) -> Vec<Verdict> {
     let mut figures = Vec::new();
     let secs = INTERVAL.as_secs_f64();
     let typical = |s: &Side| {

@@ -6,9 +6,9 @@
 use super::verdict::{Status, Verdict};
 use crate::xml::escape;
 
-pub const SUITE: &str = "stampede check";
+pub(crate) const SUITE: &str = "stampede check";
 
-pub fn render(verdicts: &[Verdict]) -> String {
+pub(crate) fn render(verdicts: &[Verdict]) -> String {
     let count = |s: Status| verdicts.iter().filter(|v| v.status == s).count();
     let (failures, skipped) = (count(Status::Fail), count(Status::Inconclusive));
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");

@@ -4,12 +4,12 @@
 //! method. It prints one aligned line per check and a summary, can write
 //! the same verdict as JUnit XML, and exits 0 only when every check passes.
 
-pub mod args;
-pub mod baseline;
-pub mod junit;
-pub mod shift;
-pub mod thresholds;
-pub mod verdict;
+pub(crate) mod args;
+pub(crate) mod baseline;
+pub(crate) mod junit;
+pub(crate) mod shift;
+pub(crate) mod thresholds;
+pub(crate) mod verdict;
 
 pub use args::CheckArgs;
 
@@ -28,18 +28,18 @@ use thresholds::{Figures, evaluate};
 use verdict::{Status, Verdict};
 
 /// Exit code when a check failed.
-pub const FAIL_EXIT: i32 = 1;
+pub(crate) const FAIL_EXIT: i32 = 1;
 
 /// Exit code when no check failed but a baseline comparison could not
 /// decide: a CI job may retry, run longer, or let it through, but knows.
-pub const INCONCLUSIVE_EXIT: i32 = 3;
+pub(crate) const INCONCLUSIVE_EXIT: i32 = 3;
 
 /// Throughput is compared between runs over intervals of this length, or
 /// coarser ones when a run is too long for `series::MAX_POINTS` of them.
-pub const INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const INTERVAL: Duration = Duration::from_secs(1);
 
 /// Validate, load, check, print; returns the exit code.
-pub fn run(args: &CheckArgs) -> i32 {
+pub(crate) fn run(args: &CheckArgs) -> i32 {
     let verdicts = match args.validate().and_then(|plan| {
         let verdicts = verdicts(&plan)?;
         Ok((plan, verdicts))
@@ -66,7 +66,7 @@ pub fn run(args: &CheckArgs) -> i32 {
 }
 
 /// Every check of `plan`, in the order given.
-pub fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
+pub(crate) fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
     // Per-task series only when a task is compared with the baseline.
     let by_task = plan
         .groups

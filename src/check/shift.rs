@@ -15,7 +15,7 @@
 
 /// Each bound is wrong with probability at most this: together, the shift
 /// lies between them with 98% confidence.
-pub const ALPHA: f64 = 0.01;
+pub(crate) const ALPHA: f64 = 0.01;
 
 /// The normal quantile of `1 - ALPHA`.
 const Z: f64 = 2.326_348;
@@ -26,7 +26,7 @@ const EXACT_PAIRS: usize = 2500;
 
 /// The shift of `run` over `base`, with its bounds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Shift {
+pub(crate) struct Shift {
     pub lo: f64,
     pub estimate: f64,
     pub hi: f64,
@@ -34,7 +34,7 @@ pub struct Shift {
 
 /// The shift `run - base` with its bounds; `None` when the samples are
 /// too small to bound it.
-pub fn shift(base: &[f64], run: &[f64]) -> Option<Shift> {
+pub(crate) fn shift(base: &[f64], run: &[f64]) -> Option<Shift> {
     let (n, m) = (base.len(), run.len());
     if n == 0 || m == 0 {
         return None;
@@ -58,7 +58,7 @@ pub fn shift(base: &[f64], run: &[f64]) -> Option<Shift> {
 }
 
 /// The largest k with `P(U <= k - 1) <= ALPHA` for samples of `n` and `m`.
-pub fn bound_rank(n: usize, m: usize) -> Option<usize> {
+pub(crate) fn bound_rank(n: usize, m: usize) -> Option<usize> {
     if n * m <= EXACT_PAIRS {
         let mut cumulative = 0.0;
         let below = u_distribution(n, m)
@@ -81,7 +81,7 @@ pub fn bound_rank(n: usize, m: usize) -> Option<usize> {
 /// the base value larger, when all orders of the values are equally
 /// likely. Counted by where the largest value comes from: a base value
 /// outranks every run value (adding m), a run value adds nothing.
-pub fn u_distribution(n: usize, m: usize) -> Vec<f64> {
+pub(crate) fn u_distribution(n: usize, m: usize) -> Vec<f64> {
     // U and n*m - U have the same distribution, so the roles may swap:
     // the rows kept grow with the square of m, which is the smaller.
     let (n, m) = (n.max(m), n.min(m));

@@ -36,7 +36,7 @@ pub struct Threshold {
 }
 
 /// The figures a threshold is checked against.
-pub struct Figures<'a> {
+pub(crate) struct Figures<'a> {
     pub tally: &'a Tally,
     /// From the start of the run to its last completion.
     pub run_time: Duration,
@@ -46,14 +46,14 @@ pub struct Figures<'a> {
 /// to show and compare runs by) and the bottom of it (what a limit is
 /// checked against).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Latency {
+pub(crate) struct Latency {
     pub us: u64,
     pub lowest_us: u64,
 }
 
 /// The latency at percentile `q` (0..=100), or the maximum with `None`;
 /// zero with no requests.
-pub fn latency(tally: &Tally, q: Option<f64>) -> Latency {
+pub(crate) fn latency(tally: &Tally, q: Option<f64>) -> Latency {
     if tally.requests == 0 {
         return Latency {
             us: 0,
@@ -75,7 +75,7 @@ fn percentile_name(q: f64) -> String {
     format!("p{}", num(q).replace('.', ""))
 }
 
-pub fn evaluate(t: &Threshold, figures: &Figures, task: Option<&str>) -> Verdict {
+pub(crate) fn evaluate(t: &Threshold, figures: &Figures, task: Option<&str>) -> Verdict {
     let tally = figures.tally;
     let at_most = |measured: f64| measured <= t.limit * (1.0 + EPSILON);
     let (name, limit, measured, pass) = match t.kind {

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 /// What a check concluded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
+pub(crate) enum Status {
     Pass,
     Fail,
     /// The data cannot decide: a baseline comparison with too little data,
@@ -15,7 +15,7 @@ pub enum Status {
 }
 
 impl Status {
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Status::Pass => "PASS",
             Status::Fail => "FAIL",
@@ -26,7 +26,7 @@ impl Status {
 
 /// The outcome of one check: a threshold or a baseline comparison.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
+pub(crate) struct Verdict {
     /// e.g. `p99`, `p99 [GET /a]`, `p99 vs baseline`.
     pub name: String,
     /// e.g. `<= 200ms`.
@@ -39,7 +39,7 @@ pub struct Verdict {
 }
 
 /// Failures win over inconclusive checks: the overall status of a verdict.
-pub fn overall(verdicts: &[Verdict]) -> Status {
+pub(crate) fn overall(verdicts: &[Verdict]) -> Status {
     let any = |s: Status| verdicts.iter().any(|v| v.status == s);
     if any(Status::Fail) {
         Status::Fail
@@ -51,7 +51,7 @@ pub fn overall(verdicts: &[Verdict]) -> Status {
 }
 
 /// `name` with its task, if any.
-pub fn scoped(name: &str, task: Option<&str>) -> String {
+pub(crate) fn scoped(name: &str, task: Option<&str>) -> String {
     match task {
         Some(t) => format!("{name} [{t}]"),
         None => name.to_string(),
@@ -59,13 +59,13 @@ pub fn scoped(name: &str, task: Option<&str>) -> String {
 }
 
 /// A latency in µs as milliseconds, e.g. `12.5ms`.
-pub fn ms(us: f64) -> String {
+pub(crate) fn ms(us: f64) -> String {
     format!("{}ms", round3(us / 1000.0))
 }
 
 /// A latency in µs as milliseconds with 3 significant digits, the
 /// precision of the histograms it is read from: `99.0ms`, `0.850ms`.
-pub fn ms3(us: f64) -> String {
+pub(crate) fn ms3(us: f64) -> String {
     let ms = us / 1000.0;
     if ms <= 0.0 {
         return "0ms".into();
@@ -75,13 +75,13 @@ pub fn ms3(us: f64) -> String {
 }
 
 /// A figure with at most 3 decimals.
-pub fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     round3(v)
 }
 
 /// One aligned line per verdict, the reason for each inconclusive one,
 /// then a summary line.
-pub fn render(verdicts: &[Verdict]) -> String {
+pub(crate) fn render(verdicts: &[Verdict]) -> String {
     let cells: Vec<[Cow<str>; 3]> = verdicts
         .iter()
         .map(|v| [&v.name, &v.limit, &v.measured].map(|text| fit(text, COLUMN_MAX)))
@@ -110,7 +110,7 @@ pub fn render(verdicts: &[Verdict]) -> String {
     out
 }
 
-pub fn summary(verdicts: &[Verdict]) -> String {
+pub(crate) fn summary(verdicts: &[Verdict]) -> String {
     let count = |s: Status| verdicts.iter().filter(|v| v.status == s).count();
     let (failed, undecided) = (count(Status::Fail), count(Status::Inconclusive));
     let n = verdicts.len();

@@ -37,7 +37,7 @@ impl Settings {
     /// gaps. The command line picks the model first: the other model's
     /// directives are left out, and so is a directive that conflicts with a
     /// flag (e.g. `@stages` with `-d`).
-    pub fn or_file(self, file: Settings) -> Settings {
+    pub(crate) fn or_file(self, file: Settings) -> Settings {
         let given = self;
         let open_given = given.rate.is_some() || given.open || given.arrival.is_some();
         let closed_given = given.spawn_rate.is_some() || given.think.is_some() || given.sequence;
@@ -81,7 +81,7 @@ impl Settings {
     }
 
     /// The load model, the most users (or connections), and the run time.
-    pub fn load(&self) -> Result<(Load, usize, Duration), String> {
+    pub(crate) fn load(&self) -> Result<(Load, usize, Duration), String> {
         let duration = match self.duration {
             Some(_) if self.stages.is_some() => {
                 return Err(

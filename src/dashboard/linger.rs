@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-pub fn linger(otherwise: Duration) {
+pub(crate) fn linger(otherwise: Duration) {
     // A Ctrl-C that stopped the run is not a request to leave the page.
     let stopped_before = signal::stop_requested();
     let asked_to_leave =

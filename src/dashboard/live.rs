@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// One second of the run.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Point {
+pub(crate) struct Point {
     /// End of the second, from the start of the run.
     pub t_s: f64,
     pub rps: f64,
@@ -24,7 +24,7 @@ pub struct Point {
 }
 
 #[derive(Debug)]
-pub struct Live {
+pub(crate) struct Live {
     /// The target URL.
     pub target: String,
     /// The plan in words, e.g. "50 users, all at once, for 10s".
@@ -43,10 +43,10 @@ pub struct Live {
     pub summary: Option<String>,
 }
 
-pub type SharedLive = Arc<Mutex<Live>>;
+pub(crate) type SharedLive = Arc<Mutex<Live>>;
 
 impl Live {
-    pub fn new(
+    pub(crate) fn new(
         target: String,
         plan: String,
         open_model: bool,
@@ -67,13 +67,13 @@ impl Live {
         }
     }
 
-    pub fn remaining(&self) -> Duration {
+    pub(crate) fn remaining(&self) -> Duration {
         self.duration.saturating_sub(self.elapsed)
     }
 
     /// Take in one of the recorder's snapshots: a point per interval, and
     /// the figures so far.
-    pub fn record(&mut self, snap: &Snapshot, gauges: Gauges) {
+    pub(crate) fn record(&mut self, snap: &Snapshot, gauges: Gauges) {
         self.elapsed = snap.elapsed;
         // As on the console, the sliver of a second the run ends in is
         // counted in the totals, not drawn as a point.
@@ -95,7 +95,7 @@ impl Live {
     }
 
     /// The run is over: show its summary.
-    pub fn finish(&mut self, summary: String) {
+    pub(crate) fn finish(&mut self, summary: String) {
         self.finished = true;
         self.summary = Some(summary);
     }

@@ -4,10 +4,10 @@
 
 pub(crate) mod host;
 mod linger;
-pub mod live;
-pub mod page;
-pub mod server;
+pub(crate) mod live;
+pub(crate) mod page;
+pub(crate) mod server;
 
-pub use linger::linger;
-pub use live::{Live, SharedLive};
-pub use server::Dashboard;
+pub(crate) use linger::linger;
+pub(crate) use live::{Live, SharedLive};
+pub(crate) use server::Dashboard;

@@ -38,7 +38,7 @@ fetch('/stop',{method:'POST',redirect:'manual'}).then(tick,function(){lost(true)
 })();";
 
 /// A copy of what the page shows, taken under the lock so rendering does not hold it.
-pub fn snapshot(live: &Live) -> Live {
+pub(crate) fn snapshot(live: &Live) -> Live {
     Live {
         target: live.target.clone(),
         plan: live.plan.clone(),
@@ -54,7 +54,7 @@ pub fn snapshot(live: &Live) -> Live {
 }
 
 /// The whole document. `stopping`: Stop was pressed, the run is draining.
-pub fn page(live: &Live, stopping: bool) -> String {
+pub(crate) fn page(live: &Live, stopping: bool) -> String {
     let body = fragment(live, stopping);
     let mut out = String::with_capacity(body.len() + 4096);
     let _ = write!(
@@ -80,7 +80,7 @@ pub fn page(live: &Live, stopping: bool) -> String {
 }
 
 /// The part of the page that changes: header, charts, tables, summary.
-pub fn fragment(live: &Live, stopping: bool) -> String {
+pub(crate) fn fragment(live: &Live, stopping: bool) -> String {
     let mut out = String::with_capacity(64 * 1024);
     let _ = writeln!(
         out,
@@ -166,7 +166,7 @@ fn clock(d: Duration) -> String {
 
 /// The live charts, in order: throughput, users or queue, latency,
 /// failures, the latency distribution so far.
-pub fn charts(live: &Live) -> Vec<Chart> {
+pub(crate) fn charts(live: &Live) -> Vec<Chart> {
     let line = |f: &dyn Fn(&Point) -> f64| -> Vec<(f64, f64)> {
         live.points.iter().map(|p| (p.t_s, f(p))).collect()
     };

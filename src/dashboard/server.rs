@@ -20,10 +20,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// The longest request head accepted; longer ones get 431.
-pub const MAX_HEAD: usize = 8 * 1024;
+pub(crate) const MAX_HEAD: usize = 8 * 1024;
 /// Time a client has from connecting to the end of its request head. A
 /// browser sends it at once; idle and slowloris clients go after this.
-pub const READ_TIMEOUT: Duration = Duration::from_secs(1);
+pub(crate) const READ_TIMEOUT: Duration = Duration::from_secs(1);
 /// Time a client has to take the response.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Time a client has to close after the whole response was sent.
@@ -38,7 +38,7 @@ const WAKER: Token = Token(1);
 const FIRST_CONNECTION: usize = 2;
 
 /// The running dashboard server. Dropping it stops it too.
-pub struct Dashboard {
+pub(crate) struct Dashboard {
     addr: SocketAddr,
     quit: Arc<AtomicBool>,
     waker: Arc<Waker>,
@@ -50,7 +50,7 @@ impl Dashboard {
     /// of its own, pinned to `core` when given (one the workers do not use).
     /// `name` is the host name the user gave for `addr`, if any: requests
     /// may then use it in `Host`. Returns once the socket is listening.
-    pub fn start(
+    pub(crate) fn start(
         addr: SocketAddr,
         name: Option<&str>,
         live: SharedLive,
@@ -91,12 +91,12 @@ impl Dashboard {
         })
     }
 
-    pub fn local_addr(&self) -> SocketAddr {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Stop serving: open connections are closed, the thread is joined.
-    pub fn stop(self) {
+    pub(crate) fn stop(self) {
         drop(self);
     }
 }

@@ -4,7 +4,7 @@
 mod connection;
 mod exchange;
 mod nap;
-pub mod pacer;
+pub(crate) mod pacer;
 mod slot;
 mod stall;
 mod tasks;
@@ -18,16 +18,16 @@ use crate::cores;
 use crate::http::request::HttpRequest;
 use crate::plan::Plan;
 use crate::record::recorder::{Recorded, Recorder, Snapshot};
-pub use stall::Stalls;
+pub(crate) use stall::Stalls;
 use std::fs::File;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use worker::Worker;
-pub use worker::{Shared, WorkerReport};
+pub(crate) use worker::{Shared, WorkerReport};
 
 /// What a finished run leaves behind.
-pub struct Outcome {
+pub(crate) struct Outcome {
     pub recorded: Recorded,
     /// Every worker's report, added up.
     pub workers: WorkerReport,
@@ -35,7 +35,7 @@ pub struct Outcome {
 
 /// Gauges the live output reads once per interval.
 #[derive(Clone, Copy, Debug)]
-pub struct Gauges {
+pub(crate) struct Gauges {
     /// Users running (closed model) or connections busy (open model).
     pub active: usize,
     /// Requests due but not yet sent (open model).
@@ -46,7 +46,7 @@ pub struct Gauges {
 /// sure to start.
 /// `on_interval` runs on the recorder thread once a second and at the end,
 /// with the snapshot and the gauges.
-pub fn run(
+pub(crate) fn run(
     plan: &Plan,
     out: Option<File>,
     mut on_interval: impl FnMut(&Snapshot, Gauges),

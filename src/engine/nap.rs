@@ -32,7 +32,7 @@ const DEADLINE_MARGIN: Duration = Duration::from_micros(30);
 const BACK_OFF: u32 = 32;
 
 #[derive(Debug, Default)]
-pub struct Napper {
+pub(super) struct Napper {
     /// The next poll is a look before a nap, or just after one.
     looking: bool,
     napped: bool,
@@ -44,7 +44,12 @@ impl Napper {
     /// and nap (see `after_poll`) if nothing is ready. `queued`: requests
     /// are waiting for a connection (open model), so a response that frees
     /// one must be read at once.
-    pub fn poll_timeout(&mut self, in_flight: usize, queued: bool, budget: Duration) -> Duration {
+    pub(super) fn poll_timeout(
+        &mut self,
+        in_flight: usize,
+        queued: bool,
+        budget: Duration,
+    ) -> Duration {
         self.looking = self.napped || self.wants_nap(in_flight, queued, budget);
         if self.looking { Duration::ZERO } else { budget }
     }
@@ -62,7 +67,7 @@ impl Napper {
     }
 
     /// After the poll: `Some(nap)` means sleep that long, then poll again.
-    pub fn after_poll(&mut self, found_events: bool) -> Option<Duration> {
+    pub(super) fn after_poll(&mut self, found_events: bool) -> Option<Duration> {
         if !std::mem::take(&mut self.looking) {
             return None;
         }
@@ -82,7 +87,7 @@ impl Napper {
 
 /// Ask the kernel to end this thread's sleeps on time: by default a sleep
 /// may run 50 µs late (timer slack), five naps' worth.
-pub fn precise_sleeps() {
+pub(super) fn precise_sleeps() {
     // SAFETY: PR_SET_TIMERSLACK takes one integer argument and only changes
     // the calling thread's timer slack.
     unsafe {

@@ -8,7 +8,7 @@ use crate::plan::ramp::Ramp;
 use crate::rng::Rng;
 use std::time::Duration;
 
-pub trait Pacer: Send {
+pub(crate) trait Pacer: Send {
     /// The offset of the next event from the start of the run, or None when
     /// the schedule has no more events.
     fn next_offset(&mut self) -> Option<Duration>;
@@ -18,7 +18,7 @@ pub trait Pacer: Send {
 /// ramp's running integral (the expected count so far) reaches k, for
 /// evenly spaced arrivals, or a running sum of Exp(1) draws, for a Poisson
 /// process: the same inversion serves both, at any rate shape.
-pub struct Arrivals {
+pub(crate) struct Arrivals {
     /// (start s, start rate, length s, end rate) per stage.
     segments: Vec<(f64, f64, f64, f64)>,
     kind: Arrival,
@@ -31,7 +31,7 @@ pub struct Arrivals {
 }
 
 impl Arrivals {
-    pub fn new(rate: &Ramp, kind: Arrival, seed: u64) -> Arrivals {
+    pub(crate) fn new(rate: &Ramp, kind: Arrival, seed: u64) -> Arrivals {
         let mut segments = Vec::with_capacity(rate.stages.len());
         let (mut t, mut v) = (0.0, rate.start);
         for s in &rate.stages {
@@ -93,14 +93,14 @@ impl Pacer for Arrivals {
 /// position `index`. The shares of 0..of together give exactly the whole
 /// schedule, interleaved evenly in time; the same split can hand each of
 /// several machines its share (k6's execution segments).
-pub struct Share<P> {
+pub(crate) struct Share<P> {
     inner: P,
     index: usize,
     of: usize,
 }
 
 impl<P: Pacer> Share<P> {
-    pub fn new(inner: P, index: usize, of: usize) -> Share<P> {
+    pub(crate) fn new(inner: P, index: usize, of: usize) -> Share<P> {
         assert!(index < of, "share index {index} out of {of}");
         Share { inner, index, of }
     }

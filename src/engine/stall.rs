@@ -27,7 +27,7 @@ const STALL: Duration = Duration::from_millis(100);
 
 /// A worker's stalls, or every worker's together.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Stalls {
+pub(crate) struct Stalls {
     pub count: u64,
     pub longest: Duration,
 }

@@ -4,14 +4,14 @@
 use crate::plan::Task;
 use crate::rng::Rng;
 
-pub struct TaskPicker {
+pub(super) struct TaskPicker {
     /// Running totals of the weights, one per task.
     cumulative: Vec<u64>,
     sequence: bool,
 }
 
 impl TaskPicker {
-    pub fn new(tasks: &[Task], sequence: bool) -> TaskPicker {
+    pub(super) fn new(tasks: &[Task], sequence: bool) -> TaskPicker {
         let cumulative = tasks
             .iter()
             .scan(0u64, |sum, t| {
@@ -27,7 +27,7 @@ impl TaskPicker {
 
     /// The task for a user's next request, after `last` (None for a user's
     /// first request since it started).
-    pub fn pick(&self, rng: &mut Rng, last: Option<u16>) -> u16 {
+    pub(super) fn pick(&self, rng: &mut Rng, last: Option<u16>) -> u16 {
         let count = self.cumulative.len();
         if count <= 1 {
             return 0;

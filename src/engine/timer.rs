@@ -11,13 +11,13 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::Instant;
 
-pub struct PreciseTimer {
+pub(super) struct PreciseTimer {
     fd: OwnedFd,
     armed: Option<Instant>,
 }
 
 impl PreciseTimer {
-    pub fn new(registry: &Registry, token: Token) -> io::Result<PreciseTimer> {
+    pub(super) fn new(registry: &Registry, token: Token) -> io::Result<PreciseTimer> {
         // SAFETY: timerfd_create returns a new descriptor we own, or -1.
         let raw = unsafe {
             libc::timerfd_create(
@@ -36,7 +36,7 @@ impl PreciseTimer {
 
     /// Wake the loop at `at`. Re-arming also clears an expiry nobody read,
     /// so the edge-triggered registration fires again next time.
-    pub fn arm(&mut self, at: Instant, now: Instant) {
+    pub(super) fn arm(&mut self, at: Instant, now: Instant) {
         if self.armed == Some(at) {
             return;
         }

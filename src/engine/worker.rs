@@ -36,10 +36,10 @@ const READ_BUF: usize = 64 * 1024;
 /// The timerfd's token; connections are numbered from 0.
 const TIMER: Token = Token(usize::MAX);
 /// Lag beyond which the generator counts a request as sent late.
-pub const LATE: Duration = Duration::from_millis(1);
+pub(super) const LATE: Duration = Duration::from_millis(1);
 
 /// State every worker and the recorder's observer can see.
-pub struct Shared {
+pub(crate) struct Shared {
     pub start: Instant,
     /// Users running (closed model) or connections busy (open model).
     pub active_users: AtomicUsize,
@@ -55,7 +55,7 @@ pub struct Shared {
 
 /// What a worker reports when it is done.
 #[derive(Default, Debug)]
-pub struct WorkerReport {
+pub(crate) struct WorkerReport {
     /// Times a batch could not be handed over at once because the channel was full.
     pub backpressure: u64,
     /// Requests the generator itself started more than `LATE` after they
@@ -89,7 +89,7 @@ impl WorkerReport {
     }
 }
 
-pub struct Worker<'a> {
+pub(super) struct Worker<'a> {
     plan: &'a Plan,
     shared: &'a Shared,
     pipes: Pipes,
@@ -127,7 +127,7 @@ pub struct Worker<'a> {
 }
 
 impl<'a> Worker<'a> {
-    pub fn new(
+    pub(super) fn new(
         plan: &'a Plan,
         requests: &'a [HttpRequest],
         shared: &'a Shared,
@@ -181,7 +181,7 @@ impl<'a> Worker<'a> {
 
     /// Drive the slots until the run ends and every request that fell due
     /// has finished or timed out.
-    pub fn run(mut self) -> io::Result<WorkerReport> {
+    pub(super) fn run(mut self) -> io::Result<WorkerReport> {
         let mut events = Events::with_capacity(1024);
         nap::precise_sleeps();
         loop {

@@ -7,7 +7,7 @@ use crate::plan::RequestSpec;
 use crate::rng::Rng;
 
 /// The value of our `User-Agent` header.
-pub const USER_AGENT: &str = concat!("stampede/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT: &str = concat!("stampede/", env!("CARGO_PKG_VERSION"));
 
 /// One task's request, encoded for HTTP/1.1 once per run.
 ///
@@ -140,7 +140,7 @@ fn wants_length(method: &str, body: &[u8]) -> bool {
 }
 
 /// Check a method token (RFC 9110: tchar+). Upper case is the convention, not a rule.
-pub fn validate_method(method: &str) -> Result<(), String> {
+pub(crate) fn validate_method(method: &str) -> Result<(), String> {
     let tchar = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
     if method.is_empty() || !method.bytes().all(tchar) {
         return Err(format!("bad HTTP method {method:?}"));
@@ -149,7 +149,7 @@ pub fn validate_method(method: &str) -> Result<(), String> {
 }
 
 /// Parse `Name: value` as given to `-H`.
-pub fn parse_header(text: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_header(text: &str) -> Result<(String, String), String> {
     let (name, value) = text
         .split_once(':')
         .ok_or_else(|| format!("bad header {text:?}: expected \"Name: value\""))?;

@@ -26,7 +26,7 @@ use chunked::Chunked;
 
 /// The outcome of one complete response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Response {
+pub(crate) struct Response {
     /// Final status code (interim 1xx responses are skipped).
     pub status: u16,
     /// Bytes of this response on the wire: every head (interim ones too) and the body framing.
@@ -36,7 +36,7 @@ pub struct Response {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// All of `data` was consumed; the response is not complete yet.
     NeedMore,
     /// The response completed after `consumed` bytes of `data`.
@@ -44,7 +44,7 @@ pub enum Step {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ParseError(pub &'static str);
+pub(crate) struct ParseError(pub &'static str);
 
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -104,7 +104,7 @@ struct Head {
 
 /// An incremental, reusable HTTP/1.1 response parser.
 #[derive(Debug)]
-pub struct ResponseParser {
+pub(crate) struct ResponseParser {
     state: State,
     head_request: bool,
     /// Status of the final head, 0 until it is parsed.
@@ -174,7 +174,7 @@ impl Default for ResponseParser {
 
 impl ResponseParser {
     /// A parser ready for a response to a non-HEAD request.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         ResponseParser {
             state: State::Head,
             head_request: false,
@@ -189,7 +189,7 @@ impl ResponseParser {
 
     /// Resets for a new response. `head_request`: the request was HEAD, so the
     /// response has no body whatever its headers say.
-    pub fn start(&mut self, head_request: bool) {
+    pub(crate) fn start(&mut self, head_request: bool) {
         self.state = State::Head;
         self.head_request = head_request;
         self.status = 0;
@@ -200,7 +200,7 @@ impl ResponseParser {
 
     /// Feeds the next received bytes. When they fail the response, all of
     /// them count in [`Self::bytes`]: they arrived, whatever they were.
-    pub fn feed(&mut self, data: &[u8]) -> Result<Step, ParseError> {
+    pub(crate) fn feed(&mut self, data: &[u8]) -> Result<Step, ParseError> {
         let before = self.bytes();
         let result = self.feed_inner(data);
         if result.is_err() {
@@ -217,7 +217,7 @@ impl ResponseParser {
 
     /// The peer closed the connection: completes a read-until-close body,
     /// otherwise the response was cut short.
-    pub fn finish_on_eof(&mut self) -> Result<Response, ParseError> {
+    pub(crate) fn finish_on_eof(&mut self) -> Result<Response, ParseError> {
         match self.state {
             State::UntilClose => {
                 self.state = State::Done;
@@ -244,12 +244,12 @@ impl ResponseParser {
     }
 
     /// Status of the final head parsed so far, 0 if none yet.
-    pub fn status(&self) -> u16 {
+    pub(crate) fn status(&self) -> u16 {
         self.status
     }
 
     /// Bytes of the current response received so far, also after it failed.
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         if self.state == State::Head {
             self.bytes + self.head_buf.len() as u64
         } else {

@@ -27,7 +27,7 @@ enum Piece {
 
 /// Literal bytes and dynamic values, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Template {
+pub(crate) struct Template {
     pieces: Vec<Piece>,
 }
 
@@ -36,7 +36,7 @@ impl Template {
     /// i64), `{{$uuid}}`, `{{$guid}}` and `{{$timestamp}}`. Whitespace inside
     /// the braces is allowed. An unknown `{{$name}}`, bad arguments, or a
     /// `{{$` with no closing `}}` is an error, in one line.
-    pub fn parse(text: &[u8]) -> Result<Template, String> {
+    pub(crate) fn parse(text: &[u8]) -> Result<Template, String> {
         let mut pieces = Vec::new();
         let mut literal = Vec::new();
         let mut i = 0;
@@ -59,13 +59,13 @@ impl Template {
     }
 
     /// True when there are no dynamic values: every render is the same.
-    pub fn is_static(&self) -> bool {
+    pub(crate) fn is_static(&self) -> bool {
         self.pieces.iter().all(|p| matches!(p, Piece::Literal(_)))
     }
 
     /// Append the rendered bytes to `out`. Allocates nothing besides `out`
     /// growing.
-    pub fn render(&self, rng: &mut Rng, out: &mut Vec<u8>) {
+    pub(crate) fn render(&self, rng: &mut Rng, out: &mut Vec<u8>) {
         for piece in &self.pieces {
             match piece {
                 Piece::Literal(bytes) => out.extend_from_slice(bytes),

@@ -4,7 +4,7 @@
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Url {
+pub(crate) struct Url {
     /// `https://`: connections are TLS.
     pub tls: bool,
     /// Host as written, without brackets for IPv6 (`::1`).
@@ -15,7 +15,7 @@ pub struct Url {
 }
 
 impl Url {
-    pub fn parse(text: &str) -> Result<Url, String> {
+    pub(crate) fn parse(text: &str) -> Result<Url, String> {
         let err = |why: &str| Err(format!("bad URL {text:?}: {why}"));
         let (tls, rest) = match text.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (false, rest),
@@ -67,18 +67,18 @@ impl Url {
     }
 
     /// The scheme's port: 443 for https, 80 for http.
-    pub fn default_port(&self) -> u16 {
+    pub(crate) fn default_port(&self) -> u16 {
         if self.tls { 443 } else { 80 }
     }
 
     /// `scheme://host[:port]`, without the target.
-    pub fn origin(&self) -> String {
+    pub(crate) fn origin(&self) -> String {
         let scheme = if self.tls { "https" } else { "http" };
         format!("{scheme}://{}", self.host_header())
     }
 
     /// The `Host` header value: the port is left out when it is the default.
-    pub fn host_header(&self) -> String {
+    pub(crate) fn host_header(&self) -> String {
         let host = if self.host.contains(':') {
             format!("[{}]", self.host)
         } else {

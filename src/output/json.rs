@@ -5,7 +5,7 @@ use super::{DISTRIBUTION, RunInfo, per_sec, percentile};
 use crate::record::Stats;
 use std::fmt::Write;
 
-pub fn render(stats: &Stats, info: &RunInfo) -> String {
+pub(crate) fn render(stats: &Stats, info: &RunInfo) -> String {
     let t = &stats.total;
     let mut o = Object::default();
     o.num("run_time_s", info.run_time.as_secs_f64());

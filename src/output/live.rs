@@ -8,12 +8,12 @@ use std::time::Duration;
 
 /// Whether the console shows this snapshot: the final one, and every
 /// interval except the sliver the run ends in (still counted in the totals).
-pub fn worth_printing(snap: &Snapshot) -> bool {
+pub(crate) fn worth_printing(snap: &Snapshot) -> bool {
     snap.is_final || snap.interval_len * 2 >= snap.elapsed.min(Duration::from_secs(1))
 }
 
 /// What the live line knows of the plan and of how the run is going.
-pub struct LineContext {
+pub(crate) struct LineContext {
     /// Users (closed model) or the connection cap (open model).
     pub users: usize,
     pub open: bool,
@@ -34,7 +34,7 @@ pub struct LineContext {
 /// that second, and the totals count what completed by its end; the final
 /// line is for the whole run. Wider than `ctx.width`, it carries on on a
 /// second line, indented under the figures, rather than lose one.
-pub fn line(snap: &Snapshot, gauges: Gauges, ctx: &LineContext) -> String {
+pub(crate) fn line(snap: &Snapshot, gauges: Gauges, ctx: &LineContext) -> String {
     let i = snap.interval;
     let mut parts = Vec::with_capacity(8);
     match (snap.is_final, ctx.stopping) {

@@ -2,10 +2,10 @@
 //! summary JSON. Everything here formats figures it is given; it measures nothing.
 
 pub(crate) mod histogram;
-pub mod json;
+pub(crate) mod json;
 pub(crate) mod layout;
-pub mod live;
-pub mod summary;
+pub(crate) mod live;
+pub(crate) mod summary;
 
 use crate::engine::Stalls;
 use crate::record::Stats;
@@ -15,7 +15,7 @@ use std::time::Duration;
 
 /// Facts about a run that the samples alone do not hold.
 #[derive(Clone, Debug, Default)]
-pub struct RunInfo {
+pub(crate) struct RunInfo {
     pub run_time: Duration,
     /// The planned number of users, when known; in the open model, the
     /// most connections at once.
@@ -48,24 +48,24 @@ pub struct RunInfo {
 impl RunInfo {
     /// More than 1% of requests went out late through the generator's own
     /// fault: the figures then include its delay.
-    pub fn generator_lagging(&self, requests: u64) -> bool {
+    pub(crate) fn generator_lagging(&self, requests: u64) -> bool {
         self.late.is_some_and(|late| late * 100 > requests)
     }
 
     /// The generator itself stalled: latencies around then include its delay.
-    pub fn generator_stalled(&self) -> bool {
+    pub(crate) fn generator_stalled(&self) -> bool {
         self.stalls.is_some_and(|s| s.count > 0)
     }
 
     /// Connect times are worth a row: recorded, and connections were
     /// opened (as far as is known: a CSV does not say).
-    pub fn shows_connects(&self) -> bool {
+    pub(crate) fn shows_connects(&self) -> bool {
         self.connection_times && self.connections_opened.is_none_or(|n| n > 0)
     }
 }
 
 /// A histogram's value at `q` (0..=100), 0 when empty.
-pub fn percentile(h: &hdrhistogram::Histogram<u64>, q: f64) -> u64 {
+pub(crate) fn percentile(h: &hdrhistogram::Histogram<u64>, q: f64) -> u64 {
     if h.is_empty() {
         0
     } else {
@@ -92,11 +92,11 @@ pub(crate) fn fit(text: &str, max: usize) -> Cow<'_, str> {
 }
 
 /// Milliseconds from microseconds: 2 decimals below 10 ms, 1 above.
-pub fn ms(us: u64) -> String {
+pub(crate) fn ms(us: u64) -> String {
     ms_f(us as f64)
 }
 
-pub fn ms_f(us: f64) -> String {
+pub(crate) fn ms_f(us: f64) -> String {
     let ms = us / 1000.0;
     if ms < 10.0 {
         format!("{ms:.2}")
@@ -106,20 +106,20 @@ pub fn ms_f(us: f64) -> String {
 }
 
 /// Requests per second over `d`, 0 for an empty span.
-pub fn per_sec(count: u64, d: Duration) -> f64 {
+pub(crate) fn per_sec(count: u64, d: Duration) -> f64 {
     let s = d.as_secs_f64();
     if s > 0.0 { count as f64 / s } else { 0.0 }
 }
 
 /// The per-task table's figure columns (after Method and Name), shared by
 /// the text summary and the HTML report.
-pub const TASK_COLUMNS: [&str; 9] = [
+pub(crate) const TASK_COLUMNS: [&str; 9] = [
     "Requests", "Fails", "RPS", "Median", "Avg", "Min", "Max", "p90", "p99",
 ];
 
 /// One task's figures for `TASK_COLUMNS`, latencies in ms; the rate is
 /// over `span`, the whole run's (`Stats::span`).
-pub fn task_figures(t: &crate::record::stats::Tally, span: Duration) -> [String; 9] {
+pub(crate) fn task_figures(t: &crate::record::stats::Tally, span: Duration) -> [String; 9] {
     // One histogram for every figure: a task of a few requests makes it
     // from its values, which 65,536 such tasks would otherwise do 6 times.
     let h = t.latency();
@@ -138,13 +138,13 @@ pub fn task_figures(t: &crate::record::stats::Tally, span: Duration) -> [String;
 
 /// The connection-setup table's figure columns (after the row's label),
 /// shared by the text summary and the HTML report.
-pub const SETUP_COLUMNS: [&str; 6] = ["count", "avg", "p50", "p90", "p99", "max"];
+pub(crate) const SETUP_COLUMNS: [&str; 6] = ["count", "avg", "p50", "p90", "p99", "max"];
 
 /// The connection-setup rows worth showing, as k6 shows
 /// `http_req_connecting` and `http_req_tls_handshaking`: connect times when
 /// `connects` (see `RunInfo::shows_connects`), handshake times when there
 /// were handshakes. Both count only the requests that opened a connection.
-pub fn setup_rows(stats: &Stats, connects: bool) -> Vec<(&'static str, &Histogram<u64>)> {
+pub(crate) fn setup_rows(stats: &Stats, connects: bool) -> Vec<(&'static str, &Histogram<u64>)> {
     let mut rows = Vec::new();
     if connects {
         rows.push(("connect", &stats.connect));
@@ -156,7 +156,7 @@ pub fn setup_rows(stats: &Stats, connects: bool) -> Vec<(&'static str, &Histogra
 }
 
 /// One connection-setup row's figures for `SETUP_COLUMNS`, in ms.
-pub fn setup_figures(h: &Histogram<u64>) -> [String; 6] {
+pub(crate) fn setup_figures(h: &Histogram<u64>) -> [String; 6] {
     let mean = if h.is_empty() { 0.0 } else { h.mean() };
     [
         h.len().to_string(),
@@ -169,7 +169,7 @@ pub fn setup_figures(h: &Histogram<u64>) -> [String; 6] {
 }
 
 /// The percentiles of the latency distribution, with their labels.
-pub const DISTRIBUTION: [(&str, &str, f64); 7] = [
+pub(crate) const DISTRIBUTION: [(&str, &str, f64); 7] = [
     ("p50", "p50", 50.0),
     ("p75", "p75", 75.0),
     ("p90", "p90", 90.0),

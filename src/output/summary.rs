@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 /// The summary, its lines at most `width` columns wherever the figures
 /// allow (see `layout`).
-pub fn render(stats: &Stats, info: &RunInfo, width: usize) -> String {
+pub(crate) fn render(stats: &Stats, info: &RunInfo, width: usize) -> String {
     let mut out = String::new();
     headline(&mut out, stats, info, width);
     task_table(&mut out, stats, info, width);

@@ -1,7 +1,7 @@
 //! A validated run plan: everything the engine needs, checked before any
 //! request is sent. The CLI builds it, from flags or a scenario file.
 
-pub mod ramp;
+pub(crate) mod ramp;
 
 use crate::http::url::Url;
 use crate::tls::TlsClient;
@@ -12,7 +12,7 @@ use std::time::Duration;
 
 /// One kind of request a user sends.
 #[derive(Clone, Debug)]
-pub struct Task {
+pub(crate) struct Task {
     /// The name in results.csv and the summary.
     pub name: String,
     pub request: RequestSpec,
@@ -24,7 +24,7 @@ pub struct Task {
 /// protocol turns it into bytes once per run. Dynamic values (`{{$uuid}}`)
 /// may stand in the target, the header values and the body.
 #[derive(Clone, Debug)]
-pub struct RequestSpec {
+pub(crate) struct RequestSpec {
     pub method: String,
     /// Whom the request names (`Host`): host, and port unless the default.
     pub authority: String,
@@ -56,14 +56,14 @@ impl Task {
 
 /// A pause between a user's requests, drawn uniformly from `min..=max`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Think {
+pub(crate) struct Think {
     pub min: Duration,
     pub max: Duration,
 }
 
 /// How arrivals are spaced in the open model.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Arrival {
+pub(crate) enum Arrival {
     /// Evenly spaced.
     Uniform,
     /// A Poisson process: exponential gaps.
@@ -72,7 +72,7 @@ pub enum Arrival {
 
 /// The load model.
 #[derive(Clone, Debug)]
-pub enum Load {
+pub(crate) enum Load {
     /// Users loop: each sends its next request when the last one is done
     /// (after a think time). The ramp is the number of users over time.
     Closed { users: Ramp, think: Option<Think> },
@@ -83,7 +83,7 @@ pub enum Load {
 
 /// Where the live dashboard listens.
 #[derive(Clone, Debug, PartialEq)]
-pub struct DashboardAddr {
+pub(crate) struct DashboardAddr {
     pub addr: SocketAddr,
     /// The host name `addr` was given as (`localhost`, `box.lan`), if any:
     /// browsers send it in `Host`, so the dashboard answers to it.
@@ -91,7 +91,7 @@ pub struct DashboardAddr {
 }
 
 #[derive(Clone, Debug)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Where the live dashboard listens, if one is wanted.
     pub dashboard: Option<DashboardAddr>,
     /// How long the dashboard stays up after the run when stdin is no terminal.
@@ -128,13 +128,13 @@ pub struct Plan {
 
 impl Plan {
     /// The open model: `users` caps the connections rather than counting users.
-    pub fn is_open(&self) -> bool {
+    pub(crate) fn is_open(&self) -> bool {
         matches!(self.load, Load::Open { .. })
     }
 
     /// (method, name) per task, in task order: how the summary, the
     /// dashboard and the meta file label the tasks.
-    pub fn task_labels(&self) -> Vec<(String, String)> {
+    pub(crate) fn task_labels(&self) -> Vec<(String, String)> {
         self.tasks
             .iter()
             .map(|t| (t.request.method.clone(), t.name.clone()))
@@ -143,7 +143,7 @@ impl Plan {
 
     /// The load in words, for the dashboard's header: "50 users, all at
     /// once, for 10s" or "1000 requests/s (poisson), up to 50 connections, for 1m".
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         let secs = |d: Duration| match self.requests {
             Some(n) if d >= crate::units::MAX_DURATION => format!("{n} requests"),
             Some(n) => format!("{n} requests or {d:?}, whichever comes first"),

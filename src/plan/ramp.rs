@@ -5,14 +5,14 @@
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Stage {
+pub(crate) struct Stage {
     pub duration: Duration,
     /// The value reached at the end of the stage.
     pub target: f64,
 }
 
 #[derive(Clone, Debug, PartialEq)]
-pub struct Ramp {
+pub(crate) struct Ramp {
     /// The value at time zero.
     pub start: f64,
     pub stages: Vec<Stage>,
@@ -20,7 +20,7 @@ pub struct Ramp {
 
 impl Ramp {
     /// `value` from the start to the end.
-    pub fn constant(value: f64, duration: Duration) -> Ramp {
+    pub(crate) fn constant(value: f64, duration: Duration) -> Ramp {
         Ramp {
             start: value,
             stages: vec![Stage {
@@ -31,7 +31,7 @@ impl Ramp {
     }
 
     /// From 0 up to `value` at `per_sec`, then holding, for `duration` in all.
-    pub fn climb(value: f64, per_sec: f64, duration: Duration) -> Ramp {
+    pub(crate) fn climb(value: f64, per_sec: f64, duration: Duration) -> Ramp {
         let climb_s = value / per_sec;
         if climb_s >= duration.as_secs_f64() {
             let reached = per_sec * duration.as_secs_f64();
@@ -61,7 +61,7 @@ impl Ramp {
     }
 
     /// `30s:100,1m:1000,30s:0`, starting from 0.
-    pub fn parse_stages(text: &str) -> Result<Ramp, String> {
+    pub(crate) fn parse_stages(text: &str) -> Result<Ramp, String> {
         let bad = |why: String| {
             Err(format!(
                 "--stages {text:?}: {why} (example: 30s:100,1m:1000,30s:0)"
@@ -92,11 +92,11 @@ impl Ramp {
         Ok(ramp)
     }
 
-    pub fn duration(&self) -> Duration {
+    pub(crate) fn duration(&self) -> Duration {
         self.stages.iter().map(|s| s.duration).sum()
     }
 
-    pub fn max(&self) -> f64 {
+    pub(crate) fn max(&self) -> f64 {
         self.stages
             .iter()
             .map(|s| s.target)
@@ -116,7 +116,7 @@ impl Ramp {
     }
 
     /// The value at `t` seconds; after the last stage, its target.
-    pub fn value_at(&self, t: f64) -> f64 {
+    pub(crate) fn value_at(&self, t: f64) -> f64 {
         let mut last = self.start;
         for (t0, v0, len, v1) in self.segments() {
             if t < t0 + len {
@@ -133,12 +133,12 @@ impl Ramp {
 
     /// How many whole units are wanted at `t`: the count of integers below
     /// the value (user k runs while the value is above k).
-    pub fn count_at(&self, t: f64) -> usize {
+    pub(crate) fn count_at(&self, t: f64) -> usize {
         (self.value_at(t) - 1e-9).ceil().max(0.0) as usize
     }
 
     /// The first moment after `t` at which `count_at` changes, if any.
-    pub fn next_count_change(&self, t: f64) -> Option<f64> {
+    pub(crate) fn next_count_change(&self, t: f64) -> Option<f64> {
         let count = self.count_at(t) as f64;
         for (t0, v0, len, v1) in self.segments() {
             let end = t0 + len;

@@ -10,7 +10,7 @@ use std::io::{self, Write};
 
 /// The columns. They are only ever appended to, and readers accept every
 /// width the file has had (`WIDTHS`).
-pub const HEADER: [&str; 9] = [
+pub(crate) const HEADER: [&str; 9] = [
     "elapsed_us",
     "latency_us",
     "status",
@@ -24,9 +24,9 @@ pub const HEADER: [&str; 9] = [
 
 /// Every width results.csv has had, oldest first: 7 columns until
 /// `connect_us` and `tls_us` were appended.
-pub const WIDTHS: [usize; 2] = [7, HEADER.len()];
+pub(crate) const WIDTHS: [usize; 2] = [7, HEADER.len()];
 
-pub struct CsvOut<W: Write> {
+pub(crate) struct CsvOut<W: Write> {
     out: W,
     line: Vec<u8>,
     /// Each task name, already escaped as a CSV field.
@@ -35,7 +35,7 @@ pub struct CsvOut<W: Write> {
 
 impl<W: Write> CsvOut<W> {
     /// Write the header and get ready for rows.
-    pub fn new(mut out: W, task_names: &[String]) -> io::Result<Self> {
+    pub(crate) fn new(mut out: W, task_names: &[String]) -> io::Result<Self> {
         out.write_all(HEADER.join(",").as_bytes())?;
         out.write_all(b"\n")?;
         let task_fields = task_names
@@ -49,7 +49,7 @@ impl<W: Write> CsvOut<W> {
         })
     }
 
-    pub fn write(&mut self, s: &Sample) -> io::Result<()> {
+    pub(crate) fn write(&mut self, s: &Sample) -> io::Result<()> {
         let line = &mut self.line;
         line.clear();
         push_decimal(line, s.elapsed_us);
@@ -77,7 +77,7 @@ impl<W: Write> CsvOut<W> {
         self.out.write_all(line)
     }
 
-    pub fn finish(mut self) -> io::Result<W> {
+    pub(crate) fn finish(mut self) -> io::Result<W> {
         self.out.flush()?;
         Ok(self.out)
     }

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 const MAX_META: u64 = 64 << 20;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct RunMeta {
+pub(crate) struct RunMeta {
     pub target: String,
     /// The load in words, as the run announced it.
     pub plan: String,
@@ -33,13 +33,13 @@ pub struct RunMeta {
 impl RunMeta {
     /// Where the meta file of `csv` goes: beside it, named after it, and
     /// not ending in `.csv`, so that `report *.csv` never takes it for one.
-    pub fn path_for(csv: &Path) -> PathBuf {
+    pub(crate) fn path_for(csv: &Path) -> PathBuf {
         let mut name = csv.as_os_str().to_owned();
         name.push(".meta");
         PathBuf::from(name)
     }
 
-    pub fn write(&self, path: &Path) -> io::Result<()> {
+    pub(crate) fn write(&self, path: &Path) -> io::Result<()> {
         let mut out = csv::Writer::from_path(path)?;
         out.write_record(["kind", "value", "name"])?;
         out.write_record(["target", &self.target, ""])?;
@@ -52,7 +52,7 @@ impl RunMeta {
 
     /// The meta file beside `csv`, if there is one. A file that is there
     /// but unreadable is an error: it would silently mislabel the report.
-    pub fn find(csv: &Path) -> Result<Option<RunMeta>, String> {
+    pub(crate) fn find(csv: &Path) -> Result<Option<RunMeta>, String> {
         let path = Self::path_for(csv);
         let bytes = match crate::whole_file::read(&path, MAX_META) {
             Ok(bytes) => bytes,

@@ -1,12 +1,12 @@
 //! Samples travel in batches from the workers to one recorder thread, which
 //! writes `results.csv` and keeps the histograms every figure is read from.
 
-pub mod csv_out;
-pub mod meta;
-pub mod outcomes;
-pub mod recorder;
-pub mod sample;
-pub mod stats;
+pub(crate) mod csv_out;
+pub(crate) mod meta;
+pub(crate) mod outcomes;
+pub(crate) mod recorder;
+pub(crate) mod sample;
+pub(crate) mod stats;
 
-pub use sample::{ErrorKind, Sample};
-pub use stats::Stats;
+pub(crate) use sample::{ErrorKind, Sample};
+pub(crate) use stats::Stats;

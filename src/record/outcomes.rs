@@ -7,14 +7,14 @@ use super::sample::{ErrorKind, Sample};
 /// How one request ended: its status when the response was complete,
 /// otherwise its error (whatever part of a status had arrived).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// Clamped to 999, as `Stats` counts statuses.
     Status(u16),
     Error(ErrorKind),
 }
 
 impl Outcome {
-    pub fn of(s: &Sample) -> Outcome {
+    pub(crate) fn of(s: &Sample) -> Outcome {
         match s.error {
             Some(e) => Outcome::Error(e),
             None => Outcome::Status(s.status.min(999)),
@@ -22,7 +22,7 @@ impl Outcome {
     }
 
     /// The status code, or the error's name as results.csv writes it.
-    pub fn label(self) -> String {
+    pub(crate) fn label(self) -> String {
         match self {
             Outcome::Status(code) => code.to_string(),
             Outcome::Error(e) => e.as_str().to_string(),
@@ -34,14 +34,14 @@ impl Outcome {
 /// sees a handful of outcomes, so a sorted Vec beats a map, and a run of
 /// one outcome (the common case) costs a compare and an add.
 #[derive(Clone, Debug, Default)]
-pub struct Outcomes {
+pub(crate) struct Outcomes {
     counts: Vec<(Outcome, u64)>,
     /// Where the last outcome was counted.
     last: usize,
 }
 
 impl Outcomes {
-    pub fn add(&mut self, outcome: Outcome) {
+    pub(crate) fn add(&mut self, outcome: Outcome) {
         self.add_n(outcome, 1);
     }
 
@@ -65,7 +65,7 @@ impl Outcomes {
     }
 
     /// Non-zero counts: statuses ascending, then errors in `ErrorKind::ALL` order.
-    pub fn counts(&self) -> &[(Outcome, u64)] {
+    pub(crate) fn counts(&self) -> &[(Outcome, u64)] {
         &self.counts
     }
 }

@@ -11,12 +11,12 @@ use std::io::{self, BufWriter};
 use std::time::{Duration, Instant};
 
 /// Samples a worker collects before it hands them over.
-pub const BATCH_SIZE: usize = 2048;
+pub(crate) const BATCH_SIZE: usize = 2048;
 /// Batches that may wait in the channel before workers have to hold on to theirs.
-pub const CHANNEL_BATCHES: usize = 256;
+pub(crate) const CHANNEL_BATCHES: usize = 256;
 
 /// What the live output sees: once per interval, and once at the end.
-pub struct Snapshot<'a> {
+pub(crate) struct Snapshot<'a> {
     /// Time from the start of the run to the end of this interval.
     pub elapsed: Duration,
     /// Requests that completed during this interval; at the end, the whole run.
@@ -38,25 +38,25 @@ pub struct Snapshot<'a> {
 
 /// Requests and failures, counted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     pub requests: u64,
     pub failures: u64,
 }
 
 impl Counts {
-    pub fn failure_pct(&self) -> f64 {
+    pub(crate) fn failure_pct(&self) -> f64 {
         super::stats::failure_pct(self.failures, self.requests)
     }
 }
 
 /// The pair of channels between the workers and the recorder. Emptied batch
 /// vectors travel back so that workers do not allocate new ones.
-pub struct Pipes {
+pub(crate) struct Pipes {
     pub samples: Sender<Vec<Sample>>,
     pub empties: Receiver<Vec<Sample>>,
 }
 
-pub struct Recorder {
+pub(crate) struct Recorder {
     samples: Receiver<Vec<Sample>>,
     empties: Sender<Vec<Sample>>,
     csv: Option<CsvOut<BufWriter<File>>>,
@@ -66,7 +66,7 @@ pub struct Recorder {
 }
 
 /// What the recorder leaves behind.
-pub struct Recorded {
+pub(crate) struct Recorded {
     pub stats: Stats,
     /// The first error writing results.csv, if any; rows after it are missing.
     pub csv_error: Option<io::Error>,
@@ -75,7 +75,7 @@ pub struct Recorded {
 impl Recorder {
     /// Create the recorder and the pipes workers send into. The CSV header is
     /// written here, before any request is sent.
-    pub fn new(out: Option<File>, task_names: &[String]) -> io::Result<(Recorder, Pipes)> {
+    pub(crate) fn new(out: Option<File>, task_names: &[String]) -> io::Result<(Recorder, Pipes)> {
         let (tx, rx) = crossbeam_channel::bounded(CHANNEL_BATCHES);
         let (empty_tx, empty_rx) = crossbeam_channel::unbounded();
         let csv = match out {
@@ -106,7 +106,7 @@ impl Recorder {
     /// they completed; `on_interval` sees each `tick`-long interval once
     /// `GRACE` has passed after its end (so that late batches are in it),
     /// and then once more at the end with the whole run.
-    pub fn run(
+    pub(crate) fn run(
         mut self,
         start: Instant,
         tick: Duration,

@@ -3,7 +3,7 @@
 /// Why a request produced no complete response. The names are the `error`
 /// column of results.csv, so they are part of the file's contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ErrorKind {
+pub(crate) enum ErrorKind {
     /// The connection could not be opened.
     Connect,
     /// No complete response within `--timeout`.
@@ -28,7 +28,7 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub const ALL: [ErrorKind; 9] = [
+    pub(crate) const ALL: [ErrorKind; 9] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,
         ErrorKind::Reset,
@@ -40,7 +40,7 @@ impl ErrorKind {
         ErrorKind::Tls,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Connect => "connect",
             ErrorKind::Timeout => "timeout",
@@ -54,12 +54,12 @@ impl ErrorKind {
         }
     }
 
-    pub fn parse(text: &str) -> Option<ErrorKind> {
+    pub(crate) fn parse(text: &str) -> Option<ErrorKind> {
         ErrorKind::ALL.into_iter().find(|k| k.as_str() == text)
     }
 
     /// Classify a socket error from a read or write on an open connection.
-    pub fn from_io(e: &std::io::Error) -> ErrorKind {
+    pub(crate) fn from_io(e: &std::io::Error) -> ErrorKind {
         use std::io::ErrorKind as K;
         match e.kind() {
             K::ConnectionReset | K::BrokenPipe | K::ConnectionAborted => ErrorKind::Reset,
@@ -72,7 +72,7 @@ impl ErrorKind {
 /// One row of results.csv. Times are microseconds; `elapsed_us` counts from
 /// the start of the run to the moment the request was due.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Sample {
+pub(crate) struct Sample {
     pub elapsed_us: u64,
     pub latency_us: u64,
     pub wait_us: u64,
@@ -91,7 +91,7 @@ pub struct Sample {
 
 impl Sample {
     /// Locust's rule: a transport error or a status of 400 and above.
-    pub fn is_failure(&self) -> bool {
+    pub(crate) fn is_failure(&self) -> bool {
         self.error.is_some() || self.status >= 400
     }
 }

@@ -18,7 +18,7 @@ const DIGITS: u8 = 3;
 /// to 2 ms) and grows to the largest value recorded: sized for 1 h from the
 /// start it took 188 KB, which a scenario of 10,000 tasks paid 10,000 times
 /// over. Record into it with [`record_latency`].
-pub fn latency_histogram<T: Counter>(digits: u8) -> Histogram<T> {
+pub(crate) fn latency_histogram<T: Counter>(digits: u8) -> Histogram<T> {
     Histogram::new(digits).expect("1 to 5 significant digits are valid")
 }
 
@@ -69,7 +69,7 @@ impl Latencies {
 /// Record `value` in a histogram from [`latency_histogram`], clamped to 1 h.
 /// (`saturating_record` would clamp to the histogram's current size instead
 /// of growing it.)
-pub fn record_latency<T: Counter>(h: &mut Histogram<T>, value: u64) {
+pub(crate) fn record_latency<T: Counter>(h: &mut Histogram<T>, value: u64) {
     // Cannot fail: growing to 1 h fits any usize of 32 bits or more, and
     // counters saturate.
     let _ = h.record(value.min(HIST_MAX_US));
@@ -82,7 +82,7 @@ pub fn record_latency<T: Counter>(h: &mut Histogram<T>, value: u64) {
 /// reached the server, and their "latency" is only how long they queued
 /// before the run ended (they are counted, apart, by the error counts).
 #[derive(Clone, Debug, Default)]
-pub struct Tally {
+pub(crate) struct Tally {
     /// Latency from the due moment, in µs, of every request but the unsent.
     latency: Latencies,
     pub requests: u64,
@@ -96,7 +96,7 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, s: &Sample) {
+    pub(crate) fn add(&mut self, s: &Sample) {
         if s.error != Some(ErrorKind::Unsent) {
             self.latency.record(s.latency_us);
         }
@@ -108,12 +108,12 @@ impl Tally {
     }
 
     /// Latency from the due moment, in µs (empty when nothing was recorded).
-    pub fn latency(&self) -> Cow<'_, Histogram<u64>> {
+    pub(crate) fn latency(&self) -> Cow<'_, Histogram<u64>> {
         self.latency.histogram()
     }
 
     /// Zero the figures, keeping the histogram's memory for reuse.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         match &mut self.latency {
             Latencies::Many(h) => h.reset(),
             Latencies::Few(few) => few.clear(),
@@ -127,12 +127,12 @@ impl Tally {
 
     /// Responses per second over `span`: the one definition of a rate,
     /// used by the live line, the summary, `report` and `check`.
-    pub fn rate(&self, span: std::time::Duration) -> f64 {
+    pub(crate) fn rate(&self, span: std::time::Duration) -> f64 {
         crate::output::per_sec(self.responses, span)
     }
 
     /// Latency at `q` (0..=100), in µs; 0 when empty.
-    pub fn percentile_us(&self, q: f64) -> u64 {
+    pub(crate) fn percentile_us(&self, q: f64) -> u64 {
         if self.requests == 0 {
             0
         } else {
@@ -140,7 +140,7 @@ impl Tally {
         }
     }
 
-    pub fn mean_us(&self) -> f64 {
+    pub(crate) fn mean_us(&self) -> f64 {
         if self.requests == 0 {
             0.0
         } else {
@@ -149,7 +149,7 @@ impl Tally {
     }
 
     /// The standard deviation of the latency, in µs; 0 when empty.
-    pub fn stdev_us(&self) -> f64 {
+    pub(crate) fn stdev_us(&self) -> f64 {
         if self.requests == 0 {
             0.0
         } else {
@@ -157,7 +157,7 @@ impl Tally {
         }
     }
 
-    pub fn min_us(&self) -> u64 {
+    pub(crate) fn min_us(&self) -> u64 {
         if self.requests == 0 {
             0
         } else {
@@ -165,7 +165,7 @@ impl Tally {
         }
     }
 
-    pub fn max_us(&self) -> u64 {
+    pub(crate) fn max_us(&self) -> u64 {
         if self.requests == 0 {
             0
         } else {
@@ -173,13 +173,13 @@ impl Tally {
         }
     }
 
-    pub fn failure_pct(&self) -> f64 {
+    pub(crate) fn failure_pct(&self) -> f64 {
         failure_pct(self.failures, self.requests)
     }
 }
 
 /// `failures` as a percentage of `requests`; 0 when there were none.
-pub fn failure_pct(failures: u64, requests: u64) -> f64 {
+pub(crate) fn failure_pct(failures: u64, requests: u64) -> f64 {
     if requests == 0 {
         0.0
     } else {
@@ -189,7 +189,7 @@ pub fn failure_pct(failures: u64, requests: u64) -> f64 {
 
 /// Everything recorded in a run.
 #[derive(Clone, Debug)]
-pub struct Stats {
+pub(crate) struct Stats {
     /// Indexed by task id.
     pub tasks: Vec<Tally>,
     /// How each task's requests ended, indexed by task id.
@@ -215,7 +215,7 @@ pub struct Stats {
 }
 
 impl Stats {
-    pub fn new(task_count: usize) -> Stats {
+    pub(crate) fn new(task_count: usize) -> Stats {
         Stats {
             tasks: vec![Tally::default(); task_count],
             outcomes: vec![Outcomes::default(); task_count],
@@ -231,14 +231,14 @@ impl Stats {
     }
 
     /// Make room for `count` tasks: a CSV reveals its tasks as it is read.
-    pub fn ensure_tasks(&mut self, count: usize) {
+    pub(crate) fn ensure_tasks(&mut self, count: usize) {
         if self.tasks.len() < count {
             self.tasks.resize_with(count, Tally::default);
             self.outcomes.resize_with(count, Outcomes::default);
         }
     }
 
-    pub fn add(&mut self, s: &Sample) {
+    pub(crate) fn add(&mut self, s: &Sample) {
         self.total.add(s);
         record_latency(&mut self.wait, s.wait_us);
         // wait = latency: the request ended before its first byte went out
@@ -266,7 +266,7 @@ impl Stats {
     }
 
     /// Non-zero counts by status code, ascending; status 0 means no response.
-    pub fn status_counts(&self) -> Vec<(u16, u64)> {
+    pub(crate) fn status_counts(&self) -> Vec<(u16, u64)> {
         (0..1000u16)
             .zip(self.status.iter().copied())
             .filter(|&(_, n)| n > 0)
@@ -274,7 +274,7 @@ impl Stats {
     }
 
     /// Non-zero counts by error kind, in `ErrorKind::ALL` order.
-    pub fn error_counts(&self) -> Vec<(ErrorKind, u64)> {
+    pub(crate) fn error_counts(&self) -> Vec<(ErrorKind, u64)> {
         ErrorKind::ALL
             .into_iter()
             .zip(self.errors)
@@ -284,27 +284,27 @@ impl Stats {
 
     /// Task `task`'s counts by outcome (status or error); empty for a task
     /// that never ran.
-    pub fn outcomes(&self, task: usize) -> &[(Outcome, u64)] {
+    pub(crate) fn outcomes(&self, task: usize) -> &[(Outcome, u64)] {
         self.outcomes.get(task).map_or(&[], Outcomes::counts)
     }
 
     /// Requests that got a complete response (whatever its status).
-    pub fn responses(&self) -> u64 {
+    pub(crate) fn responses(&self) -> u64 {
         self.total.responses
     }
 
     /// From the start to the moment the last request ended.
-    pub fn span(&self) -> std::time::Duration {
+    pub(crate) fn span(&self) -> std::time::Duration {
         std::time::Duration::from_micros(self.end_us)
     }
 
     /// Responses per second over the whole run.
-    pub fn rate(&self) -> f64 {
+    pub(crate) fn rate(&self) -> f64 {
         self.total.rate(self.span())
     }
 
     /// Requests that fell due but were never sent (open model).
-    pub fn unsent(&self) -> u64 {
+    pub(crate) fn unsent(&self) -> u64 {
         self.errors[ErrorKind::Unsent as usize]
     }
 }

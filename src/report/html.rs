@@ -14,15 +14,15 @@ use crate::xml::escape;
 use std::fmt::Write;
 
 /// Chart size in the page; the SVG scales down with the window.
-pub const WIDTH: u32 = 900;
-pub const HEIGHT: u32 = 300;
+pub(crate) const WIDTH: u32 = 900;
+pub(crate) const HEIGHT: u32 = 300;
 
 /// Points on the percentile curve: 20 a decade, from 0% to 99.999%.
 const DISTRIBUTION_STEPS: u32 = 100;
 const DISTRIBUTION_DECADES: f64 = 5.0;
 
 /// The page's CSS, shared with the live dashboard.
-pub const STYLE: &str = "\
+pub(crate) const STYLE: &str = "\
 body{font-family:sans-serif;color:#222;max-width:960px;margin:1.5em auto;padding:0 1em}\
 h1{font-size:1.6em;margin:0 0 .3em}h2{font-size:1.2em;margin:1.6em 0 .4em}\
 .plan{color:#555;margin:.2em 0 0}\
@@ -41,7 +41,7 @@ figure,svg,table,.warnings,.summary{break-inside:avoid;page-break-inside:avoid}\
 h2{break-after:avoid;page-break-after:avoid}}";
 
 /// The whole page. Every string from the CSV is escaped.
-pub fn render(report: &Report, title: &str) -> String {
+pub(crate) fn render(report: &Report, title: &str) -> String {
     let mut out = String::with_capacity(64 * 1024 + report.scatter.len() * 16);
     let _ = write!(
         out,
@@ -121,7 +121,7 @@ fn header(out: &mut String, report: &Report, title: &str) {
 }
 
 /// Headline figures, label over value, for a `<div class="summary">`.
-pub fn figures(out: &mut String, items: &[(&str, String)]) {
+pub(crate) fn figures(out: &mut String, items: &[(&str, String)]) {
     for (label, value) in items {
         let _ = write!(
             out,
@@ -134,7 +134,7 @@ pub fn figures(out: &mut String, items: &[(&str, String)]) {
 
 /// The page's charts, in order: throughput, latency over time, failures,
 /// every request (sampled), the latency distribution, requests in flight.
-pub fn charts(report: &Report) -> Vec<Chart> {
+pub(crate) fn charts(report: &Report) -> Vec<Chart> {
     let secs = report.series.interval_us as f64 / 1e6;
     let interval = format!("{} s intervals", trim(secs));
     // Each point at the middle of its interval, its figure over the time
@@ -235,7 +235,7 @@ fn scatter(report: &Report) -> Chart {
 
 /// The latency percentile curve as wrk2 and HdrHistogram plot it: x is
 /// 1/(1-q) on a log scale, so each decade is one more nine.
-pub fn distribution(total: &Tally) -> Chart {
+pub(crate) fn distribution(total: &Tally) -> Chart {
     let points = if total.requests == 0 {
         Vec::new()
     } else {
@@ -262,7 +262,7 @@ pub fn distribution(total: &Tally) -> Chart {
 
 /// The per-task table: `tasks` is (method, name) by task id, and the RPS
 /// column is over the run's span.
-pub fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)]) {
+pub(crate) fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)]) {
     out.push_str("<h2>Requests by task</h2><table><thead><tr><th class=\"l\">Method</th><th class=\"l\">Name</th>");
     for column in TASK_COLUMNS {
         let _ = write!(out, "<th>{column}</th>");
@@ -290,7 +290,7 @@ pub fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)]) {
 }
 
 /// Latency and its two parts, at the summary's percentiles.
-pub fn distribution_table(out: &mut String, stats: &Stats) {
+pub(crate) fn distribution_table(out: &mut String, stats: &Stats) {
     out.push_str("<h2>Latency distribution (ms)</h2><table><thead><tr><th></th>");
     for (label, _, _) in DISTRIBUTION {
         let _ = write!(out, "<th>{label}</th>");
@@ -315,7 +315,7 @@ pub fn distribution_table(out: &mut String, stats: &Stats) {
 
 /// Connect and TLS handshake times over the requests that opened a
 /// connection; nothing when no row is worth showing (see `setup_rows`).
-pub fn setup_table(out: &mut String, stats: &Stats, connects: bool) {
+pub(crate) fn setup_table(out: &mut String, stats: &Stats, connects: bool) {
     let rows = setup_rows(stats, connects);
     if rows.is_empty() {
         return;
@@ -336,7 +336,7 @@ pub fn setup_table(out: &mut String, stats: &Stats, connects: bool) {
 }
 
 /// The status code and error counts, each as a share of all requests.
-pub fn counts_tables(out: &mut String, stats: &Stats) {
+pub(crate) fn counts_tables(out: &mut String, stats: &Stats) {
     let total = stats.total.requests.max(1) as f64;
     let table = |out: &mut String, title: &str, head: &str, rows: Vec<(String, u64)>| {
         let _ = write!(out, "<h2>{title}</h2>");

@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// Task names in the order first seen, and their indexes.
 #[derive(Default, Debug)]
-pub struct Tasks {
+pub(crate) struct Tasks {
     pub names: Vec<String>,
     index: HashMap<Vec<u8>, u16>,
     /// The last name looked up: runs of one task are common, and a byte
@@ -72,7 +72,7 @@ const ROW_MAX: u64 = 2 * MAX_TASK_NAME as u64 + 64 * 1024;
 
 /// What reading the files found besides their rows.
 #[derive(Debug, Default)]
-pub struct Loaded {
+pub(crate) struct Loaded {
     /// One for each file whose last line was cut off (and skipped).
     pub warnings: Vec<String>,
     /// The files of 7 columns, from before `connect_us` and `tls_us`: their
@@ -83,7 +83,7 @@ pub struct Loaded {
 /// Feed every row of every file to `each`, in file order. Each file has the
 /// width its header says, one of `WIDTHS`, so files of several widths can
 /// be read together; a row of another width is an error.
-pub fn read_all(
+pub(crate) fn read_all(
     paths: &[&Path],
     tasks: &mut Tasks,
     mut each: impl FnMut(&Sample) -> Result<(), String>,

@@ -3,10 +3,10 @@
 //! so they work the same on a CSV from another box, from several boxes, or
 //! from last month.
 
-pub mod html;
-pub mod load;
-pub mod series;
-pub mod svg;
+pub(crate) mod html;
+pub(crate) mod load;
+pub(crate) mod series;
+pub(crate) mod svg;
 
 use crate::record::meta::RunMeta;
 use crate::record::{Sample, Stats};
@@ -17,10 +17,10 @@ use std::path::Path;
 use std::time::Duration;
 
 /// Points kept for a scatter chart, whatever the number of rows.
-pub const SCATTER_POINTS: usize = 5000;
+pub(crate) const SCATTER_POINTS: usize = 5000;
 
 /// Everything read from one or more results.csv files.
-pub struct Report {
+pub(crate) struct Report {
     pub tasks: Tasks,
     pub stats: Stats,
     pub series: Series,
@@ -44,7 +44,11 @@ pub struct Report {
 impl Report {
     /// Read `paths` (merged into one run) with time-series buckets of
     /// `interval`, or coarser ones for a long run (see `Series::add`).
-    pub fn load(paths: &[&Path], interval: Duration, by_task: bool) -> Result<Report, String> {
+    pub(crate) fn load(
+        paths: &[&Path],
+        interval: Duration,
+        by_task: bool,
+    ) -> Result<Report, String> {
         let mut meta = None;
         for path in paths {
             if let Some(found) = RunMeta::find(path)? {

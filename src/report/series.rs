@@ -20,7 +20,7 @@ fn bucket_histogram() -> Histogram<u32> {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct Bucket {
+pub(crate) struct Bucket {
     pub requests: u64,
     /// Requests with a complete response: what the rate counts.
     pub responses: u64,
@@ -69,7 +69,7 @@ impl Bucket {
 
     /// Latency at `q` (0..=100) in ms, the middle of its histogram bucket;
     /// 0 when empty.
-    pub fn percentile_ms(&self, q: f64) -> f64 {
+    pub(crate) fn percentile_ms(&self, q: f64) -> f64 {
         if self.requests == 0 {
             return 0.0;
         }
@@ -78,7 +78,7 @@ impl Bucket {
         h.median_equivalent(v).min(self.max_us) as f64 / 1000.0
     }
 
-    pub fn mean_ms(&self) -> f64 {
+    pub(crate) fn mean_ms(&self) -> f64 {
         if self.requests == 0 {
             0.0
         } else {
@@ -86,20 +86,20 @@ impl Bucket {
         }
     }
 
-    pub fn max_ms(&self) -> f64 {
+    pub(crate) fn max_ms(&self) -> f64 {
         self.max_us as f64 / 1000.0
     }
 }
 
 /// The most buckets a time series holds, the total's and every task's
 /// together: 27 hours at 1 s. A longer run gets coarser intervals.
-pub const MAX_POINTS: usize = 100_000;
+pub(crate) const MAX_POINTS: usize = 100_000;
 
 /// The coarser intervals after 1 s, each a whole multiple of the one
 /// before; past the last, ten times the interval.
 const COARSER_US: [u64; 4] = [10_000_000, 60_000_000, 600_000_000, 3_600_000_000];
 
-pub struct Series {
+pub(crate) struct Series {
     /// The interval asked for, or a coarser one (see `add`).
     pub interval_us: u64,
     /// Bucket i covers completions in [i, i+1) intervals from the start.
@@ -115,7 +115,7 @@ pub struct Series {
 }
 
 impl Series {
-    pub fn new(interval_us: u64, by_task: bool) -> Series {
+    pub(crate) fn new(interval_us: u64, by_task: bool) -> Series {
         Series {
             interval_us: interval_us.max(1),
             total: Vec::new(),
@@ -129,7 +129,7 @@ impl Series {
     /// past `MAX_POINTS` buckets, the interval first grows (1 s, 10 s, 1 m,
     /// 10 m, 1 h, then tenfold) and the buckets so far merge into the
     /// coarser ones, exactly: memory stays bounded however long the run.
-    pub fn add(&mut self, s: &Sample) {
+    pub(crate) fn add(&mut self, s: &Sample) {
         if s.error == Some(ErrorKind::Unsent) {
             return;
         }
@@ -190,7 +190,7 @@ impl Series {
     /// Coarsen until the interval is at least `interval_us`: a series read
     /// alongside another, which started at the same interval and grew
     /// further, then counts over the same intervals.
-    pub fn coarsen_to(&mut self, interval_us: u64) {
+    pub(crate) fn coarsen_to(&mut self, interval_us: u64) {
         while self.interval_us < interval_us {
             self.coarsen();
         }
@@ -198,7 +198,7 @@ impl Series {
 
     /// How long interval `i` lasted, in µs: the whole interval, but the
     /// last, which lasted until the last request ended.
-    pub fn length_us(&self, i: usize) -> u64 {
+    pub(crate) fn length_us(&self, i: usize) -> u64 {
         let start = (i as u64).saturating_mul(self.interval_us);
         // At least 1 µs: a request may end on the interval's first µs.
         self.end_us.saturating_sub(start).clamp(1, self.interval_us)
@@ -215,7 +215,7 @@ impl Series {
     /// where its figure belongs. A last interval shorter than half an
     /// interval is left out: a rate over a sliver is noise. `buckets` is
     /// the total's or a task's.
-    pub fn points<'a>(&self, buckets: &'a [Bucket]) -> Vec<(f64, f64, &'a Bucket)> {
+    pub(crate) fn points<'a>(&self, buckets: &'a [Bucket]) -> Vec<(f64, f64, &'a Bucket)> {
         buckets
             .iter()
             .enumerate()
@@ -229,13 +229,13 @@ impl Series {
     }
 
     /// Whether the last interval is a sliver `points` leaves out.
-    pub fn drops_a_sliver(&self) -> bool {
+    pub(crate) fn drops_a_sliver(&self) -> bool {
         self.is_sliver(self.total.len().saturating_sub(1))
     }
 
     /// A line for stderr when the interval is not the one asked for:
     /// `flag` is the `--interval` value if the user gave one.
-    pub fn interval_note(&self, asked_us: u64, flag: Option<&str>) -> Option<String> {
+    pub(crate) fn interval_note(&self, asked_us: u64, flag: Option<&str>) -> Option<String> {
         if self.interval_us == asked_us {
             return None;
         }
@@ -252,7 +252,7 @@ impl Series {
 
     /// The time-series CSV: one row per interval, or per interval and task
     /// (with a `task` column) when the series was built by task.
-    pub fn to_csv(&self, task_names: &[String]) -> String {
+    pub(crate) fn to_csv(&self, task_names: &[String]) -> String {
         let by_task = self.by_task.as_ref();
         let mut out = String::from("start_s");
         if by_task.is_some() {
@@ -327,7 +327,7 @@ fn merge(buckets: &mut Vec<Bucket>, k: usize) {
 }
 
 /// Three decimals, without trailing zeros.
-pub fn round3(v: f64) -> String {
+pub(crate) fn round3(v: f64) -> String {
     let s = format!("{v:.3}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     if s.is_empty() || s == "-" {

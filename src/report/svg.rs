@@ -9,24 +9,28 @@ use std::fmt::Write;
 use crate::xml::escape;
 
 /// Colours that stay apart on screen and in print.
-pub const BLUE: &str = "#1f77b4";
-pub const ORANGE: &str = "#ff7f0e";
-pub const RED: &str = "#d62728";
-pub const PURPLE: &str = "#9467bd";
+pub(crate) const BLUE: &str = "#1f77b4";
+pub(crate) const ORANGE: &str = "#ff7f0e";
+pub(crate) const RED: &str = "#d62728";
+pub(crate) const PURPLE: &str = "#9467bd";
 
 /// The only URL in the output: the SVG namespace, which names and fetches nothing.
-pub const XMLNS: &str = "http://www.w3.org/2000/svg";
+pub(crate) const XMLNS: &str = "http://www.w3.org/2000/svg";
 
 /// One named set of (x, y) points.
 #[derive(Clone, Debug)]
-pub struct Series {
+pub(crate) struct Series {
     pub name: String,
     pub points: Vec<(f64, f64)>,
     pub color: &'static str,
 }
 
 impl Series {
-    pub fn new(name: impl Into<String>, color: &'static str, points: Vec<(f64, f64)>) -> Series {
+    pub(crate) fn new(
+        name: impl Into<String>,
+        color: &'static str,
+        points: Vec<(f64, f64)>,
+    ) -> Series {
         Series {
             name: name.into(),
             points,
@@ -36,14 +40,14 @@ impl Series {
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scale {
+pub(crate) enum Scale {
     Linear,
     /// Ticks at powers of ten; points with x <= 0 are left out.
     Log10,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     Line,
     Scatter,
 }
@@ -51,7 +55,7 @@ pub enum Kind {
 /// A chart: x and y axes (y linear, from 0 unless the data goes below),
 /// one or more series, a legend when there is more than one.
 #[derive(Clone, Debug)]
-pub struct Chart {
+pub(crate) struct Chart {
     pub title: String,
     /// With the unit, e.g. "time (s)".
     pub x_label: String,
@@ -69,7 +73,7 @@ pub struct Chart {
 }
 
 impl Chart {
-    pub fn new(
+    pub(crate) fn new(
         title: impl Into<String>,
         x_label: impl Into<String>,
         y_label: impl Into<String>,
@@ -88,41 +92,41 @@ impl Chart {
         }
     }
 
-    pub fn kind(mut self, kind: Kind) -> Chart {
+    pub(crate) fn kind(mut self, kind: Kind) -> Chart {
         self.kind = kind;
         self
     }
 
-    pub fn series(mut self, s: Series) -> Chart {
+    pub(crate) fn series(mut self, s: Series) -> Chart {
         self.series.push(s);
         self
     }
 
-    pub fn log_x(mut self, tick_label: Option<fn(f64) -> String>) -> Chart {
+    pub(crate) fn log_x(mut self, tick_label: Option<fn(f64) -> String>) -> Chart {
         self.x_scale = Scale::Log10;
         self.x_tick_label = tick_label;
         self
     }
 
     /// A log y axis, for values spanning decades (a latency tail).
-    pub fn log_y(mut self) -> Chart {
+    pub(crate) fn log_y(mut self) -> Chart {
         self.y_scale = Scale::Log10;
         self
     }
 
     /// Whole-number y ticks, for counts.
-    pub fn counts_y(mut self) -> Chart {
+    pub(crate) fn counts_y(mut self) -> Chart {
         self.y_counts = true;
         self
     }
 
-    pub fn note(mut self, note: impl Into<String>) -> Chart {
+    pub(crate) fn note(mut self, note: impl Into<String>) -> Chart {
         self.note = Some(note.into());
         self
     }
 
     /// A complete `<svg>` element of `width` x `height` (it scales: it has a viewBox).
-    pub fn render(&self, width: u32, height: u32) -> String {
+    pub(crate) fn render(&self, width: u32, height: u32) -> String {
         let (w, h) = (f64::from(width.max(200)), f64::from(height.max(120)));
         let legend = self.series.len() > 1;
         let top = TITLE_H + if legend { LEGEND_H } else { 0.0 };
@@ -356,7 +360,7 @@ struct Rect {
 
 /// An axis: its range, its scale and its labelled ticks.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Axis {
+pub(crate) struct Axis {
     pub lo: f64,
     pub hi: f64,
     pub log: bool,
@@ -366,12 +370,12 @@ pub struct Axis {
 impl Axis {
     /// A range widened to whole "nice" steps (1, 2 or 5 times a power of
     /// ten), about `target` ticks, all within the range.
-    pub fn linear(lo: f64, hi: f64, target: u32) -> Axis {
+    pub(crate) fn linear(lo: f64, hi: f64, target: u32) -> Axis {
         Axis::linear_stepped(lo, hi, target, 0.0)
     }
 
     /// As `linear`, with steps of at least `min_step` (1 for counts).
-    pub fn linear_stepped(lo: f64, hi: f64, target: u32, min_step: f64) -> Axis {
+    pub(crate) fn linear_stepped(lo: f64, hi: f64, target: u32, min_step: f64) -> Axis {
         let (lo, hi) = if hi > lo {
             (lo, hi)
         } else if lo > 0.0 {
@@ -396,7 +400,7 @@ impl Axis {
     }
 
     /// Whole decades around [lo, hi] (lo > 0), a tick at each power of ten.
-    pub fn log10(lo: f64, hi: f64) -> Axis {
+    pub(crate) fn log10(lo: f64, hi: f64) -> Axis {
         let first = lo.log10().floor() as i32;
         let last = (hi.log10().ceil() as i32).max(first + 1);
         let ticks = (first..=last)
@@ -421,7 +425,7 @@ impl Axis {
     }
 
     /// Where `v` falls, from 0 (lo) to 1 (hi).
-    pub fn frac(&self, v: f64) -> f64 {
+    pub(crate) fn frac(&self, v: f64) -> f64 {
         if self.log {
             (v.log10() - self.lo.log10()) / (self.hi.log10() - self.lo.log10())
         } else {
@@ -431,7 +435,7 @@ impl Axis {
 }
 
 /// The nearest 1, 2 or 5 times a power of ten to `raw` (> 0).
-pub fn nice_step(raw: f64) -> f64 {
+pub(crate) fn nice_step(raw: f64) -> f64 {
     if !(raw.is_finite() && raw > 0.0) {
         return 1.0;
     }
@@ -478,7 +482,7 @@ fn n(v: f64) -> String {
 
 /// A percentile tick on a 1/(1-q) log axis: 1 -> "0%", 10 -> "90%",
 /// 1000 -> "99.9%".
-pub fn percentile_tick(x: f64) -> String {
+pub(crate) fn percentile_tick(x: f64) -> String {
     if x <= 1.0 {
         return "0%".into();
     }

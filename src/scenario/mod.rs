@@ -39,14 +39,14 @@ use vars::Vars;
 
 /// A parsed scenario file.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub directives: Vec<Directive>,
     pub tasks: Vec<ScenarioTask>,
 }
 
 /// A file-level directive, e.g. `# @users 200`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Directive {
+pub(crate) struct Directive {
     /// Without the `@`, e.g. `users`.
     pub name: String,
     /// Trimmed; may be empty (`# @open`).
@@ -56,7 +56,7 @@ pub struct Directive {
 
 /// One request of the scenario.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ScenarioTask {
+pub(crate) struct ScenarioTask {
     /// The text after `###`, or `METHOD /path` when that is empty.
     pub name: String,
     /// From `# @weight N`; 1 by default.
@@ -72,7 +72,7 @@ pub struct ScenarioTask {
 }
 
 /// The directives allowed before the first `###`.
-pub const FILE_DIRECTIVES: &[&str] = &[
+pub(crate) const FILE_DIRECTIVES: &[&str] = &[
     "users",
     "spawn-rate",
     "duration",
@@ -92,7 +92,7 @@ const MAX_FILE: u64 = 16 << 20;
 const MAX_TASKS: usize = u16::MAX as usize + 1;
 
 /// Read and parse `path`; body files are relative to its directory.
-pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, String> {
+pub(crate) fn load(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, String> {
     let file_name = path.display().to_string();
     let bytes = whole_file::read(path, MAX_FILE).map_err(|e| match e.kind() {
         io::ErrorKind::FileTooLarge => format!(
@@ -115,7 +115,7 @@ pub fn load(path: &Path, overrides: &[(String, String)]) -> Result<Scenario, Str
 
 /// Parse scenario text. `file_name` is used in error messages, `base_dir`
 /// to find body files (`< ./payload.json`).
-pub fn parse(
+pub(crate) fn parse(
     text: &str,
     file_name: &str,
     base_dir: &Path,

@@ -87,7 +87,7 @@ pub(super) struct Conn {
 }
 
 impl Conn {
-    pub fn new(stream: Transport, slot: usize, generation: u64) -> Conn {
+    pub(super) fn new(stream: Transport, slot: usize, generation: u64) -> Conn {
         Conn {
             stream,
             slot,
@@ -114,7 +114,7 @@ impl Conn {
     }
 
     /// Handle a readiness event. Returns false when the connection is done.
-    pub fn on_event(&mut self, event: &Event, timers: &mut Timers) -> bool {
+    pub(super) fn on_event(&mut self, event: &Event, timers: &mut Timers) -> bool {
         if !self.note(event) {
             return true;
         }
@@ -123,7 +123,7 @@ impl Conn {
 
     /// Record what a readiness event says about the socket, without acting
     /// on it. Returns whether the connection has anything to do.
-    pub fn note(&mut self, event: &Event) -> bool {
+    pub(super) fn note(&mut self, event: &Event) -> bool {
         if event.is_readable() || event.is_read_closed() || event.is_error() {
             self.read_blocked = false;
             self.eof_seen |= event.is_read_closed();
@@ -135,7 +135,7 @@ impl Conn {
     }
 
     /// A timer for this connection expired. Returns false when it is done.
-    pub fn on_timer(&mut self, now: Instant, timers: &mut Timers) -> bool {
+    pub(super) fn on_timer(&mut self, now: Instant, timers: &mut Timers) -> bool {
         if self.linger.is_some_and(|deadline| deadline <= now) {
             return false;
         }
@@ -147,7 +147,7 @@ impl Conn {
 
     /// A stall is over: act on the events and timers it held back, then
     /// run the connection. Returns false when it is done.
-    pub fn resume(&mut self, now: Instant, timers: &mut Timers) -> bool {
+    pub(super) fn resume(&mut self, now: Instant, timers: &mut Timers) -> bool {
         if self.linger.is_some_and(|deadline| deadline <= now) {
             return false;
         }
@@ -169,7 +169,7 @@ impl Conn {
 
     /// Run the connection until it would block. Returns false when it is
     /// done and should be dropped.
-    pub fn drive(&mut self, timers: &mut Timers) -> bool {
+    pub(super) fn drive(&mut self, timers: &mut Timers) -> bool {
         loop {
             if self.linger.is_some() {
                 return self.drain();

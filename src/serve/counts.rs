@@ -12,7 +12,7 @@ use rustls::HandshakeKind;
 
 /// Totals over all threads (or one thread's share).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Counts {
+pub(crate) struct Counts {
     /// TCP connections accepted.
     pub connections: u64,
     /// Responses made (rejections of bad requests included, `100 Continue`

@@ -44,11 +44,11 @@ use std::time::{Duration, Instant};
 
 use mio::{Interest, Poll, Waker};
 
-pub use counts::Counts;
+pub(crate) use counts::Counts;
 use worker::{LISTENER, WAKER, Worker};
 
 #[derive(Clone, Debug)]
-pub struct ServeConfig {
+pub(crate) struct ServeConfig {
     /// Where to listen; port 0 picks a free port (see [`Server::local_addr`]).
     pub addr: SocketAddr,
     /// One worker thread per entry, pinned to that core. Empty: one
@@ -78,7 +78,7 @@ pub struct ServeConfig {
 /// running during a stall; a delay that ends inside a window is answered
 /// when the window ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Stall {
+pub(crate) struct Stall {
     /// How long each stall lasts.
     pub hold: Duration,
     /// The period: one stall per `every`.
@@ -89,7 +89,7 @@ impl Stall {
     /// Parse `HOLD/EVERY`, e.g. `1s/4s` (hold 1 s every 4 s), with the
     /// durations of [`crate::units::parse_duration`]. `hold` must be more
     /// than zero and less than `every`.
-    pub fn parse(text: &str) -> Result<Stall, String> {
+    pub(crate) fn parse(text: &str) -> Result<Stall, String> {
         let Some((hold, every)) = text.split_once('/') else {
             return Err(format!(
                 "--stall {text:?}: expected HOLD/EVERY, e.g. 1s/4s (hold 1s every 4s)"
@@ -144,7 +144,7 @@ fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
 
 /// A running server. [`Server::stop`] shuts it down; dropping it does the
 /// same, so a server never outlives its owner.
-pub struct Server {
+pub(crate) struct Server {
     addr: SocketAddr,
     stop: Arc<AtomicBool>,
     wakers: Vec<Waker>,
@@ -155,7 +155,7 @@ impl Server {
     /// Bind `cfg.addr` and start the worker threads. The socket is listening
     /// when this returns.
     /// An invalid [`ServeConfig::stall`] is an `InvalidInput` error.
-    pub fn start(cfg: ServeConfig) -> io::Result<Server> {
+    pub(crate) fn start(cfg: ServeConfig) -> io::Result<Server> {
         if let Some(stall) = cfg.stall {
             stall.check().map_err(|why| {
                 let text = format!("--stall {:?}/{:?}: {why}", stall.hold, stall.every);
@@ -202,14 +202,14 @@ impl Server {
     }
 
     /// The address the server listens on (with the real port).
-    pub fn local_addr(&self) -> SocketAddr {
+    pub(crate) fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Stop every thread, close every connection and the listening socket,
     /// and wait for the threads to finish. Returns promptly: in-flight
     /// responses are abandoned. Returns what every thread did, summed.
-    pub fn stop(mut self) -> Counts {
+    pub(crate) fn stop(mut self) -> Counts {
         self.shutdown()
     }
 

@@ -36,7 +36,7 @@ impl Span {
     }
 
     /// The bytes of this span in `data`, or nothing if it does not fit.
-    pub fn get<'a>(&self, data: &'a [u8]) -> &'a [u8] {
+    pub(crate) fn get<'a>(&self, data: &'a [u8]) -> &'a [u8] {
         let end = self.start.saturating_add(self.len);
         data.get(self.start..end).unwrap_or(&[])
     }

@@ -72,7 +72,7 @@ pub(super) struct Reply {
 
 impl Reply {
     /// An empty reply to the request `head`, with its connection semantics.
-    pub fn new(status: u16, head: &Head) -> Reply {
+    pub(super) fn new(status: u16, head: &Head) -> Reply {
         Reply {
             status,
             body: Body::Empty,
@@ -86,7 +86,7 @@ impl Reply {
     }
 
     /// An empty reply after which the connection closes.
-    pub fn closing(status: u16) -> Reply {
+    pub(super) fn closing(status: u16) -> Reply {
         Reply {
             status,
             body: Body::Empty,
@@ -100,7 +100,7 @@ impl Reply {
     }
 
     /// This reply turned into an error with a short text body.
-    pub fn error(mut self, status: u16, text: &'static [u8]) -> Reply {
+    pub(super) fn error(mut self, status: u16, text: &'static [u8]) -> Reply {
         self.status = status;
         self.content_type = ContentType::Text;
         self.body = Body::Static(text);
@@ -122,13 +122,13 @@ pub(super) enum Stream {
 }
 
 impl Stream {
-    pub fn is_idle(&self) -> bool {
+    pub(super) fn is_idle(&self) -> bool {
         *self == Stream::Idle
     }
 
     /// Append chunks to `out` until it holds about `budget` bytes; append
     /// the last chunk and become idle when the body is done.
-    pub fn refill(&mut self, out: &mut Vec<u8>, budget: usize) {
+    pub(super) fn refill(&mut self, out: &mut Vec<u8>, budget: usize) {
         let Stream::Chunked { left, chunk } = self else {
             return;
         };

@@ -34,7 +34,7 @@ pub(super) struct Resp {
 }
 
 impl Resp {
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
             .find(|(n, _)| n.eq_ignore_ascii_case(name))
@@ -49,11 +49,11 @@ pub(super) struct Client<S = TcpStream> {
 }
 
 impl Client {
-    pub fn connect(server: &Server) -> Client {
+    pub(super) fn connect(server: &Server) -> Client {
         Client::from_stream(TcpStream::connect_timeout(&server.local_addr(), TIMEOUT).unwrap())
     }
 
-    pub fn from_stream(stream: TcpStream) -> Client {
+    pub(super) fn from_stream(stream: TcpStream) -> Client {
         stream.set_read_timeout(Some(TIMEOUT)).unwrap();
         stream.set_write_timeout(Some(TIMEOUT)).unwrap();
         stream.set_nodelay(true).unwrap();
@@ -63,19 +63,19 @@ impl Client {
 
 impl<S: Read + Write> Client<S> {
     /// A client over `stream`, whose reads must be bounded in time already.
-    pub fn over(stream: S) -> Client<S> {
+    pub(super) fn over(stream: S) -> Client<S> {
         Client {
             stream,
             buf: Vec::new(),
         }
     }
 
-    pub fn send(&mut self, bytes: &[u8]) {
+    pub(super) fn send(&mut self, bytes: &[u8]) {
         self.stream.write_all(bytes).unwrap();
     }
 
     /// Send a GET with no extra headers and read its response.
-    pub fn get(&mut self, path: &str) -> Resp {
+    pub(super) fn get(&mut self, path: &str) -> Resp {
         self.send(format!("GET {path} HTTP/1.1\r\nHost: t\r\n\r\n").as_bytes());
         self.response(false)
     }
@@ -100,7 +100,7 @@ impl<S: Read + Write> Client<S> {
     }
 
     /// Read one response. `head_request`: it answers a HEAD, so no body.
-    pub fn response(&mut self, head_request: bool) -> Resp {
+    pub(super) fn response(&mut self, head_request: bool) -> Resp {
         let (status, headers, head_len) = loop {
             let mut slots = [httparse::EMPTY_HEADER; 64];
             let mut parsed = httparse::Response::new(&mut slots);
@@ -165,7 +165,7 @@ impl<S: Read + Write> Client<S> {
 
     /// True if the server closed the connection (EOF, or a reset) with no
     /// more bytes sent.
-    pub fn closed(&mut self) -> bool {
+    pub(super) fn closed(&mut self) -> bool {
         if !self.buf.is_empty() {
             return false;
         }

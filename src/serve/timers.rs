@@ -19,7 +19,7 @@ pub(super) struct Timers {
 
 impl Timers {
     /// No deadlines yet; the first stall (if any) begins at `pause_at`.
-    pub fn new(pause_at: Option<Instant>) -> Timers {
+    pub(super) fn new(pause_at: Option<Instant>) -> Timers {
         Timers {
             heap: BinaryHeap::new(),
             pause_at,
@@ -28,17 +28,17 @@ impl Timers {
 
     /// Call the connection in `slot` back at `deadline`, if it is still the
     /// same connection (`generation`) by then.
-    pub fn add(&mut self, deadline: Instant, slot: usize, generation: u64) {
+    pub(super) fn add(&mut self, deadline: Instant, slot: usize, generation: u64) {
         self.heap.push(Reverse((deadline, slot, generation)));
     }
 
     /// The earliest deadline, if any.
-    pub fn next(&self) -> Option<Instant> {
+    pub(super) fn next(&self) -> Option<Instant> {
         self.heap.peek().map(|Reverse((deadline, _, _))| *deadline)
     }
 
     /// Remove and return the earliest timer if it is due at `now`.
-    pub fn pop_due(&mut self, now: Instant) -> Option<(usize, u64)> {
+    pub(super) fn pop_due(&mut self, now: Instant) -> Option<(usize, u64)> {
         match self.heap.peek() {
             Some(Reverse((deadline, _, _))) if *deadline <= now => self
                 .heap

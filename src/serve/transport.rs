@@ -35,7 +35,7 @@ pub(super) struct Tls {
 impl Transport {
     /// Plain TCP without a config; otherwise a TLS server connection that
     /// has yet to read the client's hello.
-    pub fn new(
+    pub(super) fn new(
         tcp: TcpStream,
         tls: Option<&Arc<ServerConfig>>,
     ) -> Result<Transport, rustls::Error> {
@@ -51,7 +51,7 @@ impl Transport {
 
     /// The socket, to register with the poll or to read raw bytes from
     /// once the conversation is over.
-    pub fn tcp(&mut self) -> &mut TcpStream {
+    pub(super) fn tcp(&mut self) -> &mut TcpStream {
         match self {
             Transport::Plain(tcp) => tcp,
             Transport::Tls(t) => &mut t.tcp,
@@ -60,14 +60,14 @@ impl Transport {
 
     /// Whether a read that did not fill the buffer drained the socket, so
     /// that the next readable edge will say when more arrives.
-    pub fn short_read_drains(&self) -> bool {
+    pub(super) fn short_read_drains(&self) -> bool {
         matches!(self, Transport::Plain(_))
     }
 
     /// Read request bytes: `Ok(0)` at the end of the client's stream,
     /// `WouldBlock` when nothing more can be read until the next readable
     /// edge. A TLS error (garbage, a failed handshake) is `InvalidData`.
-    pub fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(super) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(tcp) => tcp.read(buf),
             Transport::Tls(t) => t.read(buf),
@@ -75,7 +75,7 @@ impl Transport {
     }
 
     /// Write response bytes; `WouldBlock` when nothing could be taken.
-    pub fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+    pub(super) fn write(&mut self, data: &[u8]) -> io::Result<usize> {
         match self {
             Transport::Plain(tcp) => tcp.write(data),
             Transport::Tls(t) => t.write(data),
@@ -84,7 +84,7 @@ impl Transport {
 
     /// Write what the transport itself still holds. Ok(true) once nothing
     /// is left, Ok(false) when the socket is full.
-    pub fn flush(&mut self) -> io::Result<bool> {
+    pub(super) fn flush(&mut self) -> io::Result<bool> {
         match self {
             Transport::Plain(_) => Ok(true),
             Transport::Tls(t) => t.flush(),
@@ -92,7 +92,7 @@ impl Transport {
     }
 
     /// Bytes are waiting in the transport for the socket to take them.
-    pub fn wants_write(&self) -> bool {
+    pub(super) fn wants_write(&self) -> bool {
         match self {
             Transport::Plain(_) => false,
             Transport::Tls(t) => t.tls.wants_write(),
@@ -102,7 +102,7 @@ impl Transport {
     /// Close our sending side politely: TLS says `close_notify` first, then
     /// the socket sends its FIN. Called once all output is written, so the
     /// few bytes of the alert fit in the socket's buffer.
-    pub fn shutdown(&mut self) {
+    pub(super) fn shutdown(&mut self) {
         if let Transport::Tls(t) = self {
             t.tls.send_close_notify();
             let _ = t.flush();
@@ -112,7 +112,7 @@ impl Transport {
 
     /// How the TLS handshake went, once it has completed; None for plain
     /// TCP and for a handshake that never finished.
-    pub fn handshake(&self) -> Option<HandshakeKind> {
+    pub(super) fn handshake(&self) -> Option<HandshakeKind> {
         match self {
             Transport::Plain(_) => None,
             Transport::Tls(t) if t.tls.is_handshaking() => None,

@@ -105,7 +105,7 @@ impl Worker {
     /// A worker whose listener is already registered with `poll` as
     /// [`LISTENER`] and whose waker uses [`WAKER`]. `stall`: the schedule
     /// and the instant the server started. `tls`: speak TLS with it.
-    pub fn new(
+    pub(super) fn new(
         poll: Poll,
         listener: TcpListener,
         stop: Arc<AtomicBool>,
@@ -136,7 +136,7 @@ impl Worker {
 
     /// The event loop. Returns when `stop` is set and the waker fires,
     /// with this thread's counts, the connections still open included.
-    pub fn run(mut self) -> Counts {
+    pub(super) fn run(mut self) -> Counts {
         let mut events = Events::with_capacity(1024);
         while !self.stop.load(Ordering::Acquire) {
             if let Err(e) = self.poll.poll(&mut events, self.timeout()) {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 /// What the user asked of TLS on the command line.
 #[derive(Clone, Debug, Default)]
-pub struct TlsOptions {
+pub(crate) struct TlsOptions {
     /// More CAs to trust, besides the system's (`--cacert`).
     pub cacert: Option<PathBuf>,
     /// Skip certificate verification (`--insecure`).
@@ -32,7 +32,7 @@ pub struct TlsOptions {
 /// A run's TLS client: the shared configuration and the name every
 /// connection asks for (SNI) and verifies against.
 #[derive(Clone)]
-pub struct TlsClient {
+pub(crate) struct TlsClient {
     pub(crate) config: Arc<ClientConfig>,
     pub(crate) server_name: ServerName<'static>,
     /// Certificates are not verified (`--insecure`).
@@ -48,7 +48,7 @@ impl std::fmt::Debug for TlsClient {
 impl TlsClient {
     /// Build the configuration for connections to `host`: every file is
     /// read and checked here, before anything is sent.
-    pub fn new(options: &TlsOptions, host: &str) -> Result<TlsClient, String> {
+    pub(crate) fn new(options: &TlsOptions, host: &str) -> Result<TlsClient, String> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
         let algorithms = provider.signature_verification_algorithms;
         let builder = ClientConfig::builder_with_provider(provider)

@@ -2,11 +2,11 @@ use super::*;
 use crate::record::Sample;
 use crate::record::sample::ErrorKind;
 
-pub const EVIL: &str = "<script>alert(1)</script>";
+pub(crate) const EVIL: &str = "<script>alert(1)</script>";
 
 /// A live state some seconds into a run of two tasks, one named to break
 /// out of the page, with a 500 and a timeout among the requests.
-pub fn live(seconds: u32, open_model: bool) -> Live {
+pub(crate) fn live(seconds: u32, open_model: bool) -> Live {
     let tasks = vec![
         ("GET".to_string(), "GET /hello".to_string()),
         ("POST".to_string(), EVIL.to_string()),
@@ -25,7 +25,7 @@ pub fn live(seconds: u32, open_model: bool) -> Live {
 }
 
 /// One more second: 20 requests and a point.
-pub fn push_second(live: &mut Live, s: u32) {
+pub(crate) fn push_second(live: &mut Live, s: u32) {
     for i in 0..20u64 {
         let (status, error) = match i {
             7 => (500, None),
