@@ -3,7 +3,7 @@
 //! here is killed by its PID when its guard drops, and every wait is bounded.
 #![allow(dead_code)] // each test crate uses its own subset
 
-pub(crate) mod tls;
+pub mod tls;
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};
@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_stampede");
+pub const BIN: &str = env!("CARGO_BIN_EXE_stampede");
 
 /// A child process, stopped when dropped: SIGTERM first, so that a master
 /// process (nginx) takes its workers down with it, then SIGKILL.
-pub(crate) struct Proc(pub Child);
+pub struct Proc(pub Child);
 
 impl Drop for Proc {
     fn drop(&mut self) {
@@ -34,18 +34,18 @@ impl Drop for Proc {
 }
 
 /// Send a signal to a child we started.
-pub(crate) fn signal(child: &Child, sig: i32) {
+pub fn signal(child: &Child, sig: i32) {
     // SAFETY: kill(2) on the PID of a child we spawned and have not reaped.
     unsafe { libc::kill(child.id() as i32, sig) };
 }
 
 /// Where `scratch(name)` is, as it was left.
-pub(crate) fn scratch_path(name: &str) -> PathBuf {
+pub fn scratch_path(name: &str) -> PathBuf {
     std::env::temp_dir().join(format!("stampede-test-{}-{name}", std::process::id()))
 }
 
 /// A fresh scratch directory for one test.
-pub(crate) fn scratch(name: &str) -> PathBuf {
+pub fn scratch(name: &str) -> PathBuf {
     let dir = scratch_path(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
@@ -53,14 +53,14 @@ pub(crate) fn scratch(name: &str) -> PathBuf {
 }
 
 /// `stampede serve` on an ephemeral port; returns its base URL.
-pub(crate) fn start_serve() -> (Proc, String) {
+pub fn start_serve() -> (Proc, String) {
     start_serve_with(&[])
 }
 
 /// `stampede serve` with `extra` flags (one thread unless they say
 /// `-t`/`--threads`/`--cpus`); returns it and its base URL. Its stderr is
 /// kept for [`stop_serve`].
-pub(crate) fn start_serve_with(extra: &[&str]) -> (Proc, String) {
+pub fn start_serve_with(extra: &[&str]) -> (Proc, String) {
     spawn_serve(extra, "http")
 }
 
@@ -68,7 +68,7 @@ pub(crate) fn start_serve_with(extra: &[&str]) -> (Proc, String) {
 /// `extra` flags (e.g. `["--tls-client-ca", ca]`, `["-t", "2"]`); returns it
 /// and its base URL, `https://127.0.0.1:PORT`. Clients trust `pki.ca`.
 /// [`stop_serve`] stops it and says what it served.
-pub(crate) fn start_serve_tls(pki: &tls::Pki, extra: &[&str]) -> (Proc, String) {
+pub fn start_serve_tls(pki: &tls::Pki, extra: &[&str]) -> (Proc, String) {
     let mut args = vec![
         "--tls-cert",
         pki.server_cert.to_str().unwrap(),
@@ -120,7 +120,7 @@ fn spawn_serve(extra: &[&str], scheme: &str) -> (Proc, String) {
 /// when it stops: `stampede serve: R requests on C connections` and, over
 /// TLS, `; TLS handshakes H (S resumed)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct ServeCounts {
+pub struct ServeCounts {
     pub requests: u64,
     pub connections: u64,
     /// Completed TLS handshakes, full or resumed (0 on plain HTTP).
@@ -132,7 +132,7 @@ pub(crate) struct ServeCounts {
 /// SIGTERM, as Ctrl-C does, and read its stop line. Every figure counts what
 /// its clients did up to now: connections accepted, responses made, TLS
 /// handshakes completed. Panics if it does not stop within 10 s.
-pub(crate) fn stop_serve(mut serve: Proc) -> ServeCounts {
+pub fn stop_serve(mut serve: Proc) -> ServeCounts {
     let stderr = serve.0.stderr.take().expect("serve's stderr, once");
     signal(&serve.0, libc::SIGTERM);
     let (tx, rx) = std::sync::mpsc::channel();
@@ -172,7 +172,7 @@ pub(crate) fn stop_serve(mut serve: Proc) -> ServeCounts {
 /// Python's http.server, speaking HTTP/1.1 with keep-alive, on an ephemeral
 /// port: GET /hello answers a small body; GET /chunked answers chunked;
 /// GET /untilclose answers a body framed by closing the connection.
-pub(crate) fn start_python() -> (Proc, String) {
+pub fn start_python() -> (Proc, String) {
     let script = r#"
 import http.server, sys
 class H(http.server.BaseHTTPRequestHandler):
@@ -220,7 +220,7 @@ s.serve_forever()
 /// nginx from Debian's packages, one worker, on a free port. `None` (with a
 /// note) when nginx is not installed, unless STAMPEDE_REQUIRE_NGINX is set,
 /// as .ci/run does, so that CI can never skip it silently.
-pub(crate) fn start_nginx(name: &str) -> Option<(Proc, String)> {
+pub fn start_nginx(name: &str) -> Option<(Proc, String)> {
     let (proc, port, _) = start_nginx_with(name, "", "", "")?;
     Some((proc, format!("http://127.0.0.1:{port}")))
 }
@@ -228,7 +228,7 @@ pub(crate) fn start_nginx(name: &str) -> Option<(Proc, String)> {
 /// nginx as `start_nginx`, with more text on its `listen` line (`ssl`), in
 /// its `http` block and in its `server` block. Returns the port and the
 /// scratch directory, where `access.log` is when `http` turns it on.
-pub(crate) fn start_nginx_with(
+pub fn start_nginx_with(
     name: &str,
     listen: &str,
     http: &str,
@@ -289,11 +289,11 @@ http {{
 /// An nginx `log_format` named `counted` (for `access_log PATH counted;`):
 /// per request, its connection number, its number on that connection,
 /// `r` when its TLS session was resumed, the protocol and the status.
-pub(crate) const NGINX_LOG: &str = "log_format counted '$connection $connection_requests $ssl_session_reused $ssl_protocol $status';";
+pub const NGINX_LOG: &str = "log_format counted '$connection $connection_requests $ssl_session_reused $ssl_protocol $status';";
 
 /// Per connection in nginx's `access.log` in `dir` (written with
 /// `NGINX_LOG`): (requests, whether its TLS session was resumed).
-pub(crate) fn nginx_connections(dir: &Path) -> std::collections::BTreeMap<u64, (u64, bool)> {
+pub fn nginx_connections(dir: &Path) -> std::collections::BTreeMap<u64, (u64, bool)> {
     let log = std::fs::read_to_string(dir.join("access.log")).unwrap_or_default();
     let mut by_conn = std::collections::BTreeMap::new();
     for line in log.lines() {
@@ -306,7 +306,7 @@ pub(crate) fn nginx_connections(dir: &Path) -> std::collections::BTreeMap<u64, (
 }
 
 /// A port that was free a moment ago.
-pub(crate) fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -314,7 +314,7 @@ pub(crate) fn free_port() -> u16 {
         .port()
 }
 
-pub(crate) fn wait_for_port(port: u16) {
+pub fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(
@@ -341,7 +341,7 @@ fn read_line_within(stdout: std::process::ChildStdout, limit: Duration) -> Strin
 
 /// One row of results.csv.
 #[derive(Clone, Debug)]
-pub(crate) struct Row {
+pub struct Row {
     pub elapsed_us: u64,
     pub latency_us: u64,
     pub status: u16,
@@ -353,11 +353,10 @@ pub(crate) struct Row {
     pub tls_us: u64,
 }
 
-pub(crate) const HEADER: &str =
-    "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us";
+pub const HEADER: &str = "elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us";
 
 /// Read results.csv, checking the exact header.
-pub(crate) fn read_csv(path: &Path) -> Vec<Row> {
+pub fn read_csv(path: &Path) -> Vec<Row> {
     let text =
         std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
     assert_eq!(text.lines().next(), Some(HEADER), "exact CSV header");
@@ -387,7 +386,7 @@ pub(crate) fn read_csv(path: &Path) -> Vec<Row> {
 }
 
 /// What one run of the binary left behind.
-pub(crate) struct Outcome {
+pub struct Outcome {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -396,7 +395,7 @@ pub(crate) struct Outcome {
 impl Outcome {
     /// A bad input: exit 2 and one line on stderr that contains `needle`.
     /// `case` names the input in the failure message.
-    pub(crate) fn assert_one_line_error(&self, needle: &str, case: &str) {
+    pub fn assert_one_line_error(&self, needle: &str, case: &str) {
         assert_eq!(self.code, 2, "{case}: {}", self.stderr);
         assert_eq!(self.stderr.lines().count(), 1, "{case}: {}", self.stderr);
         assert!(
@@ -408,7 +407,7 @@ impl Outcome {
 }
 
 /// Run the binary to completion, killing it if it outlives `limit`.
-pub(crate) fn stampede(args: &[&str], limit: Duration) -> Outcome {
+pub fn stampede(args: &[&str], limit: Duration) -> Outcome {
     let child = Command::new(BIN)
         .args(args)
         .stdout(Stdio::piped())
@@ -418,7 +417,7 @@ pub(crate) fn stampede(args: &[&str], limit: Duration) -> Outcome {
     finish_within(child, limit)
 }
 
-pub(crate) fn finish_within(mut child: Child, limit: Duration) -> Outcome {
+pub fn finish_within(mut child: Child, limit: Duration) -> Outcome {
     let deadline = Instant::now() + limit;
     let out = child.stdout.take().unwrap();
     let err = child.stderr.take().unwrap();
@@ -449,7 +448,7 @@ pub(crate) fn finish_within(mut child: Child, limit: Duration) -> Outcome {
 }
 
 /// A figure from the text summary, e.g. `summary_figure(out, "Requests")`.
-pub(crate) fn summary_figure(stdout: &str, label: &str) -> u64 {
+pub fn summary_figure(stdout: &str, label: &str) -> u64 {
     stdout
         .lines()
         .find_map(|l| {
@@ -462,7 +461,7 @@ pub(crate) fn summary_figure(stdout: &str, label: &str) -> u64 {
 }
 
 /// `"key":{"a":1,"b":2}` in the summary JSON, as pairs.
-pub(crate) fn json_counts(json: &str, key: &str) -> Vec<(String, u64)> {
+pub fn json_counts(json: &str, key: &str) -> Vec<(String, u64)> {
     let start = json
         .find(&format!("\"{key}\":{{"))
         .unwrap_or_else(|| panic!("no {key} in {json}"))
@@ -479,7 +478,7 @@ pub(crate) fn json_counts(json: &str, key: &str) -> Vec<(String, u64)> {
 }
 
 /// A top-level number in the summary JSON.
-pub(crate) fn json_number(json: &str, key: &str) -> f64 {
+pub fn json_number(json: &str, key: &str) -> f64 {
     let start = json
         .find(&format!("\"{key}\":"))
         .unwrap_or_else(|| panic!("no {key} in {json}"))
@@ -491,7 +490,7 @@ pub(crate) fn json_number(json: &str, key: &str) -> f64 {
 
 /// Check results.csv against the summary JSON: the same totals overall, by
 /// status, by error kind and by task.
-pub(crate) fn assert_accounting(rows: &[Row], json: &str) {
+pub fn assert_accounting(rows: &[Row], json: &str) {
     use std::collections::BTreeMap;
     assert_eq!(
         rows.len() as f64,
@@ -560,7 +559,7 @@ pub(crate) fn assert_accounting(rows: &[Row], json: &str) {
 
 /// A number in one of the summary JSON's top-level objects, e.g.
 /// `json_field(json, "connect_ms", "count")`.
-pub(crate) fn json_field(json: &str, object: &str, key: &str) -> f64 {
+pub fn json_field(json: &str, object: &str, key: &str) -> f64 {
     let start = json
         .find(&format!("\"{object}\":{{"))
         .unwrap_or_else(|| panic!("no {object} object in {json}"));
@@ -569,7 +568,7 @@ pub(crate) fn json_field(json: &str, object: &str, key: &str) -> f64 {
 }
 
 /// Requests per task name in the summary JSON.
-pub(crate) fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> {
+pub fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> {
     json.split("{\"method\":")
         .skip(1)
         .map(|task| {
@@ -587,7 +586,7 @@ pub(crate) fn json_tasks(json: &str) -> std::collections::BTreeMap<String, u64> 
 }
 
 /// Counts per (task name, status or error) in the summary JSON's `outcomes`.
-pub(crate) fn json_outcomes(json: &str) -> std::collections::BTreeMap<(String, String), u64> {
+pub fn json_outcomes(json: &str) -> std::collections::BTreeMap<(String, String), u64> {
     let mut all = std::collections::BTreeMap::new();
     for task in json.split("{\"method\":").skip(1) {
         let name_at = task.find("\"name\":\"").unwrap() + 8;
@@ -607,14 +606,14 @@ pub(crate) fn json_outcomes(json: &str) -> std::collections::BTreeMap<(String, S
 /// `stampede run URL -q` with `extra` flags, writing results.csv and the
 /// summary JSON into a scratch directory named `name`. Returns the outcome,
 /// the CSV rows and the JSON text.
-pub(crate) fn run_recorded(name: &str, url: &str, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
+pub fn run_recorded(name: &str, url: &str, extra: &[&str]) -> (Outcome, Vec<Row>, String) {
     let mut args = vec![url];
     args.extend_from_slice(extra);
     run_recorded_args(name, &args)
 }
 
 /// `stampede run -q ARGS...`, recorded as `run_recorded` does.
-pub(crate) fn run_recorded_args(name: &str, args: &[&str]) -> (Outcome, Vec<Row>, String) {
+pub fn run_recorded_args(name: &str, args: &[&str]) -> (Outcome, Vec<Row>, String) {
     let dir = scratch(name);
     let csv = dir.join("results.csv");
     let json = dir.join("summary.json");
