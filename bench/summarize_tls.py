@@ -161,9 +161,11 @@ def section(w, raw, meta, reps, runs):
       "ssl_session_tickets off;`: there no client can resume, wrk included (NW). stampede's "
       "full-handshake row (NF, which also offers no session: `--no-tls-resume`) runs on that "
       "port too, not on the first one, so that both sides of that target meet the same server: "
-      "on the first port nginx would still issue session tickets to stampede (work for nginx, "
-      "records for the client to read and drop) that the server without resumption never "
-      "issues to wrk. The resumed rows (NA NC ND) stay on the first port.")
+      "on the first port nginx would still encrypt and send stampede two stateless session "
+      "tickets (about 250 bytes each) per connection, for it to read and drop, while the "
+      "second port sends both clients the same two small TLS 1.3 tickets that name sessions "
+      "in a cache that is off (OpenSSL's doing), so they resume nothing. The resumed rows "
+      "(NA NC ND) stay on the first port.")
     w("")
 
     w("### TLS targets")
