@@ -13,11 +13,15 @@
 #          and perf probes and the 10k-user run.
 #   tls    against nginx's TLS port (bench/nginx-tls.conf, a throwaway CA from
 #          bench/pki.sh): TA TC TD, 50 keep-alive connections (stampede, wrk,
-#          oha); NA NF NC ND, a new connection per request (stampede with
-#          session resumption and with full handshakes, wrk with
-#          `Connection: close`, oha --disable-keepalive); then a short
-#          resumption probe of each N* client, read from nginx's log.
-# At the defaults, both parts take about 6.5 minutes (plain 2.5, TLS 4).
+#          oha); NA NC ND, a new connection per request with sessions
+#          resumed (stampede, wrk with `Connection: close`, oha
+#          --disable-keepalive); NF NW, a new connection per request with a
+#          full handshake each (stampede --no-tls-resume, wrk with
+#          `Connection: close`) against a second TLS port of the same
+#          nginx that refuses resumption, since wrk cannot be told not to
+#          resume; then a short resumption probe of each N* client, read
+#          from nginx's log.
+# At the defaults, both parts take about 7 minutes (plain 2.5, TLS 4.5).
 #
 # Environment:
 #   STAMPEDE=path        binary to test (default target/release/stampede)
@@ -29,7 +33,8 @@
 #   SECONDS_PER_RUN=10   length of each timed run (and of the 10k-user run)
 #   PROBE_SECONDS=3      length of the strace, perf and resumption probe runs
 #   BIG_USERS=10000      users in the many-users run
-#   PORT=, TLS_PORT=     nginx's ports (default: free ones picked at start)
+#   PORT=, TLS_PORT=,    nginx's ports: plain, TLS, TLS without resumption
+#   TLS_FULL_PORT=       (default: free ones picked at start)
 #   KEEP_WORK=1          keep the temp dir even when the run succeeds
 #
 # Everything here is bounded in time and talks to 127.0.0.1 only. The only
@@ -138,16 +143,18 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Ask the kernel for free ports, so a stray server on 8080 can't be hit; both
-# sockets are bound at once, so the two ports differ.
-read -r FREE1 FREE2 < <(python3 -c 'import socket
-s = [socket.socket() for _ in range(2)]
+# Ask the kernel for free ports, so a stray server on 8080 can't be hit; the
+# sockets are bound at once, so the ports differ.
+read -r FREE1 FREE2 FREE3 < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(3)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*(x.getsockname()[1] for x in s))')
 PORT=${PORT:-$FREE1}
 TLS_PORT=${TLS_PORT:-$FREE2}
+TLS_FULL_PORT=${TLS_FULL_PORT:-$FREE3}
 URL="http://127.0.0.1:$PORT/"
 TLS_URL="https://127.0.0.1:$TLS_PORT/"
+TLS_FULL_URL="https://127.0.0.1:$TLS_FULL_PORT/"
 TLS=$WORK/tls
 CA=$TLS/ca.pem
 # oha verifies the server against --cacert when it has the flag (1.x does);
@@ -167,9 +174,9 @@ sed -e "s|@WORKDIR@|$NGX|g" -e "s|@PORT@|$PORT|g" -e "s|worker_rlimit_nofile 300
 PORTS=$PORT
 if has_part tls; then
     bash bench/pki.sh "$TLS" || die "could not make the throwaway PKI with openssl"
-    sed -e "s|@WORKDIR@|$NGX|g" -e "s|@TLS_PORT@|$TLS_PORT|g" -e "s|@TLSDIR@|$TLS|g" \
-        bench/nginx-tls.conf >"$NGX/tls-server.conf"
-    PORTS="$PORT $TLS_PORT"
+    sed -e "s|@WORKDIR@|$NGX|g" -e "s|@TLS_PORT@|$TLS_PORT|g" -e "s|@TLS_FULL_PORT@|$TLS_FULL_PORT|g" \
+        -e "s|@TLSDIR@|$TLS|g" bench/nginx-tls.conf >"$NGX/tls-server.conf"
+    PORTS="$PORT $TLS_PORT $TLS_FULL_PORT"
 fi
 
 log "starting nginx on 127.0.0.1:${PORTS// /, } (core $LAST_CORE), work dir $WORK"
@@ -222,6 +229,7 @@ META=$WORK/meta.tsv
     printf 'parts\t%s\n' "$PARTS"
     if has_part tls; then
         printf 'tls_url\t%s\n' "$TLS_URL"
+        printf 'tls_full_url\t%s\n' "$TLS_FULL_URL"
         printf 'openssl_version\t%s\n' "$(openssl version 2>&1 | head -1)"
         printf 'oha_tls\t%s\n' "${OHA_TLS[0]}"
     fi
@@ -258,7 +266,7 @@ SAME_AS_WRK=(-H 'User-Agent:')
 # A and B differ only in the CSV; every stampede run also writes its summary
 # JSON (written once at the end, so it costs nothing during the run).
 client_cmd() {
-    local t=$1 id=$2 secs=$3 turl=$TLS_URL${4:-}
+    local t=$1 id=$2 secs=$3 turl=$TLS_URL${4:-} furl=$TLS_FULL_URL${4:-}
     case $t in
         A) CMD=("$STAMPEDE" run "$URL" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
                 "${SAME_AS_WRK[@]}" -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
@@ -277,17 +285,21 @@ client_cmd() {
         TC) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency "$turl") ;;
         TD) CMD=(oha --no-tui --output-format json --worker-threads 1 -c "$USERS" -z "${secs}s"
                  "${OHA_TLS[@]}" "$turl") ;;
-        # TLS, a new connection per request: stampede resuming its sessions
-        # (its default) and making a full handshake every time.
+        # TLS, a new connection per request, sessions resumed: stampede (its
+        # default), wrk and oha, which resume whenever the server lets them.
         NA) CMD=("$STAMPEDE" run "$turl" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
                  "${SAME_AS_WRK[@]}" --cacert "$CA" --no-keepalive
-                 -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
-        NF) CMD=("$STAMPEDE" run "$turl" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
-                 "${SAME_AS_WRK[@]}" --cacert "$CA" --no-keepalive --no-tls-resume
                  -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
         NC) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency -H 'Connection: close' "$turl") ;;
         ND) CMD=(oha --no-tui --output-format json --worker-threads 1 -c "$USERS" -z "${secs}s"
                  "${OHA_TLS[@]}" --disable-keepalive "$turl") ;;
+        # TLS, a new connection per request, a full handshake each: both on
+        # the port that refuses resumption, the only way to stop wrk from
+        # resuming; stampede also offers no session (--no-tls-resume).
+        NF) CMD=("$STAMPEDE" run "$furl" -c "$USERS" -d "${secs}s" --cpus "$CLIENT_CORE" -q
+                 "${SAME_AS_WRK[@]}" --cacert "$CA" --no-keepalive --no-tls-resume
+                 -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
+        NW) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency -H 'Connection: close' "$furl") ;;
         *) die "unknown tool $t" ;;
     esac
 }
@@ -302,14 +314,15 @@ if has_part plain; then
     fi
 fi
 # The new-connection clients, also run once more each against the probe path.
+# Each pair compared in a target runs back to back (NA NC, NF NW).
 TLS_NEW=""
 if has_part tls; then
-    TLS_NEW="NA NF NC"
     if [ "$HAVE_OHA" = 1 ]; then
         TOOLS="$TOOLS TA TC TD"
-        TLS_NEW="$TLS_NEW ND"
+        TLS_NEW="NA NC ND NF NW"
     else
         TOOLS="$TOOLS TA TC"
+        TLS_NEW="NA NC NF NW"
     fi
     TOOLS="$TOOLS $TLS_NEW"
 fi

@@ -45,11 +45,13 @@ counts syscalls per request (strace, and perf when available), and runs
 stampede with 10,000 users. The same rounds also hold TLS rows, pinned the
 same way, against a second, TLS port of the same nginx (a throwaway CA
 from `bench/pki.sh`): stampede, wrk and oha with 50 keep-alive connections
-(TA TC TD), and with a new connection per request (NA: stampede resuming
-sessions, NF: stampede with `--no-tls-resume`, NC: `wrk -H 'Connection:
-close'`, ND: `oha --disable-keepalive`), plus a short probe that reads from
-nginx's log which clients resumed their sessions. `PARTS=plain` or
-`PARTS=tls` runs one part. Each run writes one `YYYY-MM-DD-HHMM.md` here,
+(TA TC TD), and with a new connection per request, sessions resumed (NA:
+stampede `--no-keepalive`, NC: `wrk -H 'Connection: close'`, ND: `oha
+--disable-keepalive`) and full handshakes (NF: stampede `--no-tls-resume`,
+NW: wrk as NC) against a third port of the same nginx that refuses
+resumption (wrk cannot be told not to resume), plus a short probe that
+reads from nginx's log which clients resumed their sessions. `PARTS=plain`
+or `PARTS=tls` runs one part. Each run writes one `YYYY-MM-DD-HHMM.md` here,
 with the machine, versions, exact commands, medians, targets and raw figures.
 
 To reproduce: on a quiet 2-core Linux machine, as root (missing tools are

@@ -4,7 +4,8 @@ the probe runs.
 
 Tool ids (bench/run.sh): T* keep-alive over TLS, N* a new connection per
 request; the letter after it follows the plain part (A stampede, C wrk,
-D oha), and NF is stampede making a full handshake on every connection.
+D oha). NF (stampede --no-tls-resume) and NW (wrk) make a full handshake on
+every connection, against nginx's second TLS port, which refuses resumption.
 """
 
 from collections import Counter
@@ -18,25 +19,28 @@ NAMES = {
     "TC": "wrk, TLS keep-alive",
     "TD": "oha, TLS keep-alive",
     "NA": "stampede --no-keepalive (sessions resumed)",
-    "NF": "stampede --no-keepalive --no-tls-resume",
     "NC": "wrk -H 'Connection: close'",
     "ND": "oha --disable-keepalive",
+    "NF": "stampede --no-keepalive --no-tls-resume, server without resumption",
+    "NW": "wrk -H 'Connection: close', server without resumption",
 }
 
 PARSERS = {"TA": parse_stampede, "TC": parse_wrk, "TD": parse_oha,
-           "NA": parse_stampede, "NF": parse_stampede, "NC": parse_wrk, "ND": parse_oha}
+           "NA": parse_stampede, "NC": parse_wrk, "ND": parse_oha,
+           "NF": parse_stampede, "NW": parse_wrk}
 
 # (mode, its tools, the wrk run every tool of the mode is compared with)
 MODES = [
     ("keep-alive, 50 connections", ("TA", "TC", "TD"), "TC"),
-    ("a new connection per request", ("NA", "NF", "NC", "ND"), "NC"),
+    ("new connection per request, sessions resumed", ("NA", "NC", "ND"), "NC"),
+    ("new connection per request, full handshakes", ("NF", "NW"), "NW"),
 ]
 
 # (target, stampede's tool, wrk's tool, goal as a ratio of req/CPU-s)
 TARGETS = [
     ("TLS keep-alive req/CPU-s vs wrk", "TA", "TC", 1.2),
     ("TLS new connection, sessions resumed, req/CPU-s vs wrk", "NA", "NC", 1.0),
-    ("TLS new connection, full handshakes, req/CPU-s vs wrk", "NF", "NC", 1.0),
+    ("TLS new connection, full handshakes, req/CPU-s vs wrk", "NF", "NW", 1.0),
 ]
 
 
@@ -105,6 +109,33 @@ def counts(counter):
     return ", ".join(f"{k} {v:,}" for k, v in counter.most_common()) or "n/a"
 
 
+def resumed_share(p):
+    return 100.0 * p["resumed"] / p["connections"]
+
+
+def like_for_like(seen):
+    """One line on whether each new-connection target compared like with
+    like, from the probe: both sides resumed (nearly) all their connections,
+    or both resumed none. None when a side was not probed."""
+    parts, odd = [], []
+    for name, ours, wrk, _ in TARGETS[1:]:
+        if ours not in seen or wrk not in seen:
+            return None
+        a, b = resumed_share(seen[ours]), resumed_share(seen[wrk])
+        resumed = "sessions resumed" in name
+        parts.append(f"{'resumed' if resumed else 'full handshakes'}: stampede {a:.1f} %, "
+                     f"wrk {b:.1f} %")
+        # A client's first connections cannot resume, hence "more than half".
+        like = a > 50 and b > 50 if resumed else a == 0 and b == 0
+        if not like:
+            odd.append(name)
+    line = ("Share of connections resumed in the probe below, for the two new-connection "
+            f"targets: {'; '.join(parts)}.")
+    if odd:
+        return line + f" **Not like for like**: {'; '.join(odd)}."
+    return line + " Both targets compare like with like."
+
+
 def section(w, raw, meta, reps, runs):
     """Write the TLS part; return its headline figures for the README line."""
     med = tool_medians(runs)
@@ -122,7 +153,19 @@ def section(w, raw, meta, reps, runs):
       "stampede writes its CSV, as tool A does. "
       "stampede and oha check the certificate against the bench CA "
       f"(oha with `{meta.get('oha_tls', 'n/a')}`); wrk never checks it. wrk and oha have no switch "
-      "for resumption: what they did is in the probe table below.")
+      "for resumption: they resume whenever the server lets them (the probe table below shows "
+      "what each client did).")
+    w("")
+    w(f"So the full-handshake rows run against a second TLS port of the same worker "
+      f"({meta.get('tls_full_url', 'n/a')}), the same but with `ssl_session_cache off; "
+      "ssl_session_tickets off;`: there no client can resume, wrk included (NW). stampede's "
+      "full-handshake row (NF, which also offers no session: `--no-tls-resume`) runs on that "
+      "port too, not on the first one, so that both sides of that target meet the same server: "
+      "on the first port nginx would still encrypt and send stampede two stateless session "
+      "tickets (about 250 bytes each) per connection, for it to read and drop, while the "
+      "second port sends both clients the same two small TLS 1.3 tickets that name sessions "
+      "in a cache that is off (OpenSSL's doing), so they resume nothing. The resumed rows "
+      "(NA NC ND) stay on the first port.")
     w("")
 
     w("### TLS targets")
@@ -145,12 +188,9 @@ def section(w, raw, meta, reps, runs):
     w("")
     w(table(["target", "goal", "measured", ""], rows))
     w("")
-    wrk_probe = seen.get("NC")
-    if wrk_probe and wrk_probe["resumed"] * 2 > wrk_probe["connections"]:
-        share = 100.0 * wrk_probe["resumed"] / wrk_probe["connections"]
-        w(f"wrk resumed {share:.0f} % of its connections in "
-          "the probe below, so the full-handshake target holds stampede's full handshakes against "
-          "wrk's mostly resumed ones: a harder bar than like for like.")
+    line = like_for_like(seen)
+    if line:
+        w(line)
         w("")
 
     w("### TLS medians")
@@ -183,7 +223,7 @@ def section(w, raw, meta, reps, runs):
       "it has no session yet.")
     w("")
     rows = []
-    for t in MODES[1][1]:
+    for t in (t for _, tools, _ in MODES[1:] for t in tools):
         rc = read_rc(raw, f"probe-{t}")
         if rc is None:
             continue
@@ -191,9 +231,9 @@ def section(w, raw, meta, reps, runs):
         if not p:
             rows.append([NAMES[t], "0", "0", "", "", "", str(rc)])
             continue
-        share = 100.0 * p["resumed"] / p["connections"]
         rows.append([NAMES[t], fmt(p["connections"]), fmt(p["requests"]),
-                     f"{p['resumed']:,} ({share:.1f} %)", counts(p["tls"]), counts(p["http"]), str(rc)])
+                     f"{p['resumed']:,} ({resumed_share(p):.1f} %)", counts(p["tls"]),
+                     counts(p["http"]), str(rc)])
     w(table(["client", "connections", "requests", "resumed", "TLS", "HTTP", "exit"], rows))
     w("")
 
