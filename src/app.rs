@@ -182,7 +182,7 @@ fn execute(plan: &Plan) -> i32 {
         width: output::layout::DEFAULT_WIDTH,
     };
     let mut told_csv_error = false;
-    let outcome = engine::run(plan, out, |snap, gauges| {
+    let outcome = engine::run(plan, &crate::http::protocol::Http1, out, |snap, gauges| {
         if let Some(e) = snap.csv_error.filter(|_| !told_csv_error) {
             told_csv_error = true;
             errln!(

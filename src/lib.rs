@@ -28,6 +28,7 @@ pub mod fuzzing;
 pub(crate) mod http;
 pub(crate) mod output;
 pub(crate) mod plan;
+pub(crate) mod protocol;
 pub(crate) mod record;
 pub(crate) mod report;
 pub(crate) mod rng;

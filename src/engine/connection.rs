@@ -7,7 +7,7 @@
 use super::exchange::{Exchange, Reply};
 use super::transport::{Transport, tls_error};
 use super::worker::WorkerReport;
-use crate::http::request::HttpRequest;
+use crate::protocol::Protocol;
 use crate::record::ErrorKind;
 use crate::rng::Rng;
 use crate::tls::{TlsClient, explain};
@@ -60,11 +60,11 @@ enum Stage {
     Ready,
 }
 
-pub(crate) struct Connection<'a> {
+pub(crate) struct Connection<'a, P: Protocol> {
     token: Token,
     transport: Option<Transport>,
     stage: Stage,
-    exchange: Exchange<'a>,
+    exchange: Exchange<'a, P>,
     /// When the TCP connect started, then when it completed.
     connect_began: Instant,
     connected_at: Instant,
@@ -78,13 +78,13 @@ pub(crate) struct Connection<'a> {
     wrote_at: Option<Instant>,
 }
 
-impl<'a> Connection<'a> {
-    pub(crate) fn new(token: Token, now: Instant) -> Connection<'a> {
+impl<'a, P: Protocol> Connection<'a, P> {
+    pub(crate) fn new(protocol: &'a P, token: Token, now: Instant) -> Connection<'a, P> {
         Connection {
             token,
             transport: None,
             stage: Stage::Closed,
-            exchange: Exchange::new(),
+            exchange: Exchange::new(protocol),
             connect_began: now,
             connected_at: now,
             connect_us: 0,
@@ -99,7 +99,7 @@ impl<'a> Connection<'a> {
         &mut self,
         link: &Link<'_>,
         io: &mut Io<'_>,
-        request: &'a HttpRequest,
+        request: &'a P::Request,
         rng: &mut Rng,
         scratch: &mut Vec<u8>,
         now: Instant,

@@ -1,19 +1,18 @@
-//! The protocol's side of one request in flight on a connection, HTTP/1.1:
-//! the bytes to write and how many went out, and the response parser.
+//! The protocol's side of one request in flight on a connection: the
+//! bytes to write and how many went out, and the protocol's decoder.
 //! Sans-IO: it never touches a socket, a clock or the recorder.
 
-use crate::http::request::HttpRequest;
-use crate::http::response::{ResponseParser, Step};
+use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
 use crate::rng::Rng;
 
 /// What the bytes that came in amount to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Reply {
-    /// The response is not complete yet.
+    /// The reply is not complete yet.
     Pending,
-    /// The response is complete. `reusable`: the connection may carry the
-    /// next request (the server keeps it alive and sent nothing extra).
+    /// The reply is complete. `reusable`: the connection may carry the
+    /// next request (the peer keeps it alive and sent nothing extra).
     Done {
         status: u16,
         bytes: u64,
@@ -22,39 +21,42 @@ pub(crate) enum Reply {
     Failed(ErrorKind),
 }
 
-pub(crate) struct Exchange<'a> {
+pub(crate) struct Exchange<'a, P: Protocol> {
+    protocol: &'a P,
     /// The request's bytes when they are the same every time.
     fixed: Option<&'a [u8]>,
     /// The request rendered for this time, when it has dynamic values;
     /// its capacity is reused.
     rendered: Vec<u8>,
     written: usize,
-    parser: ResponseParser,
+    decoder: P::Decoder,
 }
 
-impl<'a> Exchange<'a> {
-    pub(crate) fn new() -> Exchange<'a> {
+impl<'a, P: Protocol> Exchange<'a, P> {
+    pub(crate) fn new(protocol: &'a P) -> Exchange<'a, P> {
         Exchange {
+            protocol,
             fixed: None,
             rendered: Vec::new(),
             written: 0,
-            parser: ResponseParser::new(),
+            decoder: protocol.decoder(),
         }
     }
 
-    /// Get the next request ready. `close`: it is its connection's last.
+    /// Get the next request ready. `last`: it is its connection's last.
     pub(crate) fn start(
         &mut self,
-        request: &'a HttpRequest,
+        request: &'a P::Request,
         rng: &mut Rng,
         scratch: &mut Vec<u8>,
-        close: bool,
+        last: bool,
     ) {
         self.written = 0;
-        self.parser.start(request.is_head);
-        self.fixed = request.fixed(close);
+        self.protocol.expect(&mut self.decoder, request);
+        self.fixed = self.protocol.fixed(request, last);
         if self.fixed.is_none() {
-            request.render(rng, &mut self.rendered, scratch, close);
+            self.protocol
+                .render(request, rng, scratch, &mut self.rendered, last);
         }
     }
 
@@ -70,35 +72,41 @@ impl<'a> Exchange<'a> {
 
     /// Feed bytes that arrived.
     pub(crate) fn received(&mut self, data: &[u8]) -> Reply {
-        match self.parser.feed(data) {
-            Ok(Step::NeedMore) => Reply::Pending,
-            // We never pipeline, so bytes after the response are a server
-            // bug; they must not poison the next response.
-            Ok(Step::Done { response, consumed }) => Reply::Done {
-                status: response.status,
-                bytes: response.bytes,
-                reusable: response.keep_alive && consumed == data.len(),
+        match self.protocol.decode(&mut self.decoder, data) {
+            Decoded::NeedMore => Reply::Pending,
+            // One request in flight: bytes after its reply are a server
+            // bug, and must not poison the next reply.
+            Decoded::Done {
+                status,
+                bytes,
+                consumed,
+                keep_alive,
+            } => Reply::Done {
+                status,
+                bytes,
+                reusable: keep_alive && consumed == data.len(),
             },
-            Err(_) => Reply::Failed(ErrorKind::Parse),
+            Decoded::Failed(kind) => Reply::Failed(kind),
         }
     }
 
-    /// The peer closed the stream: a read-until-close body ends here,
-    /// anything else was cut short.
+    /// The peer closed the stream.
     pub(crate) fn ended(&mut self) -> Reply {
-        match self.parser.finish_on_eof() {
-            Ok(r) => Reply::Done {
-                status: r.status,
-                bytes: r.bytes,
+        match self.protocol.end_of_stream(&mut self.decoder) {
+            Decoded::Done { status, bytes, .. } => Reply::Done {
+                status,
+                bytes,
                 reusable: false,
             },
-            Err(_) => Reply::Failed(ErrorKind::Closed),
+            Decoded::Failed(kind) => Reply::Failed(kind),
+            // A reply cannot wait for more once the stream has ended.
+            Decoded::NeedMore => Reply::Failed(ErrorKind::Closed),
         }
     }
 
-    /// The status so far (0 before a head) and the bytes received so far,
-    /// for a request that failed part way.
+    /// The status so far (0 before one is known) and the bytes received
+    /// so far, for a request that failed part way.
     pub(crate) fn so_far(&self) -> (u16, u64) {
-        (self.parser.status(), self.parser.bytes())
+        self.protocol.received(&self.decoder)
     }
 }

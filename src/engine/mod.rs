@@ -15,8 +15,8 @@ mod transport;
 mod worker;
 
 use crate::cores;
-use crate::http::request::HttpRequest;
 use crate::plan::Plan;
+use crate::protocol::Protocol;
 use crate::record::recorder::{Recorded, Recorder, Snapshot};
 pub(crate) use stall::Stalls;
 use std::fs::File;
@@ -46,8 +46,9 @@ pub(crate) struct Gauges {
 /// sure to start.
 /// `on_interval` runs on the recorder thread once a second and at the end,
 /// with the snapshot and the gauges.
-pub(crate) fn run(
+pub(crate) fn run<P: Protocol>(
     plan: &Plan,
+    protocol: &P,
     out: Option<File>,
     mut on_interval: impl FnMut(&Snapshot, Gauges),
 ) -> io::Result<Outcome> {
@@ -57,7 +58,7 @@ pub(crate) fn run(
     let requests = plan
         .tasks
         .iter()
-        .map(|t| HttpRequest::new(&t.request, closing))
+        .map(|t| protocol.prepare(&t.request, closing))
         .collect::<Result<Vec<_>, String>>()
         .map_err(io::Error::other)?;
     let (recorder, pipes) = Recorder::new(out, &names)?;
@@ -88,8 +89,9 @@ pub(crate) fn run(
                         if let Some(core) = core {
                             cores::pin_current(*core);
                         }
-                        let report = Worker::new(plan, requests, shared, pipes, index, of)
-                            .and_then(|worker| worker.run());
+                        let report =
+                            Worker::new(plan, protocol, requests, shared, pipes, index, of)
+                                .and_then(|worker| worker.run());
                         shared.workers_done.fetch_add(1, Ordering::Relaxed);
                         report
                     })

@@ -12,8 +12,8 @@ use super::slot::{Slot, State};
 use super::stall::{StallWatch, Stalls};
 use super::tasks::TaskPicker;
 use super::timer::PreciseTimer;
-use crate::http::request::HttpRequest;
 use crate::plan::Plan;
+use crate::protocol::Protocol;
 use crate::record::recorder::{BATCH_SIZE, Pipes};
 use crate::record::{ErrorKind, Sample};
 use crate::rng::Rng;
@@ -89,7 +89,7 @@ impl WorkerReport {
     }
 }
 
-pub(super) struct Worker<'a> {
+pub(super) struct Worker<'a, P: Protocol> {
     plan: &'a Plan,
     shared: &'a Shared,
     pipes: Pipes,
@@ -97,9 +97,9 @@ pub(super) struct Worker<'a> {
     timer: PreciseTimer,
     slots: Vec<Slot>,
     /// Connection `i` carries slot `i`'s requests.
-    conns: Vec<Connection<'a>>,
+    conns: Vec<Connection<'a, P>>,
     /// The tasks' requests, encoded once for the run.
-    requests: &'a [HttpRequest],
+    requests: &'a [P::Request],
     link: Link<'a>,
     /// Slots waiting for a moment: (when, slot index).
     wakeups: BinaryHeap<Reverse<(Instant, usize)>>,
@@ -126,10 +126,11 @@ pub(super) struct Worker<'a> {
     report: WorkerReport,
 }
 
-impl<'a> Worker<'a> {
+impl<'a, P: Protocol> Worker<'a, P> {
     pub(super) fn new(
         plan: &'a Plan,
-        requests: &'a [HttpRequest],
+        protocol: &'a P,
+        requests: &'a [P::Request],
         shared: &'a Shared,
         pipes: Pipes,
         index: usize,
@@ -150,7 +151,7 @@ impl<'a> Worker<'a> {
             timer,
             slots: (0..slots).map(|_| Slot::new(start)).collect(),
             conns: (0..slots)
-                .map(|i| Connection::new(Token(i), start))
+                .map(|i| Connection::new(protocol, Token(i), start))
                 .collect(),
             requests,
             link: Link {

@@ -10,6 +10,7 @@ mod tls_peer;
 
 use super::connection::{Connection, Io, Link, Progress};
 use super::worker::WorkerReport;
+use crate::http::protocol::Http1;
 use crate::http::request::HttpRequest;
 use crate::plan::RequestSpec;
 use crate::rng::Rng;
@@ -66,7 +67,7 @@ struct Client<'a> {
     rng: Rng,
     scratch: Vec<u8>,
     link: Link<'a>,
-    conn: Connection<'a>,
+    conn: Connection<'a, Http1>,
 }
 
 impl<'a> Client<'a> {
@@ -83,7 +84,7 @@ impl<'a> Client<'a> {
                 tls,
                 requests_per_conn,
             },
-            conn: Connection::new(Token(0), Instant::now()),
+            conn: Connection::new(&Http1, Token(0), Instant::now()),
         }
     }
 

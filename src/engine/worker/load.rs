@@ -7,6 +7,7 @@ use crate::engine::pacer::{Arrivals, Pacer, Share};
 use crate::engine::slot::State;
 use crate::plan::ramp::Ramp;
 use crate::plan::{Load, Plan, Think};
+use crate::protocol::Protocol;
 use crate::record::{ErrorKind, Sample};
 use crate::signal;
 use std::cmp::Reverse;
@@ -143,7 +144,7 @@ impl<'a> Model<'a> {
     }
 }
 
-impl Worker<'_> {
+impl<P: Protocol> Worker<'_, P> {
     /// Bring the load up to date with the clock.
     pub(super) fn steer(&mut self, now: Instant) {
         if matches!(self.model, Model::Closed(_)) {
