@@ -52,11 +52,21 @@ pub(crate) trait Protocol: Sync {
         last: bool,
     );
 
+    /// Bytes every new connection sends before its first request (AUTH,
+    /// SELECT, HELLO 3 for Redis), empty for none. They go out with that
+    /// request, and their replies come before its reply: the decoder,
+    /// told by `expect` that the request opened the connection, reads them
+    /// first, and a refusal fails the request.
+    fn hello(&self) -> &[u8] {
+        &[]
+    }
+
     /// A new connection's decoder.
     fn decoder(&self) -> Self::Decoder;
 
-    /// The next reply on the connection answers `request`.
-    fn expect(&self, decoder: &mut Self::Decoder, request: &Self::Request);
+    /// The next reply on the connection answers `request`; `opened`: the
+    /// request is the connection's first, so `hello`'s replies come first.
+    fn expect(&self, decoder: &mut Self::Decoder, request: &Self::Request, opened: bool);
 
     /// Feed bytes that arrived. When they fail the reply, every one of
     /// them counts in `received`.

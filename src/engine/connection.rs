@@ -106,12 +106,13 @@ impl<'a, P: Protocol> Connection<'a, P> {
     ) -> Progress {
         self.wrote_at = None;
         (self.connect_us, self.tls_us) = (0, 0);
-        if self.transport.is_none() {
+        let opened = self.transport.is_none();
+        if opened {
             self.served = 0;
         }
         self.served += 1;
         let last = link.requests_per_conn.is_some_and(|n| self.served >= n);
-        self.exchange.start(request, rng, scratch, last);
+        self.exchange.start(request, rng, scratch, opened, last);
         if self.transport.is_some() {
             self.stage = Stage::Writing;
             self.write(io, now)

@@ -43,20 +43,35 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         }
     }
 
-    /// Get the next request ready. `last`: it is its connection's last.
+    /// Get the next request ready. `opened`: it is its connection's
+    /// first, so the protocol's hello goes before it; `last`: its last.
     pub(crate) fn start(
         &mut self,
         request: &'a P::Request,
         rng: &mut Rng,
         scratch: &mut Vec<u8>,
+        opened: bool,
         last: bool,
     ) {
         self.written = 0;
-        self.protocol.expect(&mut self.decoder, request);
+        self.protocol.expect(&mut self.decoder, request, opened);
+        let hello = if opened { self.protocol.hello() } else { &[] };
         self.fixed = self.protocol.fixed(request, last);
-        if self.fixed.is_none() {
-            self.protocol
-                .render(request, rng, scratch, &mut self.rendered, last);
+        match self.fixed {
+            Some(_) if hello.is_empty() => {}
+            Some(bytes) => {
+                self.rendered.clear();
+                self.rendered.extend_from_slice(hello);
+                self.rendered.extend_from_slice(bytes);
+                self.fixed = None;
+            }
+            None => {
+                self.protocol
+                    .render(request, rng, scratch, &mut self.rendered, last);
+                if !hello.is_empty() {
+                    self.rendered.splice(0..0, hello.iter().copied());
+                }
+            }
         }
     }
 

@@ -40,7 +40,7 @@ impl Protocol for Http1 {
     }
 
     #[inline]
-    fn expect(&self, parser: &mut ResponseParser, request: &HttpRequest) {
+    fn expect(&self, parser: &mut ResponseParser, request: &HttpRequest, _opened: bool) {
         parser.start(request.is_head);
     }
 
