@@ -273,6 +273,8 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         connections_opened: Some(outcome.workers.connections_opened),
         tls_problem: outcome.workers.tls_problem.clone(),
         connections_resumed: Some(outcome.workers.connections_resumed),
+
+        resent: Some(outcome.workers.resent),
         connection_times: true,
     };
     let stats = &outcome.recorded.stats;

@@ -225,3 +225,118 @@ fn a_self_signed_ca_certificate_as_the_servers_says_what_to_do() {
     assert!(rows.iter().all(|r| r.status == 200), "{rows:?}");
     drop(serve);
 }
+
+#[test]
+fn the_system_ca_bundle_is_found_or_said_plainly() {
+    let pki = Pki::new(&scratch("serve-bundle-pki"));
+    let (serve, base) = start_serve_tls(&pki, &[]);
+    let url = format!("{base}/hello");
+    let ca = path(&pki.ca);
+    let run = |env: &str, extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            &url as &str,
+            "-n",
+            "2",
+            "-c",
+            "1",
+            "-t",
+            "1",
+            "--no-out",
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let child = std::process::Command::new(common::BIN)
+            .args(&args)
+            .env("SSL_CERT_FILE", env)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        common::finish_within(child, std::time::Duration::from_secs(30))
+    };
+    // An empty SSL_CERT_FILE is no setting at all.
+    let out = run("", &["--cacert", ca]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // A missing bundle does not matter when --cacert brings the CA ...
+    let out = run("/nonexistent/bundle.pem", &["--cacert", ca]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // ... and is one clear line otherwise.
+    let out = run("/nonexistent/bundle.pem", &[]);
+    out.assert_one_line_error(
+        "set SSL_CERT_FILE to a CA bundle, or pass --cacert FILE",
+        "no bundle",
+    );
+    drop(serve);
+}
+
+#[test]
+fn keys_that_cannot_be_used_say_why() {
+    let pki = Pki::new(&scratch("serve-keys-pki"));
+    let dir = &pki.dir;
+    let openssl = |args: &[&str]| {
+        let status = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "openssl {args:?}");
+    };
+    openssl(&[
+        "pkey",
+        "-in",
+        "client.key",
+        "-aes256",
+        "-passout",
+        "pass:x",
+        "-out",
+        "enc.key",
+    ]);
+    openssl(&["genrsa", "-out", "rsa1024.key", "1024"]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        "rsa1024.key",
+        "-subj",
+        "/CN=x",
+        "-days",
+        "1",
+        "-out",
+        "rsa1024.pem",
+    ]);
+    let url = "https://127.0.0.1:9/";
+    let (cert, enc) = (path(&pki.client_cert), dir.join("enc.key"));
+    let out = common::stampede(
+        &["run", url, "--cert", cert, "--key", path(&enc)],
+        std::time::Duration::from_secs(30),
+    );
+    out.assert_one_line_error("the key is encrypted; decrypt it first", "encrypted key");
+    let (rsa_cert, rsa_key) = (dir.join("rsa1024.pem"), dir.join("rsa1024.key"));
+    let out = common::stampede(
+        &[
+            "run",
+            url,
+            "--cert",
+            path(&rsa_cert),
+            "--key",
+            path(&rsa_key),
+        ],
+        std::time::Duration::from_secs(30),
+    );
+    out.assert_one_line_error("RSA keys need at least 2048 bits", "RSA 1024 client key");
+    let out = common::stampede(
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--tls-cert",
+            path(&rsa_cert),
+            "--tls-key",
+            path(&rsa_key),
+        ],
+        std::time::Duration::from_secs(30),
+    );
+    out.assert_one_line_error("RSA keys need at least 2048 bits", "RSA 1024 server key");
+}

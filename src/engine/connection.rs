@@ -161,6 +161,12 @@ impl<'a, P: Protocol> Connection<'a, P> {
         self.exchange.so_far()
     }
 
+    /// Whether the request in flight (or just failed) went out on a
+    /// connection an earlier request had used.
+    pub(crate) fn reused(&self) -> bool {
+        self.served > 1
+    }
+
     /// When the request's first byte was written, if it was.
     pub(crate) fn wrote_at(&self) -> Option<Instant> {
         self.wrote_at

@@ -70,6 +70,9 @@ pub(crate) struct WorkerReport {
     pub connections_opened: u64,
     /// TLS handshakes that resumed an earlier session.
     pub connections_resumed: u64,
+    /// Requests sent again on a new connection because the server closed
+    /// the kept-alive one as they went out (see `Worker::resend`).
+    pub(crate) resent: u64,
     /// Why the first failed TLS handshake failed, in one line.
     pub tls_problem: Option<String>,
 }
@@ -83,6 +86,7 @@ impl WorkerReport {
         self.bytes_sent += other.bytes_sent;
         self.connections_opened += other.connections_opened;
         self.connections_resumed += other.connections_resumed;
+        self.resent += other.resent;
         if self.tls_problem.is_none() {
             self.tls_problem = other.tls_problem;
         }
@@ -369,12 +373,43 @@ impl<'a, P: Protocol> Worker<'a, P> {
         match progress {
             Progress::Pending => {}
             Progress::Done { status, bytes } => self.finish(u, now, status, bytes, None),
+            // The server closed a kept-alive connection just as the request
+            // went out on it, before a byte of answer: not the server's
+            // failure to answer, but a race the client must absorb.
+            Progress::Failed {
+                kind: ErrorKind::Closed | ErrorKind::Reset,
+                status: 0,
+                bytes: 0,
+            } if self.conns[u].reused() => self.resend(u, now),
             Progress::Failed {
                 kind,
                 status,
                 bytes,
             } => self.finish(u, now, status, bytes, Some(kind)),
         }
+    }
+
+    /// Send slot `u`'s request again, on a new connection, as curl and Go's
+    /// client do; it stays one request, due when it was, and its wait now
+    /// holds the reconnect. A new connection is never reused, so this
+    /// happens once per request at most.
+    fn resend(&mut self, u: usize, now: Instant) {
+        self.report.resent += 1;
+        let request = &self.requests[self.slots[u].task as usize];
+        let mut io = Io {
+            registry: self.poll.registry(),
+            buf: &mut self.read_buf,
+            report: &mut self.report,
+        };
+        let progress = self.conns[u].start(
+            &self.link,
+            &mut io,
+            request,
+            &mut self.rng,
+            &mut self.scratch,
+            now,
+        );
+        self.settle(u, now, progress);
     }
 
     /// Record the finished request and move the slot on to what is next.

@@ -63,15 +63,20 @@ pub(crate) fn render(stats: &Stats, info: &RunInfo) -> String {
     o.raw("bytes_sent", or_null(info.bytes_sent));
     o.raw("connections_opened", or_null(info.connections_opened));
     o.raw("connections_resumed", or_null(info.connections_resumed));
+    o.raw("requests_resent", or_null(info.resent));
     match &info.tls_problem {
         Some(why) => o.str("tls_problem", why),
         None => o.raw("tls_problem", "null".into()),
     }
     o.raw("recorder_backpressure", or_null(info.backpressure));
     o.raw("late_requests", or_null(info.late));
+    // A CSV does not say which requests went out late.
     o.raw(
         "generator_lagging",
-        info.generator_lagging(t.requests).to_string(),
+        match info.late {
+            Some(_) => info.generator_lagging(t.requests).to_string(),
+            None => "null".into(),
+        },
     );
     o.raw(
         "generator_stalls",
@@ -215,6 +220,8 @@ mod tests {
             connections_opened: None,
             tls_problem: None,
             connections_resumed: None,
+
+            resent: None,
             connection_times: true,
         };
         let json = render(&stats, &info);

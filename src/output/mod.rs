@@ -40,6 +40,9 @@ pub(crate) struct RunInfo {
     pub tls_problem: Option<String>,
     /// Of those, TLS connections whose session was resumed, when known.
     pub connections_resumed: Option<u64>,
+    /// Requests sent again on a new connection because the server closed
+    /// the kept-alive one as they went out, when known.
+    pub(crate) resent: Option<u64>,
     /// The samples carry `connect_us` and `tls_us`: a run's always do;
     /// `report`'s when a file has those columns.
     pub connection_times: bool,

@@ -232,6 +232,12 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
         {
             let _ = write!(opened, ", {resumed} of them resumed a TLS session");
         }
+        if let Some(resent) = info.resent.filter(|&r| r > 0) {
+            let _ = write!(
+                opened,
+                "; {resent} requests sent again on a new one (the server had closed a kept-alive connection as they went out)"
+            );
+        }
         let _ = writeln!(out, "{}", hang_words("Connections     ", &opened, width));
     }
     if let Some(why) = &info.tls_problem {
@@ -316,6 +322,8 @@ mod tests {
             connections_opened: Some(7),
             tls_problem: None,
             connections_resumed: Some(0),
+
+            resent: None,
             connection_times: true,
         };
         let text = render(&stats, &info, 80);
@@ -377,6 +385,8 @@ mod tests {
             tasks: vec![("GET".into(), "GET /".into())],
             connections_opened: Some(4),
             connections_resumed: Some(3),
+
+            resent: None,
             connection_times: true,
             ..RunInfo::default()
         };
@@ -413,6 +423,8 @@ mod tests {
         let none = RunInfo {
             connections_opened: Some(0),
             connections_resumed: Some(0),
+
+            resent: None,
             ..csv
         };
         let text = render(&Stats::new(1), &none, 80);
@@ -507,6 +519,8 @@ mod tests {
             connections_opened: Some(u64::MAX),
             tls_problem: None,
             connections_resumed: Some(u64::MAX),
+
+            resent: None,
             connection_times: true,
         };
         (stats, info)

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use rustls::crypto::ring;
 use rustls::server::{ServerSessionMemoryCache, WebPkiClientVerifier};
-use rustls::{Error, InconsistentKeys, RootCertStore, ServerConfig};
+use rustls::{RootCertStore, ServerConfig};
 
 use crate::tls::pem;
 
@@ -41,13 +41,9 @@ pub(crate) fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, Strin
         Some(path) => {
             let mut roots = RootCertStore::empty();
             for cert in pem::certificates("--tls-client-ca", path)? {
-                roots.add(cert).map_err(|e| match e {
-                    Error::InvalidCertificate(why) => format!(
-                        "--tls-client-ca {}: not a valid certificate ({why:?})",
-                        path.display()
-                    ),
-                    e => format!("--tls-client-ca {}: not a usable CA ({e})", path.display()),
-                })?;
+                roots
+                    .add(cert)
+                    .map_err(|e| pem::ca_error("--tls-client-ca", path, e))?;
             }
             let verifier = WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
                 .build()
@@ -55,17 +51,8 @@ pub(crate) fn server_config(files: &TlsFiles) -> Result<Arc<ServerConfig>, Strin
             builder.with_client_cert_verifier(verifier)
         }
     };
-    let mut config = builder.with_single_cert(chain, key).map_err(|e| match e {
-        Error::InconsistentKeys(InconsistentKeys::KeyMismatch) => format!(
-            "--tls-key {}: does not match the certificate in --tls-cert {}",
-            files.key.display(),
-            files.cert.display()
-        ),
-        Error::InvalidCertificate(why) => format!(
-            "--tls-cert {}: not a valid certificate ({why:?})",
-            files.cert.display()
-        ),
-        e => format!("--tls-key {}: not a usable key ({e})", files.key.display()),
+    let mut config = builder.with_single_cert(chain, key).map_err(|e| {
+        pem::identity_error(("--tls-cert", files.cert), ("--tls-key", files.key), e)
     })?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     config.session_storage = ServerSessionMemoryCache::new(SESSION_CACHE);

@@ -56,23 +56,23 @@ impl TlsClient {
             .map_err(|e| format!("TLS: {e}"))?;
         let mut roots = RootCertStore::empty();
         if !options.insecure {
-            roots::add_system_roots(&mut roots)?;
+            roots::add_system_roots(&mut roots, options.cacert.is_some())?;
         }
         if let Some(path) = &options.cacert {
             for cert in pem::certificates("--cacert", path)? {
                 roots
                     .add(cert)
-                    .map_err(|e| format!("--cacert {}: {e}", path.display()))?;
+                    .map_err(|e| pem::ca_error("--cacert", path, e))?;
             }
         }
         let builder = builder.with_root_certificates(roots);
         let mut config = match (&options.cert, &options.key) {
-            (Some(cert), Some(key)) => {
+            (Some(cert), Some(key_path)) => {
                 let chain = pem::certificates("--cert", cert)?;
-                let key = pem::private_key("--key", key)?;
+                let key = pem::private_key("--key", key_path)?;
                 builder
                     .with_client_auth_cert(chain, key)
-                    .map_err(|e| format!("--cert and --key do not go together: {e}"))?
+                    .map_err(|e| pem::identity_error(("--cert", cert), ("--key", key_path), e))?
             }
             (None, None) => builder.with_no_client_auth(),
             (Some(_), None) => {

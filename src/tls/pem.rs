@@ -38,6 +38,12 @@ pub(crate) fn certificates(
 pub(crate) fn private_key(flag: &str, path: &Path) -> Result<PrivateKeyDer<'static>, String> {
     let bytes = read(flag, path)?;
     PrivateKeyDer::from_pem_slice(&bytes).map_err(|e| match e {
+        pem::Error::NoItemsFound if bytes.windows(23).any(|w| w == b"ENCRYPTED PRIVATE KEY--") => {
+            format!(
+                "{flag} {}: the key is encrypted; decrypt it first: openssl pkey -in KEY -out KEY.plain",
+                path.display()
+            )
+        }
         pem::Error::NoItemsFound => format!(
             "{flag} {}: no private key in it (expected a PEM \"-----BEGIN PRIVATE KEY-----\", \
              \"RSA PRIVATE KEY\" or \"EC PRIVATE KEY\" block)",
@@ -45,6 +51,48 @@ pub(crate) fn private_key(flag: &str, path: &Path) -> Result<PrivateKeyDer<'stat
         ),
         e => invalid(flag, path, &e),
     })
+}
+
+/// Why rustls refused a CA from `flag`'s file, in one line.
+pub(crate) fn ca_error(flag: &str, path: &Path, e: rustls::Error) -> String {
+    match e {
+        rustls::Error::InvalidCertificate(why) => {
+            format!(
+                "{flag} {}: not a valid certificate ({why:?})",
+                path.display()
+            )
+        }
+        e => format!("{flag} {}: not a usable CA ({e})", path.display()),
+    }
+}
+
+/// Why rustls refused a certificate and key pair (`--cert`/`--key`,
+/// `--tls-cert`/`--tls-key`), in one line that names the file at fault.
+pub(crate) fn identity_error(
+    (cert_flag, cert): (&str, &Path),
+    (key_flag, key): (&str, &Path),
+    e: rustls::Error,
+) -> String {
+    use rustls::{Error, InconsistentKeys};
+    match e {
+        Error::InconsistentKeys(InconsistentKeys::KeyMismatch) => format!(
+            "{key_flag} {}: does not match the certificate in {cert_flag} {}",
+            key.display(),
+            cert.display()
+        ),
+        Error::InvalidCertificate(why) => {
+            format!(
+                "{cert_flag} {}: not a valid certificate ({why:?})",
+                cert.display()
+            )
+        }
+        // ring refuses RSA keys under 2048 bits, and says only that it
+        // could not parse them.
+        e => format!(
+            "{key_flag} {}: not a usable key ({e}); RSA keys need at least 2048 bits",
+            key.display()
+        ),
+    }
 }
 
 fn read(flag: &str, path: &Path) -> Result<Vec<u8>, String> {

@@ -16,9 +16,10 @@ const BUNDLES: [&str; 5] = [
     "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem",
 ];
 
-/// The bundle to read: `SSL_CERT_FILE` when set, else the first that exists.
+/// The bundle to read: `SSL_CERT_FILE` when set (and not empty), else
+/// the first that exists.
 fn bundle() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
+    if let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) {
         return Some(PathBuf::from(path));
     }
     BUNDLES
@@ -30,12 +31,22 @@ fn bundle() -> Option<PathBuf> {
 
 /// Add the system's CAs to `store`. A machine with no bundle is not an
 /// error here: `--cacert` may bring all the CAs a run needs, and a server
-/// whose CA is missing fails verification with a clear reason.
-pub(crate) fn add_system_roots(store: &mut RootCertStore) -> Result<(), String> {
+/// whose CA is missing fails verification with a clear reason. A bundle
+/// that cannot be read is an error, unless `--cacert` is given
+/// (`have_cacert`): then the run goes on with that CA alone.
+pub(crate) fn add_system_roots(store: &mut RootCertStore, have_cacert: bool) -> Result<(), String> {
     let Some(path) = bundle() else {
         return Ok(());
     };
-    let certs = pem::certificates("the system's CA bundle", &path)?;
+    let certs = match pem::certificates("the system's CA bundle", &path) {
+        Ok(certs) => certs,
+        Err(_) if have_cacert => return Ok(()),
+        Err(e) => {
+            return Err(format!(
+                "{e} (set SSL_CERT_FILE to a CA bundle, or pass --cacert FILE)"
+            ));
+        }
+    };
     // Bundles hold the odd certificate webpki cannot use; skip those.
     store.add_parsable_certificates(certs);
     Ok(())
