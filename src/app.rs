@@ -70,6 +70,7 @@ pub fn serve(args: &ServeArgs) -> i32 {
         cores,
         stall,
         tls,
+        stuck_after: crate::serve::STUCK,
     };
     let server = match Server::start(config) {
         Ok(s) => s,
@@ -104,6 +105,7 @@ pub fn demo(args: &DemoArgs) -> i32 {
         cores: server_cores.clone(),
         stall: None,
         tls: None,
+        stuck_after: crate::serve::STUCK,
     }) {
         Ok(s) => s,
         Err(e) => return usage_error(&format!("cannot start the built-in server: {e}")),

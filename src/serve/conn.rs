@@ -45,6 +45,11 @@ const LINGER_MAX_BYTES: usize = 1 << 20;
 
 const CONTINUE: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\n";
 
+/// A client that has begun a request (or a TLS handshake) and sent
+/// nothing more for this long is dropped: else clients that stop half way
+/// through large uploads could make the server hold their buffers for ever.
+pub(crate) const STUCK: Duration = Duration::from_secs(10);
+
 pub(super) struct Conn {
     pub stream: Transport,
     /// Where this connection sits in the worker, and which occupant of that
@@ -84,6 +89,8 @@ pub(super) struct Conn {
     /// Our side is shut down; waiting for the client's close until then.
     linger: Option<Instant>,
     discarded: usize,
+    /// When the client connected or last sent request bytes.
+    last_input: Instant,
 }
 
 impl Conn {
@@ -110,7 +117,20 @@ impl Conn {
             close_after: false,
             linger: None,
             discarded: 0,
+            last_input: Instant::now(),
         }
+    }
+
+    /// Whether the client began a request or a TLS handshake and has sent
+    /// nothing for `after`. A connection between requests is not stuck,
+    /// nor one the server itself holds (a delay, a stall, a linger).
+    pub(super) fn stuck(&self, now: Instant, after: Duration) -> bool {
+        let begun = self.end > self.start || self.stream.handshaking();
+        begun
+            && !self.held
+            && self.parked.is_none()
+            && self.linger.is_none()
+            && now.saturating_duration_since(self.last_input) >= after
     }
 
     /// Handle a readiness event. Returns false when the connection is done.
@@ -319,6 +339,7 @@ impl Conn {
                 }
                 Ok(n) => {
                     self.end += n;
+                    self.last_input = Instant::now();
                     // A short read drained the socket (not so over TLS);
                     // the next edge will tell us about more.
                     self.read_blocked =

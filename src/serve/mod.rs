@@ -44,6 +44,7 @@ use std::time::{Duration, Instant};
 
 use mio::{Interest, Poll, Waker};
 
+pub(crate) use conn::STUCK;
 pub(crate) use counts::Counts;
 use worker::{LISTENER, WAKER, Worker};
 
@@ -59,6 +60,9 @@ pub(crate) struct ServeConfig {
     /// Serve HTTPS with this config, shared by every thread (so sessions
     /// resume across threads); None: plain HTTP. See [`tls::server_config`].
     pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Drop a client that began a request or handshake and then sent
+    /// nothing for this long ([`STUCK`] outside tests).
+    pub stuck_after: Duration,
 }
 
 /// A stall schedule: every `every`, the server holds all responses for
@@ -187,7 +191,14 @@ impl Server {
                 .register(&mut clone, LISTENER, Interest::READABLE)?;
             server.wakers.push(Waker::new(poll.registry(), WAKER)?);
             let stall = cfg.stall.map(|s| (s, start));
-            let worker = Worker::new(poll, clone, stop.clone(), stall, cfg.tls.clone());
+            let worker = Worker::new(
+                poll,
+                clone,
+                stop.clone(),
+                stall,
+                cfg.tls.clone(),
+                cfg.stuck_after,
+            );
             let thread = std::thread::Builder::new()
                 .name(format!("stampede-serve-{i}"))
                 .spawn(move || {

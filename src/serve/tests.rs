@@ -20,6 +20,7 @@ pub(super) fn server_on(cores: Vec<usize>) -> Server {
         cores,
         stall: None,
         tls: None,
+        stuck_after: super::STUCK,
     })
     .expect("server starts")
 }

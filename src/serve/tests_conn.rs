@@ -308,3 +308,42 @@ fn a_burst_of_connections_waits_in_the_accept_queue() {
         .collect();
     assert!(!held.is_empty());
 }
+
+#[test]
+fn a_client_stuck_half_way_is_dropped_and_an_idle_one_is_kept() {
+    let server = super::Server::start(super::ServeConfig {
+        addr: "127.0.0.1:0".parse().unwrap(),
+        cores: Vec::new(),
+        stall: None,
+        tls: None,
+        stuck_after: Duration::from_millis(300),
+    })
+    .expect("server starts");
+    // Half an upload, then nothing: the server must not hold it for ever.
+    let mut stuck = TcpStream::connect(server.local_addr()).unwrap();
+    stuck
+        .write_all(b"POST /api/upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n")
+        .unwrap();
+    stuck.write_all(&[b'x'; 10_000]).unwrap();
+    // A client between requests is not stuck, however long it idles.
+    let mut idle = Client::connect(&server);
+    assert_eq!(idle.get("/hello").status, 200);
+    stuck
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    let n = stuck.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "the stuck client's connection was closed");
+    assert!(
+        started.elapsed() < Duration::from_secs(4),
+        "dropped within the sweep"
+    );
+    assert_eq!(
+        idle.get("/hello").status,
+        200,
+        "the idle client still served"
+    );
+    let counts = server.stop();
+    assert_eq!(counts.requests, 2);
+}

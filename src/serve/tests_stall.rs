@@ -21,6 +21,7 @@ fn stalling_server() -> (Server, Instant) {
         cores: Vec::new(),
         stall: Some(Stall::parse("300ms/600ms").unwrap()),
         tls: None,
+        stuck_after: super::STUCK,
     })
     .expect("server starts");
     (server, start)
@@ -73,6 +74,7 @@ fn start_rejects_an_invalid_stall() {
                 every: ms(every),
             }),
             tls: None,
+            stuck_after: super::STUCK,
         })
         .err()
         .expect("refused");
@@ -244,6 +246,7 @@ fn multiple_threads_stall_together() {
         cores,
         stall: Some(Stall::parse("300ms/600ms").unwrap()),
         tls: None,
+        stuck_after: super::STUCK,
     })
     .expect("server starts");
     let mut clients: Vec<Client> = (0..6).map(|_| Client::connect(&server)).collect();

@@ -60,7 +60,14 @@ impl TinyServer {
             .unwrap();
         let waker = Waker::new(poll.registry(), WAKER).unwrap();
         let stop = Arc::new(AtomicBool::new(false));
-        let worker = Worker::new(poll, listener, stop.clone(), None, Some(config));
+        let worker = Worker::new(
+            poll,
+            listener,
+            stop.clone(),
+            None,
+            Some(config),
+            super::STUCK,
+        );
         let thread = std::thread::spawn(move || worker.run());
         TinyServer {
             addr,

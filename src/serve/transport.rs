@@ -110,6 +110,11 @@ impl Transport {
         let _ = self.tcp().shutdown(Shutdown::Write);
     }
 
+    /// Whether the TLS handshake is still going on (never, for plain TCP).
+    pub(super) fn handshaking(&self) -> bool {
+        matches!(self, Transport::Tls(t) if t.tls.is_handshaking())
+    }
+
     /// How the TLS handshake went, once it has completed; None for plain
     /// TCP and for a handshake that never finished.
     pub(super) fn handshake(&self) -> Option<HandshakeKind> {

@@ -33,6 +33,8 @@ const FIRST_CONN: usize = 2;
 /// When accept fails for want of resources (file descriptors), try again
 /// this often instead of waiting for a new connection's edge.
 const ACCEPT_RETRY: Duration = Duration::from_millis(10);
+/// How often the worker looks for stuck clients (see `conn::STUCK`).
+const STUCK_SWEEP: Duration = Duration::from_secs(1);
 
 /// Where the stall windows fall, counted from the server's start.
 struct StallClock {
@@ -95,6 +97,9 @@ pub(super) struct Worker {
     stalled: bool,
     /// Connections (slot, generation) marked held during the current stall.
     held: Vec<(usize, u64)>,
+    /// When to look for stuck clients next, and how long one may idle.
+    next_sweep: Instant,
+    stuck_after: Duration,
     /// Serve TLS with this config; None: plain TCP.
     tls: Option<Arc<ServerConfig>>,
     /// This thread's figures, with each connection's added when it goes.
@@ -111,6 +116,7 @@ impl Worker {
         stop: Arc<AtomicBool>,
         stall: Option<(Stall, Instant)>,
         tls: Option<Arc<ServerConfig>>,
+        stuck_after: Duration,
     ) -> Worker {
         let clock = stall.map(|(stall, start)| StallClock::new(stall, start));
         let timers = Timers::new(clock.as_ref().map(|clock| clock.from));
@@ -126,6 +132,8 @@ impl Worker {
             stall: clock,
             stalled: false,
             held: Vec::new(),
+            next_sweep: Instant::now() + STUCK_SWEEP.min(stuck_after),
+            stuck_after,
             counts: Counts {
                 tls: tls.is_some(),
                 ..Counts::default()
@@ -171,6 +179,7 @@ impl Worker {
                 }
             }
             self.fire_timers();
+            self.drop_stuck();
         }
         for conn in self.conns.iter().flatten() {
             tally(&mut self.counts, conn);
@@ -244,10 +253,33 @@ impl Worker {
         }
     }
 
+    /// Once a `STUCK_SWEEP`: drop the clients that stopped half way.
+    fn drop_stuck(&mut self) {
+        let now = Instant::now();
+        if now < self.next_sweep {
+            return;
+        }
+        self.next_sweep = now + STUCK_SWEEP.min(self.stuck_after);
+        for slot in 0..self.conns.len() {
+            if self.conns[slot]
+                .as_ref()
+                .is_some_and(|c| c.stuck(now, self.stuck_after))
+            {
+                self.remove(slot);
+            }
+        }
+    }
+
     fn timeout(&self) -> Option<Duration> {
-        let timer = self
-            .next_deadline()
-            .map(|deadline| deadline.saturating_duration_since(Instant::now()));
+        let sweep = (self.conns.len() > self.free.len())
+            .then(|| self.next_sweep.saturating_duration_since(Instant::now()));
+        let timer = match (self.next_deadline(), sweep) {
+            (Some(deadline), sweep) => {
+                let t = deadline.saturating_duration_since(Instant::now());
+                Some(sweep.map_or(t, |s| s.min(t)))
+            }
+            (None, sweep) => sweep,
+        };
         match (timer, self.accept_retry) {
             (Some(t), true) => Some(t.min(ACCEPT_RETRY)),
             (None, true) => Some(ACCEPT_RETRY),
