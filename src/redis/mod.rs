@@ -1,0 +1,4 @@
+//! Redis as a protocol: commands encoded as RESP arrays, replies of every
+//! RESP2 and RESP3 type parsed incrementally.
+
+pub(crate) mod reply;
