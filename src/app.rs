@@ -272,6 +272,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         bytes_sent: Some(outcome.workers.bytes_sent),
         connections_opened: Some(outcome.workers.connections_opened),
         tls_problem: outcome.workers.tls_problem.clone(),
+        init_problem: outcome.workers.init_problem.clone(),
         connections_resumed: Some(outcome.workers.connections_resumed),
         connection_times: true,
     };
@@ -298,6 +299,9 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
     }
     if let Some(why) = &info.tls_problem {
         errln!("stampede: TLS handshakes failed: {why}");
+    }
+    if let Some(why) = &info.init_problem {
+        errln!("stampede: the server refused the connection setup: {why}");
     }
     if let Some(e) = &outcome.recorded.csv_error {
         errln!(

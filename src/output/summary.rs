@@ -237,6 +237,9 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     if let Some(why) = &info.tls_problem {
         let _ = writeln!(out, "{}", hang_words("TLS failed      ", why, width));
     }
+    if let Some(why) = &info.init_problem {
+        let _ = writeln!(out, "{}", hang_words("Setup refused   ", why, width));
+    }
     if info.generator_lagging(stats.total.requests) {
         let warning = format!(
             "the generator itself sent {} requests more than 1 ms late with a connection free; \
@@ -315,6 +318,7 @@ mod tests {
             bytes_sent: Some(250_000),
             connections_opened: Some(7),
             tls_problem: None,
+            init_problem: None,
             connections_resumed: Some(0),
             connection_times: true,
         };
@@ -506,6 +510,7 @@ mod tests {
             bytes_sent: Some(u64::MAX),
             connections_opened: Some(u64::MAX),
             tls_problem: None,
+            init_problem: None,
             connections_resumed: Some(u64::MAX),
             connection_times: true,
         };

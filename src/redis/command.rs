@@ -80,6 +80,14 @@ pub(crate) fn name(line: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// A command of plain arguments (AUTH, SELECT), appended to `out`.
+pub(crate) fn push_command(out: &mut Vec<u8>, args: &[&[u8]]) {
+    push_header(out, b'*', args.len());
+    for arg in args {
+        push_bulk(out, arg);
+    }
+}
+
 fn push_header(out: &mut Vec<u8>, kind: u8, n: usize) {
     out.push(kind);
     crate::digits::push_decimal(out, n as u64);
