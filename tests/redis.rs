@@ -285,3 +285,106 @@ fn a_server_that_goes_away_ends_in_errors_with_nothing_lost() {
         drop::<Proc>(redis);
     }
 }
+
+#[test]
+fn a_scenario_of_redis_commands() {
+    let Some((_redis, port)) = start_redis("scenario", "") else {
+        return;
+    };
+    let dir = common::scratch("redis-scenario-file");
+    let file = dir.join("cache.http");
+    std::fs::write(
+        &file,
+        format!(
+            "# @users 2\n@redis = redis://127.0.0.1:{port}/3\n\n\
+             ### set\n# @weight 3\nREDIS {{{{redis}}}} SET key:{{{{$randomInt 1 50}}}} \"a b\"\n\n\
+             ### count\nREDIS {{{{redis}}}} INCR hits\n"
+        ),
+    )
+    .unwrap();
+    let (out, rows, json) = common::run_recorded_args(
+        "redis-scenario",
+        &["-f", file.to_str().unwrap(), "-n", "400", "-t", "1"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for r in &rows {
+        assert_eq!((r.status, r.error.as_str()), (200, ""), "{r:?}");
+        assert!(r.task == "count" || r.bytes == 5, "set: +OK\r\n: {r:?}");
+    }
+    assert_accounting(&rows, &json);
+    let counts = rows.iter().filter(|r| r.task == "count").count();
+    assert!(
+        counts > 40 && counts < 200,
+        "weights 3:1 give about 100: {counts}"
+    );
+    let hits = redis_lines(port, &["SELECT 3", "GET hits"], 3);
+    assert_eq!(hits[2], counts.to_string(), "the commands went to db 3");
+}
+
+#[test]
+fn bad_redis_input_is_one_line_and_exit_2() {
+    let dir = common::scratch("redis-bad");
+    let body = dir.join("body.http");
+    std::fs::write(&body, "### x\nREDIS redis://127.0.0.1:1 PING\nX: y\n").unwrap();
+    let hostless = dir.join("hostless.http");
+    std::fs::write(&hostless, "### x\nREDIS PING\n").unwrap();
+    let out = dir.join("never.csv");
+    for (args, needle) in [
+        (&["redis://127.0.0.1:1"][..], "needs its commands"),
+        (
+            &["redis://127.0.0.1:1", "--command", r#"SET "k"#],
+            "never closed",
+        ),
+        (
+            &["redis://127.0.0.1:1", "--command", "SET {{$nope}}"],
+            "nope",
+        ),
+        (&["redis://h/x", "--command", "PING"], "database number"),
+        (&["redis://h?protocol=3", "--command", "PING"], "--resp3"),
+        (
+            &["http://127.0.0.1:1/", "--command", "PING"],
+            "--command is for redis://",
+        ),
+        (
+            &["http://127.0.0.1:1/", "--resp3"],
+            "--resp3 is for redis://",
+        ),
+        (
+            &["redis://127.0.0.1:1", "--command", "PING", "-H", "A: b"],
+            "--header is for HTTP",
+        ),
+        (
+            &["redis://127.0.0.1:1", "--command", "PING", "-k"],
+            "https:// and rediss://",
+        ),
+        (
+            &[
+                "redis://127.0.0.1:1",
+                "--command",
+                "A",
+                "--command",
+                "B",
+                "--name",
+                "x",
+            ],
+            "--name names the one",
+        ),
+        (&["-f", body.to_str().unwrap()], "no headers or body"),
+        (&["-f", hostless.to_str().unwrap()], "needs --host redis://"),
+        (
+            &[
+                "-f",
+                hostless.to_str().unwrap(),
+                "--host",
+                "http://127.0.0.1:1",
+            ],
+            "not a redis:// URL",
+        ),
+    ] {
+        let mut full = vec!["run", "-q", "-o", out.to_str().unwrap()];
+        full.extend_from_slice(args);
+        common::stampede(&full, Duration::from_secs(20))
+            .assert_one_line_error(needle, &format!("{args:?}"));
+        assert!(!out.exists(), "{args:?}: nothing written");
+    }
+}
