@@ -388,3 +388,52 @@ fn bad_redis_input_is_one_line_and_exit_2() {
         assert!(!out.exists(), "{args:?}: nothing written");
     }
 }
+
+#[test]
+fn rediss_goes_over_the_tls_transport() {
+    let pki = common::tls::Pki::new(&common::scratch("redis-tls-pki"));
+    let conf = format!(
+        "port 0\ntls-port {{port}}\ntls-cert-file {}\ntls-key-file {}\ntls-ca-cert-file {}\ntls-auth-clients no\n",
+        pki.server_cert.display(),
+        pki.server_key.display(),
+        pki.ca.display()
+    );
+    let Some((_redis, port)) = start_redis("tls", &conf) else {
+        return;
+    };
+    let url = format!("rediss://127.0.0.1:{port}");
+    let ca = pki.ca.to_str().unwrap();
+    let args = [
+        "-n",
+        "50",
+        "-c",
+        "2",
+        "-t",
+        "1",
+        "--command",
+        "PING",
+        "--cacert",
+        ca,
+    ];
+    let (out, rows, json) = run_recorded("redis-tls", &url, &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        rows.iter().all(|r| r.status == 200 && r.bytes == 7),
+        "{rows:?}"
+    );
+    assert_eq!(
+        rows.iter().filter(|r| r.tls_us > 0).count(),
+        2,
+        "two handshakes"
+    );
+    assert_accounting(&rows, &json);
+    // Without the CA, the handshake fails as for https.
+    let (out, rows, _) = run_recorded("redis-tls-untrusted", &url, &args[..8]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(rows.iter().all(|r| r.error == "tls"), "{rows:?}");
+    assert!(
+        out.stderr.contains("TLS handshakes failed"),
+        "{}",
+        out.stderr
+    );
+}

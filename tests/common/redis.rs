@@ -8,8 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 /// redis-server on 127.0.0.1, no persistence; `conf` is more config text
-/// (e.g. `requirepass secret`), passed as a config file on its command
-/// line. `None` (with a note) when it is not installed, unless
+/// (e.g. `requirepass secret`; `{port}` stands for the port, and a later
+/// line wins), passed as a config file on its command line. `None` (with a note) when it is not installed, unless
 /// STAMPEDE_REQUIRE_REDIS is set, as .ci/run does.
 pub fn start_redis(name: &str, conf: &str) -> Option<(Proc, u16)> {
     let Some(server) = ["/usr/bin/redis-server", "/usr/sbin/redis-server"]
@@ -27,9 +27,9 @@ pub fn start_redis(name: &str, conf: &str) -> Option<(Proc, u16)> {
     let port = free_port();
     let conf_path = dir.join("redis.conf");
     let text = format!(
-        "port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\ndir {}\n{conf}\n",
+        "port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\ndir {}\n",
         dir.display()
-    );
+    ) + &conf.replace("{port}", &port.to_string());
     std::fs::write(&conf_path, text).unwrap();
     let child = Command::new(server)
         .arg(&conf_path)
