@@ -29,7 +29,10 @@ fn bad_inputs_give_one_line_and_exit_2() {
             "use http://, https://, redis:// or rediss://",
         ),
         (&["run", ok, "--cacert", "/nonexistent.pem"], "--cacert"),
-        (&["run", ok, "-k"], "--insecure is for https:// targets"),
+        (
+            &["run", ok, "-k"],
+            "--insecure is for https:// and rediss:// targets",
+        ),
         (
             &[
                 "run",
