@@ -6,10 +6,13 @@ use crate::cli::{
 use crate::console::{errln, out, outln};
 use crate::dashboard::Dashboard;
 use crate::dashboard::{Live, SharedLive};
-use crate::engine;
+use crate::engine::{self, Gauges};
+use crate::http::protocol::Http1;
 use crate::output::{self, RunInfo};
 use crate::plan::Plan;
 use crate::record::meta::RunMeta;
+use crate::record::recorder::Snapshot;
+use crate::redis::protocol::Redis;
 use crate::serve::{ServeConfig, Server, Stall};
 use crate::signal;
 use argh::FromArgs;
@@ -184,7 +187,7 @@ fn execute(plan: &Plan) -> i32 {
         width: output::layout::DEFAULT_WIDTH,
     };
     let mut told_csv_error = false;
-    let outcome = engine::run(plan, &crate::http::protocol::Http1, out, |snap, gauges| {
+    let on_interval = |snap: &Snapshot, gauges: Gauges| {
         if let Some(e) = snap.csv_error.filter(|_| !told_csv_error) {
             told_csv_error = true;
             errln!(
@@ -206,7 +209,12 @@ fn execute(plan: &Plan) -> i32 {
                 .unwrap_or_else(|e| e.into_inner())
                 .record(snap, gauges);
         }
-    });
+    };
+    // The URL's scheme picks the protocol; the engine is generic over it.
+    let outcome = match &plan.url.redis {
+        Some(login) => engine::run(plan, &Redis::new(login), out, on_interval),
+        None => engine::run(plan, &Http1, out, on_interval),
+    };
     let code = match outcome {
         Ok(outcome) => summarize(plan, &outcome, live.as_ref()),
         Err(e) => {
@@ -274,6 +282,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         bytes_sent: Some(outcome.workers.bytes_sent),
         connections_opened: Some(outcome.workers.connections_opened),
         tls_problem: outcome.workers.tls_problem.clone(),
+        init_problem: outcome.workers.init_problem.clone(),
         connections_resumed: Some(outcome.workers.connections_resumed),
 
         resent: Some(outcome.workers.resent),
@@ -302,6 +311,9 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
     }
     if let Some(why) = &info.tls_problem {
         errln!("stampede: TLS handshakes failed: {why}");
+    }
+    if let Some(why) = &info.init_problem {
+        errln!("stampede: the server refused the connection setup: {why}");
     }
     if let Some(e) = &outcome.recorded.csv_error {
         errln!(

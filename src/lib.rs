@@ -30,6 +30,7 @@ pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod protocol;
 pub(crate) mod record;
+pub(crate) mod redis;
 pub(crate) mod report;
 pub(crate) mod rng;
 pub(crate) mod scenario;

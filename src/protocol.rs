@@ -79,4 +79,11 @@ pub(crate) trait Protocol: Sync {
     /// The status so far (0 before one is known) and the bytes received
     /// for the current reply: what a failed request records.
     fn received(&self, decoder: &Self::Decoder) -> (u16, u64);
+
+    /// Why the server refused `hello` (its words, in one line), after a
+    /// decode failed with `ErrorKind::Init`. Only read on that failure,
+    /// so the hot path never calls it.
+    fn refusal(&self, _decoder: &Self::Decoder) -> Option<String> {
+        None
+    }
 }

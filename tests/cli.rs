@@ -24,9 +24,15 @@ fn bad_inputs_give_one_line_and_exit_2() {
     let cases: &[(&[&str], &str)] = &[
         (&["run", "not a url"], "bad URL"),
         (&["run", "127.0.0.1:8080/x"], "expected http://"),
-        (&["run", "ftp://127.0.0.1/"], "use http:// or https://"),
+        (
+            &["run", "ftp://127.0.0.1/"],
+            "use http://, https://, redis:// or rediss://",
+        ),
         (&["run", ok, "--cacert", "/nonexistent.pem"], "--cacert"),
-        (&["run", ok, "-k"], "--insecure is for https:// targets"),
+        (
+            &["run", ok, "-k"],
+            "--insecure is for https:// and rediss:// targets",
+        ),
         (
             &[
                 "run",

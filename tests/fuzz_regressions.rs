@@ -37,6 +37,11 @@ fn chunked() {
 }
 
 #[test]
+fn redis_reply() {
+    replay("redis_reply", stampede::fuzzing::redis_reply);
+}
+
+#[test]
 fn scenario() {
     replay("scenario", stampede::fuzzing::scenario);
 }

@@ -34,7 +34,7 @@ pub(super) fn resolve(
     if !url.tls {
         return match tls_flags.iter().find(|(_, given)| *given) {
             Some((flag, _)) => Err(format!(
-                "{flag} is for https:// targets; {} is plain HTTP",
+                "{flag} is for https:// and rediss:// targets; {} is plain TCP",
                 url.origin()
             )),
             None => Ok((None, requests_per_conn)),

@@ -3,6 +3,7 @@
 
 mod connection;
 mod dashboard;
+mod redis;
 mod report;
 pub(crate) mod run;
 pub(crate) mod scenario;

@@ -30,13 +30,14 @@ const MAX_THREADS: usize = 1024;
     example = "stampede run http://127.0.0.1:8080/api/upload -m POST -H 'Content-Type: application/json' -b '{{\"a\":1}}'",
     example = "stampede run http://127.0.0.1:8080/hello --rate 2000 --arrival poisson -d 1m",
     example = "stampede run -f examples/hello.http --var host=http://127.0.0.1:8080",
+    example = "stampede run redis://127.0.0.1:6379 --command 'SET key:{{{{$randomInt 1 100000}}}} {{{{$uuid}}}}' --command 'GET key:{{{{$randomInt 1 100000}}}}'",
     note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error.\n\
             Exit codes: 0 the run completed; 1 not one response arrived, or results could not be written;\n\
             2 bad input; 3 aborted by a second stop signal (files written, in-flight requests `aborted`);\n\
             4 quit at once by a third; 130 stopped early by Ctrl-C, SIGTERM or SIGHUP (results complete)."
 )]
 pub struct RunArgs {
-    /// the target, http://host[:port]/path or https://... (or give a scenario with -f)
+    /// the target, http://host[:port]/path or https://..., or redis://[[user]:password@]host[:port][/db] or rediss://... (or give a scenario with -f)
     #[argh(positional)]
     pub(crate) url: Option<String>,
 
@@ -164,7 +165,15 @@ pub struct RunArgs {
     #[argh(switch, short = 'q')]
     pub(crate) quiet: bool,
 
-    /// the task name in the CSV and the summary (default "METHOD /path")
+    /// redis://: a command, e.g. 'SET key:{{$randomInt 1 100}} {{$uuid}}' (double quotes for spaces); repeat for more, each a task of weight 1
+    #[argh(option)]
+    pub(crate) command: Vec<String>,
+
+    /// redis://: each new connection says HELLO 3 first, so replies come in RESP3
+    #[argh(switch)]
+    pub(crate) resp3: bool,
+
+    /// the task name in the CSV and the summary (default "METHOD /path", or a Redis command's text)
     #[argh(option)]
     pub(crate) name: Option<String>,
 
@@ -217,6 +226,12 @@ impl RunArgs {
             _ => self.single_task(headers)?,
         };
         tasks.iter().try_for_each(Task::check_name)?;
+        let mut url = url;
+        match &mut url.redis {
+            Some(login) => login.resp3 = self.resp3,
+            None if self.resp3 => return Err("--resp3 is for redis:// targets".into()),
+            None => {}
+        }
         let (tls, requests_per_conn) = super::connection::resolve(self, &url)?;
         let addr = resolve(&url.host, url.port)?;
         crate::fdlimit::ensure_room_for(users)?;
@@ -301,6 +316,16 @@ impl RunArgs {
             Some(url) => Url::parse(url)?,
             None => return Err("give the target URL, or a scenario with -f FILE".into()),
         };
+        if url.redis.is_some() {
+            let tasks = super::redis::tasks(self, &url)?;
+            return Ok((url, tasks));
+        }
+        if !self.command.is_empty() {
+            return Err(format!(
+                "--command is for redis:// targets; {} is HTTP",
+                url.origin()
+            ));
+        }
         for (flag, given) in [
             ("--host", self.host.is_some()),
             ("--var", !self.var.is_empty()),
@@ -345,6 +370,7 @@ impl RunArgs {
             ("--body", self.body.is_some()),
             ("--body-file", self.body_file.is_some()),
             ("--name", self.name.is_some()),
+            ("--command", !self.command.is_empty()),
         ];
         match flags.iter().find(|(_, given)| *given) {
             Some((flag, _)) => Err(format!(

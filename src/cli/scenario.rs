@@ -91,11 +91,13 @@ pub(crate) fn tasks(
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
     for t in &scenario.tasks {
         let at = |why: String| format!("{file}:{}: {why}", t.line);
-        let url = resolve_url(&t.url, base.as_ref()).map_err(at)?;
+        let url = match t.method == scenario::REDIS {
+            true => redis_url(&t.url, base.as_ref()).map_err(at)?,
+            false => resolve_url(&t.url, base.as_ref()).map_err(at)?,
+        };
+        let target = |u: &Url| (u.tls, u.host.clone(), u.port, u.redis.clone());
         match &target_url {
-            Some(first)
-                if (first.tls, &first.host, first.port) != (url.tls, &url.host, url.port) =>
-            {
+            Some(first) if target(first) != target(&url) => {
                 return Err(at(format!(
                     "this request goes to {}, the ones before it to {}; one run has one target, \
                      since each user holds one connection",
@@ -105,6 +107,16 @@ pub(crate) fn tasks(
             }
             Some(_) => {}
             None => target_url = Some(url.clone()),
+        }
+        if t.method == scenario::REDIS {
+            if !headers.is_empty() {
+                return Err("-H is for HTTP requests; this scenario's are Redis commands".into());
+            }
+            let command = String::from_utf8_lossy(&t.body);
+            tasks.push(
+                super::redis::task(&command, Some(t.name.clone()), &url, t.weight).map_err(at)?,
+            );
+            continue;
         }
         let mut all_headers = t.headers.clone();
         all_headers.extend_from_slice(headers);
@@ -125,6 +137,20 @@ pub(crate) fn tasks(
     }
     let url = target_url.ok_or_else(|| format!("{file}: no requests found"))?;
     Ok((url, tasks))
+}
+
+/// A `REDIS` line's target: its redis:// URL, or `--host` (which replaces it).
+fn redis_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
+    match (base, text.is_empty()) {
+        (Some(base), _) if base.redis.is_some() => Ok(base.clone()),
+        (Some(base), _) => Err(format!(
+            "--host {base} is not a redis:// URL, and this request is a Redis command"
+        )),
+        (None, false) => Url::parse(text),
+        (None, true) => {
+            Err("a REDIS line without a redis:// URL needs --host redis://HOST:PORT".into())
+        }
+    }
 }
 
 /// An absolute URL (sent to `--host` when one is given), or a path joined

@@ -319,6 +319,12 @@ impl<'a, P: Protocol> Connection<'a, P> {
                     }
                     return Progress::Done { status, bytes };
                 }
+                Reply::Failed(ErrorKind::Init) => {
+                    if io.report.init_problem.is_none() {
+                        io.report.init_problem = self.exchange.refusal();
+                    }
+                    return self.fail(io, ErrorKind::Init);
+                }
                 Reply::Failed(kind) => return self.fail(io, kind),
             }
             // Edge-triggered epoll reports what comes next; skip the read

@@ -124,4 +124,9 @@ impl<'a, P: Protocol> Exchange<'a, P> {
     pub(crate) fn so_far(&self) -> (u16, u64) {
         self.protocol.received(&self.decoder)
     }
+
+    /// Why the server refused the connection's setup, after an `Init` failure.
+    pub(crate) fn refusal(&self) -> Option<String> {
+        self.protocol.refusal(&self.decoder)
+    }
 }

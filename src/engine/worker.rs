@@ -75,6 +75,9 @@ pub(crate) struct WorkerReport {
     pub(crate) resent: u64,
     /// Why the first failed TLS handshake failed, in one line.
     pub tls_problem: Option<String>,
+    /// Why a server first refused a new connection's setup (Redis AUTH,
+    /// SELECT, HELLO), in one line.
+    pub init_problem: Option<String>,
 }
 
 impl WorkerReport {
@@ -89,6 +92,9 @@ impl WorkerReport {
         self.resent += other.resent;
         if self.tls_problem.is_none() {
             self.tls_problem = other.tls_problem;
+        }
+        if self.init_problem.is_none() {
+            self.init_problem = other.init_problem;
         }
     }
 }

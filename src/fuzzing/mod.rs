@@ -6,6 +6,7 @@
 
 mod chunked;
 mod dashboard;
+mod redis;
 mod report;
 mod response;
 mod scenario;
@@ -13,6 +14,7 @@ mod serve;
 
 pub use chunked::chunked;
 pub use dashboard::dashboard_request;
+pub use redis::redis_reply;
 pub use report::report_csv;
 pub use response::response;
 pub use scenario::scenario;

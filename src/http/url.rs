@@ -1,6 +1,9 @@
 //! `http://` and `https://host[:port]/path?query` URLs, parsed strictly
-//! enough to give a clear one-line error for anything we cannot load-test.
+//! enough to give a clear one-line error for anything we cannot load-test;
+//! `redis://` and `rediss://` ones are read by `redis::url`, with the same
+//! host and port rules (`split_host_port`).
 
+use crate::redis::url::Login;
 use std::fmt;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,8 +13,10 @@ pub(crate) struct Url {
     /// Host as written, without brackets for IPv6 (`::1`).
     pub host: String,
     pub port: u16,
-    /// Path and query, always starting with `/`.
+    /// Path and query, always starting with `/` (for Redis: `/db`, or empty).
     pub target: String,
+    /// A `redis://` or `rediss://` URL: what it says beyond where to go.
+    pub redis: Option<Login>,
 }
 
 impl Url {
@@ -20,9 +25,15 @@ impl Url {
         let (tls, rest) = match text.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("http") => (false, rest),
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => (true, rest),
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("redis") => {
+                return crate::redis::url::parse(text, false, rest);
+            }
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("rediss") => {
+                return crate::redis::url::parse(text, true, rest);
+            }
             Some((scheme, _)) => {
                 return err(&format!(
-                    "unsupported scheme {scheme:?}; use http:// or https://"
+                    "unsupported scheme {scheme:?}; use http://, https://, redis:// or rediss://"
                 ));
             }
             None => return err("expected http://host[:port]/path or https://..."),
@@ -63,17 +74,27 @@ impl Url {
             } else {
                 target
             },
+            redis: None,
         })
     }
 
-    /// The scheme's port: 443 for https, 80 for http.
+    /// The scheme's port: 443 for https, 80 for http, 6379 for Redis.
     pub(crate) fn default_port(&self) -> u16 {
-        if self.tls { 443 } else { 80 }
+        match (&self.redis, self.tls) {
+            (Some(_), _) => crate::redis::url::DEFAULT_PORT,
+            (None, true) => 443,
+            (None, false) => 80,
+        }
     }
 
-    /// `scheme://host[:port]`, without the target.
+    /// `scheme://host[:port]`, without the target (nor a Redis password).
     pub(crate) fn origin(&self) -> String {
-        let scheme = if self.tls { "https" } else { "http" };
+        let scheme = match (&self.redis, self.tls) {
+            (Some(_), true) => "rediss",
+            (Some(_), false) => "redis",
+            (None, true) => "https",
+            (None, false) => "http",
+        };
         format!("{scheme}://{}", self.host_header())
     }
 
@@ -92,7 +113,11 @@ impl Url {
     }
 }
 
-fn split_host_port(authority: &str, default_port: u16) -> Result<(String, u16), &'static str> {
+/// `host[:port]` or `[v6][:port]`; the port is 1 to 65535.
+pub(crate) fn split_host_port(
+    authority: &str,
+    default_port: u16,
+) -> Result<(String, u16), &'static str> {
     let (host, port) = if let Some(bracketed) = authority.strip_prefix('[') {
         let (host, after) = bracketed.split_once(']').ok_or("unclosed [ in IPv6 host")?;
         match after {
@@ -134,6 +159,7 @@ mod tests {
             host: host.into(),
             port,
             target: target.into(),
+            redis: None,
         }
     }
 
@@ -179,7 +205,7 @@ mod tests {
     fn rejects_what_we_cannot_use() {
         for (bad, why) in [
             ("ftp://x/", "scheme"),
-            ("wss://x/", "use http:// or https://"),
+            ("wss://x/", "use http://, https://, redis:// or rediss://"),
             ("127.0.0.1:80/", "expected http://"),
             ("http://", "missing host"),
             ("http://:80/", "missing host"),

@@ -219,6 +219,7 @@ mod tests {
             bytes_sent: Some(4321),
             connections_opened: None,
             tls_problem: None,
+            init_problem: None,
             connections_resumed: None,
 
             resent: None,

@@ -38,6 +38,8 @@ pub(crate) struct RunInfo {
     pub connections_opened: Option<u64>,
     /// Why the first failed TLS handshake failed, if one did.
     pub tls_problem: Option<String>,
+    /// Why the server first refused a new connection's setup, if it did.
+    pub init_problem: Option<String>,
     /// Of those, TLS connections whose session was resumed, when known.
     pub connections_resumed: Option<u64>,
     /// Requests sent again on a new connection because the server closed

@@ -243,6 +243,9 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     if let Some(why) = &info.tls_problem {
         let _ = writeln!(out, "{}", hang_words("TLS failed      ", why, width));
     }
+    if let Some(why) = &info.init_problem {
+        let _ = writeln!(out, "{}", hang_words("Setup refused   ", why, width));
+    }
     if info.generator_lagging(stats.total.requests) {
         let warning = format!(
             "the generator itself sent {} requests more than 1 ms late with a connection free; \
@@ -321,6 +324,7 @@ mod tests {
             bytes_sent: Some(250_000),
             connections_opened: Some(7),
             tls_problem: None,
+            init_problem: None,
             connections_resumed: Some(0),
 
             resent: None,
@@ -518,6 +522,7 @@ mod tests {
             bytes_sent: Some(u64::MAX),
             connections_opened: Some(u64::MAX),
             tls_problem: None,
+            init_problem: None,
             connections_resumed: Some(u64::MAX),
 
             resent: None,

@@ -25,10 +25,13 @@ pub(crate) enum ErrorKind {
     /// The TLS handshake failed (or a TLS record was bad): the summary
     /// says why, once.
     Tls,
+    /// The server refused what a new connection says first (Redis AUTH,
+    /// SELECT, HELLO): the summary says why, once.
+    Init,
 }
 
 impl ErrorKind {
-    pub(crate) const ALL: [ErrorKind; 9] = [
+    pub(crate) const ALL: [ErrorKind; 10] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,
         ErrorKind::Reset,
@@ -38,6 +41,7 @@ impl ErrorKind {
         ErrorKind::Unsent,
         ErrorKind::Aborted,
         ErrorKind::Tls,
+        ErrorKind::Init,
     ];
 
     pub(crate) fn as_str(self) -> &'static str {
@@ -51,6 +55,7 @@ impl ErrorKind {
             ErrorKind::Unsent => "unsent",
             ErrorKind::Aborted => "aborted",
             ErrorKind::Tls => "tls",
+            ErrorKind::Init => "init",
         }
     }
 

@@ -71,6 +71,9 @@ pub(crate) struct ScenarioTask {
     pub body: Vec<u8>,
 }
 
+/// The request line's first word that makes the rest a Redis command.
+pub(crate) const REDIS: &str = "REDIS";
+
 /// The directives allowed before the first `###`.
 pub(crate) const FILE_DIRECTIVES: &[&str] = &[
     "users",
@@ -244,6 +247,15 @@ impl Parser<'_> {
                 format!("too many requests: a scenario holds at most {MAX_TASKS}"),
             ));
         }
+        if let Some(rest) = request
+            .strip_prefix(REDIS)
+            .filter(|r| r.starts_with(char::is_whitespace))
+        {
+            let task =
+                self.redis_task(name, weight, request_number, rest, &lines[i..], first + i)?;
+            self.scenario.tasks.push(task);
+            return Ok(());
+        }
         let (method, url) = self.request_line(request_number, request)?;
 
         let mut headers = Vec::new();
@@ -339,6 +351,54 @@ impl Parser<'_> {
                 format!("bad @weight {value:?}: expected a whole number >= 1"),
             )),
         }
+    }
+
+    /// `REDIS [redis://...] COMMAND`: the command is the rest of the line
+    /// (`url` empty when the target comes from `--host`); the lines after
+    /// it, up to the next `###`, may only be blank or comments.
+    fn redis_task(
+        &mut self,
+        name: Option<&str>,
+        weight: Option<u32>,
+        number: usize,
+        rest: &str,
+        after: &[&str],
+        first: usize,
+    ) -> Result<ScenarioTask, String> {
+        let rest = self.expand(number, rest.trim())?;
+        let is_url = rest.starts_with("redis://") || rest.starts_with("rediss://");
+        let (url, command) = match rest.split_once(char::is_whitespace) {
+            Some((url, command)) if is_url => (url.to_string(), command.trim().to_string()),
+            _ if is_url => (rest, String::new()),
+            _ => (String::new(), rest),
+        };
+        if command.is_empty() {
+            return Err(self.error(
+                number,
+                "expected \"REDIS [redis://HOST:PORT] COMMAND ARGS...\"",
+            ));
+        }
+        if let Some(k) = after
+            .iter()
+            .position(|l| !l.trim().is_empty() && comment(l.trim()).is_none())
+        {
+            return Err(self.error(
+                first + k,
+                "a Redis command takes no headers or body: one command per ### block",
+            ));
+        }
+        Ok(ScenarioTask {
+            name: name
+                .filter(|n| !n.is_empty())
+                .unwrap_or(&command)
+                .to_string(),
+            weight: weight.unwrap_or(1),
+            line: number,
+            method: REDIS.to_string(),
+            url,
+            headers: Vec::new(),
+            body: command.into_bytes(),
+        })
     }
 
     /// `METHOD URL [HTTP/1.x]`, or a bare URL for GET. The URL is the rest

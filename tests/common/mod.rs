@@ -3,6 +3,7 @@
 //! here is killed by its PID when its guard drops, and every wait is bounded.
 #![allow(dead_code)] // each test crate uses its own subset
 
+pub mod redis;
 pub mod tls;
 
 use std::io::{BufRead, BufReader};
