@@ -215,6 +215,10 @@ fn a_wrong_password_fails_with_init_and_says_why_once() {
     assert_eq!(said.len(), 1, "{}", out.stderr);
     assert!(said[0].contains("WRONGPASS"), "{}", said[0]);
     assert!(out.stdout.contains("Setup refused"), "{}", out.stdout);
+    assert!(
+        json.contains(r#""init_problem":""#) && json.contains("WRONGPASS"),
+        "{json}"
+    );
     assert_accounting(&rows, &json);
     let right = format!("redis://default:right-one@127.0.0.1:{port}/1");
     let (out, rows, _) = run_recorded(

@@ -68,6 +68,10 @@ pub(crate) fn render(stats: &Stats, info: &RunInfo) -> String {
         Some(why) => o.str("tls_problem", why),
         None => o.raw("tls_problem", "null".into()),
     }
+    match &info.init_problem {
+        Some(why) => o.str("init_problem", why),
+        None => o.raw("init_problem", "null".into()),
+    }
     o.raw("recorder_backpressure", or_null(info.backpressure));
     o.raw("late_requests", or_null(info.late));
     // A CSV does not say which requests went out late.
