@@ -343,7 +343,12 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let last = if slot.fresh { None } else { Some(slot.task) };
         slot.fresh = false;
         slot.task = self.tasks.pick(&mut self.rng, last);
-        let request = &self.requests[slot.task as usize];
+        self.send(u, now);
+    }
+
+    /// Hand slot `u`'s request (its task's) to its connection.
+    fn send(&mut self, u: usize, now: Instant) {
+        let request = &self.requests[self.slots[u].task as usize];
         let mut io = Io {
             registry: self.poll.registry(),
             buf: &mut self.read_buf,
@@ -401,21 +406,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
     /// happens once per request at most.
     fn resend(&mut self, u: usize, now: Instant) {
         self.report.resent += 1;
-        let request = &self.requests[self.slots[u].task as usize];
-        let mut io = Io {
-            registry: self.poll.registry(),
-            buf: &mut self.read_buf,
-            report: &mut self.report,
-        };
-        let progress = self.conns[u].start(
-            &self.link,
-            &mut io,
-            request,
-            &mut self.rng,
-            &mut self.scratch,
-            now,
-        );
-        self.settle(u, now, progress);
+        self.send(u, now);
     }
 
     /// Record the finished request and move the slot on to what is next.
