@@ -177,10 +177,12 @@ def plain_section(w, raw, meta, reps, users, runs):
              "peak RSS MB", "p50 ms", "p99 ms", "runs ok"], rows))
     w("")
     if csv_cost is not None:
+        # /usr/bin/time counts in 10 ms steps: a short run can show 0.00 s user.
+        user_cost = (f"{(a['user_us'] / b['user_us'] - 1) * 100:+.1f} %" if b["user_us"]
+                     else "n/a")
         w(f"**CSV cost**: CPU per request with the CSV (A) {a['cpu_us']:.3f} µs vs without (B) "
           f"{b['cpu_us']:.3f} µs: {csv_cost:+.1f} %. User CPU alone: "
-          f"{a['user_us']:.3f} vs {b['user_us']:.3f} µs "
-          f"({(a['user_us'] / b['user_us'] - 1) * 100:+.1f} %).")
+          f"{a['user_us']:.3f} vs {b['user_us']:.3f} µs ({user_cost}).")
         w("")
 
     # -- syscalls ------------------------------------------------------------
