@@ -1,7 +1,8 @@
 """Reading the raw outputs of bench/run.sh into figures, for summarize.py
 and summarize_tls.py: the facts and commands files, /usr/bin/time's CPU and
 memory, exit codes, and each tool's own report (stampede's summary JSON,
-wrk's text, oha's JSON), strace's and perf's counts; per-tool medians.
+wrk's text, oha's JSON, redis-benchmark's text), strace's and perf's counts;
+per-tool medians.
 
 Each tool's own figures are used as it reports them (requests, req/s, p50,
 p99); only CPU and memory come from /usr/bin/time, the same for every tool.
@@ -134,6 +135,28 @@ def parse_oha(raw, run_id):
                                   + ([f"{aborted} in flight aborted at the deadline (not counted as errors)"]
                                      if aborted else [])),
     }
+
+
+def parse_redis_benchmark(raw, run_id):
+    """redis-benchmark's text report (stdout, after its \\r progress lines):
+    'N requests completed in', 'throughput summary: R requests per second'
+    and the avg min p50 p95 p99 max line under 'latency summary (msec)'.
+    An error reply makes it exit 1 before its report ('Error from server'
+    on stderr), so a report means no error replies."""
+    text = read_text(raw / f"{run_id}.out")
+    m = re.search(r"(\d+) requests completed in", text)
+    if not m:
+        return None
+    res = {"requests": int(m.group(1)), "rps": None, "p50": None, "p99": None,
+           "errors": 0, "error_detail": ""}
+    m = re.search(r"throughput summary: ([\d.]+)", text)
+    if m:
+        res["rps"] = float(m.group(1))
+    m = re.search(r"latency summary \(msec\):\s*\n\s*avg\s+min\s+p50\s+p95\s+p99\s+max\s*\n"
+                  r"\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", text)
+    if m:
+        res["p50"], res["p99"] = float(m.group(3)), float(m.group(5))
+    return res
 
 
 def collect_run(raw, run_id, tool, parse):

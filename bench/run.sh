@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # `make bench`: stampede against wrk and oha, all hitting one nginx on
-# loopback, over plain HTTP and over TLS, and a report in
-# bench-results/YYYY-MM-DD-HHMM.md.
+# loopback, over plain HTTP and over TLS, and against redis-benchmark on one
+# redis-server, and a report in bench-results/YYYY-MM-DD-HHMM.md.
 #
-# Layout on a 2-core box: nginx (1 worker) on the LAST core, every client on
-# core 0, so the client's CPU cost is what separates the tools. The main
-# figure is requests per client CPU-second (user+sys from /usr/bin/time):
-# on a shared or noisy machine req/s moves a lot, CPU per request much less.
+# Layout on a 2-core box: nginx (1 worker) and redis-server on the LAST core,
+# every client on core 0, so the client's CPU cost is what separates the
+# tools. The main figure is requests per client CPU-second (user+sys from
+# /usr/bin/time): on a shared or noisy machine req/s moves a lot, CPU per
+# request much less.
 #
-# Two parts, interleaved in the same rounds, with the same pinning:
+# Three parts, interleaved in the same rounds, with the same pinning:
 #   plain  A B C D [E]: 50 keep-alive connections over HTTP, then the strace
 #          and perf probes and the 10k-user run.
 #   tls    against nginx's TLS port (bench/nginx-tls.conf, a throwaway CA from
@@ -21,24 +22,38 @@
 #          nginx that refuses resumption, since wrk cannot be told not to
 #          resume; then a short resumption probe of each N* client, read
 #          from nginx's log.
-# At the defaults, both parts take about 7 minutes (plain 2.5, TLS 4.5).
+#   redis  against Debian's redis-server (persistence off), 50 connections,
+#          one command in flight on each: RG BG GET, RS BS SET, stampede
+#          (results.csv on) then redis-benchmark each time. redis-benchmark
+#          has no duration flag, only -n: a short probe of each of its
+#          commands first measures its rate, and -n is that rate times
+#          SECONDS_PER_RUN, so its runs last about as long as stampede's and
+#          end on their own with the full report (a timeout of 5x that plus
+#          30 s only guards against a hang). Both send the same bytes: the
+#          key is redis-benchmark's own `key:__rand_int__` (a literal without
+#          -r) and the value REDIS_VALUE_SIZE bytes of `x`, as its -d makes.
+# At the defaults, all parts take about 9 minutes (plain 2.5, TLS 4.5,
+# Redis 2).
 #
 # Environment:
 #   STAMPEDE=path        binary to test (default target/release/stampede)
 #   STAMPEDE_BEFORE=path an earlier build, run as tool E exactly as A, for a
 #                        before/after comparison within one run (default none;
 #                        plain part only)
-#   PARTS="plain tls"    which parts to run: plain, tls, or both
+#   PARTS="plain tls redis" which parts to run (any of them)
 #   REPS=3               rounds of every tool of the parts run
 #   SECONDS_PER_RUN=10   length of each timed run (and of the 10k-user run)
 #   PROBE_SECONDS=3      length of the strace, perf and resumption probe runs
 #   BIG_USERS=10000      users in the many-users run
 #   PORT=, TLS_PORT=,    nginx's ports: plain, TLS, TLS without resumption
 #   TLS_FULL_PORT=       (default: free ones picked at start)
+#   REDIS_PORT=          redis-server's port (default: a free one)
+#   REDIS_VALUE_SIZE=3   bytes of the SET value (redis-benchmark's -d default)
 #   KEEP_WORK=1          keep the temp dir even when the run succeeds
 #
 # Everything here is bounded in time and talks to 127.0.0.1 only. The only
-# process this script ever kills is the nginx master it started, by PID.
+# processes this script ever kills are the nginx master and the redis-server
+# it started, by PID.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."   # repo root: paths below are relative to it
@@ -56,13 +71,17 @@ RESULTS_DIR=bench-results
 log() { echo "[bench] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-PARTS=${PARTS:-plain tls}
+PARTS=${PARTS:-plain tls redis}
 PARTS=${PARTS//,/ }
 for part in $PARTS; do
-    case $part in plain | tls) ;; *) die "PARTS: unknown part '$part' (plain, tls or both)" ;; esac
+    case $part in plain | tls | redis) ;; *) die "PARTS: unknown part '$part' (plain, tls, redis)" ;; esac
 done
 has_part() { [[ " $PARTS " == *" $1 "* ]]; }
-has_part plain || has_part tls || die "PARTS: name plain, tls or both"
+has_part plain || has_part tls || has_part redis || die "PARTS: name plain, tls or redis"
+# nginx serves the plain and TLS parts.
+has_nginx() { has_part plain || has_part tls; }
+REDIS_VALUE_SIZE=${REDIS_VALUE_SIZE:-3}
+[[ $REDIS_VALUE_SIZE =~ ^[1-9][0-9]{0,5}$ ]] || die "REDIS_VALUE_SIZE: a number of bytes from 1 to 999999"
 
 # ---------------------------------------------------------------------------
 # Tools. Installed only when missing (apt-get needs root, which the dev and CI
@@ -78,6 +97,10 @@ command -v wrk >/dev/null || need_apt+=(wrk)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v taskset >/dev/null || need_apt+=(util-linux)
 command -v openssl >/dev/null || need_apt+=(openssl)
+if has_part redis; then
+    command -v redis-server >/dev/null || need_apt+=(redis-server)
+    command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
+fi
 if [ ${#need_apt[@]} -gt 0 ]; then
     log "installing ${need_apt[*]} with apt-get"
     apt-get update
@@ -107,29 +130,36 @@ if command -v oha >/dev/null; then HAVE_OHA=1; fi
 NCPU=$(nproc)
 LAST_CORE=$((NCPU - 1))
 if [ "$NCPU" -lt 2 ]; then
-    log "warning: only $NCPU core; nginx and the clients will share core 0"
+    log "warning: only $NCPU core; the servers and the clients will share core 0"
 fi
 
 # ---------------------------------------------------------------------------
-# Work dir and nginx.
+# Work dir, nginx and redis-server.
 # ---------------------------------------------------------------------------
 WORK=$(mktemp -d /tmp/stampede-bench.XXXXXX)
 RAW=$WORK/raw
 NGX=$WORK/nginx
 mkdir -p "$RAW" "$NGX"
 NGINX_PID=""
+REDIS_PID=""
+
+# stop_server PID: SIGTERM to a server we started (nginx's master stops its
+# worker; redis-server, with nothing to save, exits), then wait for it.
+stop_server() {
+    local pid=$1
+    [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null || return 0
+    kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    wait "$pid" 2>/dev/null || true
+}
 
 cleanup() {
     local rc=$?
-    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        # SIGTERM to the master we started: it stops its worker and exits.
-        kill -TERM "$NGINX_PID" 2>/dev/null || true
-        for _ in $(seq 50); do
-            kill -0 "$NGINX_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
+    stop_server "$NGINX_PID"
+    stop_server "$REDIS_PID"
     rm -f "$WORK"/*.csv    # request CSVs can be tens of MB
     rm -f "$WORK/tls/server.key"    # a throwaway, but keys never linger
     if [ "$rc" -eq 0 ] && [ "${KEEP_WORK:-0}" != 1 ]; then
@@ -145,13 +175,15 @@ trap 'exit 143' TERM
 
 # Ask the kernel for free ports, so a stray server on 8080 can't be hit; the
 # sockets are bound at once, so the ports differ.
-read -r FREE1 FREE2 FREE3 < <(python3 -c 'import socket
-s = [socket.socket() for _ in range(3)]
+read -r FREE1 FREE2 FREE3 FREE4 < <(python3 -c 'import socket
+s = [socket.socket() for _ in range(4)]
 for x in s: x.bind(("127.0.0.1", 0))
 print(*(x.getsockname()[1] for x in s))')
 PORT=${PORT:-$FREE1}
 TLS_PORT=${TLS_PORT:-$FREE2}
 TLS_FULL_PORT=${TLS_FULL_PORT:-$FREE3}
+REDIS_PORT=${REDIS_PORT:-$FREE4}
+REDIS_URL="redis://127.0.0.1:$REDIS_PORT"
 URL="http://127.0.0.1:$PORT/"
 TLS_URL="https://127.0.0.1:$TLS_PORT/"
 TLS_FULL_URL="https://127.0.0.1:$TLS_FULL_PORT/"
@@ -179,21 +211,45 @@ if has_part tls; then
     PORTS="$PORT $TLS_PORT $TLS_FULL_PORT"
 fi
 
-log "starting nginx on 127.0.0.1:${PORTS// /, } (core $LAST_CORE), work dir $WORK"
-# taskset execs nginx, so $! is the nginx master's PID.
-taskset -c "$LAST_CORE" nginx -c "$NGX/nginx.conf" -p "$NGX/" >"$NGX/stdout.log" 2>&1 &
-NGINX_PID=$!
+if has_nginx; then
+    log "starting nginx on 127.0.0.1:${PORTS// /, } (core $LAST_CORE), work dir $WORK"
+    # taskset execs nginx, so $! is the nginx master's PID.
+    taskset -c "$LAST_CORE" nginx -c "$NGX/nginx.conf" -p "$NGX/" >"$NGX/stdout.log" 2>&1 &
+    NGINX_PID=$!
 
-for port in $PORTS; do
+    for port in $PORTS; do
+        for _ in $(seq 100); do
+            kill -0 "$NGINX_PID" 2>/dev/null || { cat "$NGX/error.log" "$NGX/stdout.log" >&2 || true; die "nginx exited"; }
+            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+                break
+            fi
+            sleep 0.1
+        done
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || die "nginx did not answer on port $port within 10 s"
+    done
+fi
+
+# redis-server: no persistence (nothing is written to disk during a run),
+# no protected mode (it is bound to loopback anyway). The key is set before
+# any GET row, so that every GET finds it.
+REDIS_KEY='key:__rand_int__'
+REDIS_VALUE=$(printf "%${REDIS_VALUE_SIZE}s" '' | tr ' ' x)
+if has_part redis; then
+    log "starting redis-server on 127.0.0.1:$REDIS_PORT (core $LAST_CORE)"
+    mkdir -p "$WORK/redis"
+    # taskset execs redis-server, so $! is its PID. Its working dir is the
+    # temp dir, in case anything is ever written.
+    (cd "$WORK/redis" && exec taskset -c "$LAST_CORE" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 \
+        --save '' --appendonly no --protected-mode no >"$WORK/redis/stdout.log" 2>&1) &
+    REDIS_PID=$!
     for _ in $(seq 100); do
-        kill -0 "$NGINX_PID" 2>/dev/null || { cat "$NGX/error.log" "$NGX/stdout.log" >&2 || true; die "nginx exited"; }
-        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-            break
-        fi
+        kill -0 "$REDIS_PID" 2>/dev/null || { cat "$WORK/redis/stdout.log" >&2 || true; die "redis-server exited"; }
+        if [ "$(redis-cli -p "$REDIS_PORT" PING 2>/dev/null)" = PONG ]; then break; fi
         sleep 0.1
     done
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || die "nginx did not answer on port $port within 10 s"
-done
+    [ "$(redis-cli -p "$REDIS_PORT" PING 2>/dev/null)" = PONG ] || die "redis-server did not answer on port $REDIS_PORT within 10 s"
+    [ "$(redis-cli -p "$REDIS_PORT" SET "$REDIS_KEY" "$REDIS_VALUE")" = OK ] || die "redis-server refused the SET of $REDIS_KEY"
+fi
 
 # ---------------------------------------------------------------------------
 # Facts for the report: key<TAB>value lines read by summarize.py.
@@ -232,6 +288,12 @@ META=$WORK/meta.tsv
         printf 'tls_full_url\t%s\n' "$TLS_FULL_URL"
         printf 'openssl_version\t%s\n' "$(openssl version 2>&1 | head -1)"
         printf 'oha_tls\t%s\n' "${OHA_TLS[0]}"
+    fi
+    if has_part redis; then
+        printf 'redis_url\t%s\n' "$REDIS_URL"
+        printf 'redis_server_version\t%s\n' "$(redis-server --version 2>&1 | head -1)"
+        printf 'redis_benchmark_version\t%s\n' "$(redis-benchmark --version 2>&1 | head -1)"
+        printf 'redis_value_size\t%s\n' "$REDIS_VALUE_SIZE"
     fi
 } >"$META"
 
@@ -300,6 +362,18 @@ client_cmd() {
                  "${SAME_AS_WRK[@]}" --cacert "$CA" --no-keepalive --no-tls-resume
                  -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
         NW) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency -H 'Connection: close' "$furl") ;;
+        # Redis, one command in flight per connection: stampede with
+        # results.csv, and redis-benchmark with one thread (like wrk -t1),
+        # -n from its measured rate (REDIS_RATE_*, see the probe below).
+        RG) CMD=("$STAMPEDE" run "$REDIS_URL" --command "GET $REDIS_KEY" -c "$USERS" -d "${secs}s"
+                 --cpus "$CLIENT_CORE" -q -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
+        RS) CMD=("$STAMPEDE" run "$REDIS_URL" --command "SET $REDIS_KEY $REDIS_VALUE" -c "$USERS"
+                 -d "${secs}s" --cpus "$CLIENT_CORE" -q -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
+        BG | BS)
+            local test=get rate=$REDIS_RATE_GET
+            if [ "$t" = BS ]; then test=set rate=$REDIS_RATE_SET; fi
+            CMD=(timeout $((secs * 5 + 30)) redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -t "$test"
+                 -c "$USERS" -P 1 --threads 1 -n $((rate * secs)) -d "$REDIS_VALUE_SIZE") ;;
         *) die "unknown tool $t" ;;
     esac
 }
@@ -326,14 +400,42 @@ if has_part tls; then
     fi
     TOOLS="$TOOLS $TLS_NEW"
 fi
+# Redis: each stampede row right before the redis-benchmark row it is
+# compared with.
+if has_part redis; then
+    TOOLS="$TOOLS RG BG RS BS"
+fi
 TOOLS=${TOOLS# }
 
 # A failed run takes no time, so the estimate is an upper bound.
 total=$((REPS * $(wc -w <<<"$TOOLS") * SECONDS_PER_RUN))
 if has_part plain; then total=$((total + 4 * PROBE_SECONDS + SECONDS_PER_RUN)); fi
 total=$((total + $(wc -w <<<"$TLS_NEW") * PROBE_SECONDS))
+if has_part redis; then total=$((total + 4)); fi    # redis-benchmark's rate probes
 log "timed runs: $REPS x ($TOOLS) x ${SECONDS_PER_RUN}s, $USERS users; about ${total}s in all"
 printf 'tools\t%s\n' "$TOOLS" >>"$META"
+
+# redis-benchmark's rate, measured once per command with a 2 s guess at
+# 10,000/s (its output says the rate it reached), sets its -n for the
+# timed runs. Those runs then end on their own after about
+# SECONDS_PER_RUN; a failed probe leaves the guess, which the report shows.
+REDIS_RATE_GET=10000
+REDIS_RATE_SET=10000
+if has_part redis; then
+    for t in BG BS; do
+        id="probe-$t"
+        log "redis-benchmark rate probe: $t"
+        client_cmd "$t" "$id" 2
+        run_timed "$id" "${CMD[@]}"
+        rate=$(tr '\r' '\n' <"$RAW/$id.out" | sed -n 's/.*throughput summary: \([0-9]*\).*/\1/p' | head -1)
+        if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
+            if [ "$t" = BG ]; then REDIS_RATE_GET=$rate; else REDIS_RATE_SET=$rate; fi
+        else
+            log "$id: no rate in its output; keeping the guess of 10000/s"
+        fi
+    done
+    printf 'redis_n\tGET %s, SET %s\n' $((REDIS_RATE_GET * SECONDS_PER_RUN)) $((REDIS_RATE_SET * SECONDS_PER_RUN)) >>"$META"
+fi
 
 for rep in $(seq "$REPS"); do
     for t in $TOOLS; do
@@ -425,6 +527,11 @@ for t in $TLS_NEW; do
 done
 if [ -n "$TLS_NEW" ]; then
     cp "$NGX/tls-probe.log" "$RAW/tls-probe.log" 2>/dev/null || : >"$RAW/tls-probe.log"
+fi
+
+# What redis-server counted, to check the clients' counts against.
+if has_part redis; then
+    redis-cli -p "$REDIS_PORT" INFO commandstats >"$RAW/redis-commandstats.txt" 2>&1 || true
 fi
 
 # nginx's error log is worth a look if the 10k run had errors.

@@ -9,13 +9,15 @@ ID.json for stampede). The report is written to REPORT.md and a line linking
 to it is appended to README.md (created with an intro if missing).
 
 This file writes the page and its plain HTTP part; summarize_tls.py writes
-the TLS part, rawfiles.py reads the raw files and mdfmt.py formats.
+the TLS part, summarize_redis.py the Redis part, rawfiles.py reads the raw
+files and mdfmt.py formats.
 """
 
 import re
 import sys
 from pathlib import Path
 
+import summarize_redis
 import summarize_tls
 from mdfmt import fmt, table, verdict
 from rawfiles import (collect_tools, load_json, parse_oha, parse_perf, parse_stampede,
@@ -50,9 +52,13 @@ stampede `--no-keepalive`, NC: `wrk -H 'Connection: close'`, ND: `oha
 --disable-keepalive`) and full handshakes (NF: stampede `--no-tls-resume`,
 NW: wrk as NC) against a third port of the same nginx that refuses
 resumption (wrk cannot be told not to resume), plus a short probe that
-reads from nginx's log which clients resumed their sessions. `PARTS=plain`
-or `PARTS=tls` runs one part. Each run writes one `YYYY-MM-DD-HHMM.md` here,
-with the machine, versions, exact commands, medians, targets and raw figures.
+reads from nginx's log which clients resumed their sessions. Redis rows
+run in the same rounds against a redis-server on the server core: stampede
+`--command 'GET ...'` and `'SET ...'` with results.csv (RG RS) against
+`redis-benchmark -t get` and `-t set` (BG BS), 50 connections, one command
+in flight each. `PARTS=plain`, `PARTS=tls` or `PARTS=redis` runs one part.
+Each run writes one `YYYY-MM-DD-HHMM.md` here, with the machine, versions,
+exact commands, medians, targets and raw figures.
 
 To reproduce: on a quiet 2-core Linux machine, as root (missing tools are
 installed with apt-get and `cargo install oha --locked`), run `make bench`.
@@ -171,10 +177,12 @@ def plain_section(w, raw, meta, reps, users, runs):
              "peak RSS MB", "p50 ms", "p99 ms", "runs ok"], rows))
     w("")
     if csv_cost is not None:
+        # /usr/bin/time counts in 10 ms steps: a short run can show 0.00 s user.
+        user_cost = (f"{(a['user_us'] / b['user_us'] - 1) * 100:+.1f} %" if b["user_us"]
+                     else "n/a")
         w(f"**CSV cost**: CPU per request with the CSV (A) {a['cpu_us']:.3f} µs vs without (B) "
           f"{b['cpu_us']:.3f} µs: {csv_cost:+.1f} %. User CPU alone: "
-          f"{a['user_us']:.3f} vs {b['user_us']:.3f} µs "
-          f"({(a['user_us'] / b['user_us'] - 1) * 100:+.1f} %).")
+          f"{a['user_us']:.3f} vs {b['user_us']:.3f} µs ({user_cost}).")
         w("")
 
     # -- syscalls ------------------------------------------------------------
@@ -326,7 +334,7 @@ def main():
     if short:
         w(f"**Short run ({reps} rep(s) of {seconds} s): a check of the harness, not a result.**")
         w("")
-    w(f"Clients on core {meta.get('client_core')}, nginx on core {meta.get('server_core')}, "
+    w(f"Clients on core {meta.get('client_core')}, servers on core {meta.get('server_core')}, "
       f"{users} connections, {reps} rep(s) of {seconds} s per tool, in turn "
       f"{tools}. Load average at start: {meta.get('loadavg', 'n/a')} "
       "(anything well above 0 means the machine was busy and req/s is suspect).")
@@ -343,7 +351,7 @@ def main():
         ["wrk", meta.get("wrk_version", "n/a")],
         ["oha", meta.get("oha_version", "n/a")],
         ["nginx", meta.get("nginx_version", "n/a")],
-    ] + summarize_tls.machine_rows(meta) + [
+    ] + summarize_tls.machine_rows(meta) + summarize_redis.machine_rows(meta) + [
         ["open files (soft/hard)", meta.get("ulimit_n", "n/a")],
         ["perf events", meta.get("perf_events") or "perf unavailable"],
     ]))
@@ -354,28 +362,43 @@ def main():
         w(f"Note: {note}.")
         w("")
 
-    # Each part's figures, then the commands and every run of both.
+    # Each part's figures, then the commands and every run of each.
     plain_runs = collect_tools(raw, reps, PARSERS) if "plain" in parts else {}
     tls_runs = summarize_tls.collect(raw, reps) if "tls" in parts else {}
+    redis_runs = summarize_redis.collect(raw, reps) if "redis" in parts else {}
     figures = []
     if "plain" in parts:
         figures.append(plain_section(w, raw, meta, reps, users, plain_runs))
     if "tls" in parts:
         figures.append("TLS: " + summarize_tls.section(w, raw, meta, reps, tls_runs))
+    if "redis" in parts:
+        figures.append(summarize_redis.section(w, raw, meta, reps, redis_runs))
 
     # -- commands ------------------------------------------------------------
     w("## Commands")
     w("")
-    w("nginx (config: `bench/nginx.conf` with paths and port filled in"
-      + (", and `bench/nginx-tls.conf` as WORKDIR/nginx/tls-server.conf for TLS, with the "
-         "throwaway CA and server certificate made first" if "tls" in parts else "") + "):")
-    w("")
-    w("```")
-    if "tls" in parts:
-        w("bash bench/pki.sh WORKDIR/tls")
-    w(f"taskset -c {meta.get('server_core')} nginx -c WORKDIR/nginx/nginx.conf -p WORKDIR/nginx/")
-    w("```")
-    w("")
+    if "plain" in parts or "tls" in parts:
+        w("nginx (config: `bench/nginx.conf` with paths and port filled in"
+          + (", and `bench/nginx-tls.conf` as WORKDIR/nginx/tls-server.conf for TLS, with the "
+             "throwaway CA and server certificate made first" if "tls" in parts else "") + "):")
+        w("")
+        w("```")
+        if "tls" in parts:
+            w("bash bench/pki.sh WORKDIR/tls")
+        w(f"taskset -c {meta.get('server_core')} nginx -c WORKDIR/nginx/nginx.conf -p WORKDIR/nginx/")
+        w("```")
+        w("")
+    if "redis" in parts:
+        port = meta.get("redis_url", "").rsplit(":", 1)[-1] or "PORT"
+        w("redis-server (in WORKDIR/redis), then the key for GET (VALUE: "
+          f"{meta.get('redis_value_size', '3')} bytes of `x`, as in the SET rows):")
+        w("")
+        w("```")
+        w(f"taskset -c {meta.get('server_core')} redis-server --port {port} --bind 127.0.0.1 "
+          "--save '' --appendonly no --protected-mode no")
+        w(f"redis-cli -p {port} SET key:__rand_int__ VALUE")
+        w("```")
+        w("")
     w("Clients (first rep shown; later reps differ only in the summary file name; "
       "WORKDIR is a fresh `mktemp -d /tmp/stampede-bench.XXXXXX`):")
     w("")
@@ -396,6 +419,10 @@ def main():
         w("Over TLS:")
         w("")
         every_run(w, tls_runs, summarize_tls.NAMES)
+    if redis_runs:
+        w("Redis:")
+        w("")
+        every_run(w, redis_runs, summarize_redis.NAMES)
 
     report.write_text("\n".join(out))
 
