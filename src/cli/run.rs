@@ -316,7 +316,7 @@ impl RunArgs {
             Some(url) => Url::parse(url)?,
             None => return Err("give the target URL, or a scenario with -f FILE".into()),
         };
-        if url.redis.is_some() {
+        if url.takes_commands() {
             let tasks = super::redis::tasks(self, &url)?;
             return Ok((url, tasks));
         }
