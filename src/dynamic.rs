@@ -18,10 +18,10 @@ impl Template {
         crate::http::template::Template::parse(text.as_bytes()).map(Template)
     }
 
-    /// True when the text holds no dynamic value: every render is the same,
-    /// so a protocol can encode the request once.
-    pub fn is_static(&self) -> bool {
-        self.0.is_static()
+    /// The text, when it holds no dynamic value: every render is the
+    /// same, so a protocol can encode the request once, in `prepare`.
+    pub fn fixed(&self) -> Option<&[u8]> {
+        self.0.literal()
     }
 
     /// Append the text, with fresh dynamic values, to `out`. Allocates
@@ -35,6 +35,14 @@ impl Template {
 /// Where dynamic values come from: the worker's own random numbers, lent
 /// to `Protocol::render` for one request.
 pub struct Values<'a>(&'a mut Rng);
+
+impl Values<'_> {
+    /// Values drawn from `seed`, for the length of `f`: for a protocol's
+    /// own tests, outside a run.
+    pub fn with_seed<R>(seed: u64, f: impl FnOnce(&mut Values<'_>) -> R) -> R {
+        f(&mut Values(&mut Rng::new(seed)))
+    }
+}
 
 impl<'a> Values<'a> {
     pub(crate) fn new(rng: &'a mut Rng) -> Values<'a> {
@@ -54,12 +62,15 @@ mod tests {
     #[test]
     fn renders_like_the_http_templates() {
         let t = Template::parse("k:{{$randomInt 5 5}}").unwrap();
-        assert!(!t.is_static());
-        let mut rng = Rng::new(1);
+        assert_eq!(t.fixed(), None);
         let mut out = Vec::new();
-        t.render(&mut Values::new(&mut rng), &mut out);
+        Values::with_seed(1, |values| t.render(values, &mut out));
         assert_eq!(out, b"k:5");
-        assert!(Template::parse("plain").unwrap().is_static());
+        assert_eq!(
+            Template::parse("plain").unwrap().fixed(),
+            Some(&b"plain"[..])
+        );
+        assert_eq!(Template::parse("").unwrap().fixed(), Some(&b""[..]));
         assert!(Template::parse("{{$nope}}").unwrap_err().contains("nope"));
     }
 }
