@@ -14,6 +14,8 @@ use std::sync::OnceLock;
 /// The scheme `main_with` registered, and its port.
 struct Scheme {
     name: String,
+    /// The name in capitals: a scenario's request line for the protocol.
+    keyword: String,
     default_port: u16,
 }
 
@@ -102,6 +104,7 @@ fn register(scheme: &str, default_port: u16) -> Result<(), String> {
     }
     let _ = SCHEME.set(Scheme {
         name: scheme.to_ascii_lowercase(),
+        keyword: scheme.to_ascii_uppercase(),
         default_port,
     });
     Ok(())
@@ -113,6 +116,11 @@ pub(crate) fn name_if(scheme: &str) -> Option<&'static str> {
         .get()
         .filter(|s| s.name.eq_ignore_ascii_case(scheme))
         .map(|s| s.name.as_str())
+}
+
+/// The registered scheme, and its scenario keyword.
+pub(crate) fn keyword() -> Option<(&'static str, &'static str)> {
+    SCHEME.get().map(|s| (s.name.as_str(), s.keyword.as_str()))
 }
 
 /// The registered scheme and its port (only asked of a custom URL).

@@ -244,3 +244,39 @@ fn bad_input_is_one_line_before_anything_is_sent() {
     memcached_bin(&["run", "memcached://127.0.0.1:1/x", "--command", "get k"])
         .assert_one_line_error("has no path", "a path");
 }
+
+#[test]
+fn a_scenario_names_the_protocol_in_capitals() {
+    let Some((_memcached, port)) = start_memcached() else {
+        return;
+    };
+    let dir = scratch("memcached-scenario");
+    let (file, csv) = (dir.join("mc.http"), dir.join("results.csv"));
+    let text = format!(
+        "@mc = memcached://127.0.0.1:{port}\n\n### set\n# @weight 3\nMEMCACHED {{{{mc}}}} set k 0 0 v{{{{$randomInt 1 9}}}}\n\n### get\nMEMCACHED {{{{mc}}}} get k\n"
+    );
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let out = memcached_bin(&[
+        "run",
+        "-f",
+        file,
+        "-q",
+        "-n",
+        "200",
+        "-c",
+        "2",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = common::read_csv(&csv);
+    let sets = rows.iter().filter(|r| r.task == "set").count() as u64;
+    assert!(rows.iter().all(|r| r.status == 200), "{rows:?}");
+    assert_eq!((rows.len(), stat(port, "cmd_set")), (200, sets));
+    assert_eq!(stat(port, "cmd_get"), 200 - sets);
+    // --host replaces the lines' URL, and must be of the same protocol.
+    let host = format!("http://127.0.0.1:{port}");
+    memcached_bin(&["run", "-f", file, "--host", &host, "-n", "1"])
+        .assert_one_line_error("is not a memcached:// URL", "--host http://");
+}
