@@ -165,7 +165,7 @@ pub struct RunArgs {
     #[argh(switch, short = 'q')]
     pub(crate) quiet: bool,
 
-    /// redis://: a command, e.g. 'SET key:{{$randomInt 1 100}} {{$uuid}}' (double quotes for spaces); repeat for more, each a task of weight 1
+    /// redis:// (or a protocol added with stampede::main_with): a command, e.g. 'SET key:{{$randomInt 1 100}} {{$uuid}}' (double quotes for spaces); repeat for more, each a task of weight 1
     #[argh(option)]
     pub(crate) command: Vec<String>,
 
