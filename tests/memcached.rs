@@ -241,8 +241,14 @@ fn bad_input_is_one_line_before_anything_is_sent() {
         full.extend_from_slice(args);
         memcached_bin(&full).assert_one_line_error(needle, &format!("{args:?}"));
     }
-    memcached_bin(&["run", "memcached://127.0.0.1:1/x", "--command", "get k"])
-        .assert_one_line_error("has no path", "a path");
+    for (url, needle) in [
+        ("memcached://127.0.0.1:1/x", "has no path"),
+        ("memcached://", "missing host"),
+        ("memcached://h:0", "port must be"),
+        ("memcached://h /", "whitespace"),
+    ] {
+        memcached_bin(&["run", url, "--command", "get k"]).assert_one_line_error(needle, url);
+    }
 }
 
 #[test]
