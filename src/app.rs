@@ -10,6 +10,7 @@ use crate::engine::{self, Gauges};
 use crate::http::protocol::Http1;
 use crate::output::{self, RunInfo};
 use crate::plan::Plan;
+use crate::protocol::Protocol;
 use crate::record::meta::RunMeta;
 use crate::record::recorder::Snapshot;
 use crate::redis::protocol::Redis;
@@ -40,6 +41,26 @@ pub fn run(args: &RunArgs) -> i32 {
     signal::install();
     match args.validate() {
         Ok(plan) => execute(&plan),
+        Err(e) => usage_error(&e),
+    }
+}
+
+/// `run` for a binary that adds a protocol (`custom::main_with`): `make`
+/// gives it for a plan whose URL has its scheme, once the plan is valid.
+pub(crate) fn run_with<P: Protocol>(
+    args: &RunArgs,
+    make: impl FnOnce(&Plan) -> Result<P, String>,
+) -> i32 {
+    signal::install();
+    let plan = match args.validate() {
+        Ok(plan) => plan,
+        Err(e) => return usage_error(&e),
+    };
+    if !plan.url.custom {
+        return execute(&plan);
+    }
+    match make(&plan) {
+        Ok(protocol) => execute_with(&plan, &protocol),
         Err(e) => usage_error(&e),
     }
 }
@@ -146,8 +167,27 @@ pub fn check(args: &CheckArgs) -> i32 {
     crate::check::run(args)
 }
 
-/// Run a validated plan: live lines on stderr, the summary on stdout.
+/// Run a validated plan with the protocol its URL's scheme picks; the
+/// engine is generic over it.
 fn execute(plan: &Plan) -> i32 {
+    match &plan.url.redis {
+        Some(login) => execute_with(plan, &Redis::new(login)),
+        None => execute_with(plan, &Http1),
+    }
+}
+
+/// Run a validated plan: live lines on stderr, the summary on stdout.
+fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
+    // A task the protocol cannot encode is the user's input: said before
+    // anything is written or sent.
+    let closing = plan.requests_per_conn.is_some();
+    if let Err(e) = plan
+        .tasks
+        .iter()
+        .try_for_each(|t| protocol.prepare(&t.request, closing).map(drop))
+    {
+        return usage_error(&e);
+    }
     announce(plan);
     let live = plan
         .dashboard
@@ -210,12 +250,7 @@ fn execute(plan: &Plan) -> i32 {
                 .record(snap, gauges);
         }
     };
-    // The URL's scheme picks the protocol; the engine is generic over it.
-    let outcome = match &plan.url.redis {
-        Some(login) => engine::run(plan, &Redis::new(login), out, on_interval),
-        None => engine::run(plan, &Http1, out, on_interval),
-    };
-    let code = match outcome {
+    let code = match engine::run(plan, protocol, out, on_interval) {
         Ok(outcome) => summarize(plan, &outcome, live.as_ref()),
         Err(e) => {
             errln!("stampede: the run failed: {e}");

@@ -5,8 +5,11 @@
 //!
 //! The public surface is what its users need, and no more: `app` and `cli`
 //! for the binary (`src/main.rs`), `fuzzing` for the fuzz targets and
-//! `tests/fuzz_regressions.rs`. The rest is `pub(crate)` until an outside
-//! user needs it.
+//! `tests/fuzz_regressions.rs`, and for a protocol of your own (see
+//! examples/memcached.rs): `Protocol` with `Decoded`, `ErrorKind`,
+//! `RequestSpec`, `Template` and `Values`, run by `main_with` with every
+//! flag of `stampede`. The rest is `pub(crate)` until an outside user
+//! needs it.
 
 // Console output goes through `console`'s macros, which survive a closed pipe.
 #![cfg_attr(not(test), deny(clippy::print_stdout, clippy::print_stderr))]
@@ -19,8 +22,10 @@ pub(crate) mod check;
 pub mod cli;
 mod console;
 pub(crate) mod cores;
+pub(crate) mod custom;
 pub(crate) mod dashboard;
 pub(crate) mod digits;
+pub(crate) mod dynamic;
 pub(crate) mod engine;
 pub(crate) mod fdlimit;
 #[doc(hidden)]
@@ -46,3 +51,11 @@ pub(crate) mod tls;
 pub(crate) mod units;
 pub(crate) mod whole_file;
 pub(crate) mod xml;
+
+// What a protocol from outside the crate is written against (see
+// examples/memcached.rs and the README's "Adding a protocol").
+pub use custom::{Target, main_with};
+pub use dynamic::{Template, Values};
+pub use plan::RequestSpec;
+pub use protocol::{Decoded, Protocol};
+pub use record::sample::ErrorKind;

@@ -3,50 +3,76 @@
 //! a socket, a clock, a timer or the recorder; the engine owns those, the
 //! same for every protocol and transport (see `engine::connection`).
 //!
-//! HTTP/1.1 (`http::Http1`) is one. The engine is generic over it, so the
-//! hot path has no dynamic dispatch.
+//! HTTP/1.1 (`http::Http1`) and Redis are two; one from outside the crate
+//! runs through `stampede::main_with`. The engine is generic over it, so
+//! the hot path has no dynamic dispatch.
 
+use crate::dynamic::Values;
 use crate::plan::RequestSpec;
 use crate::record::ErrorKind;
-use crate::rng::Rng;
 
 /// What the bytes received so far amount to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Decoded {
+pub enum Decoded {
     /// The reply is not complete yet: every byte given was taken.
     NeedMore,
-    /// The reply completed after `consumed` of the bytes given.
-    /// `keep_alive`: the peer keeps the connection open for more.
+    /// The reply completed after `consumed` of the bytes given (bytes
+    /// after those are the next reply's).
     Done {
+        /// results.csv's `status`: 200 to 399 is a success, anything else
+        /// a failure with an empty `error` (the reply was complete).
         status: u16,
+        /// results.csv's `bytes`: the reply's size.
         bytes: u64,
         consumed: usize,
+        /// The peer keeps the connection open for more requests.
         keep_alive: bool,
     },
+    /// No reply: the request is recorded with this `error`.
     Failed(ErrorKind),
 }
 
-pub(crate) trait Protocol: Sync {
+/// A request/reply protocol the engine drives: it turns a task's request
+/// into bytes, and the bytes that come back into a completed request.
+///
+/// Sans-IO: a protocol never touches a socket, a clock, a timer, a thread
+/// or a file. The engine owns connections (and TLS), pacing, timeouts,
+/// latency and recording, the same for every protocol; so every hook is a
+/// plain function of its arguments, and cheap: `fixed`, `render`, `expect`
+/// and `decode` run once per request on the hot path.
+///
+/// One value serves every worker (`Sync`); each connection has its own
+/// `Decoder`, reused from reply to reply. Replies come in the order the
+/// requests went out, one request in flight per connection.
+///
+/// A run: `prepare` each task once; per connection, its decoder; per
+/// request, `fixed` (or `render`), then `expect` and `decode` until
+/// `Done` or `Failed`; `end_of_stream` if the peer closes first.
+pub trait Protocol: Sync {
     /// A task's request, prepared once per run from its spec.
     type Request: Sync;
     /// A connection's decoding state, reused from reply to reply.
     type Decoder: Send;
 
-    /// Prepare a task's request. `closing`: the run closes connections
-    /// after some requests, so a connection's last request may differ.
-    /// Errors are the user's input, in one line.
+    /// Prepare a task's request (global init: once per task and run,
+    /// before anything is sent). `spec.command()` is the task's text for a
+    /// command protocol (`--command`). `closing`: the run closes
+    /// connections after some requests, so a connection's last request may
+    /// differ. An error is the user's input, in one line: the run stops
+    /// with it before it starts.
     fn prepare(&self, spec: &RequestSpec, closing: bool) -> Result<Self::Request, String>;
 
     /// The request's bytes when they are the same every time (`last`: the
     /// connection's last request), written without a copy; None: render.
     fn fixed<'r>(&self, request: &'r Self::Request, last: bool) -> Option<&'r [u8]>;
 
-    /// Render a request that is not fixed into `out` (cleared first);
+    /// Render a request that is not fixed into `out` (cleared first),
+    /// drawing its dynamic values from `values` (`Template::render`);
     /// `scratch` is the worker's to reuse.
     fn render(
         &self,
         request: &Self::Request,
-        rng: &mut Rng,
+        values: &mut Values<'_>,
         scratch: &mut Vec<u8>,
         out: &mut Vec<u8>,
         last: bool,

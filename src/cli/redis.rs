@@ -1,5 +1,7 @@
-//! The tasks of a `redis://` run: each `--command` (or scenario `REDIS`
-//! line) a task, checked before anything is sent.
+//! The tasks of a command protocol's run (`redis://`, or a protocol from
+//! outside the crate): each `--command` (or scenario `REDIS` line) a task,
+//! checked before anything is sent (a Redis command here, any other by
+//! its protocol's `prepare`).
 
 use super::run::RunArgs;
 use crate::http::url::Url;
@@ -14,7 +16,9 @@ pub(crate) fn task(
     url: &Url,
     weight: u32,
 ) -> Result<Task, String> {
-    Command::parse(line)?;
+    if url.redis.is_some() {
+        Command::parse(line)?;
+    }
     Ok(Task {
         name: name.unwrap_or_else(|| line.trim().to_string()),
         request: RequestSpec {
@@ -38,13 +42,15 @@ pub(super) fn tasks(args: &RunArgs, url: &Url) -> Result<Vec<Task>, String> {
     ];
     if let Some((flag, _)) = http_only.iter().find(|(_, given)| *given) {
         return Err(format!(
-            "{flag} is for HTTP targets; {} is Redis",
-            url.origin()
+            "{flag} is for HTTP targets; {} is {}",
+            url.origin(),
+            url.protocol_name()
         ));
     }
     if args.command.is_empty() {
         return Err(format!(
-            "a Redis target needs its commands: --command 'GET key' (repeat for more), or a scenario with -f; {} has none",
+            "a {} target needs its commands: --command 'GET key' (repeat for more), or a scenario with -f; {} has none",
+            url.protocol_name(),
             url.origin()
         ));
     }

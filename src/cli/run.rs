@@ -165,7 +165,7 @@ pub struct RunArgs {
     #[argh(switch, short = 'q')]
     pub(crate) quiet: bool,
 
-    /// redis://: a command, e.g. 'SET key:{{$randomInt 1 100}} {{$uuid}}' (double quotes for spaces); repeat for more, each a task of weight 1
+    /// redis:// (or a protocol added with stampede::main_with): a command, e.g. 'SET key:{{$randomInt 1 100}} {{$uuid}}' (double quotes for spaces); repeat for more, each a task of weight 1
     #[argh(option)]
     pub(crate) command: Vec<String>,
 
@@ -316,7 +316,7 @@ impl RunArgs {
             Some(url) => Url::parse(url)?,
             None => return Err("give the target URL, or a scenario with -f FILE".into()),
         };
-        if url.redis.is_some() {
+        if url.takes_commands() {
             let tasks = super::redis::tasks(self, &url)?;
             return Ok((url, tasks));
         }

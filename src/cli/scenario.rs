@@ -6,7 +6,7 @@ use crate::http::request::HttpRequest;
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
 use crate::plan::{RequestSpec, Task};
-use crate::scenario::{self, Directive, Scenario};
+use crate::scenario::{self, CommandLine, Directive, Scenario};
 use crate::units::{parse_count_usize, parse_scaled, parse_seconds_or_duration};
 use std::path::Path;
 
@@ -91,11 +91,12 @@ pub(crate) fn tasks(
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
     for t in &scenario.tasks {
         let at = |why: String| format!("{file}:{}: {why}", t.line);
-        let url = match t.method == scenario::REDIS {
-            true => redis_url(&t.url, base.as_ref()).map_err(at)?,
-            false => resolve_url(&t.url, base.as_ref()).map_err(at)?,
+        let commands = CommandLine::named(&t.method);
+        let url = match commands {
+            Some(protocol) => command_url(protocol, &t.url, base.as_ref()).map_err(at)?,
+            None => resolve_url(&t.url, base.as_ref()).map_err(at)?,
         };
-        let target = |u: &Url| (u.tls, u.host.clone(), u.port, u.redis.clone());
+        let target = |u: &Url| (u.tls, u.host.clone(), u.port, u.redis.clone(), u.custom);
         match &target_url {
             Some(first) if target(first) != target(&url) => {
                 return Err(at(format!(
@@ -108,9 +109,12 @@ pub(crate) fn tasks(
             Some(_) => {}
             None => target_url = Some(url.clone()),
         }
-        if t.method == scenario::REDIS {
+        if let Some(protocol) = commands {
             if !headers.is_empty() {
-                return Err("-H is for HTTP requests; this scenario's are Redis commands".into());
+                return Err(format!(
+                    "-H is for HTTP requests; this scenario's are {} commands",
+                    protocol.name
+                ));
             }
             let command = String::from_utf8_lossy(&t.body);
             tasks.push(
@@ -139,17 +143,19 @@ pub(crate) fn tasks(
     Ok((url, tasks))
 }
 
-/// A `REDIS` line's target: its redis:// URL, or `--host` (which replaces it).
-fn redis_url(text: &str, base: Option<&Url>) -> Result<Url, String> {
+/// A command line's target (`REDIS ...`): its URL, or `--host` (which
+/// replaces it).
+fn command_url(protocol: CommandLine, text: &str, base: Option<&Url>) -> Result<Url, String> {
+    let (keyword, name, scheme) = (protocol.keyword, protocol.name, protocol.schemes[0]);
     match (base, text.is_empty()) {
-        (Some(base), _) if base.redis.is_some() => Ok(base.clone()),
+        (Some(base), _) if protocol.is_url(&base.origin()) => Ok(base.clone()),
         (Some(base), _) => Err(format!(
-            "--host {base} is not a redis:// URL, and this request is a Redis command"
+            "--host {base} is not a {scheme}:// URL, and this request is a {name} command"
         )),
         (None, false) => Url::parse(text),
-        (None, true) => {
-            Err("a REDIS line without a redis:// URL needs --host redis://HOST:PORT".into())
-        }
+        (None, true) => Err(format!(
+            "a {keyword} line without a {scheme}:// URL needs --host {scheme}://HOST:PORT"
+        )),
     }
 }
 

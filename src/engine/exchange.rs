@@ -2,6 +2,7 @@
 //! bytes to write and how many went out, and the protocol's decoder.
 //! Sans-IO: it never touches a socket, a clock or the recorder.
 
+use crate::dynamic::Values;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
 use crate::rng::Rng;
@@ -66,8 +67,9 @@ impl<'a, P: Protocol> Exchange<'a, P> {
                 self.fixed = None;
             }
             None => {
+                let mut values = Values::new(rng);
                 self.protocol
-                    .render(request, rng, scratch, &mut self.rendered, last);
+                    .render(request, &mut values, scratch, &mut self.rendered, last);
                 if !hello.is_empty() {
                     self.rendered.splice(0..0, hello.iter().copied());
                 }

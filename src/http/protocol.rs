@@ -4,10 +4,10 @@
 
 use super::request::HttpRequest;
 use super::response::{ResponseParser, Step};
+use crate::dynamic::Values;
 use crate::plan::RequestSpec;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
-use crate::rng::Rng;
 
 pub(crate) struct Http1;
 
@@ -27,12 +27,12 @@ impl Protocol for Http1 {
     fn render(
         &self,
         request: &HttpRequest,
-        rng: &mut Rng,
+        values: &mut Values<'_>,
         scratch: &mut Vec<u8>,
         out: &mut Vec<u8>,
         last: bool,
     ) {
-        request.render(rng, out, scratch, last);
+        request.render(values.rng(), out, scratch, last);
     }
 
     fn decoder(&self) -> ResponseParser {

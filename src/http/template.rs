@@ -63,6 +63,15 @@ impl Template {
         self.pieces.iter().all(|p| matches!(p, Piece::Literal(_)))
     }
 
+    /// The text, when it holds no dynamic value.
+    pub(crate) fn literal(&self) -> Option<&[u8]> {
+        match self.pieces.as_slice() {
+            [] => Some(&[]),
+            [Piece::Literal(bytes)] => Some(bytes),
+            _ => None,
+        }
+    }
+
     /// Append the rendered bytes to `out`. Allocates nothing besides `out`
     /// growing.
     pub(crate) fn render(&self, rng: &mut Rng, out: &mut Vec<u8>) {

@@ -17,6 +17,9 @@ pub(crate) struct Url {
     pub target: String,
     /// A `redis://` or `rediss://` URL: what it says beyond where to go.
     pub redis: Option<Login>,
+    /// A URL of the scheme a protocol from outside the crate registered
+    /// (`crate::custom`).
+    pub custom: bool,
 }
 
 impl Url {
@@ -30,6 +33,9 @@ impl Url {
             }
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("rediss") => {
                 return crate::redis::url::parse(text, true, rest);
+            }
+            Some((scheme, rest)) if crate::custom::name_if(scheme).is_some() => {
+                return crate::custom::parse_url(text, rest);
             }
             Some((scheme, _)) => {
                 return err(&format!(
@@ -75,11 +81,15 @@ impl Url {
                 target
             },
             redis: None,
+            custom: false,
         })
     }
 
     /// The scheme's port: 443 for https, 80 for http, 6379 for Redis.
     pub(crate) fn default_port(&self) -> u16 {
+        if self.custom {
+            return crate::custom::scheme().1;
+        }
         match (&self.redis, self.tls) {
             (Some(_), _) => crate::redis::url::DEFAULT_PORT,
             (None, true) => 443,
@@ -90,12 +100,28 @@ impl Url {
     /// `scheme://host[:port]`, without the target (nor a Redis password).
     pub(crate) fn origin(&self) -> String {
         let scheme = match (&self.redis, self.tls) {
+            _ if self.custom => crate::custom::scheme().0,
             (Some(_), true) => "rediss",
             (Some(_), false) => "redis",
             (None, true) => "https",
             (None, false) => "http",
         };
         format!("{scheme}://{}", self.host_header())
+    }
+
+    /// A command protocol's (Redis, or one from outside the crate): its
+    /// tasks are `--command`s.
+    pub(crate) fn takes_commands(&self) -> bool {
+        self.redis.is_some() || self.custom
+    }
+
+    /// The protocol's name, in messages about its tasks.
+    pub(crate) fn protocol_name(&self) -> &'static str {
+        match (&self.redis, self.custom) {
+            (_, true) => crate::custom::scheme().0,
+            (Some(_), false) => "Redis",
+            (None, false) => "HTTP",
+        }
     }
 
     /// The `Host` header value: the port is left out when it is the default.
@@ -160,6 +186,7 @@ mod tests {
             port,
             target: target.into(),
             redis: None,
+            custom: false,
         }
     }
 

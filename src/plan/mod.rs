@@ -23,16 +23,27 @@ pub(crate) struct Task {
 /// What a task asks for, before any protocol has encoded it: the engine's
 /// protocol turns it into bytes once per run. Dynamic values (`{{$uuid}}`)
 /// may stand in the target, the header values and the body.
+///
+/// Public for `Protocol::prepare`, through `command`; the fields stay the
+/// crate's.
 #[derive(Clone, Debug)]
-pub(crate) struct RequestSpec {
-    pub method: String,
+pub struct RequestSpec {
+    pub(crate) method: String,
     /// Whom the request names (`Host`): host, and port unless the default.
-    pub authority: String,
+    pub(crate) authority: String,
     /// Path and query, starting with `/`.
-    pub target: String,
+    pub(crate) target: String,
     /// The user's headers, in order; an empty value removes ours.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl RequestSpec {
+    /// A command protocol's task (`--command`): its text, as given,
+    /// dynamic values (`{{$uuid}}`) unrendered; see `Template`.
+    pub fn command(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(&self.body)
+    }
 }
 
 /// The longest task name, in bytes: far beyond a readable one (a URL in

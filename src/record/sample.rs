@@ -3,7 +3,7 @@
 /// Why a request produced no complete response. The names are the `error`
 /// column of results.csv, so they are part of the file's contract.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) enum ErrorKind {
+pub enum ErrorKind {
     /// The connection could not be opened.
     Connect,
     /// No complete response within `--timeout`.
@@ -12,7 +12,7 @@ pub(crate) enum ErrorKind {
     Reset,
     /// The peer closed the connection before the response was complete.
     Closed,
-    /// The response was not valid HTTP/1.1.
+    /// The reply did not parse (not valid HTTP/1.1, RESP, ...).
     Parse,
     /// Any other socket error.
     Io,
@@ -44,7 +44,8 @@ impl ErrorKind {
         ErrorKind::Init,
     ];
 
-    pub(crate) fn as_str(self) -> &'static str {
+    /// The name in results.csv's `error` column.
+    pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Connect => "connect",
             ErrorKind::Timeout => "timeout",

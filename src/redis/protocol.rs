@@ -13,10 +13,10 @@
 use super::command::{Command, push_command};
 use super::reply::ReplyParser;
 use super::url::Login;
+use crate::dynamic::Values;
 use crate::plan::RequestSpec;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
-use crate::rng::Rng;
 
 /// The status of a reply that is not an error.
 pub(crate) const STATUS_OK: u16 = 200;
@@ -68,7 +68,7 @@ impl Protocol for Redis {
     type Decoder = RedisDecoder;
 
     fn prepare(&self, spec: &RequestSpec, _closing: bool) -> Result<Command, String> {
-        Command::parse(&String::from_utf8_lossy(&spec.body))
+        Command::parse(&spec.command())
     }
 
     #[inline]
@@ -79,12 +79,12 @@ impl Protocol for Redis {
     fn render(
         &self,
         request: &Command,
-        rng: &mut Rng,
+        values: &mut Values<'_>,
         scratch: &mut Vec<u8>,
         out: &mut Vec<u8>,
         _last: bool,
     ) {
-        request.render(rng, scratch, out);
+        request.render(values.rng(), scratch, out);
     }
 
     fn hello(&self) -> &[u8] {

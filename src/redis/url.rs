@@ -78,6 +78,7 @@ pub(crate) fn parse(text: &str, tls: bool, rest: &str) -> Result<Url, String> {
         port,
         target: login.db.map_or(String::new(), |db| format!("/{db}")),
         redis: Some(login),
+        custom: false,
     })
 }
 

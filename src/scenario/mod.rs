@@ -74,6 +74,45 @@ pub(crate) struct ScenarioTask {
 /// The request line's first word that makes the rest a Redis command.
 pub(crate) const REDIS: &str = "REDIS";
 
+/// A command protocol, as a scenario's request line names it: `REDIS`, or
+/// a protocol from outside the crate by its scheme in capitals
+/// (`MEMCACHED memcached://... get k`).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CommandLine {
+    pub keyword: &'static str,
+    /// For messages: "Redis", "memcached".
+    pub name: &'static str,
+    /// The schemes of its URLs.
+    pub schemes: [&'static str; 2],
+}
+
+impl CommandLine {
+    /// The command protocol a request line's first word names, if any.
+    pub(crate) fn named(keyword: &str) -> Option<CommandLine> {
+        if keyword == REDIS {
+            return Some(CommandLine {
+                keyword: REDIS,
+                name: "Redis",
+                schemes: ["redis", "rediss"],
+            });
+        }
+        let (scheme, upper) = crate::custom::keyword()?;
+        (keyword == upper).then_some(CommandLine {
+            keyword: upper,
+            name: scheme,
+            schemes: [scheme, scheme],
+        })
+    }
+
+    /// `text` is a URL of the protocol's.
+    pub(crate) fn is_url(&self, text: &str) -> bool {
+        self.schemes.iter().any(|s| {
+            text.strip_prefix(s)
+                .is_some_and(|rest| rest.starts_with("://"))
+        })
+    }
+}
+
 /// The directives allowed before the first `###`.
 pub(crate) const FILE_DIRECTIVES: &[&str] = &[
     "users",
@@ -247,12 +286,19 @@ impl Parser<'_> {
                 format!("too many requests: a scenario holds at most {MAX_TASKS}"),
             ));
         }
-        if let Some(rest) = request
-            .strip_prefix(REDIS)
-            .filter(|r| r.starts_with(char::is_whitespace))
+        let keyword = request.split(char::is_whitespace).next().unwrap_or("");
+        if let Some(protocol) = CommandLine::named(keyword)
+            .filter(|_| request[keyword.len()..].starts_with(char::is_whitespace))
         {
-            let task =
-                self.redis_task(name, weight, request_number, rest, &lines[i..], first + i)?;
+            let rest = &request[keyword.len()..];
+            let task = self.command_task(
+                protocol,
+                (name, weight),
+                request_number,
+                rest,
+                &lines[i..],
+                first + i,
+            )?;
             self.scenario.tasks.push(task);
             return Ok(());
         }
@@ -353,29 +399,31 @@ impl Parser<'_> {
         }
     }
 
-    /// `REDIS [redis://...] COMMAND`: the command is the rest of the line
-    /// (`url` empty when the target comes from `--host`); the lines after
-    /// it, up to the next `###`, may only be blank or comments.
-    fn redis_task(
+    /// `REDIS [redis://...] COMMAND` (or another command protocol's
+    /// keyword and URL): the command is the rest of the line (`url` empty
+    /// when the target comes from `--host`); the lines after it, up to the
+    /// next `###`, may only be blank or comments.
+    fn command_task(
         &mut self,
-        name: Option<&str>,
-        weight: Option<u32>,
+        protocol: CommandLine,
+        (name, weight): (Option<&str>, Option<u32>),
         number: usize,
         rest: &str,
         after: &[&str],
         first: usize,
     ) -> Result<ScenarioTask, String> {
         let rest = self.expand(number, rest.trim())?;
-        let is_url = rest.starts_with("redis://") || rest.starts_with("rediss://");
+        let is_url = protocol.is_url(&rest);
         let (url, command) = match rest.split_once(char::is_whitespace) {
             Some((url, command)) if is_url => (url.to_string(), command.trim().to_string()),
             _ if is_url => (rest, String::new()),
             _ => (String::new(), rest),
         };
         if command.is_empty() {
+            let (keyword, scheme) = (protocol.keyword, protocol.schemes[0]);
             return Err(self.error(
                 number,
-                "expected \"REDIS [redis://HOST:PORT] COMMAND ARGS...\"",
+                format!("expected \"{keyword} [{scheme}://HOST:PORT] COMMAND ARGS...\""),
             ));
         }
         if let Some(k) = after
@@ -384,7 +432,10 @@ impl Parser<'_> {
         {
             return Err(self.error(
                 first + k,
-                "a Redis command takes no headers or body: one command per ### block",
+                format!(
+                    "a {} command takes no headers or body: one command per ### block",
+                    protocol.name
+                ),
             ));
         }
         Ok(ScenarioTask {
@@ -394,7 +445,7 @@ impl Parser<'_> {
                 .to_string(),
             weight: weight.unwrap_or(1),
             line: number,
-            method: REDIS.to_string(),
+            method: protocol.keyword.to_string(),
             url,
             headers: Vec::new(),
             body: command.into_bytes(),

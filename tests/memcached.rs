@@ -1,0 +1,288 @@
+//! examples/memcached.rs, a protocol written against the public library
+//! surface, built and run as its user would, against Debian's memcached on
+//! a free port: its counts match memcached's own `stats`, results.csv
+//! matches the summary, `report` and `check` read the CSV, and bad input is
+//! one line before anything is sent.
+
+mod common;
+
+use common::{
+    Outcome, Proc, assert_accounting, finish_within, free_port, scratch, summary_figure,
+    wait_for_port,
+};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+/// The example's binary, built once by the same cargo that runs the tests
+/// (`--message-format json` says where it is).
+fn example() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let mut cargo = Command::new(env!("CARGO"));
+        // What cargo set for this test, not for a build: a dependency's
+        // build script that watches one (ring: CARGO_MANIFEST_DIR) would
+        // otherwise be rebuilt here, and again by the next `cargo test`.
+        let for_tests = [
+            "CARGO_MANIFEST_",
+            "CARGO_PKG_",
+            "CARGO_CRATE_",
+            "CARGO_BIN_",
+            "CARGO_PRIMARY_PACKAGE",
+            "CARGO_TARGET_TMPDIR",
+        ];
+        for (name, _) in std::env::vars_os() {
+            let text = name.to_string_lossy();
+            if for_tests.iter().any(|p| text.starts_with(p)) {
+                cargo.env_remove(&name);
+            }
+        }
+        let child = cargo
+            .args([
+                "build",
+                "--example",
+                "memcached",
+                "--message-format",
+                "json",
+            ])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run cargo");
+        let built = finish_within(child, Duration::from_secs(600));
+        assert_eq!(
+            built.code, 0,
+            "cargo build --example memcached: {}",
+            built.stderr
+        );
+        let line = built
+            .stdout
+            .lines()
+            .find(|l| l.contains("\"name\":\"memcached\"") && l.contains("\"executable\":\""))
+            .unwrap_or_else(|| panic!("no executable in cargo's output: {}", built.stdout));
+        let start = line.find("\"executable\":\"").unwrap() + "\"executable\":\"".len();
+        PathBuf::from(&line[start..start + line[start..].find('"').unwrap()])
+    })
+}
+
+fn memcached_bin(args: &[&str]) -> Outcome {
+    let child = Command::new(example())
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start the example");
+    finish_within(child, Duration::from_secs(60))
+}
+
+/// memcached on 127.0.0.1 (no UDP). `None` (with a note) when it is not
+/// installed, unless STAMPEDE_REQUIRE_MEMCACHED is set, as .ci/run does.
+fn start_memcached() -> Option<(Proc, u16)> {
+    let Some(server) = ["/usr/bin/memcached", "/usr/sbin/memcached"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        assert!(
+            std::env::var_os("STAMPEDE_REQUIRE_MEMCACHED").is_none(),
+            "memcached is required here but not installed"
+        );
+        eprintln!("SKIP: memcached is not installed (apt-get install memcached)");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(server)
+        // `-u` only matters to a root user, which memcached otherwise refuses.
+        .args([
+            "-p",
+            &port.to_string(),
+            "-l",
+            "127.0.0.1",
+            "-U",
+            "0",
+            "-u",
+            "nobody",
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start memcached");
+    let proc = Proc(child);
+    wait_for_port(port);
+    Some((proc, port))
+}
+
+/// memcached's own `stats` figure `name`.
+fn stat(port: u16, name: &str) -> u64 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(b"stats\r\n").unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.ends_with(b"END\r\n") {
+        let n = s.read(&mut buf).expect("memcached answered in time");
+        assert!(n > 0, "memcached closed the connection");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8(got).unwrap();
+    let prefix = format!("STAT {name} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&prefix))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+const SET: &str = "set key:{{$randomInt 1 50}} 0 0 hello";
+const GET: &str = "get key:{{$randomInt 1 50}}";
+
+#[test]
+fn counts_match_memcached_and_report_and_check_read_the_csv() {
+    let Some((_memcached, port)) = start_memcached() else {
+        return;
+    };
+    let dir = scratch("memcached-counts");
+    let (csv, json) = (dir.join("results.csv"), dir.join("summary.json"));
+    let url = format!("memcached://127.0.0.1:{port}");
+    let out = memcached_bin(&[
+        "run",
+        &url,
+        "-q",
+        "-n",
+        "600",
+        "-c",
+        "4",
+        "-t",
+        "1",
+        "-o",
+        csv.to_str().unwrap(),
+        "--summary",
+        json.to_str().unwrap(),
+        "--command",
+        SET,
+        "--command",
+        GET,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = common::read_csv(&csv);
+    let json = std::fs::read_to_string(&json).unwrap();
+    assert_eq!(rows.len(), 600);
+    assert_accounting(&rows, &json);
+    let (mut sets, mut hits, mut misses) = (0, 0, 0);
+    for r in &rows {
+        assert_eq!((r.status, r.error.as_str()), (200, ""), "{r:?}");
+        match (r.task.as_str(), r.bytes) {
+            (SET, 8) => sets += 1,   // STORED
+            (GET, 5) => misses += 1, // END
+            // VALUE key:N 0 5, hello, END
+            (GET, 29..=30) => hits += 1,
+            _ => panic!("unexpected row {r:?}"),
+        }
+    }
+    assert!(sets > 0 && hits + misses > 0, "{sets} {hits} {misses}");
+    assert_eq!(stat(port, "cmd_set"), sets);
+    assert_eq!(stat(port, "cmd_get"), hits + misses);
+    assert_eq!(stat(port, "get_hits"), hits);
+    assert_eq!(stat(port, "get_misses"), misses);
+    assert_eq!(summary_figure(&out.stdout, "Requests"), 600);
+
+    let report = memcached_bin(&["report", csv.to_str().unwrap()]);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert_eq!(summary_figure(&report.stdout, "Requests"), 600);
+    assert_eq!(summary_figure(&report.stdout, "Failures"), 0);
+    let check = memcached_bin(&["check", csv.to_str().unwrap(), "--max-error-rate", "0"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
+
+#[test]
+fn an_error_reply_is_status_500() {
+    let Some((_memcached, port)) = start_memcached() else {
+        return;
+    };
+    let dir = scratch("memcached-errors");
+    let csv = dir.join("results.csv");
+    // memcached refuses a key longer than 250 bytes.
+    let long = format!("get {}", "k".repeat(300));
+    let out = memcached_bin(&[
+        "run",
+        &format!("memcached://127.0.0.1:{port}"),
+        "-q",
+        "-n",
+        "20",
+        "-c",
+        "2",
+        "-o",
+        csv.to_str().unwrap(),
+        "--command",
+        &long,
+    ]);
+    let rows = common::read_csv(&csv);
+    assert_eq!(rows.len(), 20, "{}", out.stderr);
+    for r in &rows {
+        assert_eq!((r.status, r.error.as_str()), (500, ""), "{r:?}");
+    }
+}
+
+#[test]
+fn bad_input_is_one_line_before_anything_is_sent() {
+    for (args, needle) in [
+        (&["--command", "delete k"][..], "speaks get and set"),
+        (&["--command", "set k 0 0"], "set KEY FLAGS EXPTIME VALUE"),
+        (&["--command", "get {{$nope}}"], "nope"),
+        (&[], "a memcached target needs its commands"),
+        (
+            &["--command", "get k", "--body", "x"],
+            "--body is for HTTP targets",
+        ),
+    ] {
+        let mut full = vec!["run", "memcached://127.0.0.1:1", "-n", "1"];
+        full.extend_from_slice(args);
+        memcached_bin(&full).assert_one_line_error(needle, &format!("{args:?}"));
+    }
+    for (url, needle) in [
+        ("memcached://127.0.0.1:1/x", "has no path"),
+        ("memcached://", "missing host"),
+        ("memcached://h:0", "port must be"),
+        ("memcached://h /", "whitespace"),
+    ] {
+        memcached_bin(&["run", url, "--command", "get k"]).assert_one_line_error(needle, url);
+    }
+}
+
+#[test]
+fn a_scenario_names_the_protocol_in_capitals() {
+    let Some((_memcached, port)) = start_memcached() else {
+        return;
+    };
+    let dir = scratch("memcached-scenario");
+    let (file, csv) = (dir.join("mc.http"), dir.join("results.csv"));
+    let text = format!(
+        "@mc = memcached://127.0.0.1:{port}\n\n### set\n# @weight 3\nMEMCACHED {{{{mc}}}} set k 0 0 v{{{{$randomInt 1 9}}}}\n\n### get\nMEMCACHED {{{{mc}}}} get k\n"
+    );
+    std::fs::write(&file, text).unwrap();
+    let file = file.to_str().unwrap();
+    let out = memcached_bin(&[
+        "run",
+        "-f",
+        file,
+        "-q",
+        "-n",
+        "200",
+        "-c",
+        "2",
+        "-o",
+        csv.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = common::read_csv(&csv);
+    let sets = rows.iter().filter(|r| r.task == "set").count() as u64;
+    assert!(rows.iter().all(|r| r.status == 200), "{rows:?}");
+    assert_eq!((rows.len(), stat(port, "cmd_set")), (200, sets));
+    assert_eq!(stat(port, "cmd_get"), 200 - sets);
+    // --host replaces the lines' URL, and must be of the same protocol.
+    let host = format!("http://127.0.0.1:{port}");
+    memcached_bin(&["run", "-f", file, "--host", &host, "-n", "1"])
+        .assert_one_line_error("is not a memcached:// URL", "--host http://");
+}
