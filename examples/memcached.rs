@@ -27,9 +27,12 @@ use std::io::Write;
 
 fn main() {
     std::process::exit(stampede::main_with("memcached", 11211, |target| {
-        // The global init: memcached needs nothing beyond host and port.
+        // The global init: host and port, and the user's key namespace.
         match target.path() {
-            "" | "/" => Ok(Memcached),
+            "" | "/" => Ok(Memcached {
+                // The user's own setting, from --var or the scenario.
+                namespace: target.var("namespace").unwrap_or("").to_string(),
+            }),
             path => Err(format!(
                 "a memcached URL has no path; {path:?} is one (use memcached://HOST:PORT)"
             )),
@@ -44,7 +47,10 @@ const STATUS_ERROR: u16 = 500;
 /// longer one is not memcached, and must not grow memory.
 const LINE_MAX: usize = 1024;
 
-struct Memcached;
+struct Memcached {
+    /// Put before every key, from `--var namespace=NS`; empty for none.
+    namespace: String,
+}
 
 /// A task's command, ready to encode.
 enum Command {
@@ -58,11 +64,27 @@ enum Command {
 }
 
 impl Command {
-    fn parse(line: &str) -> Result<Command, String> {
+    /// `namespace` goes before every key (`--var namespace=NS`).
+    fn parse(line: &str, namespace: &str) -> Result<Command, String> {
         let line = line.trim();
         let bad = |why: &str| format!("bad memcached command {line:?}: {why}");
         let words = words(line).map_err(bad)?;
         let name = words.first().map(|&(s, e)| &line[s..e]);
+        if !namespace.is_empty() {
+            let keys = match name {
+                Some("get" | "gets") => 1..words.len(),
+                Some("set") => 1..words.len().min(2),
+                _ => 0..0,
+            };
+            let (mut text, mut at) = (String::new(), 0);
+            for key in keys {
+                text.push_str(&line[at..words[key].0]);
+                text.push_str(namespace);
+                at = words[key].0;
+            }
+            text.push_str(&line[at..]);
+            return Command::parse(&text, "");
+        }
         let command = match name {
             Some("get" | "gets") if words.len() > 1 => Command::Get(Template::parse(line)?),
             Some("get" | "gets") => return Err(bad("get needs a key")),
@@ -198,7 +220,7 @@ impl Protocol for Memcached {
     type Decoder = Reply;
 
     fn prepare(&self, spec: &RequestSpec, _closing: bool) -> Result<Command, String> {
-        Command::parse(&spec.command())
+        Command::parse(&spec.command(), &self.namespace)
     }
 
     fn fixed<'r>(&self, request: &'r Command, _last: bool) -> Option<&'r [u8]> {
@@ -305,14 +327,29 @@ impl Protocol for Memcached {
 mod tests {
     use super::*;
 
+    const PLAIN: Memcached = Memcached {
+        namespace: String::new(),
+    };
+
+    #[test]
+    fn a_namespace_goes_before_every_key() {
+        let ns = |line: &str| {
+            let command = Command::parse(line, "t1:").unwrap();
+            String::from_utf8(render(&command)).unwrap()
+        };
+        assert_eq!(ns("get a b"), "get t1:a t1:b\r\n");
+        assert_eq!(ns("set k 0 0 hello"), "set t1:k 0 0 5\r\nhello\r\n");
+        assert_eq!(ns("get k:{{$randomInt 7 7}}"), "get t1:k:7\r\n");
+    }
+
     fn prepare(line: &str) -> Result<Command, String> {
-        Command::parse(line)
+        Command::parse(line, "")
     }
 
     fn render(command: &Command) -> Vec<u8> {
         let mut out = Vec::new();
         Values::with_seed(1, |values| {
-            Memcached.render(command, values, &mut Vec::new(), &mut out, false)
+            PLAIN.render(command, values, &mut Vec::new(), &mut out, false)
         });
         out
     }
@@ -321,12 +358,12 @@ mod tests {
     fn commands_are_encoded_with_the_data_blocks_length() {
         let set = prepare("set k 0 0 hello world").unwrap();
         let wire = b"set k 0 0 11\r\nhello world\r\n";
-        assert_eq!(Memcached.fixed(&set, false), Some(&wire[..]));
+        assert_eq!(PLAIN.fixed(&set, false), Some(&wire[..]));
         assert_eq!(render(&set), wire);
         let get = prepare("  get a b ").unwrap();
-        assert_eq!(Memcached.fixed(&get, false), Some(&b"get a b\r\n"[..]));
+        assert_eq!(PLAIN.fixed(&get, false), Some(&b"get a b\r\n"[..]));
         let dynamic = prepare("set k:{{$randomInt 7 7}} 0 0 v{{$randomInt 10 10}}").unwrap();
-        assert_eq!(Memcached.fixed(&dynamic, false), None);
+        assert_eq!(PLAIN.fixed(&dynamic, false), None);
         assert_eq!(render(&dynamic), b"set k:7 0 0 3\r\nv10\r\n");
         let get = prepare("get k:{{$randomInt 1 1}}").unwrap();
         assert_eq!(render(&get), b"get k:1\r\n");
@@ -351,7 +388,7 @@ mod tests {
     #[test]
     fn replies_parse_however_they_are_split() {
         let get = prepare("get k").unwrap();
-        let mut reply = Memcached.decoder();
+        let mut reply = PLAIN.decoder();
         for (wire, status) in [
             (&b"END\r\n"[..], STATUS_OK),
             (b"VALUE k 0 5\r\nhello\r\nEND\r\n", STATUS_OK),
@@ -372,22 +409,19 @@ mod tests {
                 keep_alive: true,
             };
             for cut in 0..wire.len() {
-                Memcached.expect(&mut reply, &get, false);
+                PLAIN.expect(&mut reply, &get, false);
                 if cut > 0 {
-                    assert_eq!(
-                        Memcached.decode(&mut reply, &wire[..cut]),
-                        Decoded::NeedMore
-                    );
-                    assert_eq!(Memcached.received(&reply), (0, cut as u64));
+                    assert_eq!(PLAIN.decode(&mut reply, &wire[..cut]), Decoded::NeedMore);
+                    assert_eq!(PLAIN.received(&reply), (0, cut as u64));
                 }
                 // The next reply's bytes stay unread.
                 let rest = [&wire[cut..], b"END\r\n"].concat();
-                let got = Memcached.decode(&mut reply, &rest);
+                let got = PLAIN.decode(&mut reply, &rest);
                 assert_eq!(got, done(wire.len() - cut), "{wire:?} cut at {cut}");
             }
-            Memcached.expect(&mut reply, &get, false);
+            PLAIN.expect(&mut reply, &get, false);
             for (i, b) in wire.iter().enumerate() {
-                let got = Memcached.decode(&mut reply, &[*b]);
+                let got = PLAIN.decode(&mut reply, &[*b]);
                 let want = if i + 1 == wire.len() {
                     done(1)
                 } else {
@@ -401,7 +435,7 @@ mod tests {
     #[test]
     fn what_is_not_memcached_fails_with_parse_and_bounded_memory() {
         let get = prepare("get k").unwrap();
-        let mut reply = Memcached.decoder();
+        let mut reply = PLAIN.decoder();
         for wire in [
             &b"HTTP/1.1 200 OK\r\n"[..],
             b"END\n",
@@ -410,21 +444,21 @@ mod tests {
             b"VALUE k 0 1\r\nab\r\n",
             b"VALUE k 0 0\r\n\r\nSTORED\r\n",
         ] {
-            Memcached.expect(&mut reply, &get, false);
-            let got = Memcached.decode(&mut reply, wire);
+            PLAIN.expect(&mut reply, &get, false);
+            let got = PLAIN.decode(&mut reply, wire);
             assert_eq!(got, Decoded::Failed(ErrorKind::Parse), "{wire:?}");
-            assert_eq!(Memcached.received(&reply), (0, wire.len() as u64));
+            assert_eq!(PLAIN.received(&reply), (0, wire.len() as u64));
         }
-        Memcached.expect(&mut reply, &get, false);
+        PLAIN.expect(&mut reply, &get, false);
         let endless = vec![b'x'; 600];
-        assert_eq!(Memcached.decode(&mut reply, &endless), Decoded::NeedMore);
+        assert_eq!(PLAIN.decode(&mut reply, &endless), Decoded::NeedMore);
         assert_eq!(
-            Memcached.decode(&mut reply, &endless),
+            PLAIN.decode(&mut reply, &endless),
             Decoded::Failed(ErrorKind::Parse)
         );
-        Memcached.expect(&mut reply, &get, false);
+        PLAIN.expect(&mut reply, &get, false);
         assert_eq!(
-            Memcached.end_of_stream(&mut reply),
+            PLAIN.end_of_stream(&mut reply),
             Decoded::Failed(ErrorKind::Closed)
         );
     }

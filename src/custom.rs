@@ -25,6 +25,7 @@ static SCHEME: OnceLock<Scheme> = OnceLock::new();
 #[derive(Debug)]
 pub struct Target<'a> {
     url: &'a Url,
+    vars: &'a [(String, String)],
 }
 
 impl Target<'_> {
@@ -40,6 +41,16 @@ impl Target<'_> {
     /// What follows host and port in the URL, `/` included; empty for none.
     pub fn path(&self) -> &str {
         &self.url.target
+    }
+
+    /// The user's setting `name`: `--var name=value`, or a scenario's
+    /// `@name = value` (`--var` wins), as the protocol's global init may
+    /// want them (a password, a namespace, a value size).
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.vars
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, value)| value.as_str())
     }
 }
 
@@ -84,7 +95,12 @@ pub fn main_with<P: Protocol>(
 }
 
 fn run<P: Protocol>(args: &RunArgs, make: impl FnOnce(&Target<'_>) -> Result<P, String>) -> i32 {
-    app::run_with(args, |plan| make(&Target { url: &plan.url }))
+    app::run_with(args, |plan| {
+        make(&Target {
+            url: &plan.url,
+            vars: &plan.vars,
+        })
+    })
 }
 
 fn register(scheme: &str, default_port: u16) -> Result<(), String> {

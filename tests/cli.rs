@@ -70,6 +70,17 @@ fn bad_inputs_give_one_line_and_exit_2() {
             "--requests-per-conn must be at least 1",
         ),
         (
+            &[
+                "run",
+                "redis://127.0.0.1:9",
+                "--command",
+                "PING",
+                "--var",
+                "a=b",
+            ],
+            "--var goes with a scenario (-f FILE)",
+        ),
+        (
             &["run", ok, "--no-keepalive", "--requests-per-conn", "5"],
             "not both",
         ),

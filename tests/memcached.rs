@@ -117,17 +117,7 @@ fn start_memcached() -> Option<(Proc, u16)> {
 
 /// memcached's own `stats` figure `name`.
 fn stat(port: u16, name: &str) -> u64 {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-    s.write_all(b"stats\r\n").unwrap();
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    while !got.ends_with(b"END\r\n") {
-        let n = s.read(&mut buf).expect("memcached answered in time");
-        assert!(n > 0, "memcached closed the connection");
-        got.extend_from_slice(&buf[..n]);
-    }
-    let text = String::from_utf8(got).unwrap();
+    let text = ask(port, "stats");
     let prefix = format!("STAT {name} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&prefix))
@@ -285,4 +275,49 @@ fn a_scenario_names_the_protocol_in_capitals() {
     let host = format!("http://127.0.0.1:{port}");
     memcached_bin(&["run", "-f", file, "--host", &host, "-n", "1"])
         .assert_one_line_error("is not a memcached:// URL", "--host http://");
+}
+
+/// memcached's answer to one command line, up to its `END` or status line.
+fn ask(port: u16, line: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    s.write_all(format!("{line}\r\n").as_bytes()).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !got.ends_with(b"\r\n") || !(got.ends_with(b"END\r\n") || got.starts_with(b"STORED")) {
+        let n = s.read(&mut buf).expect("memcached answered in time");
+        assert!(n > 0, "memcached closed the connection");
+        got.extend_from_slice(&buf[..n]);
+    }
+    String::from_utf8(got).unwrap()
+}
+
+#[test]
+fn the_users_settings_reach_the_protocols_init() {
+    let Some((_memcached, port)) = start_memcached() else {
+        return;
+    };
+    let url = format!("memcached://127.0.0.1:{port}");
+    let out = memcached_bin(&[
+        "run",
+        &url,
+        "-q",
+        "--no-out",
+        "-n",
+        "3",
+        "-c",
+        "1",
+        "-t",
+        "1",
+        "--var",
+        "namespace=ns1:",
+        "--command",
+        "set k 0 0 hello",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        ask(port, "get ns1:k").contains("VALUE ns1:k 0 5"),
+        "the key was namespaced"
+    );
+    assert_eq!(ask(port, "get k"), "END\r\n", "and only namespaced");
 }

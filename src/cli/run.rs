@@ -226,6 +226,14 @@ impl RunArgs {
             _ => self.single_task(headers)?,
         };
         tasks.iter().try_for_each(Task::check_name)?;
+        let vars = match &scenario {
+            Some(scenario) => scenario.variables.clone(),
+            None => self
+                .var
+                .iter()
+                .map(|v| super::scenario::parse_var(v))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         let mut url = url;
         match &mut url.redis {
             Some(login) => login.resp3 = self.resp3,
@@ -272,6 +280,7 @@ impl RunArgs {
             requests: self.requests,
             tls,
             requests_per_conn,
+            vars,
         };
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
@@ -317,6 +326,13 @@ impl RunArgs {
             None => return Err("give the target URL, or a scenario with -f FILE".into()),
         };
         if url.takes_commands() {
+            // Only a protocol added with `main_with` reads settings.
+            if !url.custom && !self.var.is_empty() {
+                return Err(format!(
+                    "--var goes with a scenario (-f FILE); {} commands take no settings",
+                    url.origin()
+                ));
+            }
             let tasks = super::redis::tasks(self, &url)?;
             return Ok((url, tasks));
         }

@@ -23,7 +23,7 @@ pub(super) fn load(path: &str, vars: &[String]) -> Result<(Scenario, Settings), 
 }
 
 /// `name=value`, as given to `--var`.
-fn parse_var(text: &str) -> Result<(String, String), String> {
+pub(super) fn parse_var(text: &str) -> Result<(String, String), String> {
     match text.split_once('=') {
         Some((name, value)) if !name.trim().is_empty() => {
             Ok((name.trim().to_string(), value.to_string()))

@@ -130,6 +130,9 @@ pub(crate) struct Plan {
     /// `-n`: the run ends once this many requests have started (closed
     /// model) or fallen due (open model), or at `duration`, if sooner.
     pub requests: Option<u64>,
+    /// The user's settings for a protocol's global init: `--var` over a
+    /// scenario's variables, by name.
+    pub(crate) vars: Vec<(String, String)>,
     /// How each connection is secured: None for plain TCP (http://).
     pub tls: Option<TlsClient>,
     /// A connection is closed after this many requests (`--no-keepalive`

@@ -42,6 +42,9 @@ use vars::Vars;
 pub(crate) struct Scenario {
     pub directives: Vec<Directive>,
     pub tasks: Vec<ScenarioTask>,
+    /// The variables as the file ends (`--var` over `@name = value`), by
+    /// name: what a protocol's global init may read.
+    pub variables: Vec<(String, String)>,
 }
 
 /// A file-level directive, e.g. `# @users 200`.
@@ -176,6 +179,7 @@ pub(crate) fn parse(
         scenario: Scenario {
             directives: Vec::new(),
             tasks: Vec::new(),
+            variables: Vec::new(),
         },
     };
     // Blocks run from one `###` line to the next; the first has no `###`.
@@ -194,6 +198,7 @@ pub(crate) fn parse(
             "{file_name}: no requests found (a request is \"METHOD URL\" after a ### line)"
         ));
     }
+    parser.scenario.variables = parser.vars.all();
     Ok(parser.scenario)
 }
 

@@ -39,6 +39,17 @@ impl Vars {
         }
     }
 
+    /// Every variable and its value as the file ends, by name.
+    pub(super) fn all(&self) -> Vec<(String, String)> {
+        let mut all: Vec<(String, String)> = self
+            .values
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect();
+        all.sort();
+        all
+    }
+
     /// Handle a line starting with `@` (trimmed): `@name = value`.
     pub(super) fn define(&mut self, line: &str) -> Result<(), String> {
         let rest = &line[1..];

@@ -128,6 +128,7 @@ fn body_files_add_up_against_one_budget() {
         scenario: Scenario {
             directives: Vec::new(),
             tasks: Vec::new(),
+            variables: Vec::new(),
         },
     };
     assert_eq!(parser.body(&["< ./three.bin"], 4).unwrap(), b"abc");

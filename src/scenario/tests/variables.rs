@@ -41,6 +41,20 @@ fn overrides_replace_and_add() {
 }
 
 #[test]
+fn the_variables_as_the_file_ends_are_kept_for_a_protocols_init() {
+    let text = "@host = http://file:1\n@base = {{host}}/api\n###\nGET {{base}}/x\n";
+    let s = ok_with(text, &[("host", "http://cli:2"), ("extra", "e")]);
+    assert_eq!(
+        s.variables,
+        owned(&[
+            ("base", "http://cli:2/api"),
+            ("extra", "e"),
+            ("host", "http://cli:2")
+        ])
+    );
+}
+
+#[test]
 fn an_overridden_definition_is_not_expanded() {
     let text = "@base = {{nowhere}}/api\n###\nGET {{base}}\n";
     let s = ok_with(text, &[("base", "/v2")]);
