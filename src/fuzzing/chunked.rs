@@ -2,7 +2,7 @@
 //! must agree with itself however the bytes are cut, and use all it is fed
 //! until the body completes.
 
-use super::{Cuts, pieces};
+use super::{agree_however_cut, pieces};
 use crate::http::response::chunked::Chunked;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,16 +15,10 @@ enum Outcome {
     Failed,
 }
 
-/// `data`: see [`Cuts`] (no flags). The body bytes are fed whole, cut at
+/// `data`: see [`super::Cuts`] (no flags). The body bytes are fed whole, cut at
 /// the chosen points, and one byte at a time; every way must agree.
 pub fn chunked(data: &[u8]) {
-    let Some(Cuts { cuts, input, .. }) = Cuts::read(data) else {
-        return;
-    };
-    let whole = drive(input, &[]);
-    assert_eq!(whole, drive(input, &cuts), "whole vs cut at {cuts:?}");
-    let every: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(whole, drive(input, &every), "whole vs one byte at a time");
+    agree_however_cut(data, drive);
 }
 
 fn drive(input: &[u8], cuts: &[usize]) -> Outcome {

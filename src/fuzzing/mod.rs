@@ -54,6 +54,21 @@ impl Cuts<'_> {
     }
 }
 
+/// Drive a parser over the input in `data` (see [`Cuts`]) whole, cut at
+/// the fuzzer's points, and one byte at a time: every way must agree.
+fn agree_however_cut<O: PartialEq + std::fmt::Debug>(
+    data: &[u8],
+    drive: impl Fn(&[u8], &[usize]) -> O,
+) {
+    let Some(Cuts { cuts, input, .. }) = Cuts::read(data) else {
+        return;
+    };
+    let whole = drive(input, &[]);
+    assert_eq!(whole, drive(input, &cuts), "whole vs cut at {cuts:?}");
+    let every: Vec<usize> = (1..input.len()).collect();
+    assert_eq!(whole, drive(input, &every), "whole vs one byte at a time");
+}
+
 /// The pieces of `input` ending at `cuts` (sorted), then at its end.
 fn pieces<'a>(input: &'a [u8], cuts: &'a [usize]) -> impl Iterator<Item = &'a [u8]> {
     let ends = cuts.iter().copied().chain(std::iter::once(input.len()));

@@ -2,7 +2,7 @@
 //! whole, cut and byte by byte must agree, and a complete reply's byte
 //! count must be exactly the bytes it took.
 
-use super::{Cuts, pieces};
+use super::{agree_however_cut, pieces};
 use crate::redis::reply::ReplyParser;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -13,15 +13,9 @@ enum Outcome {
     Failed,
 }
 
-/// `data`: see [`Cuts`] (no flags).
+/// `data`: see [`super::Cuts`] (no flags).
 pub fn redis_reply(data: &[u8]) {
-    let Some(Cuts { cuts, input, .. }) = Cuts::read(data) else {
-        return;
-    };
-    let whole = drive(input, &[]);
-    assert_eq!(whole, drive(input, &cuts), "whole vs cut at {cuts:?}");
-    let every: Vec<usize> = (1..input.len()).collect();
-    assert_eq!(whole, drive(input, &every), "whole vs one byte at a time");
+    agree_however_cut(data, drive);
 }
 
 fn drive(input: &[u8], cuts: &[usize]) -> Outcome {
