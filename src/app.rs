@@ -180,14 +180,17 @@ fn execute(plan: &Plan) -> i32 {
 fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
     // A task the protocol cannot encode is the user's input: said before
     // anything is written or sent.
+    // Prepared once, here, for the whole run: every worker writes from these.
     let closing = plan.requests_per_conn.is_some();
-    if let Err(e) = plan
+    let requests = match plan
         .tasks
         .iter()
-        .try_for_each(|t| protocol.prepare(&t.request, closing).map(drop))
+        .map(|t| protocol.prepare(&t.request, closing))
+        .collect::<Result<Vec<_>, String>>()
     {
-        return usage_error(&e);
-    }
+        Ok(requests) => requests,
+        Err(e) => return usage_error(&e),
+    };
     announce(plan);
     let live = plan
         .dashboard
@@ -250,7 +253,7 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
                 .record(snap, gauges);
         }
     };
-    let code = match engine::run(plan, protocol, out, on_interval) {
+    let code = match engine::run(plan, protocol, &requests, out, on_interval) {
         Ok(outcome) => summarize(plan, &outcome, live.as_ref()),
         Err(e) => {
             errln!("stampede: the run failed: {e}");

@@ -42,25 +42,19 @@ pub(crate) struct Gauges {
     pub queued: usize,
 }
 
-/// Run the plan. `out` is results.csv, created (emptied) once the run is
-/// sure to start.
+/// Run the plan with `requests`, the tasks' requests as `protocol`
+/// prepared them, in task order. `out` is results.csv, created (emptied)
+/// once the run is sure to start.
 /// `on_interval` runs on the recorder thread once a second and at the end,
 /// with the snapshot and the gauges.
 pub(crate) fn run<P: Protocol>(
     plan: &Plan,
     protocol: &P,
+    requests: &[P::Request],
     out: Option<File>,
     mut on_interval: impl FnMut(&Snapshot, Gauges),
 ) -> io::Result<Outcome> {
     let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
-    // Encoded once for the run; every worker writes from these.
-    let closing = plan.requests_per_conn.is_some();
-    let requests = plan
-        .tasks
-        .iter()
-        .map(|t| protocol.prepare(&t.request, closing))
-        .collect::<Result<Vec<_>, String>>()
-        .map_err(io::Error::other)?;
     let (recorder, pipes) = Recorder::new(out, &names)?;
     let shared = Shared {
         start: Instant::now(),
@@ -82,7 +76,6 @@ pub(crate) fn run<P: Protocol>(
                     empties: pipes.empties.clone(),
                 };
                 let shared = &shared;
-                let requests = &requests;
                 std::thread::Builder::new()
                     .name(format!("worker-{index}"))
                     .spawn_scoped(scope, move || {
