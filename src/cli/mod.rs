@@ -1,9 +1,9 @@
 //! The command line: argh structs, parsed into validated plans. One
 //! definition feeds both the parser and the help text.
 
+mod commands;
 mod connection;
 mod dashboard;
-mod redis;
 mod report;
 pub(crate) mod run;
 pub(crate) mod scenario;

@@ -333,7 +333,7 @@ impl RunArgs {
                     url.origin()
                 ));
             }
-            let tasks = super::redis::tasks(self, &url)?;
+            let tasks = super::commands::tasks(self, &url)?;
             return Ok((url, tasks));
         }
         if !self.command.is_empty() {

@@ -118,7 +118,8 @@ pub(crate) fn tasks(
             }
             let command = String::from_utf8_lossy(&t.body);
             tasks.push(
-                super::redis::task(&command, Some(t.name.clone()), &url, t.weight).map_err(at)?,
+                super::commands::task(&command, Some(t.name.clone()), &url, t.weight)
+                    .map_err(at)?,
             );
             continue;
         }
