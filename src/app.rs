@@ -181,6 +181,12 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
     // A task the protocol cannot encode is the user's input: said before
     // anything is written or sent.
     // Prepared once, here, for the whole run: every worker writes from these.
+    if plan.pipeline > 1 && !protocol.pipelines() {
+        return usage_error(&format!(
+            "--pipeline: requests to {} cannot be pipelined (its protocol does not allow it)",
+            plan.url.origin()
+        ));
+    }
     let closing = plan.requests_per_conn.is_some();
     let requests = match plan
         .tasks

@@ -43,7 +43,9 @@ pub enum Decoded {
 ///
 /// One value serves every worker (`Sync`); each connection has its own
 /// `Decoder`, reused from reply to reply. Replies come in the order the
-/// requests went out, one request in flight per connection.
+/// requests went out: one request in flight per connection, or up to
+/// `--pipeline N` when `pipelines` says the protocol allows it (the
+/// decoder is then fed the bytes after one reply as the next one's).
 ///
 /// A run: `prepare` each task once; per connection, its decoder; per
 /// request, `fixed` (or `render`), then `expect` and `decode` until
@@ -85,6 +87,20 @@ pub trait Protocol: Sync {
     /// first, and a refusal fails the request.
     fn hello(&self) -> &[u8] {
         &[]
+    }
+
+    /// Bytes a healthy connection sends as it closes for good (a user
+    /// leaving, the run's end), empty for none: Redis's QUIT. Nothing
+    /// waits for their reply.
+    fn goodbye(&self) -> &[u8] {
+        &[]
+    }
+
+    /// Whether a connection may carry several requests before their
+    /// replies come (`--pipeline`), answered in order. False by default:
+    /// a protocol says so only when its servers allow it.
+    fn pipelines(&self) -> bool {
+        false
     }
 
     /// A new connection's decoder.

@@ -149,6 +149,10 @@ pub struct RunArgs {
     #[argh(option, from_str_fn(parse_count))]
     pub requests_per_conn: Option<u64>,
 
+    /// up to N requests in flight on each connection, their replies read in order (HTTP/1.1 pipelining, Redis pipelines; default 1); -c stays the connections
+    #[argh(option, from_str_fn(parse_count))]
+    pub pipeline: Option<u64>,
+
     /// where to write the CSV of every request (default results.csv)
     #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
     pub(crate) out: String,
@@ -240,7 +244,7 @@ impl RunArgs {
             None if self.resp3 => return Err("--resp3 is for redis:// targets".into()),
             None => {}
         }
-        let (tls, requests_per_conn) = super::connection::resolve(self, &url)?;
+        let connections = super::connection::resolve(self, &url)?;
         let addr = resolve(&url.host, url.port)?;
         crate::fdlimit::ensure_room_for(users)?;
         let out = if self.no_out {
@@ -278,8 +282,9 @@ impl RunArgs {
             seed: self.seed,
             sequence: self.sequence,
             requests: self.requests,
-            tls,
-            requests_per_conn,
+            tls: connections.tls,
+            requests_per_conn: connections.requests_per_conn,
+            pipeline: connections.pipeline,
             vars,
         };
         // Last, once nothing else can fail: nothing is created or emptied

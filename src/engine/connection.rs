@@ -4,7 +4,7 @@
 //! move) and an `Exchange` (what they mean); the worker only hands it
 //! events and requests, and records what it answers.
 
-use super::exchange::{Exchange, Reply};
+use super::exchange::{Exchange, InFlight, Reply};
 use super::transport::{Transport, tls_error};
 use super::worker::WorkerReport;
 use crate::protocol::Protocol;
@@ -12,6 +12,7 @@ use crate::record::ErrorKind;
 use crate::rng::Rng;
 use crate::tls::{TlsClient, explain};
 use mio::{Interest, Registry, Token};
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -30,18 +31,18 @@ pub(crate) struct Io<'w> {
     /// The worker's read buffer, shared by its connections.
     pub(crate) buf: &'w mut [u8],
     pub(crate) report: &'w mut WorkerReport,
+    /// Requests that ended, oldest first, for the worker to record.
+    pub(crate) done: &'w mut VecDeque<Completion>,
 }
 
-/// Where the request in flight stands after an event.
+/// How a request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Progress {
-    Pending,
+pub(crate) enum End {
     Done {
         status: u16,
         bytes: u64,
     },
-    /// The request failed; `status` and `bytes` are what had arrived. The
-    /// connection has closed itself.
+    /// `status` and `bytes` are what had arrived.
     Failed {
         kind: ErrorKind,
         status: u16,
@@ -49,15 +50,44 @@ pub(crate) enum Progress {
     },
 }
 
+/// A request that ended, for the worker to record.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Completion {
+    pub(crate) slot: usize,
+    pub(crate) end: End,
+    /// When its first byte was written, if it was.
+    pub(crate) wrote_at: Option<Instant>,
+    /// The connect and TLS times it paid, in µs (0 when it did not open
+    /// the connection).
+    pub(crate) connect_us: u64,
+    pub(crate) tls_us: u64,
+    /// Whether the worker may send it again.
+    pub(crate) retry: Retry,
+}
+
+/// Whether a request that failed may be sent again, on a new connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Retry {
+    No,
+    /// The server closed the connection under it before a byte of its
+    /// reply came, and an earlier request had gone out on it: a race of
+    /// keep-alive (or pipelining) the client absorbs, as curl and Go's
+    /// client do, once: the server may have seen it.
+    Once,
+    /// It was pipelined behind a reply that closed the connection
+    /// (`Connection: close`): the server did not process it (RFC 9112
+    /// 9.6), so it goes again as often as that happens; each connection
+    /// answers one request at least, so the run moves on.
+    Unseen,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
     Closed,
     Connecting,
     Handshaking,
-    Writing,
-    Reading,
-    /// Open and between requests.
-    Ready,
+    /// Open: writing what is queued, reading replies, or idle.
+    Open,
 }
 
 pub(crate) struct Connection<'a, P: Protocol> {
@@ -68,14 +98,8 @@ pub(crate) struct Connection<'a, P: Protocol> {
     /// When the TCP connect started, then when it completed.
     connect_began: Instant,
     connected_at: Instant,
-    /// The connect and TLS handshake times of the connection the current
-    /// request opened; 0 when it reused one.
-    connect_us: u64,
-    tls_us: u64,
     /// Requests started on the current connection.
     served: u32,
-    /// When the first byte of the current request was written.
-    wrote_at: Option<Instant>,
 }
 
 impl<'a, P: Protocol> Connection<'a, P> {
@@ -87,37 +111,45 @@ impl<'a, P: Protocol> Connection<'a, P> {
             exchange: Exchange::new(protocol),
             connect_began: now,
             connected_at: now,
-            connect_us: 0,
-            tls_us: 0,
             served: 0,
-            wrote_at: None,
         }
     }
 
-    /// Start a request: write it on the open connection, or open one.
+    /// Start slot `slot`'s request: queue it behind those in flight and
+    /// write it on the open connection, or open one. `corked`: more
+    /// requests follow at once, so it waits for `flush` to go out with them.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn start(
         &mut self,
         link: &Link<'_>,
         io: &mut Io<'_>,
+        slot: usize,
         request: &'a P::Request,
         rng: &mut Rng,
         scratch: &mut Vec<u8>,
         now: Instant,
-    ) -> Progress {
-        self.wrote_at = None;
-        (self.connect_us, self.tls_us) = (0, 0);
+        corked: bool,
+    ) {
         let opened = self.transport.is_none();
         if opened {
             self.served = 0;
         }
         self.served += 1;
         let last = link.requests_per_conn.is_some_and(|n| self.served >= n);
-        self.exchange.start(request, rng, scratch, opened, last);
-        if self.transport.is_some() {
-            self.stage = Stage::Writing;
-            self.write(io, now)
-        } else {
-            self.connect(link, io, now)
+        self.exchange
+            .push(slot, request, rng, scratch, opened, last);
+        match self.stage {
+            Stage::Closed => self.connect(link, io, now),
+            Stage::Open if !corked => self.write(io, now),
+            // Written once the connection is open, or at `flush`.
+            _ => {}
+        }
+    }
+
+    /// Write what `start` queued while corked.
+    pub(crate) fn flush(&mut self, io: &mut Io<'_>, now: Instant) {
+        if self.stage == Stage::Open {
+            self.write(io, now);
         }
     }
 
@@ -130,66 +162,40 @@ impl<'a, P: Protocol> Connection<'a, P> {
         io: &mut Io<'_>,
         now: Instant,
         peer_closed: bool,
-    ) -> Progress {
+    ) {
         match self.stage {
             Stage::Connecting => self.connected(link, io, now),
             Stage::Handshaking => self.handshake(io, now),
-            // Readable edges that came while the request was going out
-            // were passed over (a server may answer before it has read all
-            // of it): once it is out, read what they announced.
-            Stage::Writing => match self.write(io, now) {
-                Progress::Pending if self.stage == Stage::Reading => {
-                    self.read(link, io, peer_closed)
-                }
-                // Still going out: a server may answer early (413, 401) and
-                // stop reading, so its answer must not wait for the rest.
-                Progress::Pending => self.read_early(link, io, peer_closed),
-                progress => progress,
-            },
-            Stage::Reading => self.read(link, io, peer_closed),
-            Stage::Ready => {
-                self.check_idle(io);
-                Progress::Pending
-            }
-            Stage::Closed => Progress::Pending,
+            Stage::Open => self.exchange_bytes(link, io, now, peer_closed),
+            Stage::Closed => {}
         }
     }
 
-    /// What the request in flight had received: for one the worker ends
-    /// (timeout, abort).
-    pub(crate) fn so_far(&self) -> (u16, u64) {
-        self.exchange.so_far()
+    /// Whether no request is in flight on it.
+    pub(crate) fn is_idle(&self) -> bool {
+        self.exchange.is_idle()
     }
 
-    /// Whether the request in flight (or just failed) went out on a
-    /// connection an earlier request had used.
-    pub(crate) fn reused(&self) -> bool {
-        self.served > 1
+    /// The worker ends slot `slot`'s request before its reply came
+    /// (timeout, abort): the connection closes, and every request on it
+    /// ends with it (see `fail`).
+    pub(crate) fn abandon(&mut self, io: &mut Io<'_>, slot: usize, kind: ErrorKind) {
+        self.fail(io, kind, Some(slot));
     }
 
-    /// When the request's first byte was written, if it was.
-    pub(crate) fn wrote_at(&self) -> Option<Instant> {
-        self.wrote_at
-    }
-
-    /// The connect and TLS times this request paid, in µs (0 on reuse).
-    pub(crate) fn opening_us(&self) -> (u64, u64) {
-        (self.connect_us, self.tls_us)
-    }
-
-    /// Close the connection, if open. `polite`: it was healthy, so a TLS
-    /// close_notify says goodbye.
+    /// Close the connection, if open. `polite`: it was healthy and idle,
+    /// so the protocol's goodbye and a TLS close_notify go out.
     pub(crate) fn close(&mut self, registry: &Registry, polite: bool) {
         if let Some(mut transport) = self.transport.take() {
             if polite {
-                transport.say_goodbye();
+                transport.say_goodbye(self.exchange.goodbye());
             }
             let _ = registry.deregister(transport.socket());
         }
         self.stage = Stage::Closed;
     }
 
-    fn connect(&mut self, link: &Link<'_>, io: &mut Io<'_>, now: Instant) -> Progress {
+    fn connect(&mut self, link: &Link<'_>, io: &mut Io<'_>, now: Instant) {
         // Not `now`, the loop turn's moment: starting many users in one
         // turn would count the others' setup in this one's connect time.
         self.connect_began = Instant::now().max(now);
@@ -203,65 +209,88 @@ impl<'a, P: Protocol> Connection<'a, P> {
             Ok(transport) => {
                 self.transport = Some(transport);
                 self.stage = Stage::Connecting;
-                Progress::Pending
             }
-            Err(_) => self.fail(io, ErrorKind::Connect),
+            Err(_) => self.fail(io, ErrorKind::Connect, None),
         }
     }
 
-    fn connected(&mut self, link: &Link<'_>, io: &mut Io<'_>, now: Instant) -> Progress {
+    fn connected(&mut self, link: &Link<'_>, io: &mut Io<'_>, now: Instant) {
         let Some(transport) = &mut self.transport else {
-            return Progress::Pending;
+            return;
         };
         let sock = transport.socket();
         match (sock.take_error(), sock.peer_addr()) {
             (Ok(None), Ok(_)) => {}
             // Spurious wakeup: the handshake is still going on.
-            (Ok(None), Err(e)) if e.kind() == io::ErrorKind::NotConnected => {
-                return Progress::Pending;
-            }
+            (Ok(None), Err(e)) if e.kind() == io::ErrorKind::NotConnected => return,
             // A failed connect has no connect time: its row's latency says it.
-            _ => return self.fail(io, ErrorKind::Connect),
+            _ => return self.fail(io, ErrorKind::Connect, None),
         }
         io.report.connections_opened += 1;
         self.connected_at = now;
-        self.connect_us = micros(now, self.connect_began);
+        // The request that opened the connection paid for it.
+        if let Some(opener) = self.exchange.front_mut() {
+            opener.connect_us = micros(now, self.connect_began);
+        }
         if link.tls.is_some() {
             self.stage = Stage::Handshaking;
             self.handshake(io, now)
         } else {
-            self.stage = Stage::Writing;
+            self.stage = Stage::Open;
             self.write(io, now)
         }
     }
 
-    fn handshake(&mut self, io: &mut Io<'_>, now: Instant) -> Progress {
+    fn handshake(&mut self, io: &mut Io<'_>, now: Instant) {
         let Some(transport) = &mut self.transport else {
-            return Progress::Pending;
+            return;
         };
         match transport.handshake() {
-            Ok(false) => Progress::Pending,
+            Ok(false) => {}
             Ok(true) => {
                 // The handshake's last step took time of its own: the
                 // request is written after it, so wait_us holds tls_us.
                 let done = Instant::now().max(now);
-                self.tls_us = micros(done, self.connected_at);
+                if let Some(opener) = self.exchange.front_mut() {
+                    opener.tls_us = micros(done, self.connected_at);
+                }
                 io.report.connections_resumed += transport.resumed() as u64;
-                self.stage = Stage::Writing;
+                self.stage = Stage::Open;
                 self.write(io, done)
             }
             // Whatever ends a handshake, TLS is what failed.
             Err(e) => {
                 let why = tls_error(&e).map_or_else(|| e.to_string(), explain);
                 io.report.tls_problem.get_or_insert(why);
-                self.fail(io, ErrorKind::Tls)
+                self.fail(io, ErrorKind::Tls, None)
             }
         }
     }
 
-    fn write(&mut self, io: &mut Io<'_>, now: Instant) -> Progress {
+    /// An event on the open connection: write what waits, then read the
+    /// replies (a server may answer before it has read all of a request,
+    /// as a 413 or 401 does), or check on it between requests.
+    fn exchange_bytes(
+        &mut self,
+        link: &Link<'_>,
+        io: &mut Io<'_>,
+        now: Instant,
+        peer_closed: bool,
+    ) {
+        self.write(io, now);
+        if self.stage != Stage::Open {
+            return;
+        }
+        if self.exchange.is_idle() {
+            self.check_idle(io)
+        } else {
+            self.read(link, io, peer_closed)
+        }
+    }
+
+    fn write(&mut self, io: &mut Io<'_>, now: Instant) {
         let Some(transport) = &mut self.transport else {
-            return Progress::Pending;
+            return;
         };
         loop {
             let bytes = self.exchange.unwritten();
@@ -270,79 +299,113 @@ impl<'a, P: Protocol> Connection<'a, P> {
             }
             match transport.write(bytes) {
                 Ok(n) => {
-                    self.wrote_at.get_or_insert(now);
-                    self.exchange.wrote(n);
+                    self.exchange.wrote(n, now);
                     io.report.bytes_sent += n as u64;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Progress::Pending,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return self.failed_io(io, &e),
             }
         }
         match transport.flush() {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Progress::Pending,
-            Err(e) => return self.failed_io(io, &e),
+            Err(e) if e.kind() != io::ErrorKind::WouldBlock => self.failed_io(io, &e),
+            _ => {}
         }
-        self.stage = Stage::Reading;
-        Progress::Pending
     }
 
-    fn read(&mut self, link: &Link<'_>, io: &mut Io<'_>, peer_closed: bool) -> Progress {
+    /// Read replies until the socket is drained, ending the requests at
+    /// the front in order as theirs complete.
+    fn read(&mut self, link: &Link<'_>, io: &mut Io<'_>, peer_closed: bool) {
         loop {
             let Some(transport) = &mut self.transport else {
-                return Progress::Pending;
+                return;
             };
-            let (reply, n) = match transport.read(io.buf) {
-                Ok(0) => (self.exchange.ended(), 0),
-                Ok(n) => (self.exchange.received(&io.buf[..n]), n),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Progress::Pending,
+            let n = match transport.read(io.buf) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return self.failed_io(io, &e),
             };
-            match reply {
-                Reply::Pending => {}
-                Reply::Done {
-                    status,
-                    bytes,
-                    reusable,
-                } => {
-                    let last = link.requests_per_conn.is_some_and(|max| self.served >= max);
-                    // A FIN that came with the response is not reported
-                    // again: kept, the connection would fail the next request.
-                    if !reusable || n == 0 || peer_closed {
-                        self.close(io.registry, false);
-                    } else if last || transport.spent() {
-                        self.close(io.registry, true);
-                    } else {
-                        self.stage = Stage::Ready;
+            if n == 0 {
+                return self.ended(io);
+            }
+            let mut at = 0;
+            while at < n {
+                match self.exchange.received(&io.buf[at..n]) {
+                    Reply::Pending => at = n,
+                    Reply::Done {
+                        request,
+                        status,
+                        bytes,
+                        consumed,
+                        keep_alive,
+                        whole,
+                    } => {
+                        at += consumed;
+                        io.done
+                            .push_back(completion(&request, End::Done { status, bytes }));
+                        if !keep_alive {
+                            return self.cut_off(io);
+                        }
+                        // Bytes after the last reply nobody asked for, or
+                        // a reply to a request still going out: the
+                        // stream is out of step, and the connection done.
+                        let stray = self.exchange.is_idle() && at < n;
+                        if !whole || stray {
+                            return self.fail(io, ErrorKind::Closed, None);
+                        }
                     }
-                    return Progress::Done { status, bytes };
+                    Reply::Failed(kind) => return self.refused(io, kind),
                 }
-                Reply::Failed(ErrorKind::Init) => {
-                    if io.report.init_problem.is_none() {
-                        io.report.init_problem = self.exchange.refusal();
-                    }
-                    return self.fail(io, ErrorKind::Init);
+            }
+            let Some(transport) = &mut self.transport else {
+                return;
+            };
+            if self.exchange.is_idle() {
+                let last = link.requests_per_conn.is_some_and(|max| self.served >= max);
+                // A FIN that came with the reply is not reported again:
+                // kept, the connection would fail the next request.
+                if peer_closed {
+                    self.close(io.registry, false);
+                } else if last || transport.spent() {
+                    self.close(io.registry, true);
                 }
-                Reply::Failed(kind) => return self.fail(io, kind),
+                return;
             }
             // Edge-triggered epoll reports what comes next; skip the read
             // that would only say EAGAIN.
-            if n == 0 || (transport.drained(n, io.buf.len()) && !peer_closed) {
-                return Progress::Pending;
+            if transport.drained(n, io.buf.len()) && !peer_closed {
+                return;
             }
         }
     }
 
-    /// A response that came while the request was still going out ends
-    /// the request; the connection, with a request half sent, closes.
-    fn read_early(&mut self, link: &Link<'_>, io: &mut Io<'_>, peer_closed: bool) -> Progress {
-        let progress = self.read(link, io, peer_closed);
-        if matches!(progress, Progress::Done { .. }) {
-            self.close(io.registry, false);
+    /// The peer closed the stream: the front request's reply may run
+    /// until the close; the requests behind it get none.
+    fn ended(&mut self, io: &mut Io<'_>) {
+        match self.exchange.ended() {
+            Reply::Done {
+                request,
+                status,
+                bytes,
+                ..
+            } => {
+                io.done
+                    .push_back(completion(&request, End::Done { status, bytes }));
+                self.close(io.registry, false);
+                self.fail(io, ErrorKind::Closed, None)
+            }
+            Reply::Failed(kind) => self.refused(io, kind),
+            Reply::Pending => self.fail(io, ErrorKind::Closed, None),
         }
-        progress
+    }
+
+    /// The front request's reply failed with `kind`.
+    fn refused(&mut self, io: &mut Io<'_>, kind: ErrorKind) {
+        if kind == ErrorKind::Init && io.report.init_problem.is_none() {
+            io.report.init_problem = self.exchange.refusal();
+        }
+        self.fail(io, kind, None)
     }
 
     /// An event between requests: the server closed an idle keep-alive
@@ -356,26 +419,77 @@ impl<'a, P: Protocol> Connection<'a, P> {
         }
     }
 
-    /// A socket or TLS error failed the request.
-    fn failed_io(&mut self, io: &mut Io<'_>, e: &io::Error) -> Progress {
+    /// A socket or TLS error failed the connection.
+    fn failed_io(&mut self, io: &mut Io<'_>, e: &io::Error) {
         match tls_error(e) {
             Some(tls) => {
                 io.report.tls_problem.get_or_insert_with(|| explain(tls));
-                self.fail(io, ErrorKind::Tls)
+                self.fail(io, ErrorKind::Tls, None)
             }
-            None => self.fail(io, ErrorKind::from_io(e)),
+            None => self.fail(io, ErrorKind::from_io(e), None),
         }
     }
 
-    /// The request failed: close, and say what had arrived.
-    fn fail(&mut self, io: &mut Io<'_>, kind: ErrorKind) -> Progress {
+    /// The connection failed with `kind`, because of `cause`'s request
+    /// (the front one if None): close it, and end every request on it.
+    /// The cause records what its reply had brought; the others, behind
+    /// it, had none. A reply that did not parse leaves the stream out of
+    /// step, so the others see the connection closed under them.
+    fn fail(&mut self, io: &mut Io<'_>, kind: ErrorKind, cause: Option<usize>) {
         self.close(io.registry, false);
-        let (status, bytes) = self.exchange.so_far();
-        Progress::Failed {
-            kind,
-            status,
-            bytes,
+        let front = self.exchange.so_far();
+        let others = match kind {
+            ErrorKind::Parse => ErrorKind::Closed,
+            kind => kind,
+        };
+        for (i, request) in self.exchange.drain().enumerate() {
+            let is_cause = cause.map_or(i == 0, |slot| slot == request.slot);
+            let kind = if is_cause { kind } else { others };
+            let (status, bytes) = if i == 0 { front } else { (0, 0) };
+            let mut done = completion(
+                &request,
+                End::Failed {
+                    kind,
+                    status,
+                    bytes,
+                },
+            );
+            if request.reused
+                && (status, bytes) == (0, 0)
+                && matches!(kind, ErrorKind::Closed | ErrorKind::Reset)
+            {
+                done.retry = Retry::Once;
+            }
+            io.done.push_back(done);
         }
+    }
+
+    /// A reply closed the connection: the requests pipelined behind it
+    /// were never processed, and go again.
+    fn cut_off(&mut self, io: &mut Io<'_>) {
+        self.close(io.registry, false);
+        for request in self.exchange.drain() {
+            let closed = End::Failed {
+                kind: ErrorKind::Closed,
+                status: 0,
+                bytes: 0,
+            };
+            let mut done = completion(&request, closed);
+            done.retry = Retry::Unseen;
+            io.done.push_back(done);
+        }
+    }
+}
+
+/// What the worker records of a request that ended with `end`.
+fn completion<P: Protocol>(request: &InFlight<'_, P>, end: End) -> Completion {
+    Completion {
+        slot: request.slot,
+        end,
+        wrote_at: request.wrote_at,
+        connect_us: request.connect_us,
+        tls_us: request.tls_us,
+        retry: Retry::No,
     }
 }
 

@@ -1,35 +1,74 @@
-//! The protocol's side of one request in flight on a connection: the
-//! bytes to write and how many went out, and the protocol's decoder.
-//! Sans-IO: it never touches a socket, a clock or the recorder.
+//! The protocol's side of the requests in flight on one connection: the
+//! bytes still to write, the requests written or queued (oldest first:
+//! replies come in that order), and the protocol's decoder for the reply
+//! at the front. Sans-IO: it never touches a socket, a clock or the
+//! recorder. With `--pipeline 1` it holds one request at most.
 
 use crate::dynamic::Values;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
 use crate::rng::Rng;
+use std::collections::VecDeque;
+use std::time::Instant;
 
-/// What the bytes that came in amount to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Reply {
-    /// The reply is not complete yet.
+/// A request on the connection, written or waiting to be.
+pub(crate) struct InFlight<'a, P: Protocol> {
+    /// The worker's slot it belongs to.
+    pub(crate) slot: usize,
+    request: &'a P::Request,
+    /// It is the connection's first: `hello`'s replies come before its own.
+    opened: bool,
+    /// Where its bytes end in the connection's outgoing stream.
+    ends_at: u64,
+    /// Where they start: its first byte is out once `sent` passes it.
+    starts_at: u64,
+    /// When its first byte was written.
+    pub(crate) wrote_at: Option<Instant>,
+    /// The connect and TLS handshake times it paid: those of the
+    /// connection it opened, 0 for the others.
+    pub(crate) connect_us: u64,
+    pub(crate) tls_us: u64,
+    /// An earlier request went out on the same connection before it.
+    pub(crate) reused: bool,
+}
+
+/// What the bytes that came in amount to, for the request at the front.
+pub(crate) enum Reply<'a, P: Protocol> {
+    /// Its reply is not complete yet: every byte given was taken.
     Pending,
-    /// The reply is complete. `reusable`: the connection may carry the
-    /// next request (the peer keeps it alive and sent nothing extra).
+    /// Its reply is complete after `consumed` of the bytes given (the rest
+    /// are the next request's). `keep_alive`: the peer keeps the
+    /// connection for more.
     Done {
+        request: InFlight<'a, P>,
         status: u16,
         bytes: u64,
-        reusable: bool,
+        consumed: usize,
+        keep_alive: bool,
+        /// Every byte of the request had gone out: a reply to one still
+        /// going out (a 413, a 401) leaves the rest of it unsent, and the
+        /// connection out of step.
+        whole: bool,
     },
     Failed(ErrorKind),
 }
 
 pub(crate) struct Exchange<'a, P: Protocol> {
     protocol: &'a P,
-    /// The request's bytes when they are the same every time.
+    /// The bytes to write when they are one fixed request's, written
+    /// without a copy (the common case: one request in flight).
     fixed: Option<&'a [u8]>,
-    /// The request rendered for this time, when it has dynamic values;
+    /// Otherwise the bytes to write (rendered, or several requests);
     /// its capacity is reused.
+    pending: Vec<u8>,
+    /// Where one dynamic request is rendered when `pending` has bytes.
     rendered: Vec<u8>,
+    /// Bytes of `fixed` or `pending` already written.
     written: usize,
+    /// Bytes of the connection's stream written, and queued in all.
+    sent: u64,
+    queued: u64,
+    in_flight: VecDeque<InFlight<'a, P>>,
     decoder: P::Decoder,
 }
 
@@ -38,82 +77,164 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         Exchange {
             protocol,
             fixed: None,
+            pending: Vec::new(),
             rendered: Vec::new(),
             written: 0,
+            sent: 0,
+            queued: 0,
+            in_flight: VecDeque::new(),
             decoder: protocol.decoder(),
         }
     }
 
-    /// Get the next request ready. `opened`: it is its connection's
-    /// first, so the protocol's hello goes before it; `last`: its last.
-    pub(crate) fn start(
+    /// Queue slot `slot`'s request behind those in flight. `opened`: it
+    /// is the connection's first, so the protocol's hello goes before it;
+    /// `last`: its last.
+    pub(crate) fn push(
         &mut self,
+        slot: usize,
         request: &'a P::Request,
         rng: &mut Rng,
         scratch: &mut Vec<u8>,
         opened: bool,
         last: bool,
     ) {
-        self.written = 0;
-        self.protocol.expect(&mut self.decoder, request, opened);
+        if self.in_flight.is_empty() {
+            self.protocol.expect(&mut self.decoder, request, opened);
+        }
+        let starts_at = self.queued;
         let hello = if opened { self.protocol.hello() } else { &[] };
-        self.fixed = self.protocol.fixed(request, last);
-        match self.fixed {
-            Some(_) if hello.is_empty() => {}
+        match self.protocol.fixed(request, last) {
+            Some(bytes) if hello.is_empty() && self.unwritten().is_empty() => {
+                self.pending.clear();
+                self.fixed = Some(bytes);
+                self.written = 0;
+                self.queued += bytes.len() as u64;
+            }
             Some(bytes) => {
-                self.rendered.clear();
-                self.rendered.extend_from_slice(hello);
-                self.rendered.extend_from_slice(bytes);
-                self.fixed = None;
+                self.append(hello);
+                self.append(bytes);
             }
             None => {
                 let mut values = Values::new(rng);
+                let out = &mut self.rendered;
                 self.protocol
-                    .render(request, &mut values, scratch, &mut self.rendered, last);
-                if !hello.is_empty() {
-                    self.rendered.splice(0..0, hello.iter().copied());
+                    .render(request, &mut values, scratch, out, last);
+                self.append(hello);
+                if self.unwritten().is_empty() {
+                    // Nothing else waits: write the rendering itself.
+                    std::mem::swap(&mut self.pending, &mut self.rendered);
+                    self.fixed = None;
+                    self.written = 0;
+                    self.queued += self.pending.len() as u64;
+                } else {
+                    let rendered = std::mem::take(&mut self.rendered);
+                    self.append(&rendered);
+                    self.rendered = rendered;
                 }
             }
         }
+        self.in_flight.push_back(InFlight {
+            slot,
+            request,
+            opened,
+            starts_at,
+            ends_at: self.queued,
+            wrote_at: None,
+            connect_us: 0,
+            tls_us: 0,
+            reused: !opened,
+        });
+    }
+
+    /// Add `bytes` behind those still to write, in `pending`.
+    fn append(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            return;
+        }
+        if let Some(fixed) = self.fixed.take() {
+            self.pending.clear();
+            self.pending.extend_from_slice(&fixed[self.written..]);
+            self.written = 0;
+        } else if self.written > 0 {
+            // What went out is dropped, so that a connection whose
+            // writes never catch up does not keep it all.
+            self.pending.drain(..self.written);
+            self.written = 0;
+        }
+        self.pending.extend_from_slice(bytes);
+        self.queued += bytes.len() as u64;
     }
 
     /// The bytes still to be written.
     pub(crate) fn unwritten(&self) -> &[u8] {
-        let all = self.fixed.unwrap_or(&self.rendered);
+        let all = self.fixed.unwrap_or(&self.pending);
         &all[self.written..]
     }
 
-    pub(crate) fn wrote(&mut self, n: usize) {
+    /// `n` more bytes went out at `now`: the requests they began are on
+    /// their way.
+    pub(crate) fn wrote(&mut self, n: usize, now: Instant) {
         self.written += n;
+        self.sent += n as u64;
+        // The requests not yet begun are the newest ones.
+        for request in self.in_flight.iter_mut().rev() {
+            if request.wrote_at.is_some() {
+                break;
+            }
+            if request.starts_at < self.sent {
+                request.wrote_at = Some(now);
+            }
+        }
     }
 
-    /// Feed bytes that arrived.
-    pub(crate) fn received(&mut self, data: &[u8]) -> Reply {
+    /// The request at the front, whose reply comes next.
+    pub(crate) fn front_mut(&mut self) -> Option<&mut InFlight<'a, P>> {
+        self.in_flight.front_mut()
+    }
+
+    pub(crate) fn is_idle(&self) -> bool {
+        self.in_flight.is_empty()
+    }
+
+    /// Feed bytes that arrived, for the request at the front; when its
+    /// reply completes, it leaves the queue and the next one is expected.
+    pub(crate) fn received(&mut self, data: &[u8]) -> Reply<'a, P> {
         match self.protocol.decode(&mut self.decoder, data) {
             Decoded::NeedMore => Reply::Pending,
-            // One request in flight: bytes after its reply are a server
-            // bug, and must not poison the next reply.
             Decoded::Done {
                 status,
                 bytes,
                 consumed,
                 keep_alive,
-            } => Reply::Done {
-                status,
-                bytes,
-                reusable: keep_alive && consumed == data.len(),
+            } => match self.pop() {
+                Some(request) => Reply::Done {
+                    whole: request.ends_at <= self.sent,
+                    request,
+                    status,
+                    bytes,
+                    consumed: consumed.min(data.len()),
+                    keep_alive,
+                },
+                None => Reply::Failed(ErrorKind::Parse),
             },
             Decoded::Failed(kind) => Reply::Failed(kind),
         }
     }
 
-    /// The peer closed the stream.
-    pub(crate) fn ended(&mut self) -> Reply {
+    /// The peer closed the stream: the front request's reply may end here.
+    pub(crate) fn ended(&mut self) -> Reply<'a, P> {
         match self.protocol.end_of_stream(&mut self.decoder) {
-            Decoded::Done { status, bytes, .. } => Reply::Done {
-                status,
-                bytes,
-                reusable: false,
+            Decoded::Done { status, bytes, .. } => match self.pop() {
+                Some(request) => Reply::Done {
+                    whole: request.ends_at <= self.sent,
+                    request,
+                    status,
+                    bytes,
+                    consumed: 0,
+                    keep_alive: false,
+                },
+                None => Reply::Failed(ErrorKind::Closed),
             },
             Decoded::Failed(kind) => Reply::Failed(kind),
             // A reply cannot wait for more once the stream has ended.
@@ -121,10 +242,35 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         }
     }
 
+    fn pop(&mut self) -> Option<InFlight<'a, P>> {
+        let done = self.in_flight.pop_front()?;
+        if let Some(next) = self.in_flight.front() {
+            self.protocol
+                .expect(&mut self.decoder, next.request, next.opened);
+        }
+        Some(done)
+    }
+
+    /// Every request on the connection, oldest first, as it closes; the
+    /// stream starts afresh for the next connection.
+    pub(crate) fn drain(&mut self) -> std::collections::vec_deque::Drain<'_, InFlight<'a, P>> {
+        self.fixed = None;
+        self.pending.clear();
+        self.written = 0;
+        self.sent = 0;
+        self.queued = 0;
+        self.in_flight.drain(..)
+    }
+
     /// The status so far (0 before one is known) and the bytes received
-    /// so far, for a request that failed part way.
+    /// so far of the front request's reply, for one that failed part way.
     pub(crate) fn so_far(&self) -> (u16, u64) {
         self.protocol.received(&self.decoder)
+    }
+
+    /// What the protocol says as a healthy connection closes.
+    pub(crate) fn goodbye(&self) -> &'a [u8] {
+        self.protocol.goodbye()
     }
 
     /// Why the server refused the connection's setup, after an `Init` failure.

@@ -36,7 +36,8 @@ pub(crate) struct Outcome {
 /// Gauges the live output reads once per interval.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Gauges {
-    /// Users running (closed model) or connections busy (open model).
+    /// Users running (closed model) or connections busy (open model);
+    /// pipelined, busy slots over the depth, rounded up.
     pub active: usize,
     /// Requests due but not yet sent (open model).
     pub queued: usize,
@@ -100,8 +101,9 @@ pub(crate) fn run<P: Protocol>(
             } else {
                 (&shared.active_at_stop, &shared.queued_at_stop)
             };
+            // Pipelined, a user or connection is `depth` slots.
             let gauges = Gauges {
-                active: active.load(Ordering::Relaxed),
+                active: active.load(Ordering::Relaxed).div_ceil(plan.pipeline),
                 queued: queued.load(Ordering::Relaxed),
             };
             on_interval(snap, gauges)

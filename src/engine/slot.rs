@@ -1,6 +1,7 @@
 //! When: one virtual user (closed model) or connection slot (open model),
 //! as the load models see it. How the request travels is its connection's
-//! business (see `connection`); slot `i` uses connection `i`.
+//! business (see `connection`); slot `i` uses connection `i / depth`
+//! (`--pipeline`).
 
 use std::time::Instant;
 
@@ -22,6 +23,8 @@ pub(crate) struct Slot {
     pub(crate) task: u16,
     /// True until the slot's first request since it (re)started.
     pub(crate) fresh: bool,
+    /// The current request was sent again (see `Worker::complete`).
+    pub(crate) resent: bool,
 }
 
 impl Slot {
@@ -31,6 +34,7 @@ impl Slot {
             due: now,
             task: 0,
             fresh: true,
+            resent: false,
         }
     }
 }

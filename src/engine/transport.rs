@@ -187,7 +187,7 @@ impl Transport {
 
     /// After a complete response, whether TLS already says the connection
     /// cannot carry another request: plaintext nobody asked for is waiting
-    /// (we never pipeline), or the server's close_notify came with the
+    /// (after the last reply in flight), or the server's close_notify came with the
     /// response (no event will report it again).
     pub(crate) fn spent(&mut self) -> bool {
         match self {
@@ -222,12 +222,21 @@ impl Transport {
         }
     }
 
-    /// Close politely: over TLS, a close_notify goes out if the socket
-    /// takes it at once. The socket closes when the transport drops.
-    pub(crate) fn say_goodbye(&mut self) {
-        if let Transport::Tls(tls) = self {
-            tls.conn.send_close_notify();
-            let _ = tls.conn.write_tls(&mut tls.sock);
+    /// Close politely: the protocol's `goodbye` (Redis's QUIT), then over
+    /// TLS a close_notify, go out if the socket takes them at once. The
+    /// socket closes when the transport drops.
+    pub(crate) fn say_goodbye(&mut self, goodbye: &[u8]) {
+        match self {
+            Transport::Plain(sock) => {
+                if !goodbye.is_empty() {
+                    let _ = sock.write(goodbye);
+                }
+            }
+            Transport::Tls(tls) => {
+                let _ = tls.conn.writer().write(goodbye);
+                tls.conn.send_close_notify();
+                let _ = tls.conn.write_tls(&mut tls.sock);
+            }
         }
     }
 }

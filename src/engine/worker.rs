@@ -6,7 +6,7 @@
 
 mod load;
 
-use super::connection::{Connection, Io, Link, Progress};
+use super::connection::{Completion, Connection, End, Io, Link, Retry};
 use super::nap::{self, Napper};
 use super::slot::{Slot, State};
 use super::stall::{StallWatch, Stalls};
@@ -22,7 +22,7 @@ use crossbeam_channel::TrySendError;
 use load::Model;
 use mio::{Events, Poll, Token};
 use std::cmp::Reverse;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -71,7 +71,7 @@ pub(crate) struct WorkerReport {
     /// TLS handshakes that resumed an earlier session.
     pub connections_resumed: u64,
     /// Requests sent again on a new connection because the server closed
-    /// the kept-alive one as they went out (see `Worker::resend`).
+    /// the kept-alive one as they went out (see `Worker::complete`).
     pub(crate) resent: u64,
     /// Why the first failed TLS handshake failed, in one line.
     pub tls_problem: Option<String>,
@@ -106,8 +106,18 @@ pub(super) struct Worker<'a, P: Protocol> {
     poll: Poll,
     timer: PreciseTimer,
     slots: Vec<Slot>,
-    /// Connection `i` carries slot `i`'s requests.
+    /// Connection `c` carries the requests of slots `c * depth` to
+    /// `(c + 1) * depth - 1`.
     conns: Vec<Connection<'a, P>>,
+    /// Requests in flight on a connection at most (`--pipeline`).
+    depth: usize,
+    /// Requests that ended, as connections report them, to record in order.
+    done: VecDeque<Completion>,
+    /// Set while `done` is being worked through: a request started then
+    /// is queued on its connection and written with the others it came
+    /// with (`dirty`), one write for many when pipelining.
+    settling: bool,
+    dirty: Vec<usize>,
     /// The tasks' requests, encoded once for the run.
     requests: &'a [P::Request],
     link: Link<'a>,
@@ -160,9 +170,13 @@ impl<'a, P: Protocol> Worker<'a, P> {
             poll,
             timer,
             slots: (0..slots).map(|_| Slot::new(start)).collect(),
-            conns: (0..slots)
+            conns: (0..slots / plan.pipeline)
                 .map(|i| Connection::new(protocol, Token(i), start))
                 .collect(),
+            depth: plan.pipeline,
+            done: VecDeque::new(),
+            settling: false,
+            dirty: Vec::new(),
             requests,
             link: Link {
                 addr: plan.addr,
@@ -240,6 +254,12 @@ impl<'a, P: Protocol> Worker<'a, P> {
                 }
             }
         }
+        // Connections still open say goodbye (Redis's QUIT, TLS's
+        // close_notify) rather than vanish.
+        for conn in &mut self.conns {
+            let polite = conn.is_idle();
+            conn.close(self.poll.registry(), polite);
+        }
         self.flush_all();
         self.report.stalls = self.watch.stalls();
         Ok(self.report)
@@ -299,11 +319,17 @@ impl<'a, P: Protocol> Worker<'a, P> {
         }
     }
 
-    /// The worker ends slot `u`'s request before its response came.
+    /// The worker ends slot `u`'s request before its response came; the
+    /// requests pipelined with it on its connection end with it.
     fn end_early(&mut self, u: usize, now: Instant, kind: ErrorKind) {
-        let (status, bytes) = self.conns[u].so_far();
-        self.conns[u].close(self.poll.registry(), false);
-        self.finish(u, now, status, bytes, Some(kind));
+        let mut io = Io {
+            registry: self.poll.registry(),
+            buf: &mut self.read_buf,
+            report: &mut self.report,
+            done: &mut self.done,
+        };
+        self.conns[u / self.depth].abandon(&mut io, u, kind);
+        self.settle(now);
     }
 
     fn wake_due(&mut self, now: Instant) {
@@ -340,6 +366,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         self.in_flight += 1;
         let slot = &mut self.slots[u];
         slot.state = State::Busy;
+        slot.resent = false;
         let last = if slot.fresh { None } else { Some(slot.task) };
         slot.fresh = false;
         slot.task = self.tasks.pick(&mut self.rng, last);
@@ -349,20 +376,21 @@ impl<'a, P: Protocol> Worker<'a, P> {
     /// Hand slot `u`'s request (its task's) to its connection.
     fn send(&mut self, u: usize, now: Instant) {
         let request = &self.requests[self.slots[u].task as usize];
+        let c = u / self.depth;
+        let corked = self.settling && self.depth > 1;
         let mut io = Io {
             registry: self.poll.registry(),
             buf: &mut self.read_buf,
             report: &mut self.report,
+            done: &mut self.done,
         };
-        let progress = self.conns[u].start(
-            &self.link,
-            &mut io,
-            request,
-            &mut self.rng,
-            &mut self.scratch,
-            now,
-        );
-        self.settle(u, now, progress);
+        let rng = &mut self.rng;
+        let scratch = &mut self.scratch;
+        self.conns[c].start(&self.link, &mut io, u, request, rng, scratch, now, corked);
+        if corked {
+            self.dirty.push(c);
+        }
+        self.settle(now);
     }
 
     /// An event on connection `c`.
@@ -374,74 +402,83 @@ impl<'a, P: Protocol> Worker<'a, P> {
             registry: self.poll.registry(),
             buf: &mut self.read_buf,
             report: &mut self.report,
+            done: &mut self.done,
         };
-        let progress = conn.on_event(&self.link, &mut io, now, peer_closed);
-        self.settle(c, now, progress);
+        conn.on_event(&self.link, &mut io, now, peer_closed);
+        self.settle(now);
     }
 
-    /// Record what the connection of slot `u` answered, if it is an end.
-    fn settle(&mut self, u: usize, now: Instant, progress: Progress) {
-        match progress {
-            Progress::Pending => {}
-            Progress::Done { status, bytes } => self.finish(u, now, status, bytes, None),
-            // The server closed a kept-alive connection just as the request
-            // went out on it, before a byte of answer: not the server's
-            // failure to answer, but a race the client must absorb.
-            Progress::Failed {
-                kind: ErrorKind::Closed | ErrorKind::Reset,
-                status: 0,
-                bytes: 0,
-            } if self.conns[u].reused() => self.resend(u, now),
-            Progress::Failed {
-                kind,
-                status,
-                bytes,
-            } => self.finish(u, now, status, bytes, Some(kind)),
+    /// Record the requests the connections ended, in order, and start
+    /// what follows them; then write what those started. Re-entered from
+    /// `send`, it leaves the work to the call already going.
+    fn settle(&mut self, now: Instant) {
+        if self.settling {
+            return;
         }
+        self.settling = true;
+        loop {
+            while let Some(done) = self.done.pop_front() {
+                self.complete(done, now);
+            }
+            let Some(c) = self.dirty.pop() else { break };
+            let mut io = Io {
+                registry: self.poll.registry(),
+                buf: &mut self.read_buf,
+                report: &mut self.report,
+                done: &mut self.done,
+            };
+            self.conns[c].flush(&mut io, now);
+        }
+        self.settling = false;
     }
 
-    /// Send slot `u`'s request again, on a new connection, as curl and Go's
-    /// client do; it stays one request, due when it was, and its wait now
-    /// holds the reconnect. A new connection is never reused, so this
-    /// happens once per request at most.
-    fn resend(&mut self, u: usize, now: Instant) {
-        self.report.resent += 1;
-        self.send(u, now);
+    /// A request ended: record it, or send it again.
+    fn complete(&mut self, done: Completion, now: Instant) {
+        let u = done.slot;
+        // Not the server's failure to answer (see `Retry`): the request
+        // stays one request, due when it was, and its wait now holds the
+        // reconnect.
+        let again = match done.retry {
+            Retry::No => false,
+            Retry::Once => !std::mem::replace(&mut self.slots[u].resent, true),
+            Retry::Unseen => true,
+        };
+        if again {
+            self.report.resent += 1;
+            return self.send(u, now);
+        }
+        self.finish(done, now);
     }
 
     /// Record the finished request and move the slot on to what is next.
-    fn finish(
-        &mut self,
-        u: usize,
-        now: Instant,
-        status: u16,
-        bytes: u64,
-        error: Option<ErrorKind>,
-    ) {
+    fn finish(&mut self, done: Completion, now: Instant) {
         self.in_flight -= 1;
+        let u = done.slot;
         let slot = &self.slots[u];
-        let conn = &self.conns[u];
+        let (status, bytes, error) = match done.end {
+            End::Done { status, bytes } => (status, bytes, None),
+            End::Failed {
+                kind,
+                status,
+                bytes,
+            } => (status, bytes, Some(kind)),
+        };
         // The sweep runs every few ms; a response that beat it but not the
         // timeout is still a timeout.
         let late = now.saturating_duration_since(slot.due) >= self.plan.timeout;
         let error = error.or(late.then_some(ErrorKind::Timeout));
-        let (connect_us, tls_us) = conn.opening_us();
         let (due, task) = (slot.due, slot.task);
-        let wrote_at = conn.wrote_at();
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
             latency_us: micros(now.saturating_duration_since(due)),
-            wait_us: micros(wrote_at.unwrap_or(now).saturating_duration_since(due)),
+            wait_us: micros(done.wrote_at.unwrap_or(now).saturating_duration_since(due)),
             bytes,
             status,
             task,
             error,
-            connect_us,
-            tls_us,
+            connect_us: done.connect_us,
+            tls_us: done.tls_us,
         });
-        if error.is_some() {
-            self.conns[u].close(self.poll.registry(), false);
-        }
         self.after(u, now, error);
     }
 
@@ -453,14 +490,18 @@ impl<'a, P: Protocol> Worker<'a, P> {
     }
 
     /// Stop the slot: it runs no more requests until the model wakes it,
-    /// and its connection closes.
+    /// and its connection closes once no other slot uses it.
     fn park(&mut self, u: usize) {
-        self.conns[u].close(self.poll.registry(), true);
         let slot = &mut self.slots[u];
         slot.fresh = true;
         if slot.state != State::Idle {
             slot.state = State::Idle;
             self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
+        }
+        let c = u / self.depth;
+        let sharing = &self.slots[c * self.depth..(c + 1) * self.depth];
+        if self.conns[c].is_idle() && sharing.iter().all(|s| s.state == State::Idle) {
+            self.conns[c].close(self.poll.registry(), true);
         }
     }
 

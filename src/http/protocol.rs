@@ -35,6 +35,10 @@ impl Protocol for Http1 {
         request.render(values.rng(), out, scratch, last);
     }
 
+    fn pipelines(&self) -> bool {
+        true
+    }
+
     fn decoder(&self) -> ResponseParser {
         ResponseParser::new()
     }

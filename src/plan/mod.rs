@@ -138,6 +138,10 @@ pub(crate) struct Plan {
     /// A connection is closed after this many requests (`--no-keepalive`
     /// is 1); None: kept alive while the server allows.
     pub requests_per_conn: Option<u32>,
+    /// Requests in flight on a connection at most (`--pipeline`, 1: none
+    /// pipelined). A user (closed model) keeps this many going on its
+    /// connection; the open model has `users` x this many slots.
+    pub pipeline: usize,
 }
 
 impl Plan {

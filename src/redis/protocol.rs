@@ -91,6 +91,14 @@ impl Protocol for Redis {
         &self.hello
     }
 
+    fn goodbye(&self) -> &[u8] {
+        b"*1\r\n$4\r\nQUIT\r\n"
+    }
+
+    fn pipelines(&self) -> bool {
+        true
+    }
+
     fn decoder(&self) -> RedisDecoder {
         RedisDecoder {
             reply: ReplyParser::new(),

@@ -4,18 +4,21 @@
 //! script per accepted connection). Every wait is bounded: a request that
 //! gets no answer within `DEADLINE` fails its test instead of hanging it.
 
+mod pipeline;
 mod plain;
 mod tls;
 mod tls_peer;
 
-use super::connection::{Connection, Io, Link, Progress};
+use super::connection::{Completion, Connection, End, Io, Link};
 use super::worker::WorkerReport;
 use crate::http::protocol::Http1;
 use crate::http::request::HttpRequest;
 use crate::plan::RequestSpec;
+use crate::record::ErrorKind;
 use crate::rng::Rng;
 use crate::tls::TlsClient;
 use mio::{Events, Poll, Token};
+use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -57,8 +60,40 @@ fn encode(addr: SocketAddr, method: &str, body: Vec<u8>, closing: bool) -> HttpR
     HttpRequest::new(&spec, closing).unwrap()
 }
 
+/// Where the request a test sent stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Progress {
+    Pending,
+    Done {
+        status: u16,
+        bytes: u64,
+    },
+    Failed {
+        kind: ErrorKind,
+        status: u16,
+        bytes: u64,
+    },
+}
+
+impl From<End> for Progress {
+    fn from(end: End) -> Progress {
+        match end {
+            End::Done { status, bytes } => Progress::Done { status, bytes },
+            End::Failed {
+                kind,
+                status,
+                bytes,
+            } => Progress::Failed {
+                kind,
+                status,
+                bytes,
+            },
+        }
+    }
+}
+
 /// One connection and what a worker gives it: the poll, the read buffer,
-/// the report.
+/// the report, the list of requests that ended.
 struct Client<'a> {
     poll: Poll,
     events: Events,
@@ -68,6 +103,9 @@ struct Client<'a> {
     scratch: Vec<u8>,
     link: Link<'a>,
     conn: Connection<'a, Http1>,
+    done: VecDeque<Completion>,
+    /// The last request that ended.
+    last: Option<Completion>,
 }
 
 impl<'a> Client<'a> {
@@ -85,6 +123,8 @@ impl<'a> Client<'a> {
                 requests_per_conn,
             },
             conn: Connection::new(&Http1, Token(0), Instant::now()),
+            done: VecDeque::new(),
+            last: None,
         }
     }
 
@@ -102,14 +142,66 @@ impl<'a> Client<'a> {
     /// Start a request at a loop turn that began at `now` (a worker starts
     /// many in one turn, with that turn's moment).
     fn start_at(&mut self, request: &'a HttpRequest, now: Instant) -> Progress {
+        self.queue(0, request, now, false);
+        self.next()
+    }
+
+    /// Start slot `slot`'s request; `corked`: it waits for `flush`.
+    fn queue(&mut self, slot: usize, request: &'a HttpRequest, now: Instant, corked: bool) {
         let mut io = Io {
             registry: self.poll.registry(),
             buf: &mut self.buf,
             report: &mut self.report,
+            done: &mut self.done,
         };
         let (rng, scratch) = (&mut self.rng, &mut self.scratch);
-        self.conn
-            .start(&self.link, &mut io, request, rng, scratch, now)
+        self.conn.start(
+            &self.link, &mut io, slot, request, rng, scratch, now, corked,
+        )
+    }
+
+    /// Write what was queued corked.
+    fn flush(&mut self) {
+        let mut io = Io {
+            registry: self.poll.registry(),
+            buf: &mut self.buf,
+            report: &mut self.report,
+            done: &mut self.done,
+        };
+        self.conn.flush(&mut io, Instant::now());
+    }
+
+    /// The next request that ended, if one did.
+    fn next(&mut self) -> Progress {
+        match self.done.pop_front() {
+            Some(done) => {
+                self.last = Some(done);
+                done.end.into()
+            }
+            None => Progress::Pending,
+        }
+    }
+
+    /// Hand the connection its events until `count` requests have ended
+    /// (a test failure after `DEADLINE`), and say how, in order.
+    fn ended(&mut self, count: usize) -> Vec<Completion> {
+        let deadline = Instant::now() + DEADLINE;
+        while self.done.len() < count {
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "{count} requests did not end within {DEADLINE:?}"
+            );
+            self.poll.poll(&mut self.events, Some(left)).unwrap();
+            self.feed_events();
+        }
+        self.done.drain(..).collect()
+    }
+
+    /// The connect and TLS times the last request that ended paid.
+    fn opening_us(&self) -> (u64, u64) {
+        self.last
+            .map_or((0, 0), |done| (done.connect_us, done.tls_us))
     }
 
     /// Hand the connection its events until the request it answered
@@ -146,19 +238,22 @@ impl<'a> Client<'a> {
     }
 
     fn feed(&mut self) -> Progress {
-        let mut progress = Progress::Pending;
+        self.feed_events();
+        self.next()
+    }
+
+    fn feed_events(&mut self) {
         for event in self.events.iter() {
             let mut io = Io {
                 registry: self.poll.registry(),
                 buf: &mut self.buf,
                 report: &mut self.report,
+                done: &mut self.done,
             };
             let peer_closed = event.is_read_closed();
-            progress = self
-                .conn
+            self.conn
                 .on_event(&self.link, &mut io, Instant::now(), peer_closed);
         }
-        progress
     }
 }
 

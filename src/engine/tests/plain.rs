@@ -386,11 +386,11 @@ fn the_request_that_opens_a_connection_pays_its_connect_time_alone() {
     let request = get(peer.addr, false);
     let mut client = Client::new(peer.addr, None, None);
     assert_eq!(client.send(&request), done(ok(2).len()));
-    let (connect_us, tls_us) = client.conn.opening_us();
+    let (connect_us, tls_us) = client.opening_us();
     assert!(connect_us > 0, "connect_us {connect_us}");
     assert_eq!(tls_us, 0);
     assert_eq!(client.send(&request), done(ok(2).len()));
-    assert_eq!(client.conn.opening_us(), (0, 0));
+    assert_eq!(client.opening_us(), (0, 0));
     assert_eq!(client.report.connections_opened, 1);
 }
 
@@ -405,6 +405,6 @@ fn the_connect_time_counts_from_the_connect_not_from_the_loop_turn() {
     let turn = Instant::now() - Duration::from_secs(2);
     let progress = client.start_at(&request, turn);
     assert_eq!(client.settle(progress), done(ok(2).len()));
-    let (connect_us, _) = client.conn.opening_us();
+    let (connect_us, _) = client.opening_us();
     assert!(connect_us < 1_000_000, "connect_us {connect_us}");
 }

@@ -43,11 +43,11 @@ fn both_versions_carry_requests_and_only_the_first_pays_the_handshake() {
         let request = get(peer.addr, false);
         let mut client = Client::new(peer.addr, Some(&tls), None);
         assert_eq!(client.send(&request), done(ok(5).len()), "{version:?}");
-        let (connect_us, tls_us) = client.conn.opening_us();
+        let (connect_us, tls_us) = client.opening_us();
         assert!(connect_us > 0 && tls_us > 0, "{connect_us} {tls_us}");
         for _ in 0..2 {
             assert_eq!(client.send(&request), done(ok(5).len()), "{version:?}");
-            assert_eq!(client.conn.opening_us(), (0, 0));
+            assert_eq!(client.opening_us(), (0, 0));
         }
         assert_eq!(client.report.connections_opened, 1);
         drop(client);
@@ -450,7 +450,7 @@ fn resumed(version: &'static SupportedProtocolVersion, resume: bool) -> u64 {
     let mut client = Client::new(peer.addr, Some(&tls), Some(1));
     for _ in 0..2 {
         assert_eq!(client.send(&request), done(ok(2).len()), "{version:?}");
-        let (_, tls_us) = client.conn.opening_us();
+        let (_, tls_us) = client.opening_us();
         assert!(tls_us > 0);
     }
     assert_eq!(client.report.connections_opened, 2);

@@ -49,6 +49,17 @@ pub(super) struct Open {
     dispatching: bool,
 }
 
+/// The open model's free slots, the next to take last: one on each
+/// connection first, so that requests spread over the connections and
+/// pile up on one only when all are busy.
+fn free_slots(conns: usize, depth: usize) -> Vec<usize> {
+    let mut free: Vec<usize> = (0..depth)
+        .flat_map(|layer| (0..conns).map(move |c| c * depth + layer))
+        .collect();
+    free.reverse();
+    free
+}
+
 /// How many of the first `count` users (numbered globally) belong to worker
 /// `index` of `of`: users are dealt round-robin.
 fn share(count: usize, index: usize, of: usize) -> usize {
@@ -81,14 +92,16 @@ fn users_share(n: usize, users: usize, index: usize, of: usize) -> usize {
 }
 
 impl<'a> Model<'a> {
-    /// The model for worker `index` of `of`, and how many user slots it needs.
+    /// The model for worker `index` of `of`, and how many slots it needs:
+    /// `--pipeline` of them per user (closed) or connection (open).
     pub(super) fn new(
         plan: &'a Plan,
         start: Instant,
         index: usize,
         of: usize,
     ) -> (Model<'a>, usize) {
-        let slots = share(plan.users, index, of);
+        let conns = share(plan.users, index, of);
+        let depth = plan.pipeline;
         let model = match &plan.load {
             Load::Closed { users, think } => Model::Closed(Closed {
                 users,
@@ -105,13 +118,13 @@ impl<'a> Model<'a> {
                     arrivals,
                     next_arrival,
                     queue: VecDeque::new(),
-                    free: (0..slots).rev().collect(),
+                    free: free_slots(conns, depth),
                     published: 0,
                     dispatching: false,
                 })
             }
         };
-        (model, slots)
+        (model, conns * depth)
     }
 
     /// The next moment the model needs the loop.
@@ -166,7 +179,10 @@ impl<P: Protocol> Worker<'_, P> {
             return;
         }
         let t = now.saturating_duration_since(start).as_secs_f64();
-        let wanted = share(c.users.count_at(t), c.index, c.of).min(self.slots.len());
+        // A user is its connection's `depth` slots.
+        let depth = self.depth;
+        let users = share(c.users.count_at(t), c.index, c.of);
+        let wanted = users.min(self.slots.len() / depth) * depth;
         let was = std::mem::replace(&mut c.wanted, wanted);
         c.next_change = c
             .users
@@ -396,6 +412,15 @@ mod tests {
             let total: usize = (0..of).map(|i| users_share(n, users, i, of)).sum();
             assert_eq!(total, n, "{n} over {users} users and {of} workers");
         }
+    }
+
+    #[test]
+    fn free_slots_spread_over_the_connections() {
+        let mut free = super::free_slots(3, 2);
+        let order: Vec<usize> = std::iter::from_fn(|| free.pop()).collect();
+        // Slots 2c and 2c + 1 share connection c.
+        assert_eq!(order, [0, 2, 4, 1, 3, 5]);
+        assert_eq!(super::free_slots(2, 1), [1, 0]);
     }
 
     #[test]
