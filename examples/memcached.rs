@@ -1,7 +1,8 @@
 //! A protocol of your own: the memcached text protocol, written only
 //! against stampede's public library surface, as a crate outside stampede
-//! would. Its binary is `stampede` plus `memcached://host[:port]` URLs
-//! (port 11211 by default) whose tasks are `--command`s:
+//! would. Its binary is `stampede` plus `memcached://host[:port]` URLs,
+//! and `memcaches://host[:port]` for memcached over TLS (`memcached -Z`;
+//! port 11211 by default for both), whose tasks are `--command`s:
 //!
 //! ```text
 //! cargo run --release --example memcached -- run memcached://127.0.0.1:11211 \
@@ -22,11 +23,13 @@
 //! `bytes` is the reply's size, data blocks included. A reply that does
 //! not parse is the `parse` error.
 
-use stampede::{Decoded, ErrorKind, Protocol, RequestSpec, Template, Values};
+use stampede::{Decoded, ErrorKind, Protocol, RequestSpec, Scheme, Template, Values};
 use std::io::Write;
 
 fn main() {
-    std::process::exit(stampede::main_with("memcached", 11211, |target| {
+    // memcached's TLS listens on the same port as its plain TCP.
+    let scheme = Scheme::new("memcached", 11211).tls("memcaches", 11211);
+    std::process::exit(stampede::main_with(scheme, |target| {
         // The global init: host and port, and the user's key namespace.
         match target.path() {
             "" | "/" => Ok(Memcached {

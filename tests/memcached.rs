@@ -79,9 +79,10 @@ fn memcached_bin(args: &[&str]) -> Outcome {
     finish_within(child, Duration::from_secs(60))
 }
 
-/// memcached on 127.0.0.1 (no UDP). `None` (with a note) when it is not
-/// installed, unless STAMPEDE_REQUIRE_MEMCACHED is set, as .ci/run does.
-fn start_memcached() -> Option<(Proc, u16)> {
+/// memcached on 127.0.0.1 (no UDP), with `extra` arguments. `None` (with
+/// a note) when it is not installed, unless STAMPEDE_REQUIRE_MEMCACHED is
+/// set, as .ci/run does.
+fn start_memcached(extra: &[&str]) -> Option<(Proc, u16)> {
     let Some(server) = ["/usr/bin/memcached", "/usr/sbin/memcached"]
         .into_iter()
         .find(|p| Path::new(p).exists())
@@ -106,6 +107,7 @@ fn start_memcached() -> Option<(Proc, u16)> {
             "-u",
             "nobody",
         ])
+        .args(extra)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -130,7 +132,7 @@ const GET: &str = "get key:{{$randomInt 1 50}}";
 
 #[test]
 fn counts_match_memcached_and_report_and_check_read_the_csv() {
-    let Some((_memcached, port)) = start_memcached() else {
+    let Some((_memcached, port)) = start_memcached(&[]) else {
         return;
     };
     let dir = scratch("memcached-counts");
@@ -188,7 +190,7 @@ fn counts_match_memcached_and_report_and_check_read_the_csv() {
 
 #[test]
 fn an_error_reply_is_status_500() {
-    let Some((_memcached, port)) = start_memcached() else {
+    let Some((_memcached, port)) = start_memcached(&[]) else {
         return;
     };
     let dir = scratch("memcached-errors");
@@ -243,7 +245,7 @@ fn bad_input_is_one_line_before_anything_is_sent() {
 
 #[test]
 fn a_scenario_names_the_protocol_in_capitals() {
-    let Some((_memcached, port)) = start_memcached() else {
+    let Some((_memcached, port)) = start_memcached(&[]) else {
         return;
     };
     let dir = scratch("memcached-scenario");
@@ -294,7 +296,7 @@ fn ask(port: u16, line: &str) -> String {
 
 #[test]
 fn the_users_settings_reach_the_protocols_init() {
-    let Some((_memcached, port)) = start_memcached() else {
+    let Some((_memcached, port)) = start_memcached(&[]) else {
         return;
     };
     let url = format!("memcached://127.0.0.1:{port}");
@@ -320,4 +322,96 @@ fn the_users_settings_reach_the_protocols_init() {
         "the key was namespaced"
     );
     assert_eq!(ask(port, "get k"), "END\r\n", "and only namespaced");
+}
+
+#[test]
+fn memcaches_goes_over_the_tls_transport() {
+    let pki = common::tls::Pki::new(&scratch("memcached-tls-pki"));
+    let tls = format!(
+        "ssl_chain_cert={},ssl_key={}",
+        pki.server_cert.display(),
+        pki.server_key.display()
+    );
+    // -Z: every listener speaks TLS.
+    let Some((_memcached, port)) = start_memcached(&["-Z", "-o", &tls]) else {
+        return;
+    };
+    let dir = scratch("memcached-tls");
+    let (csv, json) = (dir.join("results.csv"), dir.join("summary.json"));
+    let url = format!("memcaches://127.0.0.1:{port}");
+    let ca = pki.ca.to_str().unwrap();
+    let args = [
+        "run",
+        &url,
+        "-q",
+        "-n",
+        "50",
+        "-c",
+        "2",
+        "-t",
+        "1",
+        "--command",
+        "set k 0 0 hello",
+        "-o",
+        csv.to_str().unwrap(),
+        "--summary",
+        json.to_str().unwrap(),
+        "--cacert",
+        ca,
+    ];
+    let out = memcached_bin(&args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let rows = common::read_csv(&csv);
+    assert_eq!(rows.len(), 50);
+    // STORED, over two connections, each with its handshake.
+    assert!(
+        rows.iter().all(|r| (r.status, r.bytes) == (200, 8)),
+        "{rows:?}"
+    );
+    assert_eq!(rows.iter().filter(|r| r.tls_us > 0).count(), 2, "{rows:?}");
+    assert_accounting(&rows, &std::fs::read_to_string(&json).unwrap());
+    // Without the CA, the handshake fails as for https://.
+    let out = memcached_bin(&args[..args.len() - 2]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let rows = common::read_csv(&csv);
+    assert!(
+        rows.len() == 50 && rows.iter().all(|r| r.error == "tls"),
+        "{rows:?}"
+    );
+    // A scenario's MEMCACHED line takes the TLS scheme too.
+    let file = dir.join("mc.http");
+    std::fs::write(&file, format!("### get\nMEMCACHED {url} get k\n")).unwrap();
+    let out = memcached_bin(&[
+        "run",
+        "-f",
+        file.to_str().unwrap(),
+        "-q",
+        "-n",
+        "10",
+        "-c",
+        "1",
+        "-o",
+        csv.to_str().unwrap(),
+        "--cacert",
+        ca,
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // VALUE k 0 5, hello, END
+    let rows = common::read_csv(&csv);
+    assert!(
+        rows.len() == 10 && rows.iter().all(|r| (r.status, r.bytes) == (200, 25)),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn tls_flags_name_the_tls_scheme_on_a_plain_url() {
+    memcached_bin(&[
+        "run",
+        "memcached://127.0.0.1:1",
+        "--insecure",
+        "--command",
+        "get k",
+    ])
+    .assert_one_line_error("https://, rediss:// and memcaches://", "--insecure");
 }
