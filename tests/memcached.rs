@@ -244,6 +244,39 @@ fn bad_input_is_one_line_before_anything_is_sent() {
 }
 
 #[test]
+fn a_bad_command_in_a_scenario_names_its_file_and_line() {
+    let dir = scratch("memcached-bad-scenario");
+    let (file, csv) = (dir.join("mc.http"), dir.join("never.csv"));
+    for (command, needle) in [
+        ("delete k", "this example speaks get and set"),
+        ("set k 0 0", "set KEY FLAGS EXPTIME VALUE"),
+        ("get {{$nope}}", "nope"),
+        ("get {{$randomInt 1", "}}"),
+        ("", "expected \"MEMCACHED"),
+    ] {
+        let text = format!(
+            "### good\nMEMCACHED memcached://127.0.0.1:1 get k\n\n### bad\nMEMCACHED memcached://127.0.0.1:1 {command}\n"
+        );
+        std::fs::write(&file, text).unwrap();
+        let out = memcached_bin(&[
+            "run",
+            "-f",
+            file.to_str().unwrap(),
+            "-n",
+            "1",
+            "-o",
+            csv.to_str().unwrap(),
+        ]);
+        out.assert_one_line_error(needle, command);
+        out.assert_one_line_error(&format!("stampede: {}:5: ", file.display()), command);
+        assert!(!csv.exists(), "{command}: nothing written");
+    }
+    // The same from --command says so.
+    memcached_bin(&["run", "memcached://127.0.0.1:1", "--command", "delete k"])
+        .assert_one_line_error("stampede: --command: bad memcached command", "--command");
+}
+
+#[test]
 fn a_scenario_names_the_protocol_in_capitals() {
     let Some((_memcached, port)) = start_memcached(&[]) else {
         return;

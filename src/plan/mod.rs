@@ -111,6 +111,9 @@ pub(crate) struct Plan {
     /// The resolved address every connection goes to.
     pub addr: SocketAddr,
     pub tasks: Vec<Task>,
+    /// Where each task was given, for a message about it: `--command`, a
+    /// scenario's `FILE:LINE`, or the URL of the one HTTP request.
+    pub(crate) task_origins: Vec<String>,
     /// The most users (closed model) or connections (open model) at once.
     pub users: usize,
     /// The whole run: the ramp's length.
