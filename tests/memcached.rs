@@ -119,7 +119,11 @@ fn start_memcached(extra: &[&str]) -> Option<(Proc, u16)> {
 
 /// memcached's own `stats` figure `name`.
 fn stat(port: u16, name: &str) -> u64 {
-    let text = ask(port, "stats");
+    stat_in(&ask(port, "stats"), name)
+}
+
+/// The figure `name` in memcached's answer to `stats`.
+fn stat_in(text: &str, name: &str) -> u64 {
     let prefix = format!("STAT {name} ");
     text.lines()
         .find_map(|l| l.strip_prefix(&prefix))
@@ -225,6 +229,10 @@ fn bad_input_is_one_line_before_anything_is_sent() {
         (&["--command", "get {{$nope}}"], "nope"),
         (&[], "a memcached target needs its commands"),
         (
+            &["--command", "get k", "--var", "user=alice"],
+            "--var password=PW",
+        ),
+        (
             &["--command", "get k", "--body", "x"],
             "--body is for HTTP targets",
         ),
@@ -312,14 +320,14 @@ fn a_scenario_names_the_protocol_in_capitals() {
         .assert_one_line_error("is not a memcached:// URL", "--host http://");
 }
 
-/// memcached's answer to one command line, up to its `END` or status line.
+/// memcached's answer to one command line, up to its `END`.
 fn ask(port: u16, line: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
     s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
     s.write_all(format!("{line}\r\n").as_bytes()).unwrap();
     let mut got = Vec::new();
     let mut buf = [0u8; 4096];
-    while !got.ends_with(b"\r\n") || !(got.ends_with(b"END\r\n") || got.starts_with(b"STORED")) {
+    while !got.ends_with(b"END\r\n") {
         let n = s.read(&mut buf).expect("memcached answered in time");
         assert!(n > 0, "memcached closed the connection");
         got.extend_from_slice(&buf[..n]);
@@ -447,4 +455,90 @@ fn tls_flags_name_the_tls_scheme_on_a_plain_url() {
         "get k",
     ])
     .assert_one_line_error("https://, rediss:// and memcaches://", "--insecure");
+}
+
+#[test]
+fn a_new_connection_logs_in_first_and_a_refused_login_is_init() {
+    let dir = scratch("memcached-login");
+    let auth = dir.join("auth");
+    std::fs::write(&auth, "alice:s3cret\n").unwrap();
+    // -Y: every connection must log in before its first command.
+    let Some((_memcached, port)) = start_memcached(&["-Y", auth.to_str().unwrap()]) else {
+        return;
+    };
+    let (csv, json) = (dir.join("results.csv"), dir.join("summary.json"));
+    let url = format!("memcached://127.0.0.1:{port}");
+    let run = |password: &str| {
+        let mut args = vec![
+            "run",
+            &url,
+            "-q",
+            "-n",
+            "20",
+            "-c",
+            "2",
+            "-t",
+            "1",
+            // A new connection for each request, each with its login.
+            "--no-keepalive",
+            "--command",
+            "set k 0 0 hello",
+            "-o",
+            csv.to_str().unwrap(),
+            "--summary",
+            json.to_str().unwrap(),
+        ];
+        if !password.is_empty() {
+            args.extend(["--var", "user=alice", "--var", password]);
+        }
+        let out = memcached_bin(&args);
+        let rows = common::read_csv(&csv);
+        assert_eq!(rows.len(), 20, "{}", out.stderr);
+        assert_accounting(&rows, &std::fs::read_to_string(&json).unwrap());
+        (out, rows)
+    };
+    // Without a login memcached refuses each command: the test is not empty.
+    let (_, rows) = run("");
+    assert!(rows.iter().all(|r| r.status == 500), "{rows:?}");
+    // Our own look at the stats logs in too: one more auth_cmds each time.
+    let stats = || ask(port, "set auth 0 0 12\r\nalice s3cret\r\nstats");
+    let before = stats();
+
+    // The login goes first on each of the 20 connections, or memcached
+    // would refuse its command; STORED is the reply's own 8 bytes.
+    let (out, rows) = run("password=s3cret");
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        rows.iter()
+            .all(|r| (r.status, r.bytes, r.error.as_str()) == (200, 8, "")),
+        "{rows:?}"
+    );
+    assert_eq!(summary_figure(&out.stdout, "Connections"), 20);
+    let after = stats();
+    let delta = |name| stat_in(&after, name) - stat_in(&before, name);
+    assert_eq!((delta("auth_cmds"), delta("auth_errors")), (20 + 1, 0));
+
+    // A wrong password: each request fails with init, and memcached's
+    // words are said once, in one line.
+    let (out, rows) = run("password=nope");
+    assert_eq!(out.code, 1, "not one response: {}", out.stderr);
+    assert!(
+        rows.iter()
+            .all(|r| (r.status, r.error.as_str()) == (0, "init")),
+        "{rows:?}"
+    );
+    let said: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("refused the connection setup"))
+        .collect();
+    assert_eq!(said.len(), 1, "{}", out.stderr);
+    // memcached's words vary with what follows the login on the wire
+    // ("authentication failure", "bad authentication token format").
+    assert!(said[0].contains(": CLIENT_ERROR "), "{}", said[0]);
+    assert!(out.stdout.contains("Setup refused"), "{}", out.stdout);
+    let before = after;
+    let after = stats();
+    let delta = |name| stat_in(&after, name) - stat_in(&before, name);
+    assert_eq!(delta("auth_cmds"), 20 + 1, "{after}");
 }
