@@ -81,6 +81,7 @@ impl Target<'_> {
         &self.url.host
     }
 
+    /// The port: the URL's, or the scheme's default.
     pub fn port(&self) -> u16 {
         self.url.port
     }

@@ -39,7 +39,8 @@ pub struct RequestSpec {
 }
 
 impl RequestSpec {
-    /// A command protocol's task (`--command`): its text, as given,
+    /// A command protocol's task (a `--command`, or what follows the URL
+    /// on a scenario's `REDIS` or `MEMCACHED` line): its text, as given,
     /// dynamic values (`{{$uuid}}`) unrendered; see `Template`.
     pub fn command(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
