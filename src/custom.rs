@@ -55,6 +55,39 @@ impl Scheme {
         }
     }
 
+    /// New schemes, each with a port, and two different ones.
+    fn check(&self) -> Result<(), String> {
+        let taken = ["http", "https", "redis", "rediss"];
+        let names = [
+            Some((&self.name, self.default_port)),
+            self.tls.as_ref().map(|(n, p)| (n, *p)),
+        ];
+        for (name, port) in names.into_iter().flatten() {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+                || taken.contains(&name.as_str())
+            {
+                return Err(format!(
+                    "the protocol's scheme {name:?} is not a new URL scheme"
+                ));
+            }
+            if port == 0 {
+                return Err(format!(
+                    "the default port of {name}:// must be from 1 to 65535"
+                ));
+            }
+        }
+        if self.tls.as_ref().is_some_and(|(tls, _)| *tls == self.name) {
+            return Err(format!(
+                "the protocol's TLS scheme must differ from its plain one, {:?}",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
     /// The scheme's name and port, over TLS or not.
     fn named(&self, tls: bool) -> (&str, u16) {
         match (&self.tls, tls) {
@@ -153,38 +186,7 @@ fn run<P: Protocol>(args: &RunArgs, make: impl FnOnce(&Target<'_>) -> Result<P, 
 }
 
 fn register(scheme: Scheme) -> Result<(), String> {
-    let taken = ["http", "https", "redis", "rediss"];
-    let names = [
-        Some((&scheme.name, scheme.default_port)),
-        scheme.tls.as_ref().map(|(n, p)| (n, *p)),
-    ];
-    for (name, port) in names.into_iter().flatten() {
-        if name.is_empty()
-            || !name
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-            || taken.contains(&name.as_str())
-        {
-            return Err(format!(
-                "the protocol's scheme {name:?} is not a new URL scheme"
-            ));
-        }
-        if port == 0 {
-            return Err(format!(
-                "the default port of {name}:// must be from 1 to 65535"
-            ));
-        }
-    }
-    if scheme
-        .tls
-        .as_ref()
-        .is_some_and(|(tls, _)| *tls == scheme.name)
-    {
-        return Err(format!(
-            "the protocol's TLS scheme must differ from its plain one, {:?}",
-            scheme.name
-        ));
-    }
+    scheme.check()?;
     let keyword = scheme.name.to_ascii_uppercase();
     let _ = SCHEME.set((scheme, keyword));
     Ok(())
@@ -248,4 +250,34 @@ pub(crate) fn parse_url(text: &str, scheme: &str, rest: &str) -> Result<Url, Str
         redis: None,
         custom: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheme_is_new_and_its_tls_twin_another() {
+        assert!(Scheme::new("memcached", 11211).check().is_ok());
+        let both = Scheme::new("Memcached", 11211).tls("MEMCACHES", 11212);
+        assert!(both.check().is_ok());
+        assert_eq!(both.named(false), ("memcached", 11211));
+        assert_eq!(both.named(true), ("memcaches", 11212));
+        assert_eq!(Scheme::new("mc", 1).named(true), ("mc", 1), "no twin");
+        for (bad, why) in [
+            (Scheme::new("", 1), "not a new URL scheme"),
+            (Scheme::new("m c", 1), "not a new URL scheme"),
+            (Scheme::new("HTTPS", 1), "not a new URL scheme"),
+            (
+                Scheme::new("mc", 1).tls("rediss", 1),
+                "not a new URL scheme",
+            ),
+            (Scheme::new("mc", 0), "port of mc://"),
+            (Scheme::new("mc", 1).tls("mcs", 0), "port of mcs://"),
+            (Scheme::new("mc", 1).tls("MC", 1), "must differ"),
+        ] {
+            let e = bad.check().unwrap_err();
+            assert!(e.contains(why) && !e.contains('\n'), "{bad:?}: {e}");
+        }
+    }
 }
