@@ -1,7 +1,8 @@
 //! A protocol of your own: the memcached text protocol, written only
 //! against stampede's public library surface, as a crate outside stampede
-//! would. Its binary is `stampede` plus `memcached://host[:port]` URLs
-//! (port 11211 by default) whose tasks are `--command`s:
+//! would. Its binary is `stampede` plus `memcached://host[:port]` URLs,
+//! and `memcaches://host[:port]` for memcached over TLS (`memcached -Z`;
+//! port 11211 by default for both), whose tasks are `--command`s:
 //!
 //! ```text
 //! cargo run --release --example memcached -- run memcached://127.0.0.1:11211 \
@@ -21,23 +22,55 @@
 //! failure with an empty `error` column since the reply was complete.
 //! `bytes` is the reply's size, data blocks included. A reply that does
 //! not parse is the `parse` error.
+//!
+//! `--var user=NAME --var password=PW`: each new connection first logs in
+//! (memcached's ASCII authentication, `memcached -Y FILE`), the protocol's
+//! `hello`; a refused login fails the connection's first request with the
+//! `init` error, and the summary says memcached's words once.
 
-use stampede::{Decoded, ErrorKind, Protocol, RequestSpec, Template, Values};
+use stampede::{Decoded, ErrorKind, Protocol, RequestSpec, Scheme, Template, Values};
 use std::io::Write;
 
 fn main() {
-    std::process::exit(stampede::main_with("memcached", 11211, |target| {
-        // The global init: host and port, and the user's key namespace.
-        match target.path() {
-            "" | "/" => Ok(Memcached {
-                // The user's own setting, from --var or the scenario.
-                namespace: target.var("namespace").unwrap_or("").to_string(),
-            }),
-            path => Err(format!(
+    // memcached's TLS listens on the same port as its plain TCP.
+    let scheme = Scheme::new("memcached", 11211).tls("memcaches", 11211);
+    std::process::exit(stampede::main_with(scheme, |target| {
+        // The global init: host and port, and the user's own settings,
+        // from --var or the scenario.
+        let path = target.path();
+        if !matches!(path, "" | "/") {
+            return Err(format!(
                 "a memcached URL has no path; {path:?} is one (use memcached://HOST:PORT)"
-            )),
+            ));
         }
+        Ok(Memcached {
+            namespace: target.var("namespace").unwrap_or("").to_string(),
+            hello: login(target.var("user"), target.var("password"))?,
+        })
     }));
+}
+
+/// What a new connection sends first: memcached's ASCII authentication,
+/// a `set` whose data block is `USER PASSWORD`; empty without a user.
+fn login(user: Option<&str>, password: Option<&str>) -> Result<Vec<u8>, String> {
+    let (user, password) = match (user, password) {
+        (None, None) => return Ok(Vec::new()),
+        (Some(user), Some(password)) => (user, password),
+        _ => return Err("give --var user=NAME and --var password=PW together".into()),
+    };
+    let plain = |s: &str| {
+        !s.is_empty()
+            && !s
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    };
+    if !plain(user) || !plain(password) {
+        return Err("a memcached user and password are one word each, without spaces".into());
+    }
+    Ok(set(
+        b"set auth 0 0",
+        format!("{user} {password}").as_bytes(),
+    ))
 }
 
 /// The status of an answer, and of an error reply.
@@ -50,6 +83,8 @@ const LINE_MAX: usize = 1024;
 struct Memcached {
     /// Put before every key, from `--var namespace=NS`; empty for none.
     namespace: String,
+    /// What a new connection sends first (`login`); empty for nothing.
+    hello: Vec<u8>,
 }
 
 /// A task's command, ready to encode.
@@ -163,8 +198,14 @@ struct Reply {
     block_end: bool,
     /// A `VALUE` came: only another or `END` may follow.
     in_values: bool,
-    /// Every byte taken for the current reply.
+    /// Every byte taken for the current reply, the login's reply too.
     taken: u64,
+    /// The login's reply comes first: the request opened the connection.
+    greeting: bool,
+    /// The bytes of the login's reply, not the request's own.
+    greeting_bytes: u64,
+    /// memcached's words when it refused the login.
+    refusal: Option<String>,
 }
 
 /// What a complete line does to the reply.
@@ -172,6 +213,10 @@ enum Line {
     More,
     Done(u16),
     Bad,
+    /// The login was accepted: the request's reply follows.
+    LoggedIn,
+    /// The login was refused.
+    Refused,
 }
 
 impl Reply {
@@ -179,6 +224,15 @@ impl Reply {
         let Some(text) = self.line.strip_suffix(b"\r\n") else {
             return Line::Bad;
         };
+        if std::mem::take(&mut self.greeting) {
+            if text == b"STORED" {
+                return Line::LoggedIn;
+            }
+            // One line for the summary, whatever the server sent.
+            let words = String::from_utf8_lossy(text).replace(|c: char| c.is_control(), " ");
+            self.refusal = Some(words);
+            return Line::Refused;
+        }
         if std::mem::take(&mut self.block_end) {
             return if text.is_empty() {
                 Line::More
@@ -256,17 +310,32 @@ impl Protocol for Memcached {
         }
     }
 
+    fn hello(&self) -> &[u8] {
+        &self.hello
+    }
+
+    fn goodbye(&self) -> &[u8] {
+        b"quit\r\n"
+    }
+
+    // memcached answers requests in the order they came, so --pipeline works.
+    fn pipelines(&self) -> bool {
+        true
+    }
+
     fn decoder(&self) -> Reply {
         Reply::default()
     }
 
-    fn expect(&self, reply: &mut Reply, _request: &Command, _opened: bool) {
+    fn expect(&self, reply: &mut Reply, _request: &Command, opened: bool) {
         // The line's buffer is kept: no allocation per request.
         reply.line.clear();
         reply.data_left = 0;
         reply.block_end = false;
         reply.in_values = false;
         reply.taken = 0;
+        reply.greeting = opened && !self.hello.is_empty();
+        reply.greeting_bytes = 0;
     }
 
     fn decode(&self, reply: &mut Reply, bytes: &[u8]) -> Decoded {
@@ -294,18 +363,23 @@ impl Protocol for Memcached {
             reply.line.clear();
             match line {
                 Line::More => {}
+                Line::LoggedIn => reply.greeting_bytes = reply.taken + at as u64,
                 Line::Done(status) => {
                     reply.taken += at as u64;
                     return Decoded::Done {
                         status,
-                        bytes: reply.taken,
+                        bytes: reply.taken - reply.greeting_bytes,
                         consumed: at,
                         keep_alive: true,
                     };
                 }
-                Line::Bad => {
+                Line::Bad | Line::Refused => {
                     reply.taken += bytes.len() as u64;
-                    return Decoded::Failed(ErrorKind::Parse);
+                    let kind = match line {
+                        Line::Refused => ErrorKind::Init,
+                        _ => ErrorKind::Parse,
+                    };
+                    return Decoded::Failed(kind);
                 }
             }
         }
@@ -321,6 +395,10 @@ impl Protocol for Memcached {
     fn received(&self, reply: &Reply) -> (u16, u64) {
         (0, reply.taken)
     }
+
+    fn refusal(&self, reply: &Reply) -> Option<String> {
+        reply.refusal.clone()
+    }
 }
 
 #[cfg(test)]
@@ -329,6 +407,7 @@ mod tests {
 
     const PLAIN: Memcached = Memcached {
         namespace: String::new(),
+        hello: Vec::new(),
     };
 
     #[test]
@@ -460,6 +539,79 @@ mod tests {
         assert_eq!(
             PLAIN.end_of_stream(&mut reply),
             Decoded::Failed(ErrorKind::Closed)
+        );
+    }
+
+    fn with_login() -> Memcached {
+        Memcached {
+            namespace: String::new(),
+            hello: login(Some("alice"), Some("s3cret")).unwrap(),
+        }
+    }
+
+    #[test]
+    fn the_login_is_a_set_of_user_and_password() {
+        assert_eq!(with_login().hello(), b"set auth 0 0 12\r\nalice s3cret\r\n");
+        assert_eq!(login(None, None), Ok(Vec::new()));
+        for (user, password) in [
+            (Some("a"), None),
+            (None, Some("p")),
+            (Some("a b"), Some("p")),
+            (Some("a"), Some("")),
+        ] {
+            let e = login(user, password).unwrap_err();
+            assert!(!e.contains('\n'), "{e}");
+        }
+    }
+
+    /// The login's reply is read first, split anywhere, and is not the
+    /// request's: its bytes are not the reply's size.
+    #[test]
+    fn a_new_connections_login_reply_comes_first() {
+        let mc = with_login();
+        let get = Command::parse("get k", "").unwrap();
+        let mut reply = mc.decoder();
+        let wire = b"STORED\r\nEND\r\n";
+        for cut in 0..wire.len() {
+            mc.expect(&mut reply, &get, true);
+            if cut > 0 {
+                assert_eq!(mc.decode(&mut reply, &wire[..cut]), Decoded::NeedMore);
+            }
+            let got = mc.decode(&mut reply, &wire[cut..]);
+            let done = Decoded::Done {
+                status: STATUS_OK,
+                bytes: 5,
+                consumed: wire.len() - cut,
+                keep_alive: true,
+            };
+            assert_eq!(got, done, "cut at {cut}");
+        }
+        // The connection's next request has no login.
+        mc.expect(&mut reply, &get, false);
+        let done = Decoded::Done {
+            status: STATUS_OK,
+            bytes: 5,
+            consumed: 5,
+            keep_alive: true,
+        };
+        assert_eq!(mc.decode(&mut reply, b"END\r\n"), done);
+    }
+
+    #[test]
+    fn a_refused_login_fails_with_init_and_says_why() {
+        let mc = with_login();
+        let get = Command::parse("get k", "").unwrap();
+        let mut reply = mc.decoder();
+        mc.expect(&mut reply, &get, true);
+        let wire = b"CLIENT_ERROR authentication\rfailure\r\nCLIENT_ERROR unauthenticated\r\n";
+        assert_eq!(
+            mc.decode(&mut reply, wire),
+            Decoded::Failed(ErrorKind::Init)
+        );
+        assert_eq!(mc.received(&reply), (0, wire.len() as u64));
+        assert_eq!(
+            mc.refusal(&reply).as_deref(),
+            Some("CLIENT_ERROR authentication failure")
         );
     }
 }

@@ -179,7 +179,8 @@ fn execute(plan: &Plan) -> i32 {
 /// Run a validated plan: live lines on stderr, the summary on stdout.
 fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
     // A task the protocol cannot encode is the user's input: said before
-    // anything is written or sent.
+    // anything is written or sent, with where the task was given (a
+    // protocol added with `main_with` sees its tasks only now).
     // Prepared once, here, for the whole run: every worker writes from these.
     if plan.pipeline > 1 && !protocol.pipelines() {
         return usage_error(&format!(
@@ -191,7 +192,12 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
     let requests = match plan
         .tasks
         .iter()
-        .map(|t| protocol.prepare(&t.request, closing))
+        .zip(&plan.task_origins)
+        .map(|(t, origin)| {
+            protocol
+                .prepare(&t.request, closing)
+                .map_err(|e| format!("{origin}: {e}"))
+        })
         .collect::<Result<Vec<_>, String>>()
     {
         Ok(requests) => requests,

@@ -1,6 +1,7 @@
 //! A protocol from outside the crate: `main_with` makes a binary that is
-//! `stampede` with one more URL scheme, whose tasks are `--command`s
-//! and whose protocol the caller makes (see examples/memcached.rs).
+//! `stampede` with one more URL scheme (and, if asked, its twin over TLS),
+//! whose tasks are `--command`s and whose protocol the caller makes (see
+//! examples/memcached.rs).
 //!
 //! The scheme is registered once per process, before argv is parsed, so
 //! that `Url::parse` knows it wherever a URL is read.
@@ -11,15 +12,94 @@ use crate::http::url::{Url, split_host_port};
 use crate::protocol::Protocol;
 use std::sync::OnceLock;
 
-/// The scheme `main_with` registered, and its port.
-struct Scheme {
+/// The URL schemes of a protocol added with `main_with`: its own, over
+/// plain TCP, and optionally a second one for the same protocol over TLS,
+/// as `rediss://` is Redis over TLS.
+///
+/// ```no_run
+/// # use stampede::Scheme;
+/// // memcached://host[:port] and memcaches://host[:port], both on 11211
+/// // unless the URL says otherwise.
+/// let scheme = Scheme::new("memcached", 11211).tls("memcaches", 11211);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Scheme {
     name: String,
-    /// The name in capitals: a scenario's request line for the protocol.
-    keyword: String,
     default_port: u16,
+    /// The TLS twin's name and port.
+    tls: Option<(String, u16)>,
 }
 
-static SCHEME: OnceLock<Scheme> = OnceLock::new();
+impl Scheme {
+    /// `name://host[:port][/path]` URLs, over plain TCP; `default_port`
+    /// when the URL gives none. `name` is a new scheme: letters, digits,
+    /// `+`, `-` and `.`, and none of stampede's own (http, https, redis,
+    /// rediss); `main_with` says so in one line otherwise.
+    pub fn new(name: &str, default_port: u16) -> Scheme {
+        Scheme {
+            name: name.to_ascii_lowercase(),
+            default_port,
+            tls: None,
+        }
+    }
+
+    /// And `name://` URLs for the same protocol over TLS, `default_port`
+    /// when the URL gives none: the engine does the handshake, and the TLS
+    /// flags of `run` (`--cacert`, `--insecure`, `--cert`, `--key`,
+    /// `--no-tls-resume`) apply, as for `https://`. The protocol sees the
+    /// same bytes either way.
+    pub fn tls(self, name: &str, default_port: u16) -> Scheme {
+        Scheme {
+            tls: Some((name.to_ascii_lowercase(), default_port)),
+            ..self
+        }
+    }
+
+    /// New schemes, each with a port, and two different ones.
+    fn check(&self) -> Result<(), String> {
+        let taken = ["http", "https", "redis", "rediss"];
+        let names = [
+            Some((&self.name, self.default_port)),
+            self.tls.as_ref().map(|(n, p)| (n, *p)),
+        ];
+        for (name, port) in names.into_iter().flatten() {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+                || taken.contains(&name.as_str())
+            {
+                return Err(format!(
+                    "the protocol's scheme {name:?} is not a new URL scheme"
+                ));
+            }
+            if port == 0 {
+                return Err(format!(
+                    "the default port of {name}:// must be from 1 to 65535"
+                ));
+            }
+        }
+        if self.tls.as_ref().is_some_and(|(tls, _)| *tls == self.name) {
+            return Err(format!(
+                "the protocol's TLS scheme must differ from its plain one, {:?}",
+                self.name
+            ));
+        }
+        Ok(())
+    }
+
+    /// The scheme's name and port, over TLS or not.
+    fn named(&self, tls: bool) -> (&str, u16) {
+        match (&self.tls, tls) {
+            (Some((name, port)), true) => (name, *port),
+            _ => (&self.name, self.default_port),
+        }
+    }
+}
+
+/// The schemes `main_with` registered, and the plain one in capitals: a
+/// scenario's request line for the protocol.
+static SCHEME: OnceLock<(Scheme, String)> = OnceLock::new();
 
 /// Where a run of the custom protocol goes, for its global init.
 #[derive(Debug)]
@@ -34,6 +114,7 @@ impl Target<'_> {
         &self.url.host
     }
 
+    /// The port: the URL's, or the scheme's default.
     pub fn port(&self) -> u16 {
         self.url.port
     }
@@ -55,22 +136,23 @@ impl Target<'_> {
 }
 
 /// Run `stampede` with argv, plus the protocol that `make` returns for
-/// URLs of `scheme` (`scheme://host[:port][/path]`, `default_port` when
-/// none is given): every subcommand and flag of `stampede` (`run` with
-/// `--command` tasks, the CSV, the live line, the dashboard, `report`,
-/// `check`...), the same exit codes. Returns the exit code, for
-/// `std::process::exit`.
+/// URLs of `scheme` (`memcached://host[:port][/path]`, and its TLS twin
+/// if `Scheme::tls` named one): every subcommand and flag of `stampede`
+/// (`run` with `--command` tasks or a scenario of them, the CSV, the live
+/// line, the dashboard, `report`, `check`...), the same exit codes.
+/// Returns the exit code, for `std::process::exit`.
 ///
 /// `make` is the protocol's global init, called once a run's flags are
 /// valid and before anything is sent; its error is the user's input, one
 /// line, and the run stops with exit code 2. Each task's text then goes
-/// through `Protocol::prepare` (same rule for its errors).
+/// through `Protocol::prepare` (same rule for its errors, which stampede
+/// prefixes with where the task was given: `--command`, or the scenario's
+/// `FILE:LINE`).
 pub fn main_with<P: Protocol>(
-    scheme: &str,
-    default_port: u16,
+    scheme: Scheme,
     make: impl FnOnce(&Target<'_>) -> Result<P, String>,
 ) -> i32 {
-    if let Err(e) = register(scheme, default_port) {
+    if let Err(e) = register(scheme) {
         crate::console::errln!("stampede: {e}");
         return cli::USAGE_EXIT;
     }
@@ -103,51 +185,50 @@ fn run<P: Protocol>(args: &RunArgs, make: impl FnOnce(&Target<'_>) -> Result<P, 
     })
 }
 
-fn register(scheme: &str, default_port: u16) -> Result<(), String> {
-    let taken = ["http", "https", "redis", "rediss"];
-    if scheme.is_empty()
-        || !scheme
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
-        || taken.iter().any(|t| t.eq_ignore_ascii_case(scheme))
-    {
-        return Err(format!(
-            "the protocol's scheme {scheme:?} is not a new URL scheme"
-        ));
-    }
-    if default_port == 0 {
-        return Err("the protocol's default port must be from 1 to 65535".into());
-    }
-    let _ = SCHEME.set(Scheme {
-        name: scheme.to_ascii_lowercase(),
-        keyword: scheme.to_ascii_uppercase(),
-        default_port,
-    });
+fn register(scheme: Scheme) -> Result<(), String> {
+    scheme.check()?;
+    let keyword = scheme.name.to_ascii_uppercase();
+    let _ = SCHEME.set((scheme, keyword));
     Ok(())
 }
 
-/// The registered scheme's name, when it is `scheme`.
-pub(crate) fn name_if(scheme: &str) -> Option<&'static str> {
+/// Whether `scheme` is the registered plain one (`Some(false)`) or its
+/// TLS twin (`Some(true)`).
+pub(crate) fn tls_if_named(scheme: &str) -> Option<bool> {
+    let (registered, _) = SCHEME.get()?;
+    [false, true]
+        .into_iter()
+        .filter(|&tls| !tls || registered.tls.is_some())
+        .find(|&tls| registered.named(tls).0.eq_ignore_ascii_case(scheme))
+}
+
+/// The registered schemes (plain, then TLS, the plain one again when
+/// there is no TLS twin), and the scenario keyword.
+pub(crate) fn keyword() -> Option<([&'static str; 2], &'static str)> {
+    SCHEME.get().map(|(scheme, keyword)| {
+        (
+            [scheme.named(false).0, scheme.named(true).0],
+            keyword.as_str(),
+        )
+    })
+}
+
+/// The registered TLS twin's name, if there is one.
+pub(crate) fn tls_name() -> Option<&'static str> {
+    SCHEME.get()?.0.tls.as_ref().map(|(name, _)| name.as_str())
+}
+
+/// The registered scheme's name and port, over TLS or not (only asked of
+/// a custom URL).
+pub(crate) fn scheme(tls: bool) -> (&'static str, u16) {
     SCHEME
         .get()
-        .filter(|s| s.name.eq_ignore_ascii_case(scheme))
-        .map(|s| s.name.as_str())
+        .map_or(("custom", 0), |(scheme, _)| scheme.named(tls))
 }
 
-/// The registered scheme, and its scenario keyword.
-pub(crate) fn keyword() -> Option<(&'static str, &'static str)> {
-    SCHEME.get().map(|s| (s.name.as_str(), s.keyword.as_str()))
-}
-
-/// The registered scheme and its port (only asked of a custom URL).
-pub(crate) fn scheme() -> (&'static str, u16) {
-    SCHEME
-        .get()
-        .map_or(("custom", 0), |s| (s.name.as_str(), s.default_port))
-}
-
-/// `rest`: what follows `scheme://` in `text`.
-pub(crate) fn parse_url(text: &str, rest: &str) -> Result<Url, String> {
+/// `rest`: what follows `scheme://` in `text`, `scheme` a registered one.
+pub(crate) fn parse_url(text: &str, scheme: &str, rest: &str) -> Result<Url, String> {
+    let tls = tls_if_named(scheme) == Some(true);
     let err = |why: &str| Err(format!("bad URL {text:?}: {why}"));
     if rest
         .bytes()
@@ -156,17 +237,47 @@ pub(crate) fn parse_url(text: &str, rest: &str) -> Result<Url, String> {
         return err("it contains whitespace or control characters");
     }
     let (authority, path) = rest.find('/').map_or((rest, ""), |i| rest.split_at(i));
-    let (host, port) =
-        split_host_port(authority, scheme().1).map_err(|why| format!("bad URL {text:?}: {why}"))?;
+    let (host, port) = split_host_port(authority, self::scheme(tls).1)
+        .map_err(|why| format!("bad URL {text:?}: {why}"))?;
     if host.is_empty() {
         return err("missing host");
     }
     Ok(Url {
-        tls: false,
+        tls,
         host,
         port,
         target: path.to_string(),
         redis: None,
         custom: true,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scheme_is_new_and_its_tls_twin_another() {
+        assert!(Scheme::new("memcached", 11211).check().is_ok());
+        let both = Scheme::new("Memcached", 11211).tls("MEMCACHES", 11212);
+        assert!(both.check().is_ok());
+        assert_eq!(both.named(false), ("memcached", 11211));
+        assert_eq!(both.named(true), ("memcaches", 11212));
+        assert_eq!(Scheme::new("mc", 1).named(true), ("mc", 1), "no twin");
+        for (bad, why) in [
+            (Scheme::new("", 1), "not a new URL scheme"),
+            (Scheme::new("m c", 1), "not a new URL scheme"),
+            (Scheme::new("HTTPS", 1), "not a new URL scheme"),
+            (
+                Scheme::new("mc", 1).tls("rediss", 1),
+                "not a new URL scheme",
+            ),
+            (Scheme::new("mc", 0), "port of mc://"),
+            (Scheme::new("mc", 1).tls("mcs", 0), "port of mcs://"),
+            (Scheme::new("mc", 1).tls("MC", 1), "must differ"),
+        ] {
+            let e = bad.check().unwrap_err();
+            assert!(e.contains(why) && !e.contains('\n'), "{bad:?}: {e}");
+        }
+    }
 }

@@ -8,7 +8,7 @@
 //! `tests/fuzz_regressions.rs`, and for a protocol of your own (see
 //! examples/memcached.rs): `Protocol` with `Decoded`, `ErrorKind`,
 //! `RequestSpec`, `Template` and `Values`, run by `main_with` with every
-//! flag of `stampede`. The rest is `pub(crate)` until an outside user
+//! flag of `stampede` for the URLs of a `Scheme` (its `Target`). The rest is `pub(crate)` until an outside user
 //! needs it.
 
 // Console output goes through `console`'s macros, which survive a closed pipe.
@@ -54,7 +54,7 @@ pub(crate) mod xml;
 
 // What a protocol from outside the crate is written against (see
 // examples/memcached.rs and the README's "Adding a protocol").
-pub use custom::{Target, main_with};
+pub use custom::{Scheme, Target, main_with};
 pub use dynamic::{Template, Values};
 pub use plan::RequestSpec;
 pub use protocol::{Decoded, Protocol};

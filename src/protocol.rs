@@ -24,11 +24,15 @@ pub enum Decoded {
         status: u16,
         /// results.csv's `bytes`: the reply's size.
         bytes: u64,
+        /// How many of the bytes given the reply took.
         consumed: usize,
         /// The peer keeps the connection open for more requests.
         keep_alive: bool,
     },
-    /// No reply: the request is recorded with this `error`.
+    /// No reply: the request is recorded with this `error`. A protocol's
+    /// own are `Parse` (the bytes are not a reply), `Init` (the server
+    /// refused `hello`; see `refusal`) and `Closed` (a reply cut short,
+    /// from `end_of_stream`); the others are the engine's.
     Failed(ErrorKind),
 }
 
@@ -61,7 +65,8 @@ pub trait Protocol: Sync {
     /// command protocol (`--command`). `closing`: the run closes
     /// connections after some requests, so a connection's last request may
     /// differ. An error is the user's input, in one line: the run stops
-    /// with it before it starts.
+    /// with it before it starts, the message after where the task was
+    /// given (`--command: `, or a scenario's `FILE:LINE: `).
     fn prepare(&self, spec: &RequestSpec, closing: bool) -> Result<Self::Request, String>;
 
     /// The request's bytes when they are the same every time (`last`: the

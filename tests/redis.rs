@@ -394,6 +394,29 @@ fn bad_redis_input_is_one_line_and_exit_2() {
 }
 
 #[test]
+fn a_bad_command_in_a_scenario_names_its_file_and_line() {
+    let dir = common::scratch("redis-bad-scenario");
+    let (file, csv) = (dir.join("r.http"), dir.join("never.csv"));
+    for (command, needle) in [
+        ("SET k \"a b", "a quote is never closed"),
+        ("GET {{$nope}}", "nope"),
+        ("GET {{$randomInt 1", "}}"),
+        ("", "expected \"REDIS"),
+    ] {
+        let text = format!(
+            "### good\nREDIS redis://127.0.0.1:1 PING\n\n### bad\nREDIS redis://127.0.0.1:1 {command}\n"
+        );
+        std::fs::write(&file, text).unwrap();
+        let file = file.to_str().unwrap();
+        let args = ["run", "-f", file, "-n", "1", "-o", csv.to_str().unwrap()];
+        let out = common::stampede(&args, Duration::from_secs(20));
+        out.assert_one_line_error(needle, command);
+        out.assert_one_line_error(&format!("stampede: {file}:5: "), command);
+        assert!(!csv.exists(), "{command}: nothing written");
+    }
+}
+
+#[test]
 fn rediss_goes_over_the_tls_transport() {
     let pki = common::tls::Pki::new(&common::scratch("redis-tls-pki"));
     let conf = format!(

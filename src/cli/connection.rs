@@ -59,9 +59,13 @@ pub(super) fn resolve(args: &RunArgs, url: &Url) -> Result<Connections, String> 
         ("--no-tls-resume", args.no_tls_resume),
     ];
     if !url.tls {
+        let schemes = match crate::custom::tls_name() {
+            Some(name) => format!("https://, rediss:// and {name}://"),
+            None => "https:// and rediss://".into(),
+        };
         return match tls_flags.iter().find(|(_, given)| *given) {
             Some((flag, _)) => Err(format!(
-                "{flag} is for https:// and rediss:// targets; {} is plain TCP",
+                "{flag} is for {schemes} targets; {} is plain TCP",
                 url.origin()
             )),
             None => Ok(Connections {

@@ -222,12 +222,23 @@ impl RunArgs {
             .iter()
             .map(|h| request::parse_header(h))
             .collect::<Result<Vec<_>, _>>()?;
-        let (url, tasks) = match (&scenario, &self.scenario) {
+        let (url, tasks, task_origins) = match (&scenario, &self.scenario) {
             (Some(scenario), Some(path)) => {
                 self.no_single_request_flags()?;
-                super::scenario::tasks(scenario, path, self.host.as_deref(), &headers)?
+                let (url, tasks) =
+                    super::scenario::tasks(scenario, path, self.host.as_deref(), &headers)?;
+                (url, tasks, super::scenario::origins(scenario, path))
             }
-            _ => self.single_task(headers)?,
+            _ => {
+                let (url, tasks) = self.single_task(headers)?;
+                let origin = if url.takes_commands() {
+                    "--command".to_string()
+                } else {
+                    url.to_string()
+                };
+                let origins = vec![origin; tasks.len()];
+                (url, tasks, origins)
+            }
         };
         tasks.iter().try_for_each(Task::check_name)?;
         let vars = match &scenario {
@@ -270,6 +281,7 @@ impl RunArgs {
             dashboard_linger,
             addr,
             tasks,
+            task_origins,
             url,
             users,
             duration,

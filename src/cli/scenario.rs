@@ -90,7 +90,7 @@ pub(crate) fn tasks(
     let mut target_url: Option<Url> = None;
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
     for t in &scenario.tasks {
-        let at = |why: String| format!("{file}:{}: {why}", t.line);
+        let at = |why: String| format!("{}: {why}", origin(file, t.line));
         let commands = CommandLine::named(&t.method);
         let url = match commands {
             Some(protocol) => command_url(protocol, &t.url, base.as_ref()).map_err(at)?,
@@ -142,6 +142,20 @@ pub(crate) fn tasks(
     }
     let url = target_url.ok_or_else(|| format!("{file}: no requests found"))?;
     Ok((url, tasks))
+}
+
+/// Where each of the scenario's tasks was given: `FILE:LINE`, its request
+/// line, as every message about a task of `file` says.
+pub(crate) fn origins(scenario: &Scenario, file: &str) -> Vec<String> {
+    scenario
+        .tasks
+        .iter()
+        .map(|t| origin(file, t.line))
+        .collect()
+}
+
+fn origin(file: &str, line: usize) -> String {
+    format!("{file}:{line}")
 }
 
 /// A command line's target (`REDIS ...`): its URL, or `--host` (which

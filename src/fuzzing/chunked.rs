@@ -15,7 +15,7 @@ enum Outcome {
     Failed,
 }
 
-/// `data`: see [`super::Cuts`] (no flags). The body bytes are fed whole, cut at
+/// `data`: see `Cuts` in fuzzing/mod.rs (no flags). The body bytes are fed whole, cut at
 /// the chosen points, and one byte at a time; every way must agree.
 pub fn chunked(data: &[u8]) {
     agree_however_cut(data, drive);

@@ -5,7 +5,7 @@ use super::{Cuts, pieces};
 use crate::dashboard::host::Hosts;
 use crate::dashboard::server::{head_ready, parse};
 
-/// `data`: see [`Cuts`] (no flags). The bytes arrive in pieces until the
+/// `data`: see `Cuts` in fuzzing/mod.rs (no flags). The bytes arrive in pieces until the
 /// server would answer (a whole head, a bad one or one too long) or EOF;
 /// what it answers must not depend on where the pieces were cut.
 pub fn dashboard_request(data: &[u8]) {

@@ -13,7 +13,7 @@ enum Outcome {
     Failed,
 }
 
-/// `data`: see [`super::Cuts`] (no flags).
+/// `data`: see `Cuts` in fuzzing/mod.rs (no flags).
 pub fn redis_reply(data: &[u8]) {
     agree_however_cut(data, drive);
 }

@@ -18,7 +18,7 @@ enum Outcome {
     Failed,
 }
 
-/// `data`: see [`Cuts`]; flag bit 0 means the request was HEAD. The
+/// `data`: see `Cuts` in fuzzing/mod.rs; flag bit 0 means the request was HEAD. The
 /// response bytes are fed whole, cut at the chosen points, and one byte at a
 /// time, pipelined (each completed response starts the next), then EOF.
 /// Panics if any two ways disagree or an invariant fails.

@@ -5,7 +5,7 @@
 use super::Cuts;
 use crate::serve::request::{BODY_MAX, HEAD_MAX, Head, Parsed, Span, parse};
 
-/// `data`: see [`Cuts`] (no flags). Parses the requests in the input one
+/// `data`: see `Cuts` in fuzzing/mod.rs (no flags). Parses the requests in the input one
 /// after another, and each request's head again at every cut that falls
 /// inside it: a head cut short must read as incomplete, or be refused as
 /// the whole one is, never be taken for something else.

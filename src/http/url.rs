@@ -34,8 +34,8 @@ impl Url {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("rediss") => {
                 return crate::redis::url::parse(text, true, rest);
             }
-            Some((scheme, rest)) if crate::custom::name_if(scheme).is_some() => {
-                return crate::custom::parse_url(text, rest);
+            Some((scheme, rest)) if crate::custom::tls_if_named(scheme).is_some() => {
+                return crate::custom::parse_url(text, scheme, rest);
             }
             Some((scheme, _)) => {
                 return err(&format!(
@@ -88,7 +88,7 @@ impl Url {
     /// The scheme's port: 443 for https, 80 for http, 6379 for Redis.
     pub(crate) fn default_port(&self) -> u16 {
         if self.custom {
-            return crate::custom::scheme().1;
+            return crate::custom::scheme(self.tls).1;
         }
         match (&self.redis, self.tls) {
             (Some(_), _) => crate::redis::url::DEFAULT_PORT,
@@ -100,7 +100,7 @@ impl Url {
     /// `scheme://host[:port]`, without the target (nor a Redis password).
     pub(crate) fn origin(&self) -> String {
         let scheme = match (&self.redis, self.tls) {
-            _ if self.custom => crate::custom::scheme().0,
+            _ if self.custom => crate::custom::scheme(self.tls).0,
             (Some(_), true) => "rediss",
             (Some(_), false) => "redis",
             (None, true) => "https",
@@ -118,7 +118,7 @@ impl Url {
     /// The protocol's name, in messages about its tasks.
     pub(crate) fn protocol_name(&self) -> &'static str {
         match (&self.redis, self.custom) {
-            (_, true) => crate::custom::scheme().0,
+            (_, true) => crate::custom::scheme(false).0,
             (Some(_), false) => "Redis",
             (None, false) => "HTTP",
         }

@@ -39,7 +39,8 @@ pub struct RequestSpec {
 }
 
 impl RequestSpec {
-    /// A command protocol's task (`--command`): its text, as given,
+    /// A command protocol's task (a `--command`, or what follows the URL
+    /// on a scenario's `REDIS` or `MEMCACHED` line): its text, as given,
     /// dynamic values (`{{$uuid}}`) unrendered; see `Template`.
     pub fn command(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.body)
@@ -111,6 +112,9 @@ pub(crate) struct Plan {
     /// The resolved address every connection goes to.
     pub addr: SocketAddr,
     pub tasks: Vec<Task>,
+    /// Where each task was given, for a message about it: `--command`, a
+    /// scenario's `FILE:LINE`, or the URL of the one HTTP request.
+    pub(crate) task_origins: Vec<String>,
     /// The most users (closed model) or connections (open model) at once.
     pub users: usize,
     /// The whole run: the ramp's length.

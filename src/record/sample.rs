@@ -25,8 +25,9 @@ pub enum ErrorKind {
     /// The TLS handshake failed (or a TLS record was bad): the summary
     /// says why, once.
     Tls,
-    /// The server refused what a new connection says first (Redis AUTH,
-    /// SELECT, HELLO): the summary says why, once.
+    /// The server refused what a new connection says first
+    /// (`Protocol::hello`: Redis's AUTH, SELECT, HELLO): the summary says
+    /// why, once.
     Init,
 }
 

@@ -99,11 +99,11 @@ impl CommandLine {
                 schemes: ["redis", "rediss"],
             });
         }
-        let (scheme, upper) = crate::custom::keyword()?;
+        let (schemes, upper) = crate::custom::keyword()?;
         (keyword == upper).then_some(CommandLine {
             keyword: upper,
-            name: scheme,
-            schemes: [scheme, scheme],
+            name: schemes[0],
+            schemes,
         })
     }
 
