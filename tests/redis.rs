@@ -136,6 +136,7 @@ fn counts_match_the_server_in_both_models() {
         ("closed", &["-n", "1000", "-c", "4"][..]),
         ("open", &["--rate", "400", "-d", "1s", "-c", "4"]),
     ] {
+        redis_lines(port, &["CONFIG RESETSTAT"], 1);
         let command = format!("INCR {key}");
         let mut args = vec!["-t", "1", "--command", &command];
         args.extend_from_slice(extra);
@@ -152,6 +153,19 @@ fn counts_match_the_server_in_both_models() {
             "{key}: the server counted every row"
         );
         assert_accounting(&rows, &json);
+        // Every connection said goodbye: the protocol's QUIT as it closed.
+        let stats = redis_lines(port, &["INFO commandstats"], 3);
+        let quits = stats
+            .iter()
+            .find_map(|l| l.strip_prefix("cmdstat_quit:calls="))
+            .and_then(|rest| rest.split(',').next())
+            .unwrap_or_else(|| panic!("{key}: no QUIT in {stats:?}"));
+        let opened = json_number(&json, "connections_opened");
+        assert_eq!(
+            quits.parse::<f64>().unwrap(),
+            opened,
+            "{key}: one QUIT per connection"
+        );
     }
 }
 
