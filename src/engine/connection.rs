@@ -1,8 +1,9 @@
-//! One connection's state machine, the same for every transport: connect,
-//! TLS handshake (if any), write the request, read the response, then
-//! wait for the next request or close. It owns a `Transport` (how bytes
-//! move) and an `Exchange` (what they mean); the worker only hands it
-//! events and requests, and records what it answers.
+//! One connection's state machine, the same for every transport and
+//! protocol: connect, TLS handshake (if any), then, open, write the
+//! requests queued on it and read their replies in order, until it idles
+//! or closes. It owns a `Transport` (how bytes move) and an `Exchange`
+//! (what they mean); the worker hands it events and requests, and records
+//! each request it reports ended (`Completion`).
 
 use super::exchange::{Exchange, InFlight, Reply};
 use super::transport::{Transport, tls_error};
