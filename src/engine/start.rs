@@ -32,8 +32,9 @@ pub(super) fn moment(start_at: Option<&StartAt>) -> (Instant, Option<i64>) {
     let us = |d: Duration| i64::try_from(d.as_micros()).unwrap_or(i64::MAX);
     let (start, skew_us) = match wall.duration_since(start_at.at) {
         Ok(late) => (now.checked_sub(late).unwrap_or(now), us(late)),
-        // Only if the wall clock stepped back as the wait ended.
-        Err(early) => (now + early.duration(), -us(early.duration())),
+        // Stopped while waiting (or the wall clock stepped back as the wait
+        // ended): the run starts now, to end at once; the skew says how early.
+        Err(early) => (now, -us(early.duration())),
     };
     (start, Some(skew_us))
 }
