@@ -146,6 +146,28 @@ fn four_segments_from_one_start_moment_are_the_whole_plan() {
 }
 
 #[test]
+fn closed_model_segments_deal_the_users_and_their_requests() {
+    // 3 users and -n 30: each user runs 10. Segment 0 of 2 holds users 0
+    // and 2, segment 1 user 1.
+    let (_serve, base) = start_serve();
+    let url = format!("{base}/hello");
+    let mut rows = 0;
+    for (segment, users, requests) in [("0/2", 2.0, 20), ("1/2", 1.0, 10)] {
+        let (out, got, json) = run_recorded(
+            &format!("closed-{}", &segment[..1]),
+            &url,
+            &["-c", "3", "-n", "30", "--segment", segment],
+        );
+        assert_eq!(out.code, 0, "{segment}: {}", out.stderr);
+        assert_eq!(got.len(), requests, "{segment}");
+        assert_eq!(json_number(&json, "users"), users, "{segment}: {json}");
+        assert!(json.contains(r#""start_skew_us":null"#), "{json}");
+        rows += got.len();
+    }
+    assert_eq!(rows, 30);
+}
+
+#[test]
 fn segment_and_start_flags_reject_bad_input() {
     let dir = scratch("segments-bad");
     let out = dir.join("r.csv");

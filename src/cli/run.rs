@@ -330,6 +330,9 @@ impl RunArgs {
                 "segment {index}/{count} would have no users: {users} users (or connections, -c) dealt over {count} segments leave it none; give at least {count}"
             ));
         }
+        // In either model the segment's first arrival, or its first user's
+        // first request, is request I of the whole plan: it gets some of
+        // `-n` when n > I.
         if let Some(n) = self.requests {
             let n = usize::try_from(n).unwrap_or(usize::MAX);
             if segment.share_of(n) == 0 {

@@ -19,10 +19,15 @@ const STEP: Duration = Duration::from_millis(50);
 /// goes out at once, its wait recorded, and the files keep one time axis.
 /// A stop asked for while waiting starts the run at once, to end it.
 pub(super) fn moment(start_at: Option<&StartAt>) -> (Instant, Option<i64>) {
-    let Some(start_at) = start_at else {
-        return (Instant::now(), None);
-    };
-    while !signal::stop_requested() {
+    match start_at {
+        Some(start_at) => wait_for(start_at, signal::stop_requested),
+        None => (Instant::now(), None),
+    }
+}
+
+/// `moment` with a start, `stopped` saying whether to give up waiting.
+fn wait_for(start_at: &StartAt, stopped: impl Fn() -> bool) -> (Instant, Option<i64>) {
+    while !stopped() {
         match start_at.at.duration_since(SystemTime::now()) {
             Ok(left) if !left.is_zero() => std::thread::sleep(left.min(STEP)),
             _ => break,
@@ -53,7 +58,8 @@ mod tests {
             text: String::new(),
         };
         let before = Instant::now();
-        let (start, skew) = moment(Some(&start_at));
+        // Other tests in this process set the stop flag: not looked at here.
+        let (start, skew) = wait_for(&start_at, || false);
         let skew = skew.unwrap();
         // Never before the moment; the skew is what the clock said on waking.
         assert!(skew >= 0, "{skew}");
@@ -70,9 +76,22 @@ mod tests {
             grace: Duration::from_secs(1),
             text: String::new(),
         };
-        let (start, skew) = moment(Some(&start_at));
+        let (start, skew) = wait_for(&start_at, || false);
         assert!(skew.unwrap() >= 300_000, "{skew:?}");
         assert!(start.elapsed() >= late);
         assert_eq!(moment(None).1, None);
+    }
+
+    #[test]
+    fn a_stop_ends_the_wait_and_the_run_starts_now() {
+        let start_at = StartAt {
+            at: SystemTime::now() + Duration::from_secs(3600),
+            grace: Duration::from_secs(1),
+            text: String::new(),
+        };
+        let before = Instant::now();
+        let (start, skew) = wait_for(&start_at, || true);
+        assert!(start >= before && start <= Instant::now());
+        assert!(skew.unwrap() < -3_590_000_000, "{skew:?}");
     }
 }
