@@ -32,15 +32,15 @@ pub(crate) trait Pacer: Send {
 ///   however it is split, though which arrivals are drawn depends on the
 ///   split (the count of segments and workers).
 pub(crate) struct Arrivals {
-    /// (start s, start rate, length s, end rate) per stage.
-    segments: Vec<(f64, f64, f64, f64)>,
+    /// (start s, start rate, length s, end rate) per stage of the ramp.
+    stages: Vec<(f64, f64, f64, f64)>,
     kind: Arrival,
     rng: Rng,
     /// Marks between this share's arrivals, on average: `of`.
     stride: f64,
     /// The running integral the next arrival is due at.
     next_area: f64,
-    /// The segment the last arrival fell in, and the integral before it.
+    /// The stage the last arrival fell in, and the integral before it.
     cursor: usize,
     area_before: f64,
 }
@@ -48,16 +48,16 @@ pub(crate) struct Arrivals {
 impl Arrivals {
     pub(crate) fn new(rate: &Ramp, kind: Arrival, seed: u64, index: usize, of: usize) -> Arrivals {
         assert!(index < of, "share index {index} out of {of}");
-        let mut segments = Vec::with_capacity(rate.stages.len());
+        let mut stages = Vec::with_capacity(rate.stages.len());
         let (mut t, mut v) = (0.0, rate.start);
         for s in &rate.stages {
             let len = s.duration.as_secs_f64();
-            segments.push((t, v, len, s.target));
+            stages.push((t, v, len, s.target));
             t += len;
             v = s.target;
         }
         let mut arrivals = Arrivals {
-            segments,
+            stages,
             kind,
             rng: Rng::new(stream_seed(seed, index)),
             stride: of as f64,
@@ -91,11 +91,11 @@ impl Pacer for Arrivals {
     fn next_offset(&mut self) -> Option<Duration> {
         let area = self.next_area;
         self.next_area += self.gap();
-        while let Some(&(t0, v0, len, v1)) = self.segments.get(self.cursor) {
+        while let Some(&(t0, v0, len, v1)) = self.stages.get(self.cursor) {
             let seg_area = (v0 + v1) / 2.0 * len;
             let rem = area - self.area_before;
             if rem < seg_area || (rem == 0.0 && v0 > 0.0) {
-                // Solve v0*x + (v1-v0)/(2*len)*x^2 = rem for x in the segment,
+                // Solve v0*x + (v1-v0)/(2*len)*x^2 = rem for x in the stage,
                 // in the form that stays exact when the rate barely changes.
                 let a = (v1 - v0) / (2.0 * len);
                 let root = (v0 * v0 + 4.0 * a * rem).max(0.0).sqrt();
