@@ -233,11 +233,13 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
     };
     write_meta(plan);
     let quiet = plan.quiet;
+    // A segment's own share of the users and of `-n`.
+    let segment = plan.segment;
     let mut context = output::live::LineContext {
-        users: plan.users,
+        users: segment.share_of(plan.users),
         open: plan.is_open(),
         duration: plan.duration,
-        requests: plan.requests,
+        requests: engine::requests_share(plan, segment.index, segment.count),
         stopping: false,
         width: output::layout::DEFAULT_WIDTH,
     };
@@ -323,7 +325,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         // One run time for the run and for `report` on its CSV: to the end
         // of the last request (the drain's own last microseconds aside).
         run_time: outcome.recorded.stats.span(),
-        users: Some(plan.users),
+        users: Some(plan.segment.share_of(plan.users)),
         open_model: plan.is_open(),
         tasks: plan.task_labels(),
         backpressure: Some(outcome.workers.backpressure),
@@ -337,6 +339,8 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
 
         resent: Some(outcome.workers.resent),
         connection_times: true,
+        segment: Some(plan.segment),
+        start_skew_us: outcome.start_skew_us,
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
@@ -421,6 +425,20 @@ fn announce(plan: &Plan) {
         plan.addr,
         plan.workers.len()
     );
+    if let Some(start) = &plan.start_at {
+        let wait = start.at.duration_since(std::time::SystemTime::now());
+        errln!(
+            "stampede: starting at {} ({}), elapsed_us counting from it",
+            start.text,
+            match wait {
+                Ok(left) => format!("in {:.3}s", left.as_secs_f64()),
+                Err(late) => format!(
+                    "{:.3}s late, within --start-grace",
+                    late.duration().as_secs_f64()
+                ),
+            }
+        );
+    }
     if plan.tls.as_ref().is_some_and(|tls| tls.insecure) {
         errln!("stampede: warning: --insecure: the server's certificate is not verified");
     }

@@ -5,6 +5,8 @@ use crate::cores;
 use crate::http::request::{self, HttpRequest};
 use crate::http::url::Url;
 use crate::plan::ramp::Ramp;
+use crate::plan::segment::{JOB_INDEX_VAR, Segment};
+use crate::plan::start::{DEFAULT_GRACE, StartAt};
 use crate::plan::{Load, Plan, RequestSpec, Task};
 use crate::units::{
     parse_count, parse_count_usize, parse_duration, parse_scaled, parse_seconds_or_duration,
@@ -14,7 +16,7 @@ use argh::FromArgs;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// The most worker threads: one per core is the design; this only stops
 /// a typo from starting a million threads.
@@ -192,6 +194,22 @@ pub struct RunArgs {
     /// seed for the random draws (think times, Poisson arrivals), for repeatable runs (default 1)
     #[argh(option, default = "1")]
     pub(crate) seed: u64,
+
+    /// run only segment I of N of the plan (I from 0), e.g. 2/4: user or arrival k is segment k mod N's, at its time in the whole plan
+    #[argh(option)]
+    pub(crate) segment: Option<String>,
+
+    /// run one of N segments of the plan, the one JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job sets it)
+    #[argh(option, from_str_fn(parse_count_usize))]
+    pub(crate) segments: Option<usize>,
+
+    /// start at this wall-clock moment, and count elapsed_us from it: RFC 3339 (2026-12-01T16:00:00Z, or with an offset) or Unix seconds (1796140800.5)
+    #[argh(option)]
+    pub(crate) start_at: Option<String>,
+
+    /// with --start-at: how late this process may come to the moment and still run, counting from it (default 1s)
+    #[argh(option)]
+    pub(crate) start_grace: Option<String>,
 }
 
 impl RunArgs {
@@ -216,7 +234,8 @@ impl RunArgs {
                     .into(),
             );
         }
-        let workers = workers_for(self.threads, self.cpus.as_deref(), users)?;
+        let segment = self.segment(users)?;
+        let workers = workers_for(self.threads, self.cpus.as_deref(), segment.share_of(users))?;
         let headers = self
             .header
             .iter()
@@ -257,13 +276,16 @@ impl RunArgs {
         }
         let connections = super::connection::resolve(self, &url)?;
         let addr = resolve(&url.host, url.port)?;
-        crate::fdlimit::ensure_room_for(users)?;
+        crate::fdlimit::ensure_room_for(segment.share_of(users))?;
         let out = if self.no_out {
             None
         } else {
-            Some(PathBuf::from(&self.out))
+            Some(PathBuf::from(segment.fill(&self.out)))
         };
-        let summary = self.summary.as_ref().map(PathBuf::from);
+        let summary = self
+            .summary
+            .as_deref()
+            .map(|s| PathBuf::from(segment.fill(s)));
         let dashboard = self
             .dashboard
             .as_deref()
@@ -298,6 +320,8 @@ impl RunArgs {
             requests_per_conn: connections.requests_per_conn,
             pipeline: connections.pipeline,
             vars,
+            segment,
+            start_at: self.start_at()?,
         };
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
@@ -308,6 +332,48 @@ impl RunArgs {
             check_writable(path, "--summary")?;
         }
         Ok(plan)
+    }
+
+    /// The segment of the plan this process runs, from `--segment`, or
+    /// `--segments` and the Job's index; each must hold at least one of the
+    /// `users` (or connections) and of the `-n` requests.
+    fn segment(&self, users: usize) -> Result<Segment, String> {
+        let job_index = std::env::var_os(JOB_INDEX_VAR).map(|v| v.to_string_lossy().into_owned());
+        let segment =
+            Segment::resolve(self.segment.as_deref(), self.segments, job_index.as_deref())?;
+        let Segment { index, count } = segment;
+        if segment.share_of(users) == 0 {
+            return Err(format!(
+                "segment {index}/{count} would have no users: {users} users (or connections, -c) dealt over {count} segments leave it none; give at least {count}"
+            ));
+        }
+        // In either model the segment's first arrival, or its first user's
+        // first request, is request I of the whole plan: it gets some of
+        // `-n` when n > I.
+        if let Some(n) = self.requests {
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            if segment.share_of(n) == 0 {
+                return Err(format!(
+                    "segment {index}/{count} would have no requests: -n {n} dealt over {count} segments leaves it none; give at least {count}"
+                ));
+            }
+        }
+        Ok(segment)
+    }
+
+    /// `--start-at` and `--start-grace`, checked against the clock now.
+    fn start_at(&self) -> Result<Option<StartAt>, String> {
+        let grace = match (&self.start_grace, &self.start_at) {
+            (Some(_), None) => return Err("--start-grace goes with --start-at".into()),
+            (Some(text), Some(_)) => {
+                parse_duration(text).map_err(|e| format!("--start-grace: {e}"))?
+            }
+            (None, _) => DEFAULT_GRACE,
+        };
+        self.start_at
+            .as_deref()
+            .map(|text| StartAt::parse(text, grace, SystemTime::now()))
+            .transpose()
     }
 
     /// The load settings the flags give, each parsed.

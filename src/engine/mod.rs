@@ -7,6 +7,7 @@ mod nap;
 pub(crate) mod pacer;
 mod slot;
 mod stall;
+mod start;
 mod tasks;
 #[cfg(test)]
 mod tests;
@@ -22,15 +23,17 @@ pub(crate) use stall::Stalls;
 use std::fs::File;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use worker::Worker;
-pub(crate) use worker::{Shared, WorkerReport};
+pub(crate) use worker::{Shared, WorkerReport, requests_share};
 
 /// What a finished run leaves behind.
 pub(crate) struct Outcome {
     pub recorded: Recorded,
     /// Every worker's report, added up.
     pub workers: WorkerReport,
+    /// With `--start-at`: when the run actually started, minus that moment, in µs.
+    pub start_skew_us: Option<i64>,
 }
 
 /// Gauges the live output reads once per interval.
@@ -57,8 +60,9 @@ pub(crate) fn run<P: Protocol>(
 ) -> io::Result<Outcome> {
     let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
     let (recorder, pipes) = Recorder::new(out, &names)?;
+    let (start, start_skew_us) = start::moment(plan.start_at.as_ref());
     let shared = Shared {
-        start: Instant::now(),
+        start,
         active_users: AtomicUsize::new(0),
         queued: AtomicUsize::new(0),
         workers_done: AtomicUsize::new(0),
@@ -83,6 +87,9 @@ pub(crate) fn run<P: Protocol>(
                         if let Some(core) = core {
                             cores::pin_current(*core);
                         }
+                        // The worker's hand of the whole plan: its share of
+                        // its segment's users and arrivals.
+                        let (index, of) = plan.segment.nest(index, of);
                         let report =
                             Worker::new(plan, protocol, requests, shared, pipes, index, of)
                                 .and_then(|worker| worker.run());
@@ -123,5 +130,9 @@ pub(crate) fn run<P: Protocol>(
     for report in reports {
         workers.absorb(report?);
     }
-    Ok(Outcome { recorded, workers })
+    Ok(Outcome {
+        recorded,
+        workers,
+        start_skew_us,
+    })
 }

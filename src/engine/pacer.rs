@@ -1,7 +1,9 @@
 //! When requests fall due. A `Pacer` yields the offsets from the start of the
 //! run at which successive events are due. The open model's arrivals are a
-//! pacer over the rate ramp; each worker takes its `Share` of one schedule.
-//! (The closed model reads the same `Ramp` as a user count.)
+//! pacer over the rate ramp; each worker computes its own share of them
+//! directly, at a cost in proportion to that share, however many workers
+//! and segments there are. (The closed model reads the same `Ramp` as a
+//! user count.)
 
 use crate::plan::Arrival;
 use crate::plan::ramp::Ramp;
@@ -14,64 +16,86 @@ pub(crate) trait Pacer: Send {
     fn next_offset(&mut self) -> Option<Duration>;
 }
 
-/// Arrivals whose rate follows a ramp. The k-th arrival is due when the
-/// ramp's running integral (the expected count so far) reaches k, for
-/// evenly spaced arrivals, or a running sum of Exp(1) draws, for a Poisson
-/// process: the same inversion serves both, at any rate shape.
+/// One share (`index` of `of`) of the arrivals whose rate follows a ramp.
+/// An arrival is due when the ramp's running integral (the expected count
+/// so far) reaches its mark; one inversion serves every rate shape.
+///
+/// - Uniform: the whole schedule's k-th arrival has mark k, and the share
+///   holds every arrival with k = `index` (mod `of`): marks `index`,
+///   `index + of`, ..., each found directly, never stepping through the
+///   other shares' arrivals.
+/// - Poisson: the share is a Poisson process of its own, at 1/`of` of the
+///   rate (marks a running sum of Exp(1) draws, each times `of`), drawn from
+///   a seed derived from `seed` and `index`. The shares together are a
+///   Poisson process at the full rate (the superposition of independent
+///   Poisson processes is one), so the law of the schedule is the same
+///   however it is split, though which arrivals are drawn depends on the
+///   split (the count of segments and workers).
 pub(crate) struct Arrivals {
-    /// (start s, start rate, length s, end rate) per stage.
-    segments: Vec<(f64, f64, f64, f64)>,
+    /// (start s, start rate, length s, end rate) per stage of the ramp.
+    stages: Vec<(f64, f64, f64, f64)>,
     kind: Arrival,
     rng: Rng,
+    /// Marks between this share's arrivals, on average: `of`.
+    stride: f64,
     /// The running integral the next arrival is due at.
     next_area: f64,
-    /// The segment the last arrival fell in, and the integral before it.
+    /// The stage the last arrival fell in, and the integral before it.
     cursor: usize,
     area_before: f64,
 }
 
 impl Arrivals {
-    pub(crate) fn new(rate: &Ramp, kind: Arrival, seed: u64) -> Arrivals {
-        let mut segments = Vec::with_capacity(rate.stages.len());
+    pub(crate) fn new(rate: &Ramp, kind: Arrival, seed: u64, index: usize, of: usize) -> Arrivals {
+        assert!(index < of, "share index {index} out of {of}");
+        let mut stages = Vec::with_capacity(rate.stages.len());
         let (mut t, mut v) = (0.0, rate.start);
         for s in &rate.stages {
             let len = s.duration.as_secs_f64();
-            segments.push((t, v, len, s.target));
+            stages.push((t, v, len, s.target));
             t += len;
             v = s.target;
         }
         let mut arrivals = Arrivals {
-            segments,
+            stages,
             kind,
-            rng: Rng::new(seed),
-            next_area: 0.0,
+            rng: Rng::new(stream_seed(seed, index)),
+            stride: of as f64,
+            next_area: index as f64,
             cursor: 0,
             area_before: 0.0,
         };
         if kind == Arrival::Poisson {
-            arrivals.next_area = arrivals.exp1();
+            arrivals.next_area = arrivals.gap();
         }
         arrivals
     }
 
-    /// An Exp(1) draw: the gap between Poisson arrivals at rate 1.
-    fn exp1(&mut self) -> f64 {
-        -(1.0 - self.rng.unit()).ln()
+    /// The marks from one of this share's arrivals to the next.
+    fn gap(&mut self) -> f64 {
+        match self.kind {
+            Arrival::Uniform => self.stride,
+            // An Exp(1) draw: the gap between Poisson arrivals at rate 1.
+            Arrival::Poisson => -(1.0 - self.rng.unit()).ln() * self.stride,
+        }
     }
+}
+
+/// The seed of share `index`'s draws: distinct shares get unrelated
+/// streams (SplitMix64 seeds that differ by a step would share one, shifted).
+fn stream_seed(seed: u64, index: usize) -> u64 {
+    Rng::new(seed ^ Rng::new(index as u64).next_u64()).next_u64()
 }
 
 impl Pacer for Arrivals {
     fn next_offset(&mut self) -> Option<Duration> {
         let area = self.next_area;
-        self.next_area += match self.kind {
-            Arrival::Uniform => 1.0,
-            Arrival::Poisson => self.exp1(),
-        };
-        while let Some(&(t0, v0, len, v1)) = self.segments.get(self.cursor) {
+        self.next_area += self.gap();
+        while let Some(&(t0, v0, len, v1)) = self.stages.get(self.cursor) {
             let seg_area = (v0 + v1) / 2.0 * len;
             let rem = area - self.area_before;
             if rem < seg_area || (rem == 0.0 && v0 > 0.0) {
-                // Solve v0*x + (v1-v0)/(2*len)*x^2 = rem for x in the segment,
+                // Solve v0*x + (v1-v0)/(2*len)*x^2 = rem for x in the stage,
                 // in the form that stays exact when the rate barely changes.
                 let a = (v1 - v0) / (2.0 * len);
                 let root = (v0 * v0 + 4.0 * a * rem).max(0.0).sqrt();
@@ -89,42 +113,14 @@ impl Pacer for Arrivals {
     }
 }
 
-/// One worker's share of a schedule: of every `of` events, the one at
-/// position `index`. The shares of 0..of together give exactly the whole
-/// schedule, interleaved evenly in time; the same split can hand each of
-/// several machines its share (k6's execution segments).
-pub(crate) struct Share<P> {
-    inner: P,
-    index: usize,
-    of: usize,
-}
-
-impl<P: Pacer> Share<P> {
-    pub(crate) fn new(inner: P, index: usize, of: usize) -> Share<P> {
-        assert!(index < of, "share index {index} out of {of}");
-        Share { inner, index, of }
-    }
-}
-
-impl<P: Pacer> Pacer for Share<P> {
-    fn next_offset(&mut self) -> Option<Duration> {
-        for _ in 0..self.index {
-            self.inner.next_offset()?;
-        }
-        let mine = self.inner.next_offset();
-        for _ in self.index + 1..self.of {
-            if self.inner.next_offset().is_none() {
-                break;
-            }
-        }
-        mine
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::plan::ramp::Ramp;
+    use crate::plan::segment::{Segment, dealt};
+
+    /// The counts of segments the plan is split over in these tests.
+    const COUNTS: [usize; 5] = [1, 2, 3, 7, 1000];
 
     fn drain(mut p: impl Pacer) -> Vec<Duration> {
         std::iter::from_fn(|| p.next_offset()).collect()
@@ -135,7 +131,22 @@ mod tests {
             &Ramp::constant(rate, Duration::from_secs_f64(secs)),
             Arrival::Uniform,
             1,
+            0,
+            1,
         )
+    }
+
+    /// Segments of `n`, each with its own worker count (boxes differ), and
+    /// each worker's share of the plan: (segment, worker, index, of).
+    fn hands(n: usize) -> impl Iterator<Item = (usize, usize, usize, usize)> {
+        (0..n).flat_map(move |i| {
+            let segment = Segment { index: i, count: n };
+            let workers = 1 + i % 3;
+            (0..workers).map(move |w| {
+                let (index, of) = segment.nest(w, workers);
+                (i, w, index, of)
+            })
+        })
     }
 
     #[test]
@@ -152,7 +163,7 @@ mod tests {
     fn ramped_arrivals_follow_the_integral() {
         // 0 -> 100/s over 10 s: 500 arrivals, a quarter of them in the first half.
         let ramp = Ramp::parse_stages("10s:100").unwrap();
-        let all = drain(Arrivals::new(&ramp, Arrival::Uniform, 1));
+        let all = drain(Arrivals::new(&ramp, Arrival::Uniform, 1, 0, 1));
         assert!((499..=501).contains(&all.len()), "{}", all.len());
         let first_half = all.iter().filter(|d| d.as_secs_f64() < 5.0).count();
         assert!((124..=126).contains(&first_half), "{first_half}");
@@ -162,42 +173,175 @@ mod tests {
     #[test]
     fn poisson_arrivals_have_the_rate_and_vary() {
         let ramp = Ramp::constant(1000.0, Duration::from_secs(20));
-        let all = drain(Arrivals::new(&ramp, Arrival::Poisson, 7));
+        let all = drain(Arrivals::new(&ramp, Arrival::Poisson, 7, 0, 1));
         // 20000 expected; the standard deviation is about 141.
         assert!((19_500..=20_500).contains(&all.len()), "{}", all.len());
-        let gaps: Vec<f64> = all
+        assert_exponential_gaps(&all);
+        let again = drain(Arrivals::new(&ramp, Arrival::Poisson, 7, 0, 1));
+        assert_eq!(all, again, "the same seed gives the same schedule");
+    }
+
+    /// Exponential gaps: their standard deviation equals their mean.
+    fn assert_exponential_gaps(sorted: &[Duration]) {
+        let gaps: Vec<f64> = sorted
             .windows(2)
             .map(|w| (w[1] - w[0]).as_secs_f64())
             .collect();
         let mean = gaps.iter().sum::<f64>() / gaps.len() as f64;
         let var = gaps.iter().map(|g| (g - mean).powi(2)).sum::<f64>() / gaps.len() as f64;
-        // Exponential gaps: the standard deviation equals the mean.
-        assert!(
-            (var.sqrt() / mean - 1.0).abs() < 0.05,
-            "cv {}",
-            var.sqrt() / mean
-        );
-        let again = drain(Arrivals::new(&ramp, Arrival::Poisson, 7));
-        assert_eq!(all, again, "the same seed gives the same schedule");
+        let cv = var.sqrt() / mean;
+        assert!((cv - 1.0).abs() < 0.05, "cv {cv}");
     }
 
     #[test]
-    fn shares_partition_the_schedule() {
-        for workers in 1..5 {
-            let mut all: Vec<Duration> = (0..workers)
-                .flat_map(|w| drain(Share::new(uniform(100.0, 0.1), w, workers)))
+    fn segments_and_workers_hold_the_uniform_schedule_event_by_event() {
+        // A ramp up, a jump, a hold and a ramp down: 7750 arrivals.
+        let ramp = Ramp::parse_stages("1s:3000,0s:5000,1s:5000,500ms:0").unwrap();
+        let whole = drain(Arrivals::new(&ramp, Arrival::Uniform, 1, 0, 1));
+        assert_eq!(whole.len(), 7750);
+        for n in COUNTS {
+            let mut held = 0;
+            for (i, w, index, of) in hands(n) {
+                // Arrival k is segment k mod N's, and within it the
+                // (k div N)-th, dealt on over the segment's workers.
+                let workers = of / n;
+                let expected: Vec<Duration> = (0..whole.len())
+                    .filter(|k| k % n == i && (k / n) % workers == w)
+                    .map(|k| whole[k])
+                    .collect();
+                let mine = drain(Arrivals::new(&ramp, Arrival::Uniform, 1, index, of));
+                assert_eq!(mine, expected, "segment {i}/{n}, worker {w}/{workers}");
+                held += mine.len();
+            }
+            assert_eq!(held, whole.len(), "{n} segments");
+        }
+    }
+
+    #[test]
+    fn a_request_count_keeps_the_first_arrivals_of_the_whole_schedule() {
+        // `-n`: each hand stops after its deal of the count, which for
+        // uniform arrivals is exactly its part of the whole's first n.
+        let ramp = Ramp::constant(2000.0, Duration::from_secs(1));
+        let whole = drain(Arrivals::new(&ramp, Arrival::Uniform, 1, 0, 1));
+        for n in COUNTS {
+            for count in [1, 999, 1001] {
+                let mut union: Vec<Duration> = hands(n)
+                    .flat_map(|(_, _, index, of)| {
+                        let mut p = Arrivals::new(&ramp, Arrival::Uniform, 1, index, of);
+                        std::iter::from_fn(move || p.next_offset()).take(dealt(count, index, of))
+                    })
+                    .collect();
+                union.sort();
+                assert_eq!(union, whole[..count], "{n} segments, -n {count}");
+            }
+        }
+    }
+
+    #[test]
+    fn poisson_segments_superpose_to_one_poisson_process() {
+        // Each hand draws its own process; there is no one-box draw to
+        // match event by event, so the union is checked for the law of a
+        // Poisson process at the full rate: the count, exponential gaps,
+        // and counts per window as dispersed as Poisson counts (copies of
+        // one stream, or correlated ones, would clump).
+        let ramp = Ramp::constant(20_000.0, Duration::from_secs(1));
+        for n in COUNTS {
+            let mut union: Vec<Duration> = hands(n)
+                .flat_map(|(_, _, index, of)| {
+                    drain(Arrivals::new(&ramp, Arrival::Poisson, 7, index, of))
+                })
                 .collect();
-            all.sort();
-            assert_eq!(all, drain(uniform(100.0, 0.1)), "{workers} workers");
+            union.sort();
+            // 20000 expected; the standard deviation is about 141.
+            assert!(
+                (19_300..=20_700).contains(&union.len()),
+                "{n}: {}",
+                union.len()
+            );
+            assert_exponential_gaps(&union);
+            let mut windows = [0u32; 100];
+            for d in &union {
+                windows[((d.as_secs_f64() * 100.0) as usize).min(99)] += 1;
+            }
+            let mean = windows.iter().sum::<u32>() as f64 / 100.0;
+            let var = windows
+                .iter()
+                .map(|&c| (c as f64 - mean).powi(2))
+                .sum::<f64>()
+                / 99.0;
+            assert!(
+                (0.6..1.4).contains(&(var / mean)),
+                "{n}: dispersion {}",
+                var / mean
+            );
+            let again: Vec<Duration> = hands(n)
+                .flat_map(|(_, _, index, of)| {
+                    drain(Arrivals::new(&ramp, Arrival::Poisson, 7, index, of))
+                })
+                .collect();
+            let mut again = again;
+            again.sort();
+            assert_eq!(
+                union, again,
+                "{n}: the same seed and split, the same schedule"
+            );
         }
     }
 
     #[test]
     fn share_interleaves_in_time() {
-        let w1 = drain(Share::new(uniform(10.0, 0.4), 1, 2));
+        let ramp = Ramp::constant(10.0, Duration::from_secs_f64(0.4));
+        let w1 = drain(Arrivals::new(&ramp, Arrival::Uniform, 1, 1, 2));
         assert_eq!(
             w1,
             vec![Duration::from_millis(100), Duration::from_millis(300)]
         );
+    }
+
+    /// The CPU this thread has used.
+    fn thread_cpu() -> Duration {
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: clock_gettime writes the timespec it is given.
+        unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+        Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32)
+    }
+
+    /// Not a test: the pacing CPU per arrival of one hand, computed
+    /// directly and, as before, by stepping through the whole schedule.
+    /// `cargo test --release --lib pacing_cost -- --ignored --nocapture`
+    #[test]
+    #[ignore]
+    fn pacing_cost() {
+        let ramp = Ramp::constant(1_000_000.0, Duration::from_secs(10));
+        for kind in [Arrival::Uniform, Arrival::Poisson] {
+            for n in [1, 1000] {
+                let before = thread_cpu();
+                let mut own = Arrivals::new(&ramp, kind, 1, 0, n);
+                let mut mine = 0;
+                while own.next_offset().is_some() {
+                    mine += 1;
+                }
+                let direct = thread_cpu() - before;
+                let before = thread_cpu();
+                let mut whole = Arrivals::new(&ramp, kind, 1, 0, 1);
+                let mut stepped = 0;
+                while whole.next_offset().is_some() {
+                    for _ in 1..n {
+                        whole.next_offset();
+                    }
+                    stepped += 1;
+                }
+                let stepping = thread_cpu() - before;
+                let per = |d: Duration, count: usize| d.as_nanos() as f64 / count as f64;
+                println!(
+                    "{kind:?}, hand 0 of {n}: {mine} arrivals, {:.1} ns each directly; {stepped} by stepping, {:.1} ns each",
+                    per(direct, mine),
+                    per(stepping, stepped)
+                );
+            }
+        }
     }
 }

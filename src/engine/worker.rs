@@ -20,6 +20,7 @@ use crate::rng::Rng;
 use crate::signal;
 use crossbeam_channel::TrySendError;
 use load::Model;
+pub(crate) use load::requests_share;
 use mio::{Events, Poll, Token};
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};

@@ -90,6 +90,18 @@ pub(crate) fn render(stats: &Stats, info: &RunInfo) -> String {
         Some(s) => o.num("longest_stall_ms", s.longest.as_secs_f64() * 1000.0),
         None => o.raw("longest_stall_ms", "null".into()),
     }
+    let segment = info.segment.map(|s| {
+        let mut segment = Object::default();
+        segment.int("index", s.index as u64);
+        segment.int("count", s.count as u64);
+        segment.finish()
+    });
+    o.raw("segment", segment.unwrap_or_else(|| "null".into()));
+    o.raw(
+        "start_skew_us",
+        info.start_skew_us
+            .map_or("null".into(), |us| us.to_string()),
+    );
     o.finish() + "\n"
 }
 
@@ -179,6 +191,7 @@ fn quote(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::segment::Segment;
     use crate::record::{ErrorKind, Sample};
     use std::time::Duration;
 
@@ -228,6 +241,8 @@ mod tests {
 
             resent: None,
             connection_times: true,
+            segment: None,
+            start_skew_us: None,
         };
         let json = render(&stats, &info);
         for needle in [
@@ -241,6 +256,7 @@ mod tests {
             r#""recorder_backpressure":null"#,
             r#""generator_stalls":null"#,
             r#""longest_stall_ms":null"#,
+            r#""segment":null,"start_skew_us":null}"#,
             r#""bytes_sent":4321"#,
             r#""connections_opened":null"#,
             r#""connections_resumed":null"#,
@@ -263,6 +279,18 @@ mod tests {
         ] {
             assert!(json.contains(needle), "missing {needle} in {json}");
         }
+    }
+
+    #[test]
+    fn reports_the_segment_and_the_start_skew() {
+        let info = RunInfo {
+            segment: Some(Segment { index: 2, count: 4 }),
+            start_skew_us: Some(-17),
+            ..RunInfo::default()
+        };
+        let json = render(&Stats::new(0), &info);
+        let needle = r#""segment":{"index":2,"count":4},"start_skew_us":-17}"#;
+        assert!(json.contains(needle), "missing {needle} in {json}");
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub(crate) mod live;
 pub(crate) mod summary;
 
 use crate::engine::Stalls;
+use crate::plan::segment::Segment;
 use crate::record::Stats;
 use hdrhistogram::Histogram;
 use std::borrow::Cow;
@@ -48,6 +49,10 @@ pub(crate) struct RunInfo {
     /// The samples carry `connect_us` and `tls_us`: a run's always do;
     /// `report`'s when a file has those columns.
     pub connection_times: bool,
+    /// The part of the plan the run ran (`--segment`); None from `report`.
+    pub segment: Option<Segment>,
+    /// With `--start-at`: the actual start minus that moment, in µs.
+    pub start_skew_us: Option<i64>,
 }
 
 impl RunInfo {

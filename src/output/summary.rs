@@ -329,6 +329,8 @@ mod tests {
 
             resent: None,
             connection_times: true,
+            segment: None,
+            start_skew_us: None,
         };
         let text = render(&stats, &info, 80);
         for needle in [
@@ -527,6 +529,8 @@ mod tests {
 
             resent: None,
             connection_times: true,
+            segment: None,
+            start_skew_us: None,
         };
         (stats, info)
     }

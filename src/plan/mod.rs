@@ -2,10 +2,14 @@
 //! request is sent. The CLI builds it, from flags or a scenario file.
 
 pub(crate) mod ramp;
+pub(crate) mod segment;
+pub(crate) mod start;
 
 use crate::http::url::Url;
 use crate::tls::TlsClient;
 use ramp::Ramp;
+use segment::Segment;
+use start::StartAt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -146,6 +150,12 @@ pub(crate) struct Plan {
     /// pipelined). A user (closed model) keeps this many going on its
     /// connection; the open model has `users` x this many slots.
     pub pipeline: usize,
+    /// The part of the plan this process runs (`--segment`): users and
+    /// arrivals are dealt over the segments, `users` and `requests` stay
+    /// the whole plan's.
+    pub segment: Segment,
+    /// The wall-clock moment the run starts at (`--start-at`); None: at once.
+    pub start_at: Option<StartAt>,
 }
 
 impl Plan {
@@ -164,7 +174,8 @@ impl Plan {
     }
 
     /// The load in words, for the dashboard's header: "50 users, all at
-    /// once, for 10s" or "1000 requests/s (poisson), up to 50 connections, for 1m".
+    /// once, for 10s" or "1000 requests/s (poisson), up to 50 connections, for 1m"
+    /// (the whole plan's figures; then "; segment 1/4" for a part of it).
     pub(crate) fn describe(&self) -> String {
         let secs = |d: Duration| match self.requests {
             Some(n) if d >= crate::units::MAX_DURATION => format!("{n} requests"),
@@ -179,7 +190,7 @@ impl Plan {
                 .collect();
             format!("stages {} ({unit})", parts.join(","))
         };
-        match &self.load {
+        let whole = match &self.load {
             Load::Closed { users, think } => {
                 let shape = if users.stages.len() == 1 && users.start == users.stages[0].target {
                     format!("{} users, all at once", self.users)
@@ -208,6 +219,11 @@ impl Plan {
                     secs(self.duration)
                 )
             }
+        };
+        if self.segment.is_whole() {
+            return whole;
         }
+        let Segment { index, count } = self.segment;
+        format!("{whole}; segment {index}/{count}")
     }
 }

@@ -3,9 +3,10 @@
 //! pacer, queues them, and hands them to free connections in order.
 
 use super::{LATE, Worker, micros};
-use crate::engine::pacer::{Arrivals, Pacer, Share};
+use crate::engine::pacer::{Arrivals, Pacer};
 use crate::engine::slot::State;
 use crate::plan::ramp::Ramp;
+use crate::plan::segment::dealt as share;
 use crate::plan::{Load, Plan, Think};
 use crate::protocol::Protocol;
 use crate::record::{ErrorKind, Sample};
@@ -36,7 +37,7 @@ pub(super) struct Closed<'a> {
 }
 
 pub(super) struct Open {
-    arrivals: Share<Arrivals>,
+    arrivals: Arrivals,
     next_arrival: Option<Instant>,
     /// Due times of requests waiting for a free connection, oldest first.
     queue: VecDeque<Instant>,
@@ -60,20 +61,11 @@ fn free_slots(conns: usize, depth: usize) -> Vec<usize> {
     free
 }
 
-/// How many of the first `count` users (numbered globally) belong to worker
-/// `index` of `of`: users are dealt round-robin.
-fn share(count: usize, index: usize, of: usize) -> usize {
-    if count > index {
-        (count - index - 1) / of + 1
-    } else {
-        0
-    }
-}
-
-/// This worker's part of `-n`. Arrivals (open model) are dealt round-robin
-/// over the workers; requests (closed model) round-robin over the users,
-/// so that each user runs its part and a worker with more users gets more.
-pub(super) fn requests_share(plan: &Plan, index: usize, of: usize) -> Option<u64> {
+/// This worker's part of `-n` (or, given a segment's index and count, the
+/// segment's). Arrivals (open model) are dealt round-robin over the
+/// workers; requests (closed model) round-robin over the users, so that
+/// each user runs its part and a worker with more users gets more.
+pub(crate) fn requests_share(plan: &Plan, index: usize, of: usize) -> Option<u64> {
     let n = usize::try_from(plan.requests?).unwrap_or(usize::MAX);
     let share = match plan.load {
         Load::Open { .. } => share(n, index, of),
@@ -93,7 +85,9 @@ fn users_share(n: usize, users: usize, index: usize, of: usize) -> usize {
 
 impl<'a> Model<'a> {
     /// The model for worker `index` of `of`, and how many slots it needs:
-    /// `--pipeline` of them per user (closed) or connection (open).
+    /// `--pipeline` of them per user (closed) or connection (open). With
+    /// segments, `index` and `of` are the worker's hand of the whole plan
+    /// (`Segment::nest`): users and arrivals are dealt over them.
     pub(super) fn new(
         plan: &'a Plan,
         start: Instant,
@@ -112,7 +106,7 @@ impl<'a> Model<'a> {
                 next_change: Some(start),
             }),
             Load::Open { rate, arrival } => {
-                let mut arrivals = Share::new(Arrivals::new(rate, *arrival, plan.seed), index, of);
+                let mut arrivals = Arrivals::new(rate, *arrival, plan.seed, index, of);
                 let next_arrival = arrivals.next_offset().map(|d| start + d);
                 Model::Open(Open {
                     arrivals,
@@ -398,8 +392,6 @@ impl<P: Protocol> Worker<'_, P> {
 
 #[cfg(test)]
 mod tests {
-    use super::share;
-
     #[test]
     fn requests_follow_the_users() {
         use super::users_share;
@@ -424,13 +416,23 @@ mod tests {
     }
 
     #[test]
-    fn users_are_dealt_round_robin() {
-        assert_eq!((share(10, 0, 2), share(10, 1, 2)), (5, 5));
-        assert_eq!((share(5, 0, 2), share(5, 1, 2)), (3, 2));
-        assert_eq!((share(1, 0, 3), share(1, 1, 3), share(1, 2, 3)), (1, 0, 0));
-        assert_eq!(share(0, 0, 1), 0);
-        for count in 0..20 {
-            assert_eq!((0..3).map(|i| share(count, i, 3)).sum::<usize>(), count);
+    fn requests_add_up_over_segments_and_workers() {
+        use super::users_share;
+        use crate::plan::segment::Segment;
+        for (n, users) in [(1000, 10), (7, 3), (12_345, 1000)] {
+            for count in [1, 2, 3, 7, 1000] {
+                let total: usize = (0..count)
+                    .flat_map(|i| {
+                        let segment = Segment { index: i, count };
+                        let workers = 1 + i % 3;
+                        (0..workers).map(move |w| {
+                            let (index, of) = segment.nest(w, workers);
+                            users_share(n, users, index, of)
+                        })
+                    })
+                    .sum();
+                assert_eq!(total, n, "{n} over {users} users and {count} segments");
+            }
         }
     }
 }
