@@ -147,7 +147,7 @@ fn leaf<'a>(leaves: &'a BTreeMap<String, String>, path: &str) -> &'a str {
 }
 
 /// The settings the pods get from the stampede-run ConfigMap, by name.
-fn run_settings(leaves: &BTreeMap<String, String>) -> Vec<(String, String)> {
+fn run_settings(leaves: &BTreeMap<String, String>) -> BTreeMap<String, String> {
     leaves
         .iter()
         .filter_map(|(path, value)| {
@@ -167,7 +167,12 @@ fn script(leaves: &BTreeMap<String, String>, job: &str) -> String {
 
 /// Run a pod's script here, with the pod's settings, its results folder in
 /// `results` and `bin` first on PATH.
-fn run_script(script: &str, settings: &[(String, String)], results: &Path, bin: &Path) -> Outcome {
+fn run_script(
+    script: &str,
+    settings: &BTreeMap<String, String>,
+    results: &Path,
+    bin: &Path,
+) -> Outcome {
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
     let child = Command::new("/bin/sh")
         .args(["-c", script])
@@ -242,7 +247,6 @@ fn a_load_pod_runs_its_segment_of_the_plan_at_the_start_moment() {
     }
     let leaves = leaves(&render());
     let settings = run_settings(&leaves);
-    let setting = |name: &str| &settings.iter().find(|(k, _)| k == name).unwrap().1;
     let dir = scratch("kube-load-pod");
     // A stand-in for stampede that keeps its arguments, one a line.
     let bin = dir.join("bin");
@@ -269,8 +273,8 @@ fn a_load_pod_runs_its_segment_of_the_plan_at_the_start_moment() {
     assert_eq!(after("-f"), "/plan/scenario.http");
     let completions = leaf(&leaves, "Job/stampede.spec.completions");
     assert_eq!(after("--segments"), completions, "--segments = completions");
-    assert_eq!(after("--start-at"), setting("START_AT"));
-    let run_dir = results.join(setting("START_AT").replace(':', "-"));
+    assert_eq!(after("--start-at"), settings["START_AT"]);
+    let run_dir = results.join(settings["START_AT"].replace(':', "-"));
     assert!(run_dir.is_dir(), "the pod makes its run's folder");
     let run_dir = run_dir.display();
     assert_eq!(after("-o"), format!("{run_dir}/{{segment}}.csv"));
@@ -303,11 +307,12 @@ fn a_load_pod_runs_its_segment_of_the_plan_at_the_start_moment() {
     assert_eq!(out.code, 0, "{}", out.stderr);
 }
 
-/// One segment's CSV: `rows` requests of 2 ms, all 200.
-fn segment_csv(path: &Path, segment: u64, rows: u64) {
+/// Segment `segment` of `segments`' CSV: its `rows` requests of a plan at
+/// 40 per second, 2 ms each, all 200.
+fn segment_csv(path: &Path, segment: u64, segments: u64, rows: u64) {
     let mut text = format!("{HEADER}\n");
     for k in 0..rows {
-        let elapsed = (k * 4 + segment) * 25_000;
+        let elapsed = (k * segments + segment) * 25_000;
         text.push_str(&format!("{elapsed},2000,200,hello,100,120,,0,0\n"));
     }
     std::fs::write(path, text).unwrap();
@@ -320,33 +325,40 @@ fn the_report_pod_merges_every_segment_and_gates_on_the_checks() {
     }
     let leaves = leaves(&render());
     let settings = run_settings(&leaves);
-    let setting = |name: &str| &settings.iter().find(|(k, _)| k == name).unwrap().1;
-    let segments: u64 = setting("SEGMENTS").parse().unwrap();
+    let segments: u64 = settings["SEGMENTS"].parse().unwrap();
     let dir = scratch("kube-report-pod");
     let bin = dir.join("bin");
     std::fs::create_dir(&bin).unwrap();
     std::os::unix::fs::symlink(BIN, bin.join("stampede")).unwrap();
     let results = dir.join("results");
-    let run_dir = results.join(setting("START_AT").replace(':', "-"));
+    let run_dir = results.join(settings["START_AT"].replace(':', "-"));
     std::fs::create_dir_all(&run_dir).unwrap();
     for i in 0..segments {
-        segment_csv(&run_dir.join(format!("{i}.csv")), i, 40);
+        segment_csv(&run_dir.join(format!("{i}.csv")), i, segments, 40);
     }
 
     let report = script(&leaves, "stampede-report");
     let out = run_script(&report, &settings, &results, &bin);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
-    let all = (segments * 40).to_string();
     assert_eq!(summary_figure(&out.stdout, "Requests"), segments * 40);
     assert!(out.stdout.contains("PASS: all"), "{}", out.stdout);
     for file in ["report.txt", "report.html", "series.csv", "check.xml"] {
         assert!(run_dir.join(file).is_file(), "{file} is written");
     }
+    let kept = std::fs::read_to_string(run_dir.join("report.txt")).unwrap();
     assert!(
-        std::fs::read_to_string(run_dir.join("report.txt"))
-            .unwrap()
-            .contains(&all)
+        out.stdout.starts_with(&kept),
+        "the log shows the report kept"
     );
+
+    // The verdict is on the merged run, with the kustomization's CHECKS: one
+    // segment slow past its p99 limit fails it.
+    let slow = std::fs::read_to_string(run_dir.join("0.csv")).unwrap();
+    let slow = slow.replace(",2000,200,", ",900000,200,");
+    std::fs::write(run_dir.join("0.csv"), slow).unwrap();
+    let out = run_script(&report, &settings, &results, &bin);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("FAIL"), "{}", out.stdout);
 
     // A segment that did not finish fails the report, rather than a merge
     // of the others passing for the whole run.
