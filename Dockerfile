@@ -8,7 +8,9 @@ FROM rust:${RUST_VERSION}-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+# examples/ too: Cargo.toml declares one, and cargo wants it there.
 COPY examples ./examples
+# The release profile keeps debug info for profiling; the image does not need it.
 RUN cargo build --release --locked --bin stampede \
     && strip --strip-debug target/release/stampede
 
