@@ -101,6 +101,9 @@ pub(crate) struct Connection<'a, P: Protocol> {
     connected_at: Instant,
     /// Requests started on the current connection.
     served: u32,
+    /// The last write stopped part way (a full socket, or TLS records not
+    /// all out): the writable event that follows goes on with it.
+    write_blocked: bool,
 }
 
 impl<'a, P: Protocol> Connection<'a, P> {
@@ -113,6 +116,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
             connect_began: now,
             connected_at: now,
             served: 0,
+            write_blocked: false,
         }
     }
 
@@ -147,9 +151,10 @@ impl<'a, P: Protocol> Connection<'a, P> {
         }
     }
 
-    /// Write what `start` queued while corked.
-    pub(crate) fn flush(&mut self, io: &mut Io<'_>, now: Instant) {
-        if self.stage == Stage::Open {
+    /// Write what `start` queued while corked, when it is worth a write
+    /// (see `Exchange::worth_writing`); what waits goes with a later one.
+    pub(crate) fn flush(&mut self, io: &mut Io<'_>, now: Instant, depth: usize) {
+        if self.stage == Stage::Open && self.exchange.worth_writing(depth) {
             self.write(io, now);
         }
     }
@@ -187,6 +192,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
     /// Close the connection, if open. `polite`: it was healthy and idle,
     /// so the protocol's goodbye and a TLS close_notify go out.
     pub(crate) fn close(&mut self, registry: &Registry, polite: bool) {
+        self.write_blocked = false;
         if let Some(mut transport) = self.transport.take() {
             if polite {
                 transport.say_goodbye(self.exchange.goodbye());
@@ -278,7 +284,11 @@ impl<'a, P: Protocol> Connection<'a, P> {
         now: Instant,
         peer_closed: bool,
     ) {
-        self.write(io, now);
+        // Only a write the socket (or TLS) left part done goes on here;
+        // requests queued corked wait for the worker's `flush`.
+        if self.write_blocked {
+            self.write(io, now);
+        }
         if self.stage != Stage::Open {
             return;
         }
@@ -303,14 +313,19 @@ impl<'a, P: Protocol> Connection<'a, P> {
                     self.exchange.wrote(n, now);
                     io.report.bytes_sent += n as u64;
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.write_blocked = true;
+                    return;
+                }
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return self.failed_io(io, &e),
             }
         }
+        self.write_blocked = false;
         match transport.flush() {
-            Err(e) if e.kind() != io::ErrorKind::WouldBlock => self.failed_io(io, &e),
-            _ => {}
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.write_blocked = true,
+            Err(e) => self.failed_io(io, &e),
         }
     }
 
@@ -335,7 +350,6 @@ impl<'a, P: Protocol> Connection<'a, P> {
                 match self.exchange.received(&io.buf[at..n]) {
                     Reply::Pending => at = n,
                     Reply::Done {
-                        request,
                         status,
                         bytes,
                         consumed,
@@ -343,8 +357,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
                         whole,
                     } => {
                         at += consumed;
-                        io.done
-                            .push_back(completion(&request, End::Done { status, bytes }));
+                        self.answered(io, End::Done { status, bytes });
                         if !keep_alive {
                             return self.cut_off(io);
                         }
@@ -385,20 +398,22 @@ impl<'a, P: Protocol> Connection<'a, P> {
     /// until the close; the requests behind it get none.
     fn ended(&mut self, io: &mut Io<'_>) {
         match self.exchange.ended() {
-            Reply::Done {
-                request,
-                status,
-                bytes,
-                ..
-            } => {
-                io.done
-                    .push_back(completion(&request, End::Done { status, bytes }));
+            Reply::Done { status, bytes, .. } => {
+                self.answered(io, End::Done { status, bytes });
                 self.close(io.registry, false);
                 self.fail(io, ErrorKind::Closed, None)
             }
             Reply::Failed(kind) => self.refused(io, kind),
             Reply::Pending => self.fail(io, ErrorKind::Closed, None),
         }
+    }
+
+    /// The front request's reply completed: it ends with `end`.
+    fn answered(&mut self, io: &mut Io<'_>, end: End) {
+        if let Some(request) = self.exchange.front() {
+            io.done.push_back(completion(request, end));
+        }
+        self.exchange.answered();
     }
 
     /// The front request's reply failed with `kind`.

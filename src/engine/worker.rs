@@ -329,7 +329,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             report: &mut self.report,
             done: &mut self.done,
         };
-        self.conns[u / self.depth].abandon(&mut io, u, kind);
+        self.conns[conn_of(u, self.depth)].abandon(&mut io, u, kind);
         self.settle(now);
     }
 
@@ -377,7 +377,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
     /// Hand slot `u`'s request (its task's) to its connection.
     fn send(&mut self, u: usize, now: Instant) {
         let request = &self.requests[self.slots[u].task as usize];
-        let c = u / self.depth;
+        let c = conn_of(u, self.depth);
         let corked = self.settling && self.depth > 1;
         let mut io = Io {
             registry: self.poll.registry(),
@@ -406,6 +406,10 @@ impl<'a, P: Protocol> Worker<'a, P> {
             done: &mut self.done,
         };
         conn.on_event(&self.link, &mut io, now, peer_closed);
+        // Requests it holds may be due to go out now that replies came.
+        if self.depth > 1 {
+            self.dirty.push(c);
+        }
         self.settle(now);
     }
 
@@ -428,7 +432,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
                 report: &mut self.report,
                 done: &mut self.done,
             };
-            self.conns[c].flush(&mut io, now);
+            self.conns[c].flush(&mut io, now, self.depth);
         }
         self.settling = false;
     }
@@ -540,6 +544,13 @@ impl<'a, P: Protocol> Worker<'a, P> {
             let _ = self.pipes.samples.send(std::mem::take(&mut self.batch));
         }
     }
+}
+
+/// The connection slot `u` uses: `u / depth`, without a division in the
+/// common case of no pipelining (this runs for every request).
+#[inline]
+fn conn_of(u: usize, depth: usize) -> usize {
+    if depth == 1 { u } else { u / depth }
 }
 
 pub(super) fn micros(d: Duration) -> u64 {

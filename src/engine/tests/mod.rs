@@ -168,7 +168,8 @@ impl<'a> Client<'a> {
             report: &mut self.report,
             done: &mut self.done,
         };
-        self.conn.flush(&mut io, Instant::now());
+        // A depth of 1: whatever waits is worth a write.
+        self.conn.flush(&mut io, Instant::now(), 1);
     }
 
     /// The next request that ended, if one did.

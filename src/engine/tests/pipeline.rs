@@ -237,3 +237,33 @@ fn requests_started_while_replies_come_go_out_on_the_same_connection() {
     drop(client);
     assert_eq!(peer.connections(), 1);
 }
+
+#[test]
+fn a_deep_pipeline_refills_in_batches_of_half_its_window() {
+    use crate::engine::exchange::Exchange;
+    let request = get("127.0.0.1:9".parse().unwrap(), false);
+    let mut exchange = Exchange::new(&Http1);
+    let (mut rng, mut scratch) = (Rng::new(1), Vec::new());
+    let now = Instant::now();
+    for slot in 0..4 {
+        exchange.push(slot, &request, &mut rng, &mut scratch, slot == 0, false);
+    }
+    assert!(
+        exchange.worth_writing(4),
+        "nothing on its way: write at once"
+    );
+    let all = exchange.unwritten().len();
+    exchange.wrote(all, now);
+    assert!(!exchange.worth_writing(4), "nothing waits");
+    // One reply in, one request more: it waits for a second.
+    exchange.answered();
+    exchange.push(0, &request, &mut rng, &mut scratch, false, false);
+    assert!(!exchange.worth_writing(4));
+    exchange.answered();
+    exchange.push(1, &request, &mut rng, &mut scratch, false, false);
+    assert!(exchange.worth_writing(4), "half the window waits");
+    // Both go out in one write.
+    assert_eq!(exchange.unwritten().len(), 2 * all / 4);
+    // At depth 1 and 2, a request never waits.
+    assert!(exchange.worth_writing(2) && exchange.worth_writing(1));
+}
