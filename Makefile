@@ -22,9 +22,10 @@ lint:
 	$(CARGO) clippy --all-targets -- -D warnings
 
 # The side-by-side benchmark against wrk and oha (bench-results/), over plain
-# HTTP and over TLS, and against redis-benchmark: about 9 minutes.
-# `PARTS=tls make bench` (or PARTS=plain, PARTS=redis) runs one part only;
-# bench/run.sh lists every knob.
+# HTTP and over TLS, and against redis-benchmark, then pipelined (depth 16)
+# against wrk and redis-benchmark: about 12 minutes.
+# `PARTS=tls make bench` (or PARTS=plain, PARTS=redis, PARTS=pipeline) runs
+# one part only; bench/run.sh lists every knob.
 bench: build
 	bash bench/run.sh
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make bench`: stampede against wrk and oha, all hitting one nginx on
 # loopback, over plain HTTP and over TLS, and against redis-benchmark on one
-# redis-server, and a report in bench-results/YYYY-MM-DD-HHMM.md.
+# redis-server, with and without pipelining, and a report in
+# bench-results/YYYY-MM-DD-HHMM.md.
 #
 # Layout on a 2-core box: nginx (1 worker) and redis-server on the LAST core,
 # every client on core 0, so the client's CPU cost is what separates the
@@ -9,7 +10,7 @@
 # /usr/bin/time): on a shared or noisy machine req/s moves a lot, CPU per
 # request much less.
 #
-# Three parts, interleaved in the same rounds, with the same pinning:
+# Four parts, interleaved in the same rounds, with the same pinning:
 #   plain  A B C D [E]: 50 keep-alive connections over HTTP, then the strace
 #          and perf probes and the 10k-user run.
 #   tls    against nginx's TLS port (bench/nginx-tls.conf, a throwaway CA from
@@ -32,15 +33,27 @@
 #          30 s only guards against a hang). Both send the same bytes: the
 #          key is redis-benchmark's own `key:__rand_int__` (a literal without
 #          -r) and the value REDIS_VALUE_SIZE bytes of `x`, as its -d makes.
-# At the defaults, all parts take about 9 minutes (plain 2.5, TLS 4.5,
-# Redis 2).
+#   pipeline  PIPELINE_DEPTH (16) requests in flight on each of the same 50
+#          connections: PA PC, stampede --pipeline 16 (results.csv on)
+#          then wrk with bench/pipeline.lua (16 requests written at once,
+#          the next 16 once all have answered) against the plain part's
+#          nginx and page; PRG PBG GET, PRS PBS SET, stampede --pipeline 16
+#          (results.csv on) then redis-benchmark -P 16 --threads 1 against
+#          the same redis-server, keys, values and rate probe as the redis
+#          part (each -P 16 command probed on its own, from a guess of
+#          100,000/s). Pipelined rows must have no errors: stampede's
+#          failures, wrk's socket errors and non-2xx/3xx responses, a
+#          redis-benchmark without its report (an error reply stops it). The
+#          report is still written, but then the script ends with exit 1.
+# At the defaults, all parts take about 12 minutes (plain 2.5, TLS 4.5,
+# Redis 2, pipelining 3).
 #
 # Environment:
 #   STAMPEDE=path        binary to test (default target/release/stampede)
 #   STAMPEDE_BEFORE=path an earlier build, run as tool E exactly as A, for a
 #                        before/after comparison within one run (default none;
 #                        plain part only)
-#   PARTS="plain tls redis" which parts to run (any of them)
+#   PARTS="plain tls redis pipeline" which parts to run (any of them)
 #   REPS=3               rounds of every tool of the parts run
 #   SECONDS_PER_RUN=10   length of each timed run (and of the 10k-user run)
 #   PROBE_SECONDS=3      length of the strace, perf and resumption probe runs
@@ -65,21 +78,30 @@ SECONDS_PER_RUN=${SECONDS_PER_RUN:-10}
 PROBE_SECONDS=${PROBE_SECONDS:-3}
 BIG_USERS=${BIG_USERS:-10000}
 USERS=50
+# In flight on each connection in the pipeline part (stampede --pipeline,
+# wrk's bench/pipeline.lua, redis-benchmark -P).
+PIPELINE_DEPTH=16
 CLIENT_CORE=0
 RESULTS_DIR=bench-results
 
 log() { echo "[bench] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-PARTS=${PARTS:-plain tls redis}
+PARTS=${PARTS:-plain tls redis pipeline}
 PARTS=${PARTS//,/ }
 for part in $PARTS; do
-    case $part in plain | tls | redis) ;; *) die "PARTS: unknown part '$part' (plain, tls, redis)" ;; esac
+    case $part in
+        plain | tls | redis | pipeline) ;;
+        *) die "PARTS: unknown part '$part' (plain, tls, redis, pipeline)" ;;
+    esac
 done
 has_part() { [[ " $PARTS " == *" $1 "* ]]; }
-has_part plain || has_part tls || has_part redis || die "PARTS: name plain, tls or redis"
-# nginx serves the plain and TLS parts.
-has_nginx() { has_part plain || has_part tls; }
+has_part plain || has_part tls || has_part redis || has_part pipeline \
+    || die "PARTS: name plain, tls, redis or pipeline"
+# nginx serves the plain, TLS and pipeline parts, redis-server the redis
+# and pipeline parts.
+has_nginx() { has_part plain || has_part tls || has_part pipeline; }
+has_redis() { has_part redis || has_part pipeline; }
 REDIS_VALUE_SIZE=${REDIS_VALUE_SIZE:-3}
 [[ $REDIS_VALUE_SIZE =~ ^[1-9][0-9]{0,5}$ ]] || die "REDIS_VALUE_SIZE: a number of bytes from 1 to 999999"
 
@@ -97,7 +119,7 @@ command -v wrk >/dev/null || need_apt+=(wrk)
 command -v strace >/dev/null || need_apt+=(strace)
 command -v taskset >/dev/null || need_apt+=(util-linux)
 command -v openssl >/dev/null || need_apt+=(openssl)
-if has_part redis; then
+if has_redis; then
     command -v redis-server >/dev/null || need_apt+=(redis-server)
     command -v redis-benchmark >/dev/null || need_apt+=(redis-tools)
 fi
@@ -234,7 +256,7 @@ fi
 # any GET row, so that every GET finds it.
 REDIS_KEY='key:__rand_int__'
 REDIS_VALUE=$(printf "%${REDIS_VALUE_SIZE}s" '' | tr ' ' x)
-if has_part redis; then
+if has_redis; then
     log "starting redis-server on 127.0.0.1:$REDIS_PORT (core $LAST_CORE)"
     mkdir -p "$WORK/redis"
     # taskset execs redis-server, so $! is its PID. Its working dir is the
@@ -289,11 +311,14 @@ META=$WORK/meta.tsv
         printf 'openssl_version\t%s\n' "$(openssl version 2>&1 | head -1)"
         printf 'oha_tls\t%s\n' "${OHA_TLS[0]}"
     fi
-    if has_part redis; then
+    if has_redis; then
         printf 'redis_url\t%s\n' "$REDIS_URL"
         printf 'redis_server_version\t%s\n' "$(redis-server --version 2>&1 | head -1)"
         printf 'redis_benchmark_version\t%s\n' "$(redis-benchmark --version 2>&1 | head -1)"
         printf 'redis_value_size\t%s\n' "$REDIS_VALUE_SIZE"
+    fi
+    if has_part pipeline; then
+        printf 'pipeline_depth\t%s\n' "$PIPELINE_DEPTH"
     fi
 } >"$META"
 
@@ -362,18 +387,30 @@ client_cmd() {
                  "${SAME_AS_WRK[@]}" --cacert "$CA" --no-keepalive --no-tls-resume
                  -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
         NW) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency -H 'Connection: close' "$furl") ;;
-        # Redis, one command in flight per connection: stampede with
-        # results.csv, and redis-benchmark with one thread (like wrk -t1),
-        # -n from its measured rate (REDIS_RATE_*, see the probe below).
-        RG) CMD=("$STAMPEDE" run "$REDIS_URL" --command "GET $REDIS_KEY" -c "$USERS" -d "${secs}s"
-                 --cpus "$CLIENT_CORE" -q -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
-        RS) CMD=("$STAMPEDE" run "$REDIS_URL" --command "SET $REDIS_KEY $REDIS_VALUE" -c "$USERS"
+        # Redis, one command in flight per connection (RG RS BG BS) or
+        # PIPELINE_DEPTH (PRG PRS PBG PBS): stampede with results.csv, and
+        # redis-benchmark with one thread (like wrk -t1), -n from its
+        # measured rate (REDIS_RATE, see the probe below).
+        RG | RS | PRG | PRS)
+            local redis_cmd="GET $REDIS_KEY" pipe=()
+            if [[ $t == *S ]]; then redis_cmd="SET $REDIS_KEY $REDIS_VALUE"; fi
+            if [[ $t == P* ]]; then pipe=(--pipeline "$PIPELINE_DEPTH"); fi
+            CMD=("$STAMPEDE" run "$REDIS_URL" --command "$redis_cmd" -c "$USERS" "${pipe[@]}"
                  -d "${secs}s" --cpus "$CLIENT_CORE" -q -o "$WORK/results.csv" --summary "$RAW/$id.json") ;;
-        BG | BS)
-            local test=get rate=$REDIS_RATE_GET
-            if [ "$t" = BS ]; then test=set rate=$REDIS_RATE_SET; fi
+        BG | BS | PBG | PBS)
+            local test=get depth=1
+            if [[ $t == *S ]]; then test=set; fi
+            if [[ $t == P* ]]; then depth=$PIPELINE_DEPTH; fi
             CMD=(timeout $((secs * 5 + 30)) redis-benchmark -h 127.0.0.1 -p "$REDIS_PORT" -t "$test"
-                 -c "$USERS" -P 1 --threads 1 -n $((rate * secs)) -d "$REDIS_VALUE_SIZE") ;;
+                 -c "$USERS" -P "$depth" --threads 1 -n $((REDIS_RATE[$t] * secs)) -d "$REDIS_VALUE_SIZE") ;;
+        # HTTP/1.1 pipelining against the plain part's nginx and page, the
+        # same request bytes: stampede keeps PIPELINE_DEPTH in flight on
+        # each connection (a new request as each response comes), wrk
+        # writes that many at once and the next batch once all have come.
+        PA) CMD=("$STAMPEDE" run "$URL" -c "$USERS" --pipeline "$PIPELINE_DEPTH" -d "${secs}s"
+                 --cpus "$CLIENT_CORE" -q "${SAME_AS_WRK[@]}" -o "$WORK/results.csv"
+                 --summary "$RAW/$id.json") ;;
+        PC) CMD=(wrk -t1 -c"$USERS" -d"${secs}s" --latency -s bench/pipeline.lua "$URL" -- "$PIPELINE_DEPTH") ;;
         *) die "unknown tool $t" ;;
     esac
 }
@@ -405,36 +442,49 @@ fi
 if has_part redis; then
     TOOLS="$TOOLS RG BG RS BS"
 fi
+# Pipelining: the same, stampede right before its peer.
+if has_part pipeline; then
+    TOOLS="$TOOLS PA PC PRG PBG PRS PBS"
+fi
 TOOLS=${TOOLS# }
 
 # A failed run takes no time, so the estimate is an upper bound.
 total=$((REPS * $(wc -w <<<"$TOOLS") * SECONDS_PER_RUN))
 if has_part plain; then total=$((total + 4 * PROBE_SECONDS + SECONDS_PER_RUN)); fi
 total=$((total + $(wc -w <<<"$TLS_NEW") * PROBE_SECONDS))
-if has_part redis; then total=$((total + 4)); fi    # redis-benchmark's rate probes
+# redis-benchmark's rate probes: about 2 s each at most.
+PROBED=""
+if has_part redis; then PROBED="BG BS"; fi
+if has_part pipeline; then PROBED="$PROBED PBG PBS"; fi
+total=$((total + 2 * $(wc -w <<<"$PROBED")))
 log "timed runs: $REPS x ($TOOLS) x ${SECONDS_PER_RUN}s, $USERS users; about ${total}s in all"
 printf 'tools\t%s\n' "$TOOLS" >>"$META"
 
-# redis-benchmark's rate, measured once per command with a 2 s guess at
-# 10,000/s (its output says the rate it reached), sets its -n for the
-# timed runs. Those runs then end on their own after about
-# SECONDS_PER_RUN; a failed probe leaves the guess, which the report shows.
-REDIS_RATE_GET=10000
-REDIS_RATE_SET=10000
+# redis-benchmark's rate, measured once per command and depth with a 2 s
+# guess (10,000/s at depth 1, 100,000/s pipelined; its output says the rate
+# it reached), sets its -n for the timed runs. Those runs then end on their
+# own after about SECONDS_PER_RUN; a failed probe leaves the guess, which
+# the report shows.
+declare -A REDIS_RATE=([BG]=10000 [BS]=10000 [PBG]=100000 [PBS]=100000)
+for t in $PROBED; do
+    id="probe-$t"
+    log "redis-benchmark rate probe: $t"
+    client_cmd "$t" "$id" 2
+    run_timed "$id" "${CMD[@]}"
+    rate=$(tr '\r' '\n' <"$RAW/$id.out" | sed -n 's/.*throughput summary: \([0-9]*\).*/\1/p' | head -1)
+    if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
+        REDIS_RATE[$t]=$rate
+    else
+        log "$id: no rate in its output; keeping the guess of ${REDIS_RATE[$t]}/s"
+    fi
+done
 if has_part redis; then
-    for t in BG BS; do
-        id="probe-$t"
-        log "redis-benchmark rate probe: $t"
-        client_cmd "$t" "$id" 2
-        run_timed "$id" "${CMD[@]}"
-        rate=$(tr '\r' '\n' <"$RAW/$id.out" | sed -n 's/.*throughput summary: \([0-9]*\).*/\1/p' | head -1)
-        if [ -n "$rate" ] && [ "$rate" -gt 0 ]; then
-            if [ "$t" = BG ]; then REDIS_RATE_GET=$rate; else REDIS_RATE_SET=$rate; fi
-        else
-            log "$id: no rate in its output; keeping the guess of 10000/s"
-        fi
-    done
-    printf 'redis_n\tGET %s, SET %s\n' $((REDIS_RATE_GET * SECONDS_PER_RUN)) $((REDIS_RATE_SET * SECONDS_PER_RUN)) >>"$META"
+    printf 'redis_n\tGET %s, SET %s\n' $((REDIS_RATE[BG] * SECONDS_PER_RUN)) \
+        $((REDIS_RATE[BS] * SECONDS_PER_RUN)) >>"$META"
+fi
+if has_part pipeline; then
+    printf 'pipeline_redis_n\tGET %s, SET %s\n' $((REDIS_RATE[PBG] * SECONDS_PER_RUN)) \
+        $((REDIS_RATE[PBS] * SECONDS_PER_RUN)) >>"$META"
 fi
 
 for rep in $(seq "$REPS"); do
@@ -530,7 +580,7 @@ if [ -n "$TLS_NEW" ]; then
 fi
 
 # What redis-server counted, to check the clients' counts against.
-if has_part redis; then
+if has_redis; then
     redis-cli -p "$REDIS_PORT" INFO commandstats >"$RAW/redis-commandstats.txt" 2>&1 || true
 fi
 
@@ -543,5 +593,10 @@ cp "$NGX/error.log" "$RAW/nginx-error.log" 2>/dev/null || true
 mkdir -p "$RESULTS_DIR"
 name=$(date +%Y-%m-%d-%H%M)
 [ -e "$RESULTS_DIR/$name.md" ] && name=$(date +%Y-%m-%d-%H%M%S)
-python3 -B bench/summarize.py "$WORK" "$RESULTS_DIR/$name.md" "$RESULTS_DIR/README.md"
+# summarize.py exits 3 when a pipelined row had errors: the report is
+# written, and says so, but the run did not give a result.
+rc=0
+python3 -B bench/summarize.py "$WORK" "$RESULTS_DIR/$name.md" "$RESULTS_DIR/README.md" || rc=$?
+[ "$rc" -eq 0 ] || [ "$rc" -eq 3 ] || die "bench/summarize.py failed (exit $rc)"
 log "wrote $RESULTS_DIR/$name.md"
+[ "$rc" -eq 0 ] || die "pipelined rows had errors (see 'Pipelined rows without errors' in $RESULTS_DIR/$name.md); the figures are no result"

@@ -6,17 +6,19 @@ usage: summarize.py WORK_DIR REPORT.md README.md
 WORK_DIR is run.sh's temp dir: meta.tsv, commands.tsv and raw/ with one set of
 files per run (ID.time from /usr/bin/time, ID.out / ID.err, ID.rc, and
 ID.json for stampede). The report is written to REPORT.md and a line linking
-to it is appended to README.md (created with an intro if missing).
+to it is appended to README.md (created with an intro if missing). The exit
+code is 3, after both are written, when a pipelined row had errors.
 
 This file writes the page and its plain HTTP part; summarize_tls.py writes
-the TLS part, summarize_redis.py the Redis part, rawfiles.py reads the raw
-files and mdfmt.py formats.
+the TLS part, summarize_redis.py the Redis part, summarize_pipeline.py the
+pipelining part, rawfiles.py reads the raw files and mdfmt.py formats.
 """
 
 import re
 import sys
 from pathlib import Path
 
+import summarize_pipeline
 import summarize_redis
 import summarize_tls
 from mdfmt import fmt, table, verdict
@@ -56,7 +58,11 @@ reads from nginx's log which clients resumed their sessions. Redis rows
 run in the same rounds against a redis-server on the server core: stampede
 `--command 'GET ...'` and `'SET ...'` with results.csv (RG RS) against
 `redis-benchmark -t get` and `-t set` (BG BS), 50 connections, one command
-in flight each. `PARTS=plain`, `PARTS=tls` or `PARTS=redis` runs one part.
+in flight each. Pipelining rows, in the same rounds, keep 16 in flight on
+each of the 50 connections: stampede `--pipeline 16` against nginx (PA) and
+wrk with `bench/pipeline.lua` (PC), and GET and SET against the same
+redis-server (PRG PRS) and `redis-benchmark -P 16` (PBG PBS).
+`PARTS=plain`, `PARTS=tls`, `PARTS=redis` or `PARTS=pipeline` runs one part.
 Each run writes one `YYYY-MM-DD-HHMM.md` here, with the machine, versions,
 exact commands, medians, targets and raw figures.
 
@@ -366,18 +372,25 @@ def main():
     plain_runs = collect_tools(raw, reps, PARSERS) if "plain" in parts else {}
     tls_runs = summarize_tls.collect(raw, reps) if "tls" in parts else {}
     redis_runs = summarize_redis.collect(raw, reps) if "redis" in parts else {}
-    figures = []
+    pipe_runs = summarize_pipeline.collect(raw, reps) if "pipeline" in parts else {}
+    figures, pipe_problems = [], []
     if "plain" in parts:
         figures.append(plain_section(w, raw, meta, reps, users, plain_runs))
     if "tls" in parts:
         figures.append("TLS: " + summarize_tls.section(w, raw, meta, reps, tls_runs))
     if "redis" in parts:
         figures.append(summarize_redis.section(w, raw, meta, reps, redis_runs))
+    if "pipeline" in parts:
+        headline, pipe_problems = summarize_pipeline.section(w, raw, meta, reps, pipe_runs)
+        figures.append(headline)
+    all_redis = {**redis_runs, **summarize_pipeline.redis_runs(pipe_runs)}
+    if all_redis:
+        summarize_redis.server_counts(w, raw, all_redis)
 
     # -- commands ------------------------------------------------------------
     w("## Commands")
     w("")
-    if "plain" in parts or "tls" in parts:
+    if {"plain", "tls", "pipeline"} & set(parts):
         w("nginx (config: `bench/nginx.conf` with paths and port filled in"
           + (", and `bench/nginx-tls.conf` as WORKDIR/nginx/tls-server.conf for TLS, with the "
              "throwaway CA and server certificate made first" if "tls" in parts else "") + "):")
@@ -388,7 +401,7 @@ def main():
         w(f"taskset -c {meta.get('server_core')} nginx -c WORKDIR/nginx/nginx.conf -p WORKDIR/nginx/")
         w("```")
         w("")
-    if "redis" in parts:
+    if {"redis", "pipeline"} & set(parts):
         port = meta.get("redis_url", "").rsplit(":", 1)[-1] or "PORT"
         w("redis-server (in WORKDIR/redis), then the key for GET (VALUE: "
           f"{meta.get('redis_value_size', '3')} bytes of `x`, as in the SET rows):")
@@ -423,6 +436,10 @@ def main():
         w("Redis:")
         w("")
         every_run(w, redis_runs, summarize_redis.NAMES)
+    if pipe_runs:
+        w("Pipelined:")
+        w("")
+        every_run(w, pipe_runs, summarize_pipeline.NAMES)
 
     report.write_text("\n".join(out))
 
@@ -437,6 +454,11 @@ def main():
             f"{'; '.join(figures)}\n")
     readme.write_text(text + line)
     print(line.strip())
+    if pipe_problems:
+        print(f"summarize.py: {len(pipe_problems)} pipelined run(s) had errors:", file=sys.stderr)
+        for problem in pipe_problems:
+            print(f"  {problem}", file=sys.stderr)
+        sys.exit(3)
 
 
 if __name__ == "__main__":
