@@ -13,7 +13,6 @@ use crate::record::ErrorKind;
 use crate::rng::Rng;
 use crate::tls::{TlsClient, explain};
 use mio::{Interest, Registry, Token};
-use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -33,7 +32,7 @@ pub(crate) struct Io<'w> {
     pub(crate) buf: &'w mut [u8],
     pub(crate) report: &'w mut WorkerReport,
     /// Requests that ended, oldest first, for the worker to record.
-    pub(crate) done: &'w mut VecDeque<Completion>,
+    pub(crate) done: &'w mut Vec<Completion>,
 }
 
 /// How a request ended.
@@ -411,7 +410,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
     /// The front request's reply completed: it ends with `end`.
     fn answered(&mut self, io: &mut Io<'_>, end: End) {
         if let Some(request) = self.exchange.front() {
-            io.done.push_back(completion(request, end));
+            io.done.push(completion(request, end));
         }
         self.exchange.answered();
     }
@@ -476,7 +475,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
             {
                 done.retry = Retry::Once;
             }
-            io.done.push_back(done);
+            io.done.push(done);
         }
     }
 
@@ -492,7 +491,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
             };
             let mut done = completion(&request, closed);
             done.retry = Retry::Unseen;
-            io.done.push_back(done);
+            io.done.push(done);
         }
     }
 }

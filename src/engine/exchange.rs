@@ -69,6 +69,8 @@ pub(crate) struct Exchange<'a, P: Protocol> {
     sent: u64,
     queued: u64,
     in_flight: VecDeque<InFlight<'a, P>>,
+    /// How many of them, from the front, have begun to go out.
+    begun: usize,
     decoder: P::Decoder,
 }
 
@@ -83,6 +85,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
             sent: 0,
             queued: 0,
             in_flight: VecDeque::new(),
+            begun: 0,
             decoder: protocol.decoder(),
         }
     }
@@ -177,14 +180,11 @@ impl<'a, P: Protocol> Exchange<'a, P> {
     pub(crate) fn wrote(&mut self, n: usize, now: Instant) {
         self.written += n;
         self.sent += n as u64;
-        // The requests not yet begun are the newest ones.
-        for request in self.in_flight.iter_mut().rev() {
-            if request.wrote_at.is_some() {
-                break;
-            }
-            if request.starts_at < self.sent {
-                request.wrote_at = Some(now);
-            }
+        while let Some(request) = self.in_flight.get_mut(self.begun)
+            && request.starts_at < self.sent
+        {
+            request.wrote_at = Some(now);
+            self.begun += 1;
         }
     }
 
@@ -250,6 +250,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
     /// decoder expects the next one's.
     pub(crate) fn answered(&mut self) {
         self.in_flight.pop_front();
+        self.begun = self.begun.saturating_sub(1);
         if let Some(next) = self.in_flight.front() {
             self.protocol
                 .expect(&mut self.decoder, next.request, next.opened);
@@ -264,13 +265,8 @@ impl<'a, P: Protocol> Exchange<'a, P> {
     /// and redis-benchmark -P refill the whole window at once); their wait
     /// shows in their `wait_us`.
     pub(crate) fn worth_writing(&self, depth: usize) -> bool {
-        let on_way = self
-            .in_flight
-            .iter()
-            .take_while(|request| request.starts_at < self.sent)
-            .count();
-        let waiting = self.in_flight.len() - on_way;
-        waiting > 0 && (on_way == 0 || 2 * waiting >= depth)
+        let waiting = self.in_flight.len() - self.begun;
+        waiting > 0 && (self.begun == 0 || 2 * waiting >= depth)
     }
 
     /// Every request on the connection, oldest first, as it closes; the
@@ -281,6 +277,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         self.written = 0;
         self.sent = 0;
         self.queued = 0;
+        self.begun = 0;
         self.in_flight.drain(..)
     }
 

@@ -18,7 +18,6 @@ use crate::record::ErrorKind;
 use crate::rng::Rng;
 use crate::tls::TlsClient;
 use mio::{Events, Poll, Token};
-use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -103,7 +102,7 @@ struct Client<'a> {
     scratch: Vec<u8>,
     link: Link<'a>,
     conn: Connection<'a, Http1>,
-    done: VecDeque<Completion>,
+    done: Vec<Completion>,
     /// The last request that ended.
     last: Option<Completion>,
 }
@@ -123,7 +122,7 @@ impl<'a> Client<'a> {
                 requests_per_conn,
             },
             conn: Connection::new(&Http1, Token(0), Instant::now()),
-            done: VecDeque::new(),
+            done: Vec::new(),
             last: None,
         }
     }
@@ -174,13 +173,12 @@ impl<'a> Client<'a> {
 
     /// The next request that ended, if one did.
     fn next(&mut self) -> Progress {
-        match self.done.pop_front() {
-            Some(done) => {
-                self.last = Some(done);
-                done.end.into()
-            }
-            None => Progress::Pending,
+        if self.done.is_empty() {
+            return Progress::Pending;
         }
+        let done = self.done.remove(0);
+        self.last = Some(done);
+        done.end.into()
     }
 
     /// Hand the connection its events until `count` requests have ended
