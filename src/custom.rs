@@ -1,7 +1,7 @@
 //! A protocol from outside the crate: `main_with` makes a binary that is
 //! `stampede` with one more URL scheme (and, if asked, its twin over TLS),
 //! whose tasks are `--command`s and whose protocol the caller makes (see
-//! examples/memcached.rs).
+//! examples/memcached/).
 //!
 //! The scheme is registered once per process, before argv is parsed, so
 //! that `Url::parse` knows it wherever a URL is read.

@@ -6,7 +6,7 @@
 //! The public surface is what its users need, and no more: `app` and `cli`
 //! for the binary (`src/main.rs`), `fuzzing` for the fuzz targets and
 //! `tests/fuzz_regressions.rs`, and for a protocol of your own (see
-//! examples/memcached.rs): `Protocol` with `Decoded`, `ErrorKind`,
+//! examples/memcached/): `Protocol` with `Decoded`, `ErrorKind`,
 //! `RequestSpec`, `Template` and `Values`, run by `main_with` with every
 //! flag of `stampede` for the URLs of a `Scheme` (its `Target`). The rest is `pub(crate)` until an outside user
 //! needs it.
@@ -53,7 +53,7 @@ pub(crate) mod whole_file;
 pub(crate) mod xml;
 
 // What a protocol from outside the crate is written against (see
-// examples/memcached.rs and the README's "Adding a protocol").
+// examples/memcached/ and the README's "Adding a protocol").
 pub use custom::{Scheme, Target, main_with};
 pub use dynamic::{Template, Values};
 pub use plan::RequestSpec;

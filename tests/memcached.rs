@@ -1,4 +1,4 @@
-//! examples/memcached.rs, a protocol written against the public library
+//! examples/memcached/, a protocol written against the public library
 //! surface, built and run as its user would, against Debian's memcached on
 //! a free port: its counts match memcached's own `stats`, results.csv
 //! matches the summary, `report` and `check` read the CSV, and bad input is

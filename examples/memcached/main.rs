@@ -28,8 +28,12 @@
 //! `hello`; a refused login fails the connection's first request with the
 //! `init` error, and the summary says memcached's words once.
 
-use stampede::{Decoded, ErrorKind, Protocol, RequestSpec, Scheme, Template, Values};
-use std::io::Write;
+mod command;
+mod reply;
+
+use command::{Command, push_set, set};
+use reply::{LINE_MAX, Line, Reply};
+use stampede::{Decoded, ErrorKind, Protocol, RequestSpec, Scheme, Values};
 
 fn main() {
     // memcached's TLS listens on the same port as its plain TCP.
@@ -73,200 +77,11 @@ fn login(user: Option<&str>, password: Option<&str>) -> Result<Vec<u8>, String> 
     ))
 }
 
-/// The status of an answer, and of an error reply.
-const STATUS_OK: u16 = 200;
-const STATUS_ERROR: u16 = 500;
-/// The longest reply line we wait for (a key is at most 250 bytes): a
-/// longer one is not memcached, and must not grow memory.
-const LINE_MAX: usize = 1024;
-
 struct Memcached {
     /// Put before every key, from `--var namespace=NS`; empty for none.
     namespace: String,
     /// What a new connection sends first (`login`); empty for nothing.
     hello: Vec<u8>,
-}
-
-/// A task's command, ready to encode.
-enum Command {
-    /// The same bytes every time.
-    Fixed(Vec<u8>),
-    /// `get ...`: the line.
-    Get(Template),
-    /// `set KEY FLAGS EXPTIME` and the value, whose length is only known
-    /// once it is rendered.
-    Set { head: Template, value: Template },
-}
-
-impl Command {
-    /// `namespace` goes before every key (`--var namespace=NS`).
-    fn parse(line: &str, namespace: &str) -> Result<Command, String> {
-        let line = line.trim();
-        let bad = |why: &str| format!("bad memcached command {line:?}: {why}");
-        let words = words(line).map_err(bad)?;
-        let name = words.first().map(|&(s, e)| &line[s..e]);
-        if !namespace.is_empty() {
-            let keys = match name {
-                Some("get" | "gets") => 1..words.len(),
-                Some("set") => 1..words.len().min(2),
-                _ => 0..0,
-            };
-            let (mut text, mut at) = (String::new(), 0);
-            for key in keys {
-                text.push_str(&line[at..words[key].0]);
-                text.push_str(namespace);
-                at = words[key].0;
-            }
-            text.push_str(&line[at..]);
-            return Command::parse(&text, "");
-        }
-        let command = match name {
-            Some("get" | "gets") if words.len() > 1 => Command::Get(Template::parse(line)?),
-            Some("get" | "gets") => return Err(bad("get needs a key")),
-            Some("set") if words.len() >= 5 => {
-                let (head_end, value_start) = (words[3].1, words[4].0);
-                Command::Set {
-                    head: Template::parse(&line[words[0].0..head_end])?,
-                    value: Template::parse(&line[value_start..])?,
-                }
-            }
-            Some("set") => return Err(bad("expected set KEY FLAGS EXPTIME VALUE")),
-            _ => return Err(bad("this example speaks get and set")),
-        };
-        // No dynamic value: encode once, and write it without a copy.
-        let fixed = match &command {
-            Command::Get(line) => line.fixed().map(|line| [line, b"\r\n"].concat()),
-            Command::Set { head, value } => head
-                .fixed()
-                .zip(value.fixed())
-                .map(|(head, value)| set(head, value)),
-            Command::Fixed(_) => None,
-        };
-        Ok(fixed.map_or(command, Command::Fixed))
-    }
-}
-
-/// `set KEY FLAGS EXPTIME` and its data block, with the block's length.
-fn set(head: &[u8], value: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(head.len() + value.len() + 16);
-    push_set(&mut out, head, value);
-    out
-}
-
-fn push_set(out: &mut Vec<u8>, head: &[u8], value: &[u8]) {
-    out.extend_from_slice(head);
-    // Into the Vec, with no allocation of its own: this runs per request.
-    let _ = write!(out, " {}\r\n", value.len());
-    out.extend_from_slice(value);
-    out.extend_from_slice(b"\r\n");
-}
-
-/// Where each word of `line` starts and ends; a dynamic value
-/// (`{{$randomInt 1 9}}`) is part of its word, spaces and all.
-fn words(line: &str) -> Result<Vec<(usize, usize)>, &'static str> {
-    let bytes = line.as_bytes();
-    let mut words = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i].is_ascii_whitespace() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
-            if bytes[i..].starts_with(b"{{") {
-                let close = line[i..].find("}}").ok_or("a {{ is not closed")?;
-                i += close + 2;
-            } else {
-                i += 1;
-            }
-        }
-        words.push((start, i));
-    }
-    Ok(words)
-}
-
-/// A connection's reply, parsed as it arrives: one line at a time, and a
-/// data block counted, never kept.
-#[derive(Default)]
-struct Reply {
-    /// The current line so far, up to `LINE_MAX`.
-    line: Vec<u8>,
-    /// Bytes of a data block still to come.
-    data_left: u64,
-    /// A data block ended: the next line must be empty (its `\r\n`).
-    block_end: bool,
-    /// A `VALUE` came: only another or `END` may follow.
-    in_values: bool,
-    /// Every byte taken for the current reply, the login's reply too.
-    taken: u64,
-    /// The login's reply comes first: the request opened the connection.
-    greeting: bool,
-    /// The bytes of the login's reply, not the request's own.
-    greeting_bytes: u64,
-    /// memcached's words when it refused the login.
-    refusal: Option<String>,
-}
-
-/// What a complete line does to the reply.
-enum Line {
-    More,
-    Done(u16),
-    Bad,
-    /// The login was accepted: the request's reply follows.
-    LoggedIn,
-    /// The login was refused.
-    Refused,
-}
-
-impl Reply {
-    fn line(&mut self) -> Line {
-        let Some(text) = self.line.strip_suffix(b"\r\n") else {
-            return Line::Bad;
-        };
-        if std::mem::take(&mut self.greeting) {
-            if text == b"STORED" {
-                return Line::LoggedIn;
-            }
-            // One line for the summary, whatever the server sent.
-            let words = String::from_utf8_lossy(text).replace(|c: char| c.is_control(), " ");
-            self.refusal = Some(words);
-            return Line::Refused;
-        }
-        if std::mem::take(&mut self.block_end) {
-            return if text.is_empty() {
-                Line::More
-            } else {
-                Line::Bad
-            };
-        }
-        if text == b"END" {
-            return Line::Done(STATUS_OK);
-        }
-        if let Some(rest) = text.strip_prefix(b"VALUE ") {
-            // VALUE <key> <flags> <bytes> [<cas unique>]
-            let length = rest.split(|&b| b == b' ').nth(2);
-            let length = length.and_then(|l| std::str::from_utf8(l).ok()?.parse().ok());
-            let Some(length) = length else {
-                return Line::Bad;
-            };
-            self.data_left = length;
-            self.block_end = true;
-            self.in_values = true;
-            return Line::More;
-        }
-        if self.in_values {
-            return Line::Bad;
-        }
-        match text {
-            b"STORED" | b"NOT_STORED" | b"EXISTS" | b"NOT_FOUND" => Line::Done(STATUS_OK),
-            b"ERROR" => Line::Done(STATUS_ERROR),
-            _ if text.starts_with(b"CLIENT_ERROR") || text.starts_with(b"SERVER_ERROR") => {
-                Line::Done(STATUS_ERROR)
-            }
-            _ => Line::Bad,
-        }
-    }
 }
 
 impl Protocol for Memcached {
@@ -404,6 +219,7 @@ impl Protocol for Memcached {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::reply::{STATUS_ERROR, STATUS_OK};
 
     const PLAIN: Memcached = Memcached {
         namespace: String::new(),
