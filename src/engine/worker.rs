@@ -417,6 +417,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         }
         self.settling = true;
         loop {
+            self.retries_first();
             while let Some(done) = self.done.pop_front() {
                 self.complete(done, now);
             }
@@ -430,6 +431,23 @@ impl<'a, P: Protocol> Worker<'a, P> {
             self.conns[c].flush(&mut io, now);
         }
         self.settling = false;
+    }
+
+    /// Requests that may go again are handled before the others that
+    /// ended with them: sent again, they open the new connection, ahead of
+    /// the requests the others' slots start next. Behind those, a server
+    /// that answers a few per connection (`Connection: close`) would cut
+    /// them off again and again (`Retry::Unseen`) until they timed out.
+    fn retries_first(&mut self) {
+        if self.done.iter().all(|done| done.retry == Retry::No) {
+            return;
+        }
+        let (again, rest): (VecDeque<_>, VecDeque<_>) = self
+            .done
+            .drain(..)
+            .partition(|done| done.retry != Retry::No);
+        self.done = again;
+        self.done.extend(rest);
     }
 
     /// A request ended: record it, or send it again.
