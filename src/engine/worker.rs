@@ -4,6 +4,7 @@
 //! `load` decides when requests start. Workers never print; they only send
 //! samples to the recorder.
 
+mod free;
 mod load;
 
 use super::connection::{Completion, Connection, End, Io, Link, Retry};
