@@ -403,3 +403,47 @@ fn requests_sent_again_behind_connection_close_are_not_starved() {
     assert!(json_number(&json, "requests_resent") > 0.0);
     assert_accounting(&rows, &json);
 }
+
+#[test]
+fn counts_and_order_over_tls() {
+    // Replies smaller than a TLS record and larger than the read buffer:
+    // rustls holds what one read of the socket decrypted, and more than
+    // one read's worth is in flight at depth 16.
+    let file = scenario(
+        "pipeline-tls",
+        "### small\nGET /bytes/10\n\n### big\nGET /bytes/100000\n",
+    );
+    for depth in ["2", "16"] {
+        for (model, extra) in [
+            ("closed", &["-n", "2000", "-c", "2"][..]),
+            ("open", &["--rate", "2000", "-n", "2000", "-c", "2"]),
+        ] {
+            let case = format!("TLS, {model} at depth {depth}");
+            let pki = common::tls::Pki::new(&scratch(&format!("pipeline-tls-{model}-{depth}")));
+            let (serve, base) = start_serve_tls(&pki, &[]);
+            let ca = pki.ca.to_str().unwrap().to_string();
+            let mut args = vec![
+                "-f",
+                &file,
+                "--host",
+                &base,
+                "-t",
+                "1",
+                "--cacert",
+                &ca,
+                "--pipeline",
+                depth,
+            ];
+            args.extend_from_slice(extra);
+            let (out, rows, json) =
+                run_recorded_args(&format!("pipeline-tls-run-{model}-{depth}"), &args);
+            assert_eq!(out.code, 0, "{case}: {}", out.stderr);
+            assert_eq!(rows.len(), 2000, "{case}");
+            assert_in_order(&rows, &case);
+            assert_accounting(&rows, &json);
+            let served = stop_serve(serve);
+            assert_eq!(served.requests, 2000, "{case}: what serve answered");
+            assert!(served.connections <= 2, "{case}: {served:?}");
+        }
+    }
+}
