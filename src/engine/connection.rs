@@ -77,7 +77,8 @@ pub(crate) enum Retry {
     /// It was pipelined behind a reply that closed the connection
     /// (`Connection: close`): the server did not process it (RFC 9112
     /// 9.6), so it goes again as often as that happens; each connection
-    /// answers one request at least, so the run moves on.
+    /// answers one request at least, and the worker sends these first on
+    /// the next (`Worker::retries_first`), so each is answered in turn.
     Unseen,
 }
 
