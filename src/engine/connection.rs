@@ -177,6 +177,12 @@ impl<'a, P: Protocol> Connection<'a, P> {
         self.exchange.is_idle()
     }
 
+    /// Bytes of requests it holds, written or not.
+    #[cfg(test)]
+    pub(crate) fn buffered(&self) -> usize {
+        self.exchange.buffered()
+    }
+
     /// The worker ends slot `slot`'s request before its reply came
     /// (timeout, abort): the connection closes, and every request on it
     /// ends with it (see `fail`).
