@@ -316,3 +316,134 @@ fn bad_pipeline_input_is_one_line_and_exit_2() {
         out.assert_one_line_error(needle, &format!("{args:?}"));
     }
 }
+
+/// A raw HTTP server in Python that answers `answers` requests on each
+/// connection, the last with `Connection: close`, in one write for the
+/// requests one read brought, then closes it.
+const CLOSE_AFTER: &str = r#"
+import socket, sys, threading
+answers = int(sys.argv[1])
+srv = socket.socket()
+srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+srv.bind(("127.0.0.1", 0)); srv.listen(64)
+print(srv.getsockname()[1], flush=True)
+REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+LAST = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
+def serve(conn):
+    data = b""; done = 0
+    while done < answers:
+        try:
+            chunk = conn.recv(65536)
+        except OSError:
+            break
+        if not chunk: break
+        data += chunk
+        out = b""
+        while b"\r\n\r\n" in data and done < answers:
+            _, data = data.split(b"\r\n\r\n", 1)
+            done += 1
+            out += LAST if done == answers else REPLY
+        conn.sendall(out)
+    conn.shutdown(socket.SHUT_WR)
+    try:
+        while conn.recv(65536): pass
+    except OSError:
+        pass
+    conn.close()
+def accept():
+    while True:
+        conn, _ = srv.accept()
+        threading.Thread(target=serve, args=(conn,), daemon=True).start()
+threading.Thread(target=accept, daemon=True).start()
+sys.stdin.read()
+"#;
+
+#[test]
+fn requests_sent_again_behind_connection_close_are_not_starved() {
+    // Each connection answers 4 requests, the 4th with `Connection:
+    // close`, in one write: the 4 pipelined behind it go again on the
+    // next connection. Were the 4 that were answered to take the front of
+    // the next connection again, those 4 would be cut off there too, and
+    // again, until they timed out.
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new("python3")
+        .args(["-c", CLOSE_AFTER, "4"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let port = lines.next().unwrap().unwrap();
+    let _server = Proc(child);
+    let url = format!("http://127.0.0.1:{port}/");
+    let args = [
+        "-t",
+        "1",
+        "-c",
+        "1",
+        "-d",
+        "2s",
+        "--timeout",
+        "700ms",
+        "--pipeline",
+        "8",
+    ];
+    let (out, rows, json) = run_recorded("pipeline-starve", &url, &args);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let failed: Vec<&Row> = rows.iter().filter(|r| !r.error.is_empty()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} rows failed, e.g. {:?}",
+        failed.len(),
+        rows.len(),
+        failed.first()
+    );
+    assert!(rows.len() > 100, "{} rows", rows.len());
+    assert!(json_number(&json, "requests_resent") > 0.0);
+    assert_accounting(&rows, &json);
+}
+
+#[test]
+fn counts_and_order_over_tls() {
+    // Replies smaller than a TLS record and larger than the read buffer:
+    // rustls holds what one read of the socket decrypted, and more than
+    // one read's worth is in flight at depth 16.
+    let file = scenario(
+        "pipeline-tls",
+        "### small\nGET /bytes/10\n\n### big\nGET /bytes/100000\n",
+    );
+    for depth in ["2", "16"] {
+        for (model, extra) in [
+            ("closed", &["-n", "2000", "-c", "2"][..]),
+            ("open", &["--rate", "2000", "-n", "2000", "-c", "2"]),
+        ] {
+            let case = format!("TLS, {model} at depth {depth}");
+            let pki = common::tls::Pki::new(&scratch(&format!("pipeline-tls-{model}-{depth}")));
+            let (serve, base) = start_serve_tls(&pki, &[]);
+            let ca = pki.ca.to_str().unwrap().to_string();
+            let mut args = vec![
+                "-f",
+                &file,
+                "--host",
+                &base,
+                "-t",
+                "1",
+                "--cacert",
+                &ca,
+                "--pipeline",
+                depth,
+            ];
+            args.extend_from_slice(extra);
+            let (out, rows, json) =
+                run_recorded_args(&format!("pipeline-tls-run-{model}-{depth}"), &args);
+            assert_eq!(out.code, 0, "{case}: {}", out.stderr);
+            assert_eq!(rows.len(), 2000, "{case}");
+            assert_in_order(&rows, &case);
+            assert_accounting(&rows, &json);
+            let served = stop_serve(serve);
+            assert_eq!(served.requests, 2000, "{case}: what serve answered");
+            assert!(served.connections <= 2, "{case}: {served:?}");
+        }
+    }
+}

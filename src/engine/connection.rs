@@ -77,7 +77,8 @@ pub(crate) enum Retry {
     /// It was pipelined behind a reply that closed the connection
     /// (`Connection: close`): the server did not process it (RFC 9112
     /// 9.6), so it goes again as often as that happens; each connection
-    /// answers one request at least, so the run moves on.
+    /// answers one request at least, and the worker sends these first on
+    /// the next (`Worker::retries_first`), so each is answered in turn.
     Unseen,
 }
 
@@ -179,6 +180,12 @@ impl<'a, P: Protocol> Connection<'a, P> {
     /// Whether no request is in flight on it.
     pub(crate) fn is_idle(&self) -> bool {
         self.exchange.is_idle()
+    }
+
+    /// Bytes of requests it holds, written or not.
+    #[cfg(test)]
+    pub(crate) fn buffered(&self) -> usize {
+        self.exchange.buffered()
     }
 
     /// The worker ends slot `slot`'s request before its reply came

@@ -11,6 +11,12 @@ use crate::rng::Rng;
 use std::collections::VecDeque;
 use std::time::Instant;
 
+/// Bytes staged to write, ahead of the socket, at most: the requests
+/// queued behind wait for room (`stage_waiting`), so that a deep pipeline
+/// of large requests does not hold a copy of each. A request larger than
+/// this is staged alone.
+const STAGE: usize = 256 * 1024;
+
 /// A request on the connection, written or waiting to be.
 pub(crate) struct InFlight<'a, P: Protocol> {
     /// The worker's slot it belongs to.
@@ -18,10 +24,16 @@ pub(crate) struct InFlight<'a, P: Protocol> {
     request: &'a P::Request,
     /// It is the connection's first: `hello`'s replies come before its own.
     opened: bool,
-    /// Where its bytes end in the connection's outgoing stream.
+    /// It is the connection's last (`--requests-per-conn`).
+    last: bool,
+    /// Where its bytes end in the connection's outgoing stream
+    /// (`u64::MAX` until they are staged).
     ends_at: u64,
     /// Where they start: its first byte is out once `sent` passes it.
     starts_at: u64,
+    /// A rendered request's bytes while it waits to be staged; a fixed
+    /// one's are the protocol's.
+    waiting: Option<Vec<u8>>,
     /// When its first byte was written.
     pub(crate) wrote_at: Option<Instant>,
     /// The connect and TLS handshake times it paid: those of the
@@ -71,6 +83,8 @@ pub(crate) struct Exchange<'a, P: Protocol> {
     in_flight: VecDeque<InFlight<'a, P>>,
     /// How many of them, from the front, have begun to go out.
     begun: usize,
+    /// The newest this many of `in_flight` are not staged yet.
+    unstaged: usize,
     decoder: P::Decoder,
 }
 
@@ -86,6 +100,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
             queued: 0,
             in_flight: VecDeque::new(),
             begun: 0,
+            unstaged: 0,
             decoder: protocol.decoder(),
         }
     }
@@ -105,19 +120,50 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         if self.in_flight.is_empty() {
             self.protocol.expect(&mut self.decoder, request, opened);
         }
-        let starts_at = self.queued;
+        let mut entry = InFlight {
+            slot,
+            request,
+            opened,
+            last,
+            starts_at: u64::MAX,
+            ends_at: u64::MAX,
+            waiting: None,
+            wrote_at: None,
+            connect_us: 0,
+            tls_us: 0,
+            reused: !opened,
+        };
+        if self.unstaged > 0 || self.unwritten().len() >= STAGE {
+            // Staged once the bytes ahead of it have gone out.
+            if self.protocol.fixed(request, last).is_none() {
+                let mut out = Vec::new();
+                let mut values = Values::new(rng);
+                self.protocol
+                    .render(request, &mut values, scratch, &mut out, last);
+                entry.waiting = Some(out);
+            }
+            self.unstaged += 1;
+        } else {
+            entry.starts_at = self.queued;
+            self.stage(request, rng, scratch, opened, last);
+            entry.ends_at = self.queued;
+        }
+        self.in_flight.push_back(entry);
+    }
+
+    /// Stage a request's bytes (and the hello before the connection's
+    /// first) behind those still to write.
+    fn stage(
+        &mut self,
+        request: &'a P::Request,
+        rng: &mut Rng,
+        scratch: &mut Vec<u8>,
+        opened: bool,
+        last: bool,
+    ) {
         let hello = if opened { self.protocol.hello() } else { &[] };
         match self.protocol.fixed(request, last) {
-            Some(bytes) if hello.is_empty() && self.unwritten().is_empty() => {
-                self.pending.clear();
-                self.fixed = Some(bytes);
-                self.written = 0;
-                self.queued += bytes.len() as u64;
-            }
-            Some(bytes) => {
-                self.append(hello);
-                self.append(bytes);
-            }
+            Some(bytes) => self.stage_fixed(hello, bytes),
             None => {
                 let mut values = Values::new(rng);
                 let out = &mut self.rendered;
@@ -137,17 +183,48 @@ impl<'a, P: Protocol> Exchange<'a, P> {
                 }
             }
         }
-        self.in_flight.push_back(InFlight {
-            slot,
-            request,
-            opened,
-            starts_at,
-            ends_at: self.queued,
-            wrote_at: None,
-            connect_us: 0,
-            tls_us: 0,
-            reused: !opened,
-        });
+    }
+
+    /// Stage a fixed request's bytes: written without a copy when nothing
+    /// else waits.
+    fn stage_fixed(&mut self, hello: &'a [u8], bytes: &'a [u8]) {
+        if hello.is_empty() && self.unwritten().is_empty() {
+            self.pending.clear();
+            self.fixed = Some(bytes);
+            self.written = 0;
+            self.queued += bytes.len() as u64;
+        } else {
+            self.append(hello);
+            self.append(bytes);
+        }
+    }
+
+    /// Stage the requests that wait, oldest first, while what is staged
+    /// and unwritten is under `STAGE`.
+    fn stage_waiting(&mut self) {
+        let protocol = self.protocol;
+        while self.unstaged > 0 && self.unwritten().len() < STAGE {
+            let i = self.in_flight.len() - self.unstaged;
+            let next = &mut self.in_flight[i];
+            let (request, opened, last) = (next.request, next.opened, next.last);
+            let waiting = next.waiting.take();
+            let starts_at = self.queued;
+            let hello = if opened { protocol.hello() } else { &[] };
+            match waiting {
+                Some(bytes) => {
+                    self.append(hello);
+                    self.append(&bytes);
+                }
+                None => {
+                    let bytes = protocol.fixed(request, last).unwrap_or_default();
+                    self.stage_fixed(hello, bytes);
+                }
+            }
+            let staged = &mut self.in_flight[i];
+            staged.starts_at = starts_at;
+            staged.ends_at = self.queued;
+            self.unstaged -= 1;
+        }
     }
 
     /// Add `bytes` behind those still to write, in `pending`.
@@ -186,6 +263,16 @@ impl<'a, P: Protocol> Exchange<'a, P> {
             request.wrote_at = Some(now);
             self.begun += 1;
         }
+        if self.unstaged > 0 {
+            self.stage_waiting();
+        }
+    }
+
+    /// Bytes of requests held here, written or not.
+    #[cfg(test)]
+    pub(crate) fn buffered(&self) -> usize {
+        let waiting = self.in_flight.iter().filter_map(|r| r.waiting.as_ref());
+        self.pending.len() + waiting.map(Vec::len).sum::<usize>()
     }
 
     /// The request at the front, whose reply comes next.
@@ -251,6 +338,8 @@ impl<'a, P: Protocol> Exchange<'a, P> {
     pub(crate) fn answered(&mut self) {
         self.in_flight.pop_front();
         self.begun = self.begun.saturating_sub(1);
+        // A reply to a request not staged: the connection is done anyway.
+        self.unstaged = self.unstaged.min(self.in_flight.len());
         if let Some(next) = self.in_flight.front() {
             self.protocol
                 .expect(&mut self.decoder, next.request, next.opened);
@@ -278,6 +367,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         self.sent = 0;
         self.queued = 0;
         self.begun = 0;
+        self.unstaged = 0;
         self.in_flight.drain(..)
     }
 

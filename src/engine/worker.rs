@@ -4,6 +4,7 @@
 //! `load` decides when requests start. Workers never print; they only send
 //! samples to the recorder.
 
+mod free;
 mod load;
 
 use super::connection::{Completion, Connection, End, Io, Link, Retry};
@@ -426,6 +427,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         }
         self.settling = true;
         loop {
+            self.retries_first();
             // In order; what they set off joins the end of the list.
             let mut next = 0;
             while let Some(&done) = self.done.get(next) {
@@ -443,6 +445,23 @@ impl<'a, P: Protocol> Worker<'a, P> {
             self.conns[c].flush(&mut io, now, self.depth);
         }
         self.settling = false;
+    }
+
+    /// Requests that may go again are handled before the others that
+    /// ended with them: sent again, they open the new connection, ahead of
+    /// the requests the others' slots start next. Behind those, a server
+    /// that answers a few per connection (`Connection: close`) would cut
+    /// them off again and again (`Retry::Unseen`) until they timed out.
+    fn retries_first(&mut self) {
+        if self.done.iter().all(|done| done.retry == Retry::No) {
+            return;
+        }
+        let (mut again, rest): (Vec<_>, Vec<_>) = self
+            .done
+            .drain(..)
+            .partition(|done| done.retry != Retry::No);
+        again.extend(rest);
+        self.done = again;
     }
 
     /// A request ended: record it, or send it again.

@@ -267,3 +267,95 @@ fn a_deep_pipeline_refills_in_batches_of_half_its_window() {
     // At depth 1 and 2, a request never waits.
     assert!(exchange.worth_writing(2) && exchange.worth_writing(1));
 }
+
+#[test]
+fn requests_queued_behind_a_slow_write_are_not_all_copied_at_once() {
+    // 32 POSTs of 1 MiB on one connection to a peer that reads nothing
+    // for a while: the connection holds what the socket does not take
+    // yet, but not a copy of every request queued behind it.
+    const COUNT: usize = 32;
+    const BODY: usize = 1 << 20;
+    let go = Signal::default();
+    let reading = go.clone();
+    let peer = Peer::spawn(move |_, mut sock| {
+        reading.wait();
+        for _ in 0..COUNT {
+            let head = read_head(&mut sock).expect("a pipelined POST");
+            assert_eq!(read_body(&mut sock, &head).len(), BODY);
+            sock.write_all(&ok(1)).unwrap();
+        }
+    });
+    let request = post(peer.addr, vec![b'b'; BODY]);
+    let mut client = Client::new(peer.addr, None, None);
+    let now = Instant::now();
+    for slot in 0..COUNT {
+        client.queue(slot, &request, now, true);
+    }
+    client.flush();
+    client.idle();
+    let held = client.conn.buffered();
+    assert!(
+        held <= 4 * BODY,
+        "{held} bytes held for {COUNT} requests of {BODY}"
+    );
+    go.raise();
+    let ended = client.ended(COUNT);
+    assert_eq!(slots(&ended), (0..COUNT).collect::<Vec<_>>());
+    for answered in &ended {
+        assert_eq!(Progress::from(answered.end), done(ok(1).len()));
+        assert!(answered.wrote_at.is_some());
+    }
+    drop(client);
+    assert_eq!(peer.connections(), 1);
+}
+
+#[test]
+fn requests_waiting_to_be_staged_go_out_in_order() {
+    // Large fixed POSTs and small rendered GETs, alternating, behind a
+    // write the peer is slow to take: each reply (its size says which
+    // request it answers) ends the request it belongs to.
+    const COUNT: usize = 12;
+    const BODY: usize = 600 << 10;
+    let go = Signal::default();
+    let reading = go.clone();
+    let peer = Peer::spawn(move |_, mut sock| {
+        reading.wait();
+        for i in 0..COUNT {
+            let head = read_head(&mut sock).expect("a pipelined request");
+            if i % 2 == 0 {
+                assert!(head.starts_with("POST / "), "{i}: {head}");
+                assert_eq!(read_body(&mut sock, &head).len(), BODY);
+            } else {
+                assert!(head.starts_with("GET /7 "), "{i}: {head}");
+            }
+            sock.write_all(&ok(i)).unwrap();
+        }
+    });
+    let large = post(peer.addr, vec![b'b'; BODY]);
+    let spec = RequestSpec {
+        method: "GET".into(),
+        authority: peer.addr.to_string(),
+        target: "/{{$randomInt 7 7}}".into(),
+        headers: Vec::new(),
+        body: Vec::new(),
+    };
+    let rendered = HttpRequest::new(&spec, false).unwrap();
+    assert!(rendered.fixed(false).is_none(), "the GET is rendered");
+    let mut client = Client::new(peer.addr, None, None);
+    let now = Instant::now();
+    for slot in 0..COUNT {
+        let request = if slot % 2 == 0 { &large } else { &rendered };
+        client.queue(slot, request, now, true);
+    }
+    client.flush();
+    client.idle();
+    go.raise();
+    let ended = client.ended(COUNT);
+    assert_eq!(slots(&ended), (0..COUNT).collect::<Vec<_>>());
+    for (i, answered) in ended.iter().enumerate() {
+        assert_eq!(Progress::from(answered.end), done(ok(i).len()), "{i}");
+        assert!(answered.wrote_at.is_some());
+    }
+    drop(client);
+    assert_eq!(peer.connections(), 1);
+}

@@ -2,6 +2,7 @@
 //! users run, along the users ramp; the open model takes arrivals from its
 //! pacer, queues them, and hands them to free connections in order.
 
+use super::free::FreeSlots;
 use super::{LATE, Worker, micros};
 use crate::engine::pacer::{Arrivals, Pacer};
 use crate::engine::slot::State;
@@ -42,23 +43,12 @@ pub(super) struct Open {
     /// Due times of requests waiting for a free connection, oldest first.
     queue: VecDeque<Instant>,
     /// Connection slots with no request in flight.
-    free: Vec<usize>,
+    free: FreeSlots,
     /// The queue length last added to `Shared::queued`.
     published: usize,
     /// Set while dispatching, so that a request finishing inside it (a
     /// failed connect) frees its slot without recursing.
     dispatching: bool,
-}
-
-/// The open model's free slots, the next to take last: one on each
-/// connection first, so that requests spread over the connections and
-/// pile up on one only when all are busy.
-fn free_slots(conns: usize, depth: usize) -> Vec<usize> {
-    let mut free: Vec<usize> = (0..depth)
-        .flat_map(|layer| (0..conns).map(move |c| c * depth + layer))
-        .collect();
-    free.reverse();
-    free
 }
 
 /// This worker's part of `-n` (or, given a segment's index and count, the
@@ -112,7 +102,7 @@ impl<'a> Model<'a> {
                     arrivals,
                     next_arrival,
                     queue: VecDeque::new(),
-                    free: free_slots(conns, depth),
+                    free: FreeSlots::new(conns, depth),
                     published: 0,
                     dispatching: false,
                 })
@@ -269,7 +259,7 @@ impl<P: Protocol> Worker<'_, P> {
                 self.record_unstarted(due, now, ErrorKind::Timeout);
                 continue;
             }
-            let Some(u) = o.free.pop() else { return };
+            let Some(u) = o.free.take() else { return };
             o.queue.pop_front();
             o.dispatching = true;
             self.shared.active_users.fetch_add(1, Ordering::Relaxed);
@@ -383,7 +373,7 @@ impl<P: Protocol> Worker<'_, P> {
                 // The connection stays open for the next request in line.
                 self.slots[u].state = State::Idle;
                 self.shared.active_users.fetch_sub(1, Ordering::Relaxed);
-                o.free.push(u);
+                o.free.give(u);
                 self.dispatch(now);
             }
         }
@@ -404,15 +394,6 @@ mod tests {
             let total: usize = (0..of).map(|i| users_share(n, users, i, of)).sum();
             assert_eq!(total, n, "{n} over {users} users and {of} workers");
         }
-    }
-
-    #[test]
-    fn free_slots_spread_over_the_connections() {
-        let mut free = super::free_slots(3, 2);
-        let order: Vec<usize> = std::iter::from_fn(|| free.pop()).collect();
-        // Slots 2c and 2c + 1 share connection c.
-        assert_eq!(order, [0, 2, 4, 1, 3, 5]);
-        assert_eq!(super::free_slots(2, 1), [1, 0]);
     }
 
     #[test]
