@@ -35,7 +35,8 @@ fn rows(parts: usize) -> Vec<(usize, String)> {
         let task = if i < TASKS.len() { i } else { (x % 3) as usize };
         let slow = if part == parts - 1 { 10 } else { 1 };
         let elapsed = (i as u64 * 500) + x % 400;
-        let latency = (200 + (x >> 8) % 20_000 + if x % 97 == 0 { 900_000 } else { 0 }) * slow;
+        let latency =
+            (200 + (x >> 8) % 20_000 + if x.is_multiple_of(97) { 900_000 } else { 0 }) * slow;
         let (status, error) = match x % 50 {
             0 => (0, "timeout"),
             1 | 2 => (503, ""),
@@ -50,7 +51,11 @@ fn rows(parts: usize) -> Vec<(usize, String)> {
         };
         let wait = latency / 7;
         let bytes = if error.is_empty() { 100 + x % 900 } else { 0 };
-        let connect = if x % 11 == 0 { 150 + x % 300 } else { 0 };
+        let connect = if x.is_multiple_of(11) {
+            150 + x % 300
+        } else {
+            0
+        };
         out.push((
             part,
             format!("{elapsed},{latency},{status},{name},{wait},{bytes},{error},{connect},0"),
