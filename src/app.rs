@@ -11,6 +11,7 @@ use crate::http::protocol::Http1;
 use crate::output::{self, RunInfo};
 use crate::plan::Plan;
 use crate::protocol::Protocol;
+use crate::record::hdr_log::HdrLogFile;
 use crate::record::meta::RunMeta;
 use crate::record::recorder::Snapshot;
 use crate::redis::protocol::Redis;
@@ -21,7 +22,7 @@ use std::fs::File;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Exit code when the run produced nothing usable.
 pub(crate) const FAILED_EXIT: i32 = 1;
@@ -219,7 +220,20 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
         Ok(out) => out,
         Err(e) => return usage_error(&format!("--out: cannot write: {e}")),
     };
+    let mut hdr_file = match plan.hdr_log.as_deref().map(HdrLogFile::create).transpose() {
+        Ok(file) => file,
+        Err(e) => return usage_error(&format!("--hdr-log: cannot write: {e}")),
+    };
     write_meta(plan);
+    let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
+    let mut hdr_log = match hdr_file
+        .as_mut()
+        .map(|f| f.begin(&names, SystemTime::now()))
+        .transpose()
+    {
+        Ok(log) => log,
+        Err(e) => return usage_error(&format!("--hdr-log: cannot write: {e}")),
+    };
     let quiet = plan.quiet;
     let mut context = output::live::LineContext {
         users: plan.users,
@@ -245,6 +259,9 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
             context.width = output::layout::terminal_width(2);
             errln!("{}", output::live::line(snap, gauges, &context));
         }
+        if let Some(log) = &mut hdr_log {
+            log.write(snap);
+        }
         if let Some(live) = &live {
             // Only plain copies happen under this lock, so a poisoned one
             // still holds consistent figures.
@@ -253,13 +270,25 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
                 .record(snap, gauges);
         }
     };
-    let code = match engine::run(plan, protocol, &requests, out, on_interval) {
+    let mut code = match engine::run(plan, protocol, &requests, out, on_interval) {
         Ok(outcome) => summarize(plan, &outcome, live.as_ref()),
         Err(e) => {
             errln!("stampede: the run failed: {e}");
             FAILED_EXIT
         }
     };
+    let hdr_error = hdr_log.and_then(|log| log.error().map(String::from));
+    let hdr_error = match hdr_file.map(HdrLogFile::finish) {
+        Some(Err(e)) => hdr_error.or(Some(e.to_string())),
+        _ => hdr_error,
+    };
+    if let (Some(e), Some(path)) = (hdr_error, &plan.hdr_log) {
+        errln!(
+            "stampede: writing {} failed, so it is incomplete: {e}",
+            path.display()
+        );
+        code = FAILED_EXIT;
+    }
     if let Some(dashboard) = dashboard {
         crate::dashboard::linger(plan.dashboard_linger);
         dashboard.stop();
@@ -267,21 +296,24 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
     code
 }
 
-/// Beside results.csv, what was tested and each task's method, for
-/// `report`. Only a label: a run whose meta file cannot be written goes on.
+/// Beside results.csv and the HdrHistogram log, what was tested and each
+/// task's method, for `report`. Only a label: a run whose meta file cannot
+/// be written goes on.
 fn write_meta(plan: &Plan) {
-    // Only beside a file: `-o /dev/null` gets no `/dev/null.meta`.
-    let Some(csv) = plan.out.as_ref().filter(|p| p.is_file()) else {
-        return;
-    };
     let meta = RunMeta {
         target: plan.url.to_string(),
         plan: plan.describe(),
         tasks: plan.task_labels(),
     };
-    let path = RunMeta::path_for(csv);
-    if let Err(e) = meta.write(&path) {
-        errln!("stampede: warning: {}: {e}", path.display());
+    // Only beside a file: `-o /dev/null` gets no `/dev/null.meta`.
+    for file in [&plan.out, &plan.hdr_log].into_iter().flatten() {
+        if !file.is_file() {
+            continue;
+        }
+        let path = RunMeta::path_for(file);
+        if let Err(e) = meta.write(&path) {
+            errln!("stampede: warning: {}: {e}", path.display());
+        }
     }
 }
 
@@ -398,10 +430,13 @@ fn display_out(plan: &Plan) -> String {
 }
 
 fn announce(plan: &Plan) {
-    let out = plan
+    let mut out = plan
         .out
         .as_ref()
         .map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
+    if let Some(log) = &plan.hdr_log {
+        out.push_str(&format!(" and the HdrHistogram log {}", log.display()));
+    }
     errln!(
         "stampede: {} -> {} ({}), {} worker(s), {out}",
         plan.describe(),

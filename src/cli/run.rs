@@ -161,6 +161,10 @@ pub struct RunArgs {
     #[argh(option)]
     pub(crate) summary: Option<String>,
 
+    /// also write the latencies as an HdrHistogram interval log to this path: a histogram per second per task and outcome, for `report` and `check` and HdrHistogram's own tools; with or without the CSV
+    #[argh(option, arg_name = "PATH")]
+    pub(crate) hdr_log: Option<String>,
+
     /// no live lines on stderr
     #[argh(switch, short = 'q')]
     pub(crate) quiet: bool,
@@ -246,9 +250,20 @@ impl RunArgs {
         let out = if self.no_out {
             None
         } else {
-            Some(PathBuf::from(&self.out))
+            Some(output_path(&self.out))
         };
-        let summary = self.summary.as_ref().map(PathBuf::from);
+        let summary = self.summary.as_deref().map(output_path);
+        let hdr_log = self.hdr_log.as_deref().map(output_path);
+        for (other, flag) in [(&out, "--out"), (&summary, "--summary")] {
+            if let (Some(log), Some(other)) = (&hdr_log, other)
+                && log == other
+            {
+                return Err(format!(
+                    "--hdr-log {}: {flag} writes that file too; give each its own",
+                    log.display()
+                ));
+            }
+        }
         let dashboard = self
             .dashboard
             .as_deref()
@@ -274,6 +289,7 @@ impl RunArgs {
             workers,
             out,
             summary,
+            hdr_log,
             quiet: self.quiet,
             seed: self.seed,
             sequence: self.sequence,
@@ -289,6 +305,9 @@ impl RunArgs {
         }
         if let Some(path) = &plan.summary {
             check_writable(path, "--summary")?;
+        }
+        if let Some(path) = &plan.hdr_log {
+            check_writable(path, "--hdr-log")?;
         }
         Ok(plan)
     }
@@ -466,6 +485,13 @@ pub(super) fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
 /// Check that `path` can be written, without creating it or emptying a
 /// file already there: a run that fails validation leaves nothing behind,
 /// and the run truncates the file only when it starts.
+/// The path of a file the run writes (`-o`, `--summary`, `--hdr-log`),
+/// from its flag's text: the one place such paths are made, so that a
+/// placeholder in them is filled in the same way for every file.
+fn output_path(text: &str) -> PathBuf {
+    PathBuf::from(text)
+}
+
 fn check_writable(path: &Path, flag: &str) -> Result<(), String> {
     let fail = |why: String| Err(format!("{flag} {}: cannot write: {why}", path.display()));
     match std::fs::metadata(path) {
