@@ -5,7 +5,8 @@
 //! end of the run, and would show as a burst of "completions" there.
 
 use crate::record::csv_out::csv_field;
-use crate::record::stats::{latency_histogram, record_latency};
+use crate::record::outcomes::Outcome;
+use crate::record::stats::{latency_histogram, record_latencies, record_latency};
 use crate::record::{ErrorKind, Sample};
 use crate::units::format_duration;
 use hdrhistogram::Histogram;
@@ -48,6 +49,30 @@ impl Bucket {
         );
         self.busy_us = self.busy_us.saturating_add(s.latency_us);
         self.max_us = self.max_us.max(s.latency_us);
+    }
+
+    /// Take in `h`: the latencies, from an interval log, of requests that
+    /// all ended with `outcome` in this interval. The sum and the maximum
+    /// come from the histogram's buckets, so they are as exact as it is.
+    fn add_histogram(&mut self, outcome: Outcome, h: &Histogram<u64>) {
+        let n = h.len();
+        self.requests += n;
+        self.responses += if matches!(outcome, Outcome::Status(_)) {
+            n
+        } else {
+            0
+        };
+        self.failures += if outcome.is_failure() { n } else { 0 };
+        let mine = self.latency.get_or_insert_with(bucket_histogram);
+        for v in h.iter_recorded() {
+            let (value, count) = (v.value_iterated_to(), v.count_at_value());
+            record_latencies(mine, value, u32::try_from(count).unwrap_or(u32::MAX));
+            let busy = h.median_equivalent(value).saturating_mul(count);
+            self.busy_us = self.busy_us.saturating_add(busy);
+        }
+        if n > 0 {
+            self.max_us = self.max_us.max(h.max());
+        }
     }
 
     /// Take in the requests of `other`, an adjacent interval.
@@ -135,11 +160,45 @@ impl Series {
         }
         let end_us = s.elapsed_us.saturating_add(s.latency_us);
         self.end_us = self.end_us.max(end_us);
-        let t = s.task as usize;
+        self.place(end_us, s.task as usize, |b| b.add(s));
+    }
+
+    /// Count `h` (see `Bucket::add_histogram`), an interval log's histogram
+    /// of task `task` over the interval from `start_us` lasting `length_us`;
+    /// an error when that interval is not inside one of the series'.
+    pub(crate) fn add_histogram(
+        &mut self,
+        (start_us, length_us): (u64, u64),
+        task: u16,
+        outcome: Outcome,
+        h: &Histogram<u64>,
+    ) -> Result<(), String> {
+        if start_us % self.interval_us + length_us > self.interval_us {
+            return Err(format!(
+                "its histograms cover {}, more than the time series' intervals of {}: give --interval a whole multiple of it",
+                format_duration(Duration::from_micros(length_us)),
+                format_duration(Duration::from_micros(self.interval_us))
+            ));
+        }
+        if outcome != Outcome::Error(ErrorKind::Unsent) {
+            self.place(start_us, task as usize, |b| b.add_histogram(outcome, h));
+        }
+        Ok(())
+    }
+
+    /// The last request in the series ended at `end_us`: what a log says,
+    /// which its histograms cannot.
+    pub(crate) fn extend_end(&mut self, end_us: u64) {
+        self.end_us = self.end_us.max(end_us);
+    }
+
+    /// Count in the interval of `at_us` (and task `t`'s) with `add`,
+    /// coarsening first when the series would grow past `MAX_POINTS`.
+    fn place(&mut self, at_us: u64, t: usize, add: impl Fn(&mut Bucket)) {
         // At the widest interval every series has at most two buckets.
         while self.interval_us < u64::MAX {
             let need = |len: usize| {
-                (end_us / self.interval_us)
+                (at_us / self.interval_us)
                     .saturating_add(1)
                     .saturating_sub(len as u64)
             };
@@ -153,16 +212,16 @@ impl Series {
             }
             self.coarsen();
         }
-        let i = (end_us / self.interval_us) as usize;
+        let i = (at_us / self.interval_us) as usize;
         let before = self.total.len();
-        grow(&mut self.total, i).add(s);
+        add(grow(&mut self.total, i));
         self.points += self.total.len() - before;
         if let Some(tasks) = &mut self.by_task {
             if tasks.len() <= t {
                 tasks.resize_with(t + 1, Vec::new);
             }
             let before = tasks[t].len();
-            grow(&mut tasks[t], i).add(s);
+            add(grow(&mut tasks[t], i));
             self.points += tasks[t].len() - before;
         }
     }
