@@ -72,9 +72,9 @@ pub(crate) fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
         .groups
         .iter()
         .any(|g| g.task.is_some() && g.max_regression.is_some());
-    let mut run = load(&plan.files, by_task)?;
+    let mut run = load(plan, &plan.files, by_task)?;
     let mut base = match &plan.baseline {
-        Some(path) => Some(load(std::slice::from_ref(path), by_task)?),
+        Some(path) => Some(load(plan, std::slice::from_ref(path), by_task)?),
         None => None,
     };
     if let Some(base) = &mut base {
@@ -89,9 +89,6 @@ pub(crate) fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
                 format_duration(Duration::from_micros(interval_us))
             );
         }
-    }
-    for report in std::iter::once(&run).chain(&base) {
-        needs_failures(plan, report)?;
     }
     if let Some(w) = plan.scoping_warning(&run.tasks.names) {
         errln!("stampede: warning: {w}");
@@ -147,9 +144,10 @@ fn needs_failures(plan: &Plan, report: &Report) -> Result<(), String> {
     }
 }
 
-fn load(paths: &[PathBuf], by_task: bool) -> Result<Report, String> {
+fn load(plan: &Plan, paths: &[PathBuf], by_task: bool) -> Result<Report, String> {
     let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let report = Report::load(&paths, INTERVAL, by_task)?;
+    needs_failures(plan, &report)?;
     for w in &report.warnings {
         errln!("stampede: warning: {w}");
     }

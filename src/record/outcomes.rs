@@ -68,12 +68,12 @@ impl Outcomes {
         if let Some((seen, count)) = self.counts.get_mut(self.last)
             && *seen == outcome
         {
-            *count += n;
+            *count = count.saturating_add(n);
             return;
         }
         match self.counts.binary_search_by_key(&outcome, |&(o, _)| o) {
             Ok(i) => {
-                self.counts[i].1 += n;
+                self.counts[i].1 = self.counts[i].1.saturating_add(n);
                 self.last = i;
             }
             Err(i) => {

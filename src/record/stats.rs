@@ -8,7 +8,7 @@ use hdrhistogram::{Counter, Histogram};
 use std::borrow::Cow;
 
 /// Latency histograms cover 1 µs to 1 h.
-const HIST_MAX_US: u64 = 3_600_000_000;
+pub(crate) const HIST_MAX_US: u64 = 3_600_000_000;
 
 /// The figures of a run keep 3 significant digits.
 const DIGITS: u8 = 3;
@@ -146,13 +146,16 @@ impl Tally {
         if outcome != Outcome::Error(ErrorKind::Unsent) {
             self.latency.add_histogram(h);
         }
-        self.requests += n;
-        self.responses += if matches!(outcome, Outcome::Status(_)) {
+        // A log's counts are whatever its file says: they saturate.
+        let responses = if matches!(outcome, Outcome::Status(_)) {
             n
         } else {
             0
         };
-        self.failures += if outcome.is_failure() { n } else { 0 };
+        let failures = if outcome.is_failure() { n } else { 0 };
+        self.requests = self.requests.saturating_add(n);
+        self.responses = self.responses.saturating_add(responses);
+        self.failures = self.failures.saturating_add(failures);
     }
 
     /// Latency from the due moment, in µs (empty when nothing was recorded).
@@ -328,9 +331,10 @@ impl Stats {
             tally.add_histogram(outcome, h);
             self.outcomes[task as usize].add_n(outcome, n);
         }
-        self.status[(status as usize).min(999)] += n;
+        let count = &mut self.status[(status as usize).min(999)];
+        *count = count.saturating_add(n);
         if let Outcome::Error(e) = outcome {
-            self.errors[e as usize] += n;
+            self.errors[e as usize] = self.errors[e as usize].saturating_add(n);
         }
     }
 

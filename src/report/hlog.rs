@@ -61,11 +61,13 @@ pub(crate) struct LogRead {
 }
 
 /// Whether `path` is an interval log rather than a results.csv: by its
-/// extension, `.hlog`, or else by its first bytes (a CSV starts with its
-/// header, a log with a comment, a legend or a histogram).
+/// extension (`.hlog` or `.csv`), or else by its first bytes (a CSV starts
+/// with its header, a log with a comment, a legend or a histogram).
 pub(crate) fn is_log(path: &Path) -> Result<bool, String> {
-    if path.extension().is_some_and(|e| e == "hlog") {
-        return Ok(true);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("hlog") => return Ok(true),
+        Some("csv") => return Ok(false),
+        _ => {}
     }
     let mut head = [0u8; 16];
     let n = File::open(path)

@@ -6,7 +6,7 @@
 
 use crate::record::csv_out::csv_field;
 use crate::record::outcomes::Outcome;
-use crate::record::stats::{latency_histogram, record_latencies, record_latency};
+use crate::record::stats::{HIST_MAX_US, latency_histogram, record_latencies, record_latency};
 use crate::record::{ErrorKind, Sample};
 use crate::units::format_duration;
 use hdrhistogram::Histogram;
@@ -55,17 +55,20 @@ impl Bucket {
     /// all ended with `outcome` in this interval. The sum and the maximum
     /// come from the histogram's buckets, so they are as exact as it is.
     fn add_histogram(&mut self, outcome: Outcome, h: &Histogram<u64>) {
+        // A log's counts are whatever its file says: they saturate.
         let n = h.len();
-        self.requests += n;
-        self.responses += if matches!(outcome, Outcome::Status(_)) {
+        let responses = if matches!(outcome, Outcome::Status(_)) {
             n
         } else {
             0
         };
-        self.failures += if outcome.is_failure() { n } else { 0 };
+        let failures = if outcome.is_failure() { n } else { 0 };
+        self.requests = self.requests.saturating_add(n);
+        self.responses = self.responses.saturating_add(responses);
+        self.failures = self.failures.saturating_add(failures);
         let mine = self.latency.get_or_insert_with(bucket_histogram);
         for v in h.iter_recorded() {
-            let (value, count) = (v.value_iterated_to(), v.count_at_value());
+            let (value, count) = (v.value_iterated_to().min(HIST_MAX_US), v.count_at_value());
             record_latencies(mine, value, u32::try_from(count).unwrap_or(u32::MAX));
             let busy = h.median_equivalent(value).saturating_mul(count);
             self.busy_us = self.busy_us.saturating_add(busy);
@@ -173,7 +176,7 @@ impl Series {
         outcome: Outcome,
         h: &Histogram<u64>,
     ) -> Result<(), String> {
-        if start_us % self.interval_us + length_us > self.interval_us {
+        if (start_us % self.interval_us).saturating_add(length_us) > self.interval_us {
             return Err(format!(
                 "its histograms cover {}, more than the time series' intervals of {}: give --interval a whole multiple of it",
                 format_duration(Duration::from_micros(length_us)),

@@ -218,3 +218,40 @@ fn a_log_reads_back_as_its_csv_does_at_histogram_precision() {
         }
     }
 }
+
+#[test]
+fn a_file_is_a_log_by_its_extension_or_else_its_first_bytes() {
+    let dir = scratch_dir();
+    for (name, text, log) in [
+        ("a.hlog", "elapsed_us,latency_us", true),
+        ("a.csv", "#[BaseTime: 0.000 (seconds since epoch)]\n", false),
+        ("a.log", "#[BaseTime: 0.000 (seconds since epoch)]\n", true),
+        ("b", "Tag=x,0.000,1.000,1.0,HISTF\n", true),
+        ("c.txt", "elapsed_us,latency_us,status\n", false),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, text).unwrap();
+        assert_eq!(is_log(&path).unwrap(), log, "{name}");
+    }
+}
+
+#[test]
+fn counts_past_u64_saturate() {
+    use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
+    let mut h = Histogram::<u64>::new(3).unwrap();
+    // The most a V2 histogram holds: three of them pass u64::MAX.
+    h.record_n(5, i64::MAX as u64).unwrap();
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new().serialize(&h, &mut bytes).unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let mut text = String::from("#[stampede: x]\n#[BaseTime: 0.000 (seconds since epoch)]\n");
+    for tag in ["a", "a!503", "a!timeout"] {
+        text.push_str(&format!("Tag={tag},0.000,1.000,0.005,{encoded}\n"));
+    }
+    let path = scratch_dir().join("big.hlog");
+    std::fs::write(&path, text).unwrap();
+    let report = Report::load(&[path.as_path()], Duration::from_secs(1), true).unwrap();
+    assert_eq!(report.stats.total.requests, u64::MAX);
+    assert_eq!(report.series.total[0].requests, u64::MAX);
+    assert_eq!(report.stats.total.percentile_us(50.0), 5);
+}
