@@ -242,7 +242,9 @@ fn counts_past_u64_saturate() {
     // The most a V2 histogram holds: three of them pass u64::MAX.
     h.record_n(5, i64::MAX as u64).unwrap();
     let mut bytes = Vec::new();
-    V2DeflateSerializer::new().serialize(&h, &mut bytes).unwrap();
+    V2DeflateSerializer::new()
+        .serialize(&h, &mut bytes)
+        .unwrap();
     let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
     let mut text = String::from("#[stampede: x]\n#[BaseTime: 0.000 (seconds since epoch)]\n");
     for tag in ["a", "a!503", "a!timeout"] {
