@@ -8,7 +8,6 @@
 use super::outcomes::Outcome;
 use super::sample::Sample;
 use super::stats::Latencies;
-use std::collections::HashMap;
 
 /// One interval's requests of one task that ended the same way.
 #[derive(Debug)]
@@ -30,10 +29,12 @@ pub(crate) struct IntervalBins {
     tick_us: u64,
     /// Bins still taking requests.
     open: Vec<Bin>,
-    /// Where each open bin is in `open`.
-    index: HashMap<Key, usize>,
+    /// Where each task's open bins are in `open`, indexed by task: a task
+    /// has a few at a time (an interval or two, an outcome or two), so a
+    /// scan of them beats hashing.
+    by_task: Vec<Vec<usize>>,
     /// The bin the last request went to: runs of one task and outcome
-    /// are the common case, and a compare is cheaper than hashing.
+    /// are the common case, and a compare is cheaper still.
     last: Option<(Key, usize)>,
     /// Bins handed out with the last snapshot, in (interval, task,
     /// outcome) order.
@@ -49,7 +50,7 @@ impl IntervalBins {
         IntervalBins {
             tick_us: tick_us.max(1),
             open: Vec::new(),
-            index: HashMap::new(),
+            by_task: Vec::new(),
             last: None,
             closed: Vec::new(),
             spare: Vec::new(),
@@ -71,8 +72,17 @@ impl IntervalBins {
         let i = match self.last {
             Some((last, i)) if last == key => i,
             _ => {
-                let i = match self.index.get(&key) {
-                    Some(&i) => i,
+                let task = s.task as usize;
+                if self.by_task.len() <= task {
+                    self.by_task.resize_with(task + 1, Vec::new);
+                }
+                let open = &self.open;
+                let found = self.by_task[task].iter().copied().find(|&i| {
+                    let b = &open[i];
+                    (b.interval, b.outcome, b.status) == (key.0, key.2, key.3)
+                });
+                let i = match found {
+                    Some(i) => i,
                     None => {
                         self.open.push(Bin {
                             interval: key.0,
@@ -81,7 +91,7 @@ impl IntervalBins {
                             status: key.3,
                             latency: self.spare.pop().unwrap_or_default(),
                         });
-                        self.index.insert(key, self.open.len() - 1);
+                        self.by_task[task].push(self.open.len() - 1);
                         self.open.len() - 1
                     }
                 };
@@ -105,9 +115,10 @@ impl IntervalBins {
         self.closed
             .sort_by_key(|b| (b.interval, b.task, b.outcome, b.status));
         self.open = open;
-        self.index = (self.open.iter().enumerate())
-            .map(|(i, b)| ((b.interval, b.task, b.outcome, b.status), i))
-            .collect();
+        self.by_task.iter_mut().for_each(Vec::clear);
+        for (i, b) in self.open.iter().enumerate() {
+            self.by_task[b.task as usize].push(i);
+        }
         self.last = None;
     }
 
