@@ -357,6 +357,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
 
         resent: Some(outcome.workers.resent),
         connection_times: true,
+        histograms_only: false,
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
@@ -489,6 +490,8 @@ pub fn report(args: &ReportArgs) -> i32 {
             .zip(report.tasks.names.iter().cloned())
             .collect(),
         connection_times: report.connection_times,
+        // No CSV row was read: only HdrHistogram logs.
+        histograms_only: report.rows == 0,
         ..RunInfo::default()
     };
     if args.json {

@@ -228,6 +228,25 @@ fn a_log_without_the_csv_and_a_log_from_elsewhere() {
     ] {
         assert!(text.contains(line), "{line}: {text}");
     }
+    // Alone, a log's report leaves out what it does not hold, rather than
+    // show it as 0.
+    let summary = stampede(&["report", log], LIMIT);
+    assert_eq!(summary.code, 0, "{}", summary.stderr);
+    let summary = summary.stdout;
+    assert!(summary.contains("\nlatency "), "{summary}");
+    for absent in ["\nservice ", "\nwait ", "Received "] {
+        assert!(!summary.contains(absent), "{absent}: {summary}");
+    }
+    let json = stampede(&["report", log, "--json"], LIMIT).stdout;
+    for key in ["service_ms", "wait_ms", "bytes_received", "throughput_mb_s"] {
+        assert!(json.contains(&format!("\"{key}\":null")), "{key}: {json}");
+    }
+    let html = dir.join("r.html");
+    let out = stampede(&["report", log, "--html", html.to_str().unwrap()], LIMIT);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let page = std::fs::read_to_string(html).unwrap();
+    assert!(page.contains("latency (from due)") && !page.contains("wait (due to written)"));
+
     let out = stampede(
         &["check", log, "--p99", "5s", "--max-error-rate", "0"],
         LIMIT,

@@ -48,6 +48,9 @@ pub(crate) struct RunInfo {
     /// The samples carry `connect_us` and `tls_us`: a run's always do;
     /// `report`'s when a file has those columns.
     pub connection_times: bool,
+    /// Read from HdrHistogram logs alone: there are no bytes, wait or
+    /// service times, which are then left out rather than shown as 0.
+    pub histograms_only: bool,
 }
 
 impl RunInfo {
