@@ -431,13 +431,16 @@ fn display_out(plan: &Plan) -> String {
 }
 
 fn announce(plan: &Plan) {
-    let mut out = plan
-        .out
-        .as_ref()
-        .map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
-    if let Some(log) = &plan.hdr_log {
-        out.push_str(&format!(" and the HdrHistogram log {}", log.display()));
-    }
+    let out = match (&plan.out, &plan.hdr_log) {
+        (Some(csv), Some(log)) => format!(
+            "writing {} and the HdrHistogram log {}",
+            csv.display(),
+            log.display()
+        ),
+        (Some(csv), None) => format!("writing {}", csv.display()),
+        (None, Some(log)) => format!("writing the HdrHistogram log {}, no CSV", log.display()),
+        (None, None) => "no CSV".to_string(),
+    };
     errln!(
         "stampede: {} -> {} ({}), {} worker(s), {out}",
         plan.describe(),

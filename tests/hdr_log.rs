@@ -321,7 +321,7 @@ fn bad_logs_and_paths_are_one_line_errors() {
             "-c",
             "1",
             "-d",
-            "1s",
+            "2s",
             "--no-out",
             "--hdr-log",
             log.to_str().unwrap(),
@@ -330,6 +330,8 @@ fn bad_logs_and_paths_are_one_line_errors() {
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let text = std::fs::read_to_string(&log).unwrap();
+    // Two seconds: more than one histogram, so one is left whole.
+    assert!(text.matches("\nTag=").count() >= 2, "{text}");
     let last_histogram = text.rfind("\nTag=").unwrap();
     std::fs::write(&log, &text[..last_histogram + 30]).unwrap();
     let out = stampede(&["report", log.to_str().unwrap()], LIMIT);
@@ -346,8 +348,30 @@ fn bad_logs_and_paths_are_one_line_errors() {
     )
     .assert_one_line_error("give --interval a whole multiple of it", "--interval 500ms");
 
-    // The path: unwritable, or a file another flag writes.
+    // A log that cannot be written to the end: said, and exit 1.
     let url = format!("{base}/hello");
+    let out = stampede(
+        &[
+            "run",
+            "-q",
+            &url,
+            "-d",
+            "1s",
+            "--no-out",
+            "--hdr-log",
+            "/dev/full",
+        ],
+        LIMIT,
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("writing /dev/full failed, so it is incomplete"),
+        "{}",
+        out.stderr
+    );
+
+    // The path: unwritable, or a file another flag writes.
     let out = stampede(
         &[
             "run",
