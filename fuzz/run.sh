@@ -11,7 +11,7 @@ seconds=${FUZZ_SECONDS:-60}
 # target allocates a lot (report_csv's histograms), and the parsers fuzzed
 # here have no unsafe code of their own.
 sanitizer=${FUZZ_SANITIZER:-address}
-all=(response chunked redis_reply scenario report_csv dashboard_request serve_request)
+all=(response chunked redis_reply scenario report_csv report_hlog dashboard_request serve_request)
 [ $# -gt 0 ] || set -- "${all[@]}"
 # cargo fuzz passes nightly-only flags (-Z sanitizer=...); the one stable
 # toolchain here takes them when told it may.

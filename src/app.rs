@@ -11,6 +11,7 @@ use crate::http::protocol::Http1;
 use crate::output::{self, RunInfo};
 use crate::plan::Plan;
 use crate::protocol::Protocol;
+use crate::record::hdr_log::HdrLogFile;
 use crate::record::meta::RunMeta;
 use crate::record::recorder::Snapshot;
 use crate::redis::protocol::Redis;
@@ -21,7 +22,7 @@ use std::fs::File;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 /// Exit code when the run produced nothing usable.
 pub(crate) const FAILED_EXIT: i32 = 1;
@@ -231,7 +232,27 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
         Ok(out) => out,
         Err(e) => return usage_error(&format!("--out: cannot write: {e}")),
     };
+    let mut hdr_file = match plan.hdr_log.as_deref().map(HdrLogFile::create).transpose() {
+        Ok(file) => file,
+        Err(e) => return usage_error(&format!("--hdr-log: cannot write: {e}")),
+    };
     write_meta(plan);
+    let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
+    let mut hdr_log = match hdr_file
+        .as_mut()
+        // The log's time axis starts where elapsed_us does: at --start-at.
+        .map(|f| {
+            let started = plan
+                .start_at
+                .as_ref()
+                .map_or_else(SystemTime::now, |s| s.at);
+            f.begin(&names, started)
+        })
+        .transpose()
+    {
+        Ok(log) => log,
+        Err(e) => return usage_error(&format!("--hdr-log: cannot write: {e}")),
+    };
     let quiet = plan.quiet;
     // A segment's own share of the users and of `-n`.
     let segment = plan.segment;
@@ -259,6 +280,9 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
             context.width = output::layout::terminal_width(2);
             errln!("{}", output::live::line(snap, gauges, &context));
         }
+        if let Some(log) = &mut hdr_log {
+            log.write(snap);
+        }
         if let Some(live) = &live {
             // Only plain copies happen under this lock, so a poisoned one
             // still holds consistent figures.
@@ -267,13 +291,25 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
                 .record(snap, gauges);
         }
     };
-    let code = match engine::run(plan, protocol, &requests, out, on_interval) {
+    let mut code = match engine::run(plan, protocol, &requests, out, on_interval) {
         Ok(outcome) => summarize(plan, &outcome, live.as_ref()),
         Err(e) => {
             errln!("stampede: the run failed: {e}");
             FAILED_EXIT
         }
     };
+    let hdr_error = hdr_log.and_then(|log| log.error().map(String::from));
+    let hdr_error = match hdr_file.map(HdrLogFile::finish) {
+        Some(Err(e)) => hdr_error.or(Some(e.to_string())),
+        _ => hdr_error,
+    };
+    if let (Some(e), Some(path)) = (hdr_error, &plan.hdr_log) {
+        errln!(
+            "stampede: writing {} failed, so it is incomplete: {e}",
+            path.display()
+        );
+        code = FAILED_EXIT;
+    }
     if let Some(dashboard) = dashboard {
         crate::dashboard::linger(plan.dashboard_linger);
         dashboard.stop();
@@ -281,21 +317,24 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
     code
 }
 
-/// Beside results.csv, what was tested and each task's method, for
-/// `report`. Only a label: a run whose meta file cannot be written goes on.
+/// Beside results.csv and the HdrHistogram log, what was tested and each
+/// task's method, for `report`. Only a label: a run whose meta file cannot
+/// be written goes on.
 fn write_meta(plan: &Plan) {
-    // Only beside a file: `-o /dev/null` gets no `/dev/null.meta`.
-    let Some(csv) = plan.out.as_ref().filter(|p| p.is_file()) else {
-        return;
-    };
     let meta = RunMeta {
         target: plan.url.to_string(),
         plan: plan.describe(),
         tasks: plan.task_labels(),
     };
-    let path = RunMeta::path_for(csv);
-    if let Err(e) = meta.write(&path) {
-        errln!("stampede: warning: {}: {e}", path.display());
+    // Only beside a file: `-o /dev/null` gets no `/dev/null.meta`.
+    for file in [&plan.out, &plan.hdr_log].into_iter().flatten() {
+        if !file.is_file() {
+            continue;
+        }
+        let path = RunMeta::path_for(file);
+        if let Err(e) = meta.write(&path) {
+            errln!("stampede: warning: {}: {e}", path.display());
+        }
     }
 }
 
@@ -341,6 +380,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         connection_times: true,
         segment: Some(plan.segment),
         start_skew_us: outcome.start_skew_us,
+        histograms_only: false,
     };
     let stats = &outcome.recorded.stats;
     let summary = output::summary::render(stats, &info, output::layout::terminal_width(1));
@@ -414,10 +454,16 @@ fn display_out(plan: &Plan) -> String {
 }
 
 fn announce(plan: &Plan) {
-    let out = plan
-        .out
-        .as_ref()
-        .map_or("no CSV".to_string(), |p| format!("writing {}", p.display()));
+    let out = match (&plan.out, &plan.hdr_log) {
+        (Some(csv), Some(log)) => format!(
+            "writing {} and the HdrHistogram log {}",
+            csv.display(),
+            log.display()
+        ),
+        (Some(csv), None) => format!("writing {}", csv.display()),
+        (None, Some(log)) => format!("writing the HdrHistogram log {}, no CSV", log.display()),
+        (None, None) => "no CSV".to_string(),
+    };
     errln!(
         "stampede: {} -> {} ({}), {} worker(s), {out}",
         plan.describe(),
@@ -484,6 +530,8 @@ pub fn report(args: &ReportArgs) -> i32 {
             .zip(report.tasks.names.iter().cloned())
             .collect(),
         connection_times: report.connection_times,
+        // No CSV row was read: only HdrHistogram logs.
+        histograms_only: report.rows == 0,
         ..RunInfo::default()
     };
     if args.json {

@@ -52,6 +52,11 @@ fn report_csv() {
 }
 
 #[test]
+fn report_hlog() {
+    replay("report_hlog", stampede::fuzzing::report_hlog);
+}
+
+#[test]
 fn dashboard_request() {
     replay("dashboard_request", stampede::fuzzing::dashboard_request);
 }

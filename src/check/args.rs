@@ -30,12 +30,14 @@ use std::time::Duration;
             A figure passes when the change is within the allowance with 99% confidence, fails when it is\n\
             beyond it with 99% confidence, and is INCONCLUSIVE otherwise, or when a run has fewer than\n\
             about 5 whole seconds (run 7 s or more; 10 s or more to tell small changes).\n\
+            An HdrHistogram log holds every figure checked; one not written by stampede tells no failures,\n\
+            so --max-error-rate, --min-rps and --max-regression refuse it.\n\
             Exit codes: 0 every check passed; 1 a check failed; 2 bad input (flags, a CSV);\n\
             3 no check failed, but a baseline comparison could not decide."
 )]
 pub(crate) struct CheckFlags {
-    /// results.csv files of one run; several (one per box) are merged into one
-    #[argh(positional, arg_name = "FILE.csv")]
+    /// results.csv files (or HdrHistogram logs from run --hdr-log) of one run; several (one per box) are merged into one
+    #[argh(positional, arg_name = "FILE")]
     pub files: Vec<String>,
 
     /// the median latency must be at most D, e.g. 20ms

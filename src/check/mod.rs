@@ -24,7 +24,7 @@ use args::Plan;
 use baseline::{Margin, PERCENTILES, Side};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
-use thresholds::{Figures, evaluate};
+use thresholds::{Figures, Kind, evaluate};
 use verdict::{Status, Verdict};
 
 /// Exit code when a check failed.
@@ -72,9 +72,9 @@ pub(crate) fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
         .groups
         .iter()
         .any(|g| g.task.is_some() && g.max_regression.is_some());
-    let mut run = load(&plan.files, by_task)?;
+    let mut run = load(plan, &plan.files, by_task)?;
     let mut base = match &plan.baseline {
-        Some(path) => Some(load(std::slice::from_ref(path), by_task)?),
+        Some(path) => Some(load(plan, std::slice::from_ref(path), by_task)?),
         None => None,
     };
     if let Some(base) = &mut base {
@@ -121,9 +121,33 @@ pub(crate) fn verdicts(plan: &Plan) -> Result<Vec<Verdict>, String> {
     Ok(out)
 }
 
-fn load(paths: &[PathBuf], by_task: bool) -> Result<Report, String> {
+/// A check that counts failures or responses cannot be made on a log that
+/// does not tell them (one not from `run --hdr-log`): refused, rather than
+/// passed on counts of zero.
+fn needs_failures(plan: &Plan, report: &Report) -> Result<(), String> {
+    let Some(log) = report.foreign_logs.first() else {
+        return Ok(());
+    };
+    let flag = plan.groups.iter().find_map(|g| {
+        let threshold = g.thresholds.iter().find_map(|t| match t.kind {
+            Kind::ErrorRate => Some("--max-error-rate"),
+            Kind::MinRps => Some("--min-rps"),
+            _ => None,
+        });
+        threshold.or(g.max_regression.map(|_| "--max-regression"))
+    });
+    match flag {
+        Some(flag) => Err(format!(
+            "{flag}: {log} is not a log from stampede run --hdr-log, so it tells no failures or responses; give the run's results.csv or its own --hdr-log"
+        )),
+        None => Ok(()),
+    }
+}
+
+fn load(plan: &Plan, paths: &[PathBuf], by_task: bool) -> Result<Report, String> {
     let paths: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
     let report = Report::load(&paths, INTERVAL, by_task)?;
+    needs_failures(plan, &report)?;
     for w in &report.warnings {
         errln!("stampede: warning: {w}");
     }

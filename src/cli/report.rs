@@ -3,19 +3,22 @@
 use argh::FromArgs;
 
 #[derive(FromArgs, Debug)]
-/// Summarise results.csv files (merged into one run): the summary the run printed, a time series, an HTML page.
+/// Summarise results.csv files or HdrHistogram logs (run --hdr-log), merged into one run: the summary the run printed, a time series, an HTML page.
 #[argh(
     subcommand,
     name = "report",
     example = "stampede report results.csv",
     example = "stampede report results.csv --timeseries series.csv --interval 5s",
     example = "stampede report box1.csv box2.csv --json",
+    example = "stampede report box1.hlog box2.hlog --timeseries series.csv",
     example = "stampede report results.csv --html report.html",
-    note = "Several files merge into one run, aligned on elapsed_us: boxes that started together.\n\
+    note = "Several files merge into one run, exactly, aligned on elapsed_us: boxes that started together.\n\
+            A .hlog file (or one that starts like a log) is read as an HdrHistogram log: it has no bytes,\n\
+            wait, service, connect or TLS times, and no intervals under 1s.\n\
             Exit codes: 0 done; 2 a file is missing, empty or malformed (the error names the file and line)."
 )]
 pub struct ReportArgs {
-    /// results.csv files to read
+    /// results.csv files, or HdrHistogram logs written by run --hdr-log, to read
     #[argh(positional)]
     pub(crate) files: Vec<String>,
 

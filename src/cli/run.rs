@@ -167,6 +167,10 @@ pub struct RunArgs {
     #[argh(option)]
     pub(crate) summary: Option<String>,
 
+    /// also write the latencies as an HdrHistogram interval log to this path: a histogram per second per task and outcome, for `report` and `check` and HdrHistogram's own tools; with or without the CSV
+    #[argh(option, arg_name = "PATH")]
+    pub(crate) hdr_log: Option<String>,
+
     /// no live lines on stderr
     #[argh(switch, short = 'q')]
     pub(crate) quiet: bool,
@@ -282,10 +286,19 @@ impl RunArgs {
         } else {
             Some(PathBuf::from(segment.fill(&self.out)))
         };
-        let summary = self
-            .summary
-            .as_deref()
-            .map(|s| PathBuf::from(segment.fill(s)));
+        let fill = |path: &str| PathBuf::from(segment.fill(path));
+        let summary = self.summary.as_deref().map(fill);
+        let hdr_log = self.hdr_log.as_deref().map(fill);
+        for (other, flag) in [(&out, "--out"), (&summary, "--summary")] {
+            if let (Some(log), Some(other)) = (&hdr_log, other)
+                && log == other
+            {
+                return Err(format!(
+                    "--hdr-log {}: {flag} writes that file too; give each its own",
+                    log.display()
+                ));
+            }
+        }
         let dashboard = self
             .dashboard
             .as_deref()
@@ -312,6 +325,7 @@ impl RunArgs {
             workers,
             out,
             summary,
+            hdr_log,
             quiet: self.quiet,
             seed: self.seed,
             sequence: self.sequence,
@@ -330,6 +344,9 @@ impl RunArgs {
         }
         if let Some(path) = &plan.summary {
             check_writable(path, "--summary")?;
+        }
+        if let Some(path) = &plan.hdr_log {
+            check_writable(path, "--hdr-log")?;
         }
         Ok(plan)
     }
@@ -546,9 +563,6 @@ pub(super) fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
         .ok_or_else(|| format!("cannot resolve host {host:?}: no addresses"))
 }
 
-/// Check that `path` can be written, without creating it or emptying a
-/// file already there: a run that fails validation leaves nothing behind,
-/// and the run truncates the file only when it starts.
 fn check_writable(path: &Path, flag: &str) -> Result<(), String> {
     let fail = |why: String| Err(format!("{flag} {}: cannot write: {why}", path.display()));
     match std::fs::metadata(path) {

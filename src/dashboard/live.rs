@@ -116,6 +116,7 @@ mod tests {
             vec![],
         );
         let (interval, stats) = (Tally::default(), Stats::new(0));
+        let bins = crate::record::interval_bins::IntervalBins::new(1_000_000);
         let snap = |secs, is_final| Snapshot {
             elapsed: Duration::from_secs(secs),
             interval: &interval,
@@ -124,6 +125,7 @@ mod tests {
             so_far: Default::default(),
             is_final,
             csv_error: None,
+            bins: &bins,
         };
         live.record(
             &snap(1, false),

@@ -112,7 +112,7 @@ pub(crate) fn fragment(live: &Live, stopping: bool) -> String {
         .map(|(method, name)| (method.as_str(), name.as_str()))
         .collect();
     html::task_table(&mut out, &live.stats, &tasks);
-    html::distribution_table(&mut out, &live.stats);
+    html::distribution_table(&mut out, &live.stats, true);
     html::setup_table(&mut out, &live.stats, true);
     html::counts_tables(&mut out, &live.stats);
     out.push_str("</main>\n");

@@ -15,7 +15,7 @@ mod serve;
 pub use chunked::chunked;
 pub use dashboard::dashboard_request;
 pub use redis::redis_reply;
-pub use report::report_csv;
+pub use report::{report_csv, report_hlog};
 pub use response::response;
 pub use scenario::scenario;
 pub use serve::serve_request;

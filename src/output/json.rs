@@ -18,8 +18,16 @@ pub(crate) fn render(stats: &Stats, info: &RunInfo) -> String {
     o.int("unsent", stats.unsent());
     o.num("rps", stats.rate());
     o.raw("latency_ms", distribution(&t.latency()));
-    o.raw("service_ms", distribution(&stats.service));
-    o.raw("wait_ms", distribution(&stats.wait));
+    // `null` from HdrHistogram logs alone, which have no such figures.
+    let per_request = |figures: String| {
+        if info.histograms_only {
+            "null".to_string()
+        } else {
+            figures
+        }
+    };
+    o.raw("service_ms", per_request(distribution(&stats.service)));
+    o.raw("wait_ms", per_request(distribution(&stats.wait)));
     // Over the requests that opened a connection; `null` when the CSV is
     // older than the columns.
     for (key, h) in [("connect_ms", &stats.connect), ("tls_ms", &stats.tls)] {
@@ -58,8 +66,13 @@ pub(crate) fn render(stats: &Stats, info: &RunInfo) -> String {
         errors.int(kind.as_str(), n);
     }
     o.raw("error_counts", errors.finish());
-    o.int("bytes_received", t.bytes);
-    o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
+    if info.histograms_only {
+        o.raw("bytes_received", "null".into());
+        o.raw("throughput_mb_s", "null".into());
+    } else {
+        o.int("bytes_received", t.bytes);
+        o.num("throughput_mb_s", per_sec(t.bytes, info.run_time) / 1e6);
+    }
     o.raw("bytes_sent", or_null(info.bytes_sent));
     o.raw("connections_opened", or_null(info.connections_opened));
     o.raw("connections_resumed", or_null(info.connections_resumed));
@@ -243,6 +256,7 @@ mod tests {
             connection_times: true,
             segment: None,
             start_skew_us: None,
+            histograms_only: false,
         };
         let json = render(&stats, &info);
         for needle in [

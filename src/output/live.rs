@@ -119,6 +119,7 @@ mod tests {
             so_far,
             is_final: false,
             csv_error: None,
+            bins: &crate::record::interval_bins::IntervalBins::new(1_000_000),
         };
         let mut ctx = LineContext {
             users: 5,
@@ -175,6 +176,7 @@ mod tests {
             },
             is_final: false,
             csv_error: None,
+            bins: &crate::record::interval_bins::IntervalBins::new(1_000_000),
         };
         let ctx = LineContext {
             users: 10_000,

@@ -53,6 +53,9 @@ pub(crate) struct RunInfo {
     pub segment: Option<Segment>,
     /// With `--start-at`: the actual start minus that moment, in µs.
     pub start_skew_us: Option<i64>,
+    /// Read from HdrHistogram logs alone: there are no bytes, wait or
+    /// service times, which are then left out rather than shown as 0.
+    pub histograms_only: bool,
 }
 
 impl RunInfo {

@@ -17,7 +17,7 @@ pub(crate) fn render(stats: &Stats, info: &RunInfo, width: usize) -> String {
     headline(&mut out, stats, info, width);
     task_table(&mut out, stats, info, width);
     outcome_table(&mut out, stats, info, width);
-    distribution(&mut out, stats, width);
+    distribution(&mut out, stats, info, width);
     connection_setup(&mut out, stats, info, width);
     let latency = stats.total.latency();
     if !latency.is_empty() {
@@ -133,7 +133,7 @@ fn outcome_table(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) 
 
 /// Latency from the due moment, and its two parts: the wait before the
 /// request was written, and the service time after.
-fn distribution(out: &mut String, stats: &Stats, width: usize) {
+fn distribution(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
     let mut columns = vec![("", Align::Left)];
     columns.extend(DISTRIBUTION.map(|(label, _, _)| (label, Align::Right)));
     columns.push(("max", Align::Right));
@@ -144,13 +144,19 @@ fn distribution(out: &mut String, stats: &Stats, width: usize) {
         ("service", &stats.service),
         ("wait", &stats.wait),
     ];
-    for (name, h) in rows {
+    // HdrHistogram logs alone have no waits: latency is all there is.
+    let shown = if info.histograms_only { 1 } else { rows.len() };
+    for (name, h) in rows.into_iter().take(shown) {
         let mut cells = vec![name.to_string()];
         cells.extend(DISTRIBUTION.map(|(_, _, q)| ms(percentile(h, q))));
         cells.push(ms(if h.is_empty() { 0 } else { h.max() }));
         table.row(cells);
     }
-    let legend = "latency from the due moment = wait until the request is written + service";
+    let legend = if info.histograms_only {
+        "latency from the due moment (HdrHistogram logs hold no waits)"
+    } else {
+        "latency from the due moment = wait until the request is written + service"
+    };
     let _ = write!(
         out,
         "\nLatency distribution (ms)\n{}\n{}",
@@ -209,12 +215,14 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
         hang("Errors          ", &or_none(errors), ", ", width)
     );
     let bytes = stats.total.bytes;
-    let _ = writeln!(
-        out,
-        "Received        {:.2} MB ({:.2} MB/s)",
-        bytes as f64 / 1e6,
-        per_sec(bytes, info.run_time) / 1e6
-    );
+    if !info.histograms_only {
+        let _ = writeln!(
+            out,
+            "Received        {:.2} MB ({:.2} MB/s)",
+            bytes as f64 / 1e6,
+            per_sec(bytes, info.run_time) / 1e6
+        );
+    }
     if let Some(sent) = info.bytes_sent {
         let _ = writeln!(
             out,
@@ -331,6 +339,7 @@ mod tests {
             connection_times: true,
             segment: None,
             start_skew_us: None,
+            histograms_only: false,
         };
         let text = render(&stats, &info, 80);
         for needle in [
@@ -531,6 +540,7 @@ mod tests {
             connection_times: true,
             segment: None,
             start_skew_us: None,
+            histograms_only: false,
         };
         (stats, info)
     }

@@ -131,6 +131,8 @@ pub(crate) struct Plan {
     pub out: Option<PathBuf>,
     /// Where the summary JSON goes.
     pub summary: Option<PathBuf>,
+    /// Where the HdrHistogram interval log goes (`--hdr-log`).
+    pub hdr_log: Option<PathBuf>,
     pub quiet: bool,
     pub seed: u64,
     /// Each user runs the tasks in order rather than drawing them by weight.

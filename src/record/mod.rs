@@ -2,6 +2,8 @@
 //! writes `results.csv` and keeps the histograms every figure is read from.
 
 pub(crate) mod csv_out;
+pub(crate) mod hdr_log;
+pub(crate) mod interval_bins;
 pub(crate) mod meta;
 pub(crate) mod outcomes;
 pub(crate) mod recorder;

@@ -28,6 +28,25 @@ impl Outcome {
             Outcome::Error(e) => e.as_str().to_string(),
         }
     }
+
+    /// What `label` wrote, read back.
+    pub(crate) fn parse(label: &str) -> Option<Outcome> {
+        match label.parse::<u16>() {
+            Ok(code) if code < 1000 && label.bytes().all(|b| b.is_ascii_digit()) => {
+                Some(Outcome::Status(code))
+            }
+            Ok(_) => None,
+            Err(_) => ErrorKind::parse(label).map(Outcome::Error),
+        }
+    }
+
+    /// Locust's rule: a transport error or a status of 400 and above.
+    pub(crate) fn is_failure(self) -> bool {
+        match self {
+            Outcome::Status(code) => code >= 400,
+            Outcome::Error(_) => true,
+        }
+    }
 }
 
 /// One task's counts by outcome: statuses ascending, then errors. A task
@@ -45,16 +64,16 @@ impl Outcomes {
         self.add_n(outcome, 1);
     }
 
-    fn add_n(&mut self, outcome: Outcome, n: u64) {
+    pub(crate) fn add_n(&mut self, outcome: Outcome, n: u64) {
         if let Some((seen, count)) = self.counts.get_mut(self.last)
             && *seen == outcome
         {
-            *count += n;
+            *count = count.saturating_add(n);
             return;
         }
         match self.counts.binary_search_by_key(&outcome, |&(o, _)| o) {
             Ok(i) => {
-                self.counts[i].1 += n;
+                self.counts[i].1 = self.counts[i].1.saturating_add(n);
                 self.last = i;
             }
             Err(i) => {

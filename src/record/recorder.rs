@@ -2,6 +2,7 @@
 //! stats, and hands a snapshot to the live output once per interval.
 
 use super::csv_out::CsvOut;
+use super::interval_bins::IntervalBins;
 use super::sample::Sample;
 use super::stats::{Stats, Tally};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
@@ -31,6 +32,10 @@ pub(crate) struct Snapshot<'a> {
     pub so_far: Counts,
     /// True for the one snapshot taken after the last sample.
     pub is_final: bool,
+    /// Latencies by task and outcome of the intervals that are complete
+    /// (`closed()`, all that is left in the final snapshot): what
+    /// `--hdr-log` writes.
+    pub bins: &'a IntervalBins,
     /// Why results.csv could not be written, once it failed: the run goes
     /// on for the live figures, and the user hears of it at once.
     pub csv_error: Option<&'a io::Error>,
@@ -63,6 +68,7 @@ pub(crate) struct Recorder {
     csv_error: Option<io::Error>,
     stats: Stats,
     intervals: Intervals,
+    bins: IntervalBins,
 }
 
 /// What the recorder leaves behind.
@@ -92,6 +98,7 @@ impl Recorder {
             csv_error: None,
             stats: Stats::new(task_names.len()),
             intervals: Intervals::default(),
+            bins: IntervalBins::new(0),
         };
         Ok((
             recorder,
@@ -113,6 +120,7 @@ impl Recorder {
         mut on_interval: impl FnMut(&Snapshot),
     ) -> Recorded {
         self.intervals.tick_us = tick.as_micros().max(1) as u64;
+        self.bins = IntervalBins::new(self.intervals.tick_us);
         loop {
             let due = start + tick * (self.intervals.first as u32 + 1) + GRACE;
             match self.samples.recv_deadline(due) {
@@ -122,6 +130,7 @@ impl Recorder {
             }
             while Instant::now() >= start + tick * (self.intervals.first as u32 + 1) + GRACE {
                 let tally = self.intervals.pop_first();
+                self.bins.close(Some(self.intervals.first - 1));
                 on_interval(&Snapshot {
                     elapsed: tick * self.intervals.first as u32,
                     interval: &tally,
@@ -130,8 +139,10 @@ impl Recorder {
                     so_far: self.intervals.reported,
                     is_final: false,
                     csv_error: self.csv_error.as_ref(),
+                    bins: &self.bins,
                 });
                 self.intervals.recycle(tally);
+                self.bins.recycle();
             }
         }
         let run_time = start.elapsed();
@@ -139,6 +150,7 @@ impl Recorder {
         while !self.intervals.open.is_empty() {
             let began = tick * self.intervals.first as u32;
             let tally = self.intervals.pop_first();
+            self.bins.close(Some(self.intervals.first - 1));
             on_interval(&Snapshot {
                 elapsed: (began + tick).min(run_time),
                 interval: &tally,
@@ -147,8 +159,10 @@ impl Recorder {
                 so_far: self.intervals.reported,
                 is_final: false,
                 csv_error: self.csv_error.as_ref(),
+                bins: &self.bins,
             });
             self.intervals.recycle(tally);
+            self.bins.recycle();
         }
         // The last rows are flushed first, so that the final snapshot
         // knows whether the file is whole.
@@ -157,6 +171,7 @@ impl Recorder {
         {
             self.csv_error.get_or_insert(e);
         }
+        self.bins.close(None);
         on_interval(&Snapshot {
             elapsed: run_time,
             interval: &self.stats.total,
@@ -168,6 +183,7 @@ impl Recorder {
             },
             is_final: true,
             csv_error: self.csv_error.as_ref(),
+            bins: &self.bins,
         });
         Recorded {
             stats: self.stats,
@@ -179,6 +195,7 @@ impl Recorder {
         for s in &batch {
             self.stats.add(s);
             self.intervals.slot(s).add(s);
+            self.bins.add(s);
         }
         if let Some(csv) = &mut self.csv
             && let Err(e) = batch.iter().try_for_each(|s| csv.write(s))

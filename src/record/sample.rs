@@ -97,9 +97,9 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
-    /// Locust's rule: a transport error or a status of 400 and above.
+    /// Locust's rule (see `Outcome::is_failure`).
     pub(crate) fn is_failure(&self) -> bool {
-        self.error.is_some() || self.status >= 400
+        super::outcomes::Outcome::of(self).is_failure()
     }
 }
 

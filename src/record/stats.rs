@@ -8,7 +8,7 @@ use hdrhistogram::{Counter, Histogram};
 use std::borrow::Cow;
 
 /// Latency histograms cover 1 µs to 1 h.
-const HIST_MAX_US: u64 = 3_600_000_000;
+pub(crate) const HIST_MAX_US: u64 = 3_600_000_000;
 
 /// The figures of a run keep 3 significant digits.
 const DIGITS: u8 = 3;
@@ -27,9 +27,10 @@ pub(crate) fn latency_histogram<T: Counter>(digits: u8) -> Histogram<T> {
 /// a CSV of 65,536 tasks of one request each takes megabytes, not gigabytes.
 const FEW: usize = 64;
 
-/// A tally's latencies: the first few as they are, then a histogram.
+/// Latencies: the first few as they are, then a histogram. A tally keeps
+/// them, and so does each of the recorder's interval bins.
 #[derive(Clone, Debug)]
-enum Latencies {
+pub(crate) enum Latencies {
     Few(Vec<u64>),
     Many(Histogram<u64>),
 }
@@ -41,7 +42,7 @@ impl Default for Latencies {
 }
 
 impl Latencies {
-    fn record(&mut self, value: u64) {
+    pub(crate) fn record(&mut self, value: u64) {
         match self {
             Latencies::Many(h) => record_latency(h, value),
             Latencies::Few(few) if few.len() < FEW => few.push(value),
@@ -53,8 +54,25 @@ impl Latencies {
         }
     }
 
+    /// Take in every value of `h` (a histogram read from an interval log),
+    /// each clamped as `record_latency` clamps it. A value stands for its
+    /// bucket, so the figures are those of the values recorded one by one.
+    fn add_histogram(&mut self, h: &Histogram<u64>) {
+        if h.is_empty() {
+            return;
+        }
+        let mut mine = match std::mem::take(self) {
+            Latencies::Many(mine) => mine,
+            few @ Latencies::Few(_) => few.histogram().into_owned(),
+        };
+        for v in h.iter_recorded() {
+            record_latencies(&mut mine, v.value_iterated_to(), v.count_at_value());
+        }
+        *self = Latencies::Many(mine);
+    }
+
     /// The histogram, made on the spot from the few values kept.
-    fn histogram(&self) -> Cow<'_, Histogram<u64>> {
+    pub(crate) fn histogram(&self) -> Cow<'_, Histogram<u64>> {
         match self {
             Latencies::Many(h) => Cow::Borrowed(h),
             Latencies::Few(few) => {
@@ -62,6 +80,14 @@ impl Latencies {
                 few.iter().for_each(|&v| record_latency(&mut h, v));
                 Cow::Owned(h)
             }
+        }
+    }
+
+    /// Forget the values, keeping the memory for reuse.
+    pub(crate) fn reset(&mut self) {
+        match self {
+            Latencies::Many(h) => h.reset(),
+            Latencies::Few(few) => few.clear(),
         }
     }
 }
@@ -73,6 +99,11 @@ pub(crate) fn record_latency<T: Counter>(h: &mut Histogram<T>, value: u64) {
     // Cannot fail: growing to 1 h fits any usize of 32 bits or more, and
     // counters saturate.
     let _ = h.record(value.min(HIST_MAX_US));
+}
+
+/// Record `count` latencies of `value` as [`record_latency`] records one.
+pub(crate) fn record_latencies<T: Counter>(h: &mut Histogram<T>, value: u64, count: T) {
+    let _ = h.record_n(value.min(HIST_MAX_US), count);
 }
 
 /// Figures for one group of requests: a task, the whole run, or one interval.
@@ -107,6 +138,26 @@ impl Tally {
         self.max_wait_us = self.max_wait_us.max(s.wait_us);
     }
 
+    /// Take in `h`: the latencies, read from an interval log, of requests
+    /// that all ended with `outcome`. The figures are those their rows would
+    /// give, but for the bytes and waits, which a log does not hold.
+    pub(crate) fn add_histogram(&mut self, outcome: Outcome, h: &Histogram<u64>) {
+        let n = h.len();
+        if outcome != Outcome::Error(ErrorKind::Unsent) {
+            self.latency.add_histogram(h);
+        }
+        // A log's counts are whatever its file says: they saturate.
+        let responses = if matches!(outcome, Outcome::Status(_)) {
+            n
+        } else {
+            0
+        };
+        let failures = if outcome.is_failure() { n } else { 0 };
+        self.requests = self.requests.saturating_add(n);
+        self.responses = self.responses.saturating_add(responses);
+        self.failures = self.failures.saturating_add(failures);
+    }
+
     /// Latency from the due moment, in µs (empty when nothing was recorded).
     pub(crate) fn latency(&self) -> Cow<'_, Histogram<u64>> {
         self.latency.histogram()
@@ -114,10 +165,7 @@ impl Tally {
 
     /// Zero the figures, keeping the histogram's memory for reuse.
     pub(crate) fn reset(&mut self) {
-        match &mut self.latency {
-            Latencies::Many(h) => h.reset(),
-            Latencies::Few(few) => few.clear(),
-        }
+        self.latency.reset();
         self.requests = 0;
         self.responses = 0;
         self.failures = 0;
@@ -263,6 +311,37 @@ impl Stats {
         if let Some(e) = s.error {
             self.errors[e as usize] += 1;
         }
+    }
+
+    /// Take in `h`: the latencies, read from an interval log, of task
+    /// `task`'s requests that all ended with `outcome`. What a log does not
+    /// hold (bytes, wait, service, connect and TLS times, when the run
+    /// ended) stays as it was: see `extend_span`.
+    /// `status` is as results.csv has it (with an error, what part of one
+    /// had arrived).
+    pub(crate) fn add_histogram(
+        &mut self,
+        task: u16,
+        (outcome, status): (Outcome, u16),
+        h: &Histogram<u64>,
+    ) {
+        let n = h.len();
+        self.total.add_histogram(outcome, h);
+        if let Some(tally) = self.tasks.get_mut(task as usize) {
+            tally.add_histogram(outcome, h);
+            self.outcomes[task as usize].add_n(outcome, n);
+        }
+        let count = &mut self.status[(status as usize).min(999)];
+        *count = count.saturating_add(n);
+        if let Outcome::Error(e) = outcome {
+            self.errors[e as usize] = self.errors[e as usize].saturating_add(n);
+        }
+    }
+
+    /// A request ended `end_us` from the start: what a log says of the
+    /// run's end, which its histograms cannot.
+    pub(crate) fn extend_span(&mut self, end_us: u64) {
+        self.end_us = self.end_us.max(end_us);
     }
 
     /// Non-zero counts by status code, ascending; status 0 means no response.

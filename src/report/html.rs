@@ -74,7 +74,8 @@ pub(crate) fn render(report: &Report, title: &str) -> String {
         })
         .collect();
     task_table(&mut out, &report.stats, &tasks);
-    distribution_table(&mut out, &report.stats);
+    // HdrHistogram logs alone have no waits: latency is all there is.
+    distribution_table(&mut out, &report.stats, report.rows > 0);
     // A CSV does not say how many connections were opened; its rows do,
     // when it has the columns.
     setup_table(&mut out, &report.stats, report.connection_times);
@@ -289,8 +290,8 @@ pub(crate) fn task_table(out: &mut String, stats: &Stats, tasks: &[(&str, &str)]
     out.push_str("</tbody></table><p>Latencies in ms.</p>\n");
 }
 
-/// Latency and its two parts, at the summary's percentiles.
-pub(crate) fn distribution_table(out: &mut String, stats: &Stats) {
+/// Latency and, with `parts`, its two parts, at the summary's percentiles.
+pub(crate) fn distribution_table(out: &mut String, stats: &Stats, parts: bool) {
     out.push_str("<h2>Latency distribution (ms)</h2><table><thead><tr><th></th>");
     for (label, _, _) in DISTRIBUTION {
         let _ = write!(out, "<th>{label}</th>");
@@ -302,7 +303,8 @@ pub(crate) fn distribution_table(out: &mut String, stats: &Stats) {
         ("service (latency - wait)", &stats.service),
         ("wait (due to written)", &stats.wait),
     ];
-    for (name, h) in rows {
+    let shown = if parts { rows.len() } else { 1 };
+    for (name, h) in rows.into_iter().take(shown) {
         let _ = write!(out, "<tr><td class=\"l\">{}</td>", escape(name));
         for (_, _, q) in DISTRIBUTION {
             let _ = write!(out, "<td>{}</td>", ms(percentile(h, q)));

@@ -32,7 +32,7 @@ impl Tasks {
             .try_for_each(|name| self.lookup(name.as_bytes()).map(drop))
     }
 
-    fn index_of(&mut self, name: &[u8]) -> Result<u16, String> {
+    pub(crate) fn index_of(&mut self, name: &[u8]) -> Result<u16, String> {
         if let Some((last, i)) = &self.last
             && last.as_slice() == name
         {

@@ -3,6 +3,7 @@
 //! so they work the same on a CSV from another box, from several boxes, or
 //! from last month.
 
+pub(crate) mod hlog;
 pub(crate) mod html;
 pub(crate) mod load;
 pub(crate) mod series;
@@ -38,6 +39,9 @@ pub(crate) struct Report {
     /// Some file has the `connect_us` and `tls_us` columns, so the connect
     /// and TLS figures in `stats` mean something.
     pub connection_times: bool,
+    /// The logs read that are not stampede's: they tell no failures, so
+    /// the error rate and the rates of responses cannot come from them.
+    pub foreign_logs: Vec<String>,
     pub warnings: Vec<String>,
 }
 
@@ -65,24 +69,48 @@ impl Report {
         let mut scatter = Vec::with_capacity(SCATTER_POINTS);
         let mut rng = Rng::new(1);
         let mut rows = 0u64;
-        let loaded = load::read_all(paths, &mut tasks, |s: &Sample| {
-            stats.ensure_tasks(s.task as usize + 1);
-            stats.add(s);
-            series.add(s);
-            // Reservoir sampling: every row has the same chance to be kept.
-            rows += 1;
-            let point = (s.elapsed_us, s.latency_us, s.is_failure());
-            if scatter.len() < SCATTER_POINTS {
-                scatter.push(point);
-            } else {
-                let j = rng.between(0, rows - 1) as usize;
-                if j < SCATTER_POINTS {
-                    scatter[j] = point;
+        let mut loaded = load::Loaded::default();
+        let (mut csvs, mut logs, mut foreign_logs) = (0, Vec::new(), Vec::new());
+        for &path in paths {
+            if hlog::is_log(path)? {
+                let read = hlog::read(path, &mut tasks, |e: &hlog::Entry| {
+                    stats.ensure_tasks(e.task as usize + 1);
+                    stats.add_histogram(e.task, (e.outcome, e.status), &e.latency);
+                    series.add_histogram(e.interval_us, e.task, e.outcome, &e.latency)
+                })?;
+                stats.extend_span(read.span_us);
+                series.extend_end(read.sent_us);
+                loaded.warnings.extend(read.warnings);
+                logs.push(path.display().to_string());
+                if !read.outcomes_known {
+                    foreign_logs.push(path.display().to_string());
                 }
+                continue;
             }
-            Ok(())
-        })?;
-        if rows == 0 {
+            csvs += 1;
+            let more = load::read_all(&[path], &mut tasks, |s: &Sample| {
+                stats.ensure_tasks(s.task as usize + 1);
+                stats.add(s);
+                series.add(s);
+                // Reservoir sampling: every row has the same chance to be kept.
+                rows += 1;
+                let point = (s.elapsed_us, s.latency_us, s.is_failure());
+                if scatter.len() < SCATTER_POINTS {
+                    scatter.push(point);
+                } else {
+                    let j = rng.between(0, rows - 1) as usize;
+                    if j < SCATTER_POINTS {
+                        scatter[j] = point;
+                    }
+                }
+                Ok(())
+            })?;
+            loaded.warnings.extend(more.warnings);
+            loaded
+                .without_connection_times
+                .extend(more.without_connection_times);
+        }
+        if stats.total.requests == 0 {
             // A lone row cut off mid-write is the likely story: say so.
             if let Some(warning) = loaded.warnings.first() {
                 return Err(format!("no complete request: {warning}"));
@@ -111,12 +139,19 @@ impl Report {
         let run_time = stats.span();
         let mut warnings = loaded.warnings;
         let older = &loaded.without_connection_times;
-        let connection_times = older.len() < paths.len();
+        let connection_times = older.len() < csvs;
         if connection_times && !older.is_empty() {
             let their = if older.len() == 1 { "its" } else { "their" };
             warnings.push(format!(
                 "{}: 7 columns, without connect_us and tls_us: the connect and TLS figures leave out {their} rows",
                 older.join(", ")
+            ));
+        }
+        if !logs.is_empty() {
+            let their = if logs.len() == 1 { "its" } else { "their" };
+            warnings.push(format!(
+                "{}: an HdrHistogram log keeps latencies (to 3 significant digits) and counts by task, status and error, per 1 s interval: the bytes, wait, service, connect and TLS figures and the scatter chart leave out {their} requests",
+                logs.join(", "),
             ));
         }
         Ok(Report {
@@ -129,6 +164,7 @@ impl Report {
             methods,
             meta,
             connection_times,
+            foreign_logs,
             warnings,
         })
     }
