@@ -59,7 +59,7 @@ pub(crate) fn run<P: Protocol>(
     mut on_interval: impl FnMut(&Snapshot, Gauges),
 ) -> io::Result<Outcome> {
     let names: Vec<String> = plan.tasks.iter().map(|t| t.name.clone()).collect();
-    let (recorder, pipes) = Recorder::new(out, &names)?;
+    let (recorder, pipes) = Recorder::new(out, &names, plan.hdr_log.is_some())?;
     let (start, start_skew_us) = start::moment(plan.start_at.as_ref());
     let shared = Shared {
         start,

@@ -69,6 +69,9 @@ pub(crate) struct Recorder {
     stats: Stats,
     intervals: Intervals,
     bins: IntervalBins,
+    /// Whether `bins` are wanted (`--hdr-log`): sorting every sample into
+    /// them costs about half what the run's own histograms do.
+    keep_bins: bool,
 }
 
 /// What the recorder leaves behind.
@@ -80,8 +83,13 @@ pub(crate) struct Recorded {
 
 impl Recorder {
     /// Create the recorder and the pipes workers send into. The CSV header is
-    /// written here, before any request is sent.
-    pub(crate) fn new(out: Option<File>, task_names: &[String]) -> io::Result<(Recorder, Pipes)> {
+    /// written here, before any request is sent. `keep_bins`: each
+    /// interval's histograms by task and outcome are kept for a log.
+    pub(crate) fn new(
+        out: Option<File>,
+        task_names: &[String],
+        keep_bins: bool,
+    ) -> io::Result<(Recorder, Pipes)> {
         let (tx, rx) = crossbeam_channel::bounded(CHANNEL_BATCHES);
         let (empty_tx, empty_rx) = crossbeam_channel::unbounded();
         let csv = match out {
@@ -99,6 +107,7 @@ impl Recorder {
             stats: Stats::new(task_names.len()),
             intervals: Intervals::default(),
             bins: IntervalBins::new(0),
+            keep_bins,
         };
         Ok((
             recorder,
@@ -195,7 +204,9 @@ impl Recorder {
         for s in &batch {
             self.stats.add(s);
             self.intervals.slot(s).add(s);
-            self.bins.add(s);
+        }
+        if self.keep_bins {
+            batch.iter().for_each(|s| self.bins.add(s));
         }
         if let Some(csv) = &mut self.csv
             && let Err(e) = batch.iter().try_for_each(|s| csv.write(s))
@@ -265,7 +276,7 @@ mod tests {
 
     #[test]
     fn records_everything_sent_and_recycles_batches() {
-        let (rec, pipes) = Recorder::new(None, &["t".to_string()]).unwrap();
+        let (rec, pipes) = Recorder::new(None, &["t".to_string()], false).unwrap();
         let start = Instant::now();
         let worker = std::thread::spawn(move || {
             for i in 0..10u64 {

@@ -114,7 +114,7 @@ fn record(samples: Vec<Sample>) -> (PathBuf, PathBuf) {
     let (csv, hlog) = (dir.join("r.csv"), dir.join("r.hlog"));
     let names: Vec<String> = NAMES.map(String::from).to_vec();
     let out = std::fs::File::create(&csv).unwrap();
-    let (recorder, pipes) = Recorder::new(Some(out), &names).unwrap();
+    let (recorder, pipes) = Recorder::new(Some(out), &names, true).unwrap();
     let mut file = HdrLogFile::create(&hlog).unwrap();
     let mut log = file.begin(&names, SystemTime::now()).unwrap();
     let sender = std::thread::spawn(move || {
