@@ -7,6 +7,7 @@ use crate::check::thresholds::{self, Figures, Kind, Threshold};
 use crate::check::verdict::Status;
 use crate::record::stats::Tally;
 use crate::units::parse_duration;
+use hdrhistogram::Histogram;
 use std::time::Duration;
 
 /// One objective, with its text as given (for the answer line).
@@ -91,6 +92,21 @@ impl Slo {
     }
 }
 
+impl Slo {
+    /// Whether `service` times alone break this objective (a latency one;
+    /// an error rate is never broken by them).
+    pub(crate) fn broken_by(&self, service: &Histogram<u64>) -> bool {
+        let value = match self.threshold.kind {
+            _ if service.is_empty() => return false,
+            Kind::Latency(q) => service.value_at_percentile(q),
+            Kind::Max => service.max(),
+            Kind::ErrorRate | Kind::MinRps => return false,
+        };
+        // As `check` judges: the value's bucket starts above the limit.
+        service.lowest_equivalent(value) as f64 > self.threshold.limit
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,5 +174,9 @@ mod tests {
         assert_eq!(breach, "p99 212ms > 50ms");
         let lenient = Slo::parse("p99<1s").unwrap();
         assert_eq!(lenient.breach(&tally, Duration::from_secs(1)), None);
+        let service = tally.latency();
+        assert!(slo.broken_by(&service));
+        assert!(!lenient.broken_by(&service));
+        assert!(!Slo::parse("errors<1%").unwrap().broken_by(&service));
     }
 }

@@ -2,7 +2,6 @@
 //! of the steps and the one-line answer.
 
 use super::search::End;
-use super::verdict::Limit;
 use super::{Answer, Step};
 use crate::check::verdict::ms3;
 use crate::engine::Gauges;
@@ -131,27 +130,12 @@ pub(crate) fn answer(end: &Answer, slos: &str, steps: &[Step]) -> String {
             rate(r)
         ),
         Answer::End(End::NoPass { fails_at }) => format!(
-            "fails already at {} req/s{}: no rate passed within {slos}; lower --start",
+            "fails already at {} req/s{}: no rate passed within {slos} (lower --start to look lower)",
             rate(fails_at),
             why(fails_at)
         ),
         Answer::End(End::Limited { passed, at }) => {
-            let by = steps
-                .iter()
-                .rev()
-                .find(|s| s.figures.target == at)
-                .and_then(|s| s.verdict.as_ref())
-                .and_then(|v| v.limited_by);
-            let what = match by {
-                Some(Limit::Connections) => "limited by the -c connections, not the server",
-                _ => "the generator itself was the limit, not the server",
-            };
-            format!(
-                "{}; at {} req/s {what}{}",
-                at_least(passed),
-                rate(at),
-                why(at)
-            )
+            format!("{}; at {} req/s{}", at_least(passed), rate(at), why(at))
         }
         Answer::End(End::OutOfTime { passed, fails_at }) => format!(
             "{}{}; --max-time ran out before the search was within --precision",

@@ -41,6 +41,9 @@ pub(crate) struct Figures {
     pub connections: usize,
     /// Median service time, µs.
     pub service_p50_us: u64,
+    /// Service time alone (latency less the wait for a connection and
+    /// for the generator) breaks a latency objective: the server's doing.
+    pub service_breaks_slo: bool,
     /// Each objective broken, e.g. `p99 212ms > 50ms`.
     pub slo_breaches: Vec<String>,
 }
@@ -54,7 +57,8 @@ impl Figures {
     pub(crate) fn achieved(&self) -> f64 {
         let window = self.span.saturating_sub(self.min_latency);
         let secs = window.max(self.step_time / 2).as_secs_f64();
-        self.responses as f64 / secs
+        // n answers over the window are n - 1 gaps.
+        self.responses.saturating_sub(1) as f64 / secs
     }
 }
 
@@ -113,13 +117,18 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
             limited_by: None,
         };
     }
-    // Whose fault: a server that slowed down (its median service time
-    // more than doubled over a lighter step's) failed the step, whatever
-    // else happened. One that kept its pace did not, when the generator
-    // fell behind or every connection was busy. With no lighter step to
-    // compare (None), a lagging generator is still the first suspect.
-    let server_slowed = baseline_service_us
-        .map(|base| f.service_p50_us as f64 > SERVICE_GROWTH * base.max(1) as f64);
+    // Whose fault: a server whose service time alone breaks an objective,
+    // or slowed down (its median service time more than doubled over a
+    // lighter step's), failed the step, whatever else happened. One that
+    // kept its pace did not, when the generator fell behind or every
+    // connection was busy. With neither to go by (None), a lagging
+    // generator is still the first suspect.
+    let server_slowed = if f.service_breaks_slo {
+        Some(true)
+    } else {
+        baseline_service_us
+            .map(|base| f.service_p50_us as f64 > SERVICE_GROWTH * base.max(1) as f64)
+    };
     if server_slowed != Some(true)
         && let Some(why) = generator_limit(f)
     {
@@ -196,6 +205,7 @@ mod tests {
             busy_max: 3,
             connections: 50,
             service_p50_us: 1_000,
+            service_breaks_slo: false,
             slo_breaches: vec![],
         }
     }
@@ -272,6 +282,13 @@ mod tests {
             ..late.clone()
         };
         assert_eq!(judge(&slowed, Some(1_000)).outcome, Outcome::Fail);
+        // So did one whose service time alone broke the objective, on the
+        // first step too.
+        let slow_service = Figures {
+            service_breaks_slo: true,
+            ..late.clone()
+        };
+        assert_eq!(judge(&slow_service, None).outcome, Outcome::Fail);
         // A step that passed anyway stands.
         let passed = Figures {
             late: 500,
