@@ -80,7 +80,7 @@ fn table(out: &mut String, steps: &[Step]) {
     );
     for s in steps {
         let f = &s.figures;
-        let [p50, p90, p99] = s.latency_us.map(|us| crate::output::ms(us));
+        let [p50, p90, p99] = s.latency_us.map(crate::output::ms);
         let _ = writeln!(
             out,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{p50}</td><td>{p90}</td><td>{p99}</td>\

@@ -215,15 +215,22 @@ pub(crate) fn passed(answer: &Answer) -> Option<f64> {
 /// the generator or connections were the limit before the server was;
 /// a stop signal's code when one stopped the search.
 fn exit_code(answer: &Answer, min_rate: Option<f64>) -> i32 {
+    if let Answer::Stopped { .. } = answer {
+        return if signal::run_aborted() {
+            signal::ABORTED_EXIT
+        } else {
+            signal::INTERRUPTED_EXIT
+        };
+    }
     let found = passed(answer);
+    // A rate that passed at or above --min-rate answers the CI's question,
+    // whatever stopped the search after it.
     if let (Some(min), Some(rate)) = (min_rate, found)
         && rate >= min
     {
         return 0;
     }
     match answer {
-        Answer::Stopped { .. } if signal::run_aborted() => signal::ABORTED_EXIT,
-        Answer::Stopped { .. } => signal::INTERRUPTED_EXIT,
         Answer::End(End::Limited { .. }) => LIMITED_EXIT,
         _ if found.is_none() || min_rate.is_some() => BELOW_EXIT,
         _ => 0,
@@ -272,4 +279,37 @@ pub(crate) fn limited_by(steps: &[Step]) -> Option<Limit> {
         .iter()
         .filter_map(|s| s.verdict.as_ref())
         .find_map(|v| v.limited_by)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_codes_answer_the_ci_question() {
+        let found = Answer::End(End::Found {
+            rate: 500.0,
+            fails_at: 510.0,
+        });
+        assert_eq!(exit_code(&found, None), 0);
+        assert_eq!(exit_code(&found, Some(400.0)), 0);
+        assert_eq!(exit_code(&found, Some(600.0)), BELOW_EXIT);
+        let above = Answer::End(End::AboveMax { rate: 1000.0 });
+        assert_eq!(exit_code(&above, Some(1000.0)), 0);
+        let none = Answer::End(End::NoPass { fails_at: 100.0 });
+        assert_eq!(exit_code(&none, None), BELOW_EXIT);
+        let limited = Answer::End(End::Limited {
+            passed: Some(80.0),
+            at: 160.0,
+        });
+        assert_eq!(exit_code(&limited, None), LIMITED_EXIT);
+        assert_eq!(exit_code(&limited, Some(50.0)), 0);
+        assert_eq!(exit_code(&limited, Some(100.0)), LIMITED_EXIT);
+        let late = Answer::End(End::OutOfTime {
+            passed: Some(400.0),
+            fails_at: None,
+        });
+        assert_eq!(exit_code(&late, None), 0);
+        assert_eq!(exit_code(&late, Some(500.0)), BELOW_EXIT);
+    }
 }
