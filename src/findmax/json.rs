@@ -58,6 +58,7 @@ fn step(s: &Step) -> String {
     o.int("unsent", f.unsent);
     o.int("late", f.late);
     o.int("stalls", f.stalls.count);
+    o.raw("cpu_busy_pct", number(f.cpu_busy.map(|b| b * 100.0)));
     o.int("busy_max", f.busy_max as u64);
     o.int("connections", f.connections as u64);
     let (verdict, reasons) = match &s.verdict {

@@ -4,6 +4,7 @@
 //! each step, and the steps go to results.csv, the table, `--summary`
 //! and `--html`.
 
+mod cpu;
 mod csv_steps;
 mod html;
 mod json;

@@ -35,10 +35,16 @@ impl<P: Protocol> Steps<'_, P> {
         let plan = self.plan_at(index, target);
         let out = csv.map(File::create).transpose()?;
         let mut busy_max = 0;
+        let mut cpu_busy = None;
+        let began = std::time::Instant::now();
         let quiet = plan.quiet;
         let of = self.step_time.as_secs_f64();
         let on_interval = |snap: &Snapshot, gauges: Gauges| {
             busy_max = busy_max.max(gauges.active);
+            // The workers are gone by the final snapshot.
+            if !snap.is_final {
+                cpu_busy = super::cpu::busiest_worker(began.elapsed()).or(cpu_busy);
+            }
             if !quiet && !snap.is_final && crate::output::live::worth_printing(snap) {
                 errln!("{}", text::live(index, target, snap, gauges, of));
             }
@@ -59,6 +65,7 @@ impl<P: Protocol> Steps<'_, P> {
             unsent: stats.unsent(),
             late: outcome.workers.late,
             stalls: outcome.workers.stalls,
+            cpu_busy,
             busy_max,
             connections: plan.users,
             service_p50_us: percentile(&stats.service, 50.0),

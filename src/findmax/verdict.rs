@@ -15,6 +15,8 @@ const QUEUE_SLACK_S: f64 = 0.05;
 /// Service time (latency minus waiting for a connection) may grow this
 /// much over the lightest step's before the server counts as slowing down.
 const SERVICE_GROWTH: f64 = 2.0;
+/// A worker thread on its CPU this share of the step is saturated.
+const CPU_SATURATED: f64 = 0.9;
 
 /// What a step measured.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -35,6 +37,9 @@ pub(crate) struct Figures {
     /// Requests the generator sent late although a connection was free.
     pub late: u64,
     pub stalls: Stalls,
+    /// The share of the step the busiest worker thread spent on its CPU,
+    /// if it could be read.
+    pub cpu_busy: Option<f64>,
     /// The most connections busy at once, as the live gauges saw it.
     pub busy_max: usize,
     /// The connection cap, `-c`.
@@ -123,6 +128,18 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
     // kept its pace did not, when the generator fell behind or every
     // connection was busy. With neither to go by (None), a lagging
     // generator is still the first suspect.
+    if let Some(busy) = f.cpu_busy.filter(|&b| b >= CPU_SATURATED) {
+        // A saturated generator reads answers late too: even a service
+        // time that looks slow may be its own.
+        return Verdict {
+            outcome: Outcome::Limited,
+            reasons: vec![format!(
+                "the generator's busiest worker was on its CPU {:.0}% of the step: {GENERATOR_ADVICE}",
+                100.0 * busy.min(1.0)
+            )],
+            limited_by: Some(Limit::Generator),
+        };
+    }
     let server_slowed = if f.service_breaks_slo {
         Some(true)
     } else {
@@ -165,11 +182,13 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
     }
 }
 
+const GENERATOR_ADVICE: &str =
+    "the generator is the limit, not the server: raise -t or use more machines (--segment)";
+
 /// Why the generator itself was the limit, if it was: it sent more than
 /// 1% of the requests late with a connection free, or it stalled.
 fn generator_limit(f: &Figures) -> Option<String> {
-    const ADVICE: &str =
-        "the generator is the limit, not the server: raise -t or use more machines (--segment)";
+    const ADVICE: &str = GENERATOR_ADVICE;
     if f.late * 100 > f.requests {
         return Some(format!(
             "{} of {} requests sent more than 1 ms late with a connection free: {ADVICE}",
@@ -202,6 +221,7 @@ mod tests {
             unsent: 0,
             late: 0,
             stalls: Stalls::default(),
+            cpu_busy: Some(0.2),
             busy_max: 3,
             connections: 50,
             service_p50_us: 1_000,
@@ -289,6 +309,15 @@ mod tests {
             ..late.clone()
         };
         assert_eq!(judge(&slow_service, None).outcome, Outcome::Fail);
+        // Unless the generator's own CPU was saturated: then it read the
+        // answers late too.
+        let saturated = Figures {
+            cpu_busy: Some(0.97),
+            ..slow_service
+        };
+        let v = judge(&saturated, None);
+        assert_eq!(v.limited_by, Some(Limit::Generator));
+        assert!(v.reasons[0].contains("on its CPU 97% of the step"), "{v:?}");
         // A step that passed anyway stands.
         let passed = Figures {
             late: 500,
