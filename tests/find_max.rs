@@ -226,3 +226,29 @@ fn bad_input_is_one_line_before_anything_is_sent() {
         assert!(out.stdout.is_empty(), "{args:?}: {}", out.stdout);
     }
 }
+
+#[test]
+fn ctrl_c_ends_the_search_with_the_steps_so_far() {
+    let (serve, base) = start_serve();
+    let dir = scratch("find-max-stop");
+    let csv = dir.join("results.csv");
+    let child = std::process::Command::new(BIN)
+        .args(["find-max", &format!("{base}/hello"), "--slo", "p99<1s"])
+        .args(["--start", "50", "--step-time", "30s", "-t", "1", "-q"])
+        .args(["-o", csv.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(&child, libc::SIGINT);
+    let out = finish_within(child, LIMIT);
+    drop(serve);
+    assert_eq!(out.code, 130, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("  stopped\n"), "{}", out.stdout);
+    let answer = out.stdout.lines().last().unwrap();
+    assert_eq!(answer, "stopped early: no rate passed within p99<1s");
+    let rows = read_csv(&csv);
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.task == "step1@50/GET /hello"));
+}
