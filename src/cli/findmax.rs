@@ -83,7 +83,7 @@ pub struct FindMaxArgs {
     #[argh(option)]
     pub(crate) var: Vec<String>,
 
-    /// the most connections, opened as the load needs them; 1k = 1000 (default 1000)
+    /// the most connections, opened as the load needs them; 1k = 1000 (default 1000, or fewer if the open-file limit is lower)
     #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
     pub(crate) connections: Option<usize>,
 
@@ -277,7 +277,9 @@ impl FindMaxArgs {
         run.scenario = self.scenario.clone();
         run.host = self.host.clone();
         run.var = self.var.clone();
-        run.users = Some(self.connections.unwrap_or(DEFAULT_CONNECTIONS));
+        // The default fits the open-file limit rather than fail on it.
+        let default = || DEFAULT_CONNECTIONS.min(crate::fdlimit::room()).max(1);
+        run.users = Some(self.connections.unwrap_or_else(default));
         run.duration = Some(format!("{}ms", step_time.as_millis()));
         run.rate = Some(rate);
         run.arrival = self.arrival.clone();

@@ -155,6 +155,27 @@ mod tests {
     use super::*;
 
     #[test]
+    fn answers_say_what_is_known() {
+        let slos = "p99<50ms";
+        let late = Answer::End(End::OutOfTime {
+            passed: Some(400.0),
+            fails_at: Some(800.0),
+        });
+        assert_eq!(
+            answer(&late, slos, &[]),
+            "sustains at least 400 req/s within p99<50ms; fails at 800; --max-time ran out before the search was within --precision"
+        );
+        let stopped = Answer::Stopped {
+            passed: None,
+            fails_at: None,
+        };
+        assert_eq!(
+            answer(&stopped, slos, &[]),
+            "stopped early: no rate passed within p99<50ms"
+        );
+    }
+
+    #[test]
     fn rates_read_well() {
         assert_eq!(rate(41_200.0), "41,200");
         assert_eq!(rate(1_000_000.0), "1,000,000");
