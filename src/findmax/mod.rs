@@ -274,10 +274,11 @@ fn display(plan: &crate::plan::Plan) -> String {
         .unwrap_or_default()
 }
 
-/// The limit named in words for the JSON.
+/// What limited the last limited step, for the JSON.
 pub(crate) fn limited_by(steps: &[Step]) -> Option<Limit> {
     steps
         .iter()
+        .rev()
         .filter_map(|s| s.verdict.as_ref())
         .find_map(|v| v.limited_by)
 }

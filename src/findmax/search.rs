@@ -3,6 +3,10 @@
 //! fails, bisect between the last pass and the first fail until they are
 //! within `--precision`, then run the answer once more to confirm it.
 //! Bounded by `--max` in rate and by the time left in `--max-time`.
+//!
+//! A step the generator or its connections limited is run once more, as
+//! a box shared with other work can hold the generator up for a moment;
+//! limited twice at one rate, the search stops there.
 
 use std::time::Duration;
 
@@ -25,7 +29,8 @@ pub(crate) enum Outcome {
     Pass,
     Fail,
     /// The generator or its connections, not the server, were the limit:
-    /// the step says nothing about the server, and the search stops.
+    /// the step says nothing about the server. Twice at one rate, and the
+    /// search stops.
     Limited,
 }
 
@@ -53,7 +58,8 @@ pub(crate) enum End {
     AboveMax { rate: f64 },
     /// Not even the lowest rate tried passed.
     NoPass { fails_at: f64 },
-    /// The step at `at` was limited by the generator or its connections.
+    /// The step at `at` was limited by the generator or its connections,
+    /// twice; `passed` is the highest rate below it that passed.
     Limited { passed: Option<f64>, at: f64 },
     /// `--max-time` left no room for the next step.
     OutOfTime {
@@ -65,35 +71,45 @@ pub(crate) enum End {
 /// The step to run next, or the end, given the steps tried so far (in
 /// order) and the time left.
 pub(crate) fn next(bounds: &Bounds, tried: &[Tried], time_left: Duration) -> Next {
-    if let Some(i) = tried.iter().position(|t| t.outcome == Outcome::Limited) {
-        let (passed, _) = bracket(&tried[..i]);
-        return Next::Done(End::Limited {
-            passed,
-            at: tried[i].rate,
-        });
+    let limited_at = |rate: f64| {
+        tried
+            .iter()
+            .filter(|t| t.outcome == Outcome::Limited && t.rate == rate)
+            .count()
+    };
+    if let Some(at) = tried.iter().map(|t| t.rate).find(|&r| limited_at(r) >= 2) {
+        let passed = tried
+            .iter()
+            .filter(|t| t.outcome == Outcome::Pass && t.rate < at)
+            .map(|t| t.rate)
+            .reduce(f64::max);
+        return Next::Done(End::Limited { passed, at });
     }
     let (passed, fails_at) = bracket(tried);
-    let step = match (passed, fails_at) {
-        (None, None) => bounds.start,
-        (Some(pass), None) if pass >= bounds.max => {
-            return Next::Done(End::AboveMax { rate: pass });
-        }
-        (Some(pass), None) => round_rate(pass * RISE).min(bounds.max),
-        (None, Some(fail)) => return Next::Done(End::NoPass { fails_at: fail }),
-        (Some(pass), Some(fail)) => {
-            let mid = round_rate((pass + fail) / 2.0);
-            let tight = fail - pass <= bounds.precision * pass || mid <= pass || mid >= fail;
-            if !tight {
-                mid
-            } else if passes_at(tried, pass) >= 2 {
-                return Next::Done(End::Found {
-                    rate: pass,
-                    fails_at: fail,
-                });
-            } else {
-                pass
+    let step = match tried.last() {
+        Some(t) if t.outcome == Outcome::Limited => t.rate,
+        _ => match (passed, fails_at) {
+            (None, None) => bounds.start,
+            (Some(pass), None) if pass >= bounds.max => {
+                return Next::Done(End::AboveMax { rate: pass });
             }
-        }
+            (Some(pass), None) => round_rate(pass * RISE).min(bounds.max),
+            (None, Some(fail)) => return Next::Done(End::NoPass { fails_at: fail }),
+            (Some(pass), Some(fail)) => {
+                let mid = round_rate((pass + fail) / 2.0);
+                let tight = fail - pass <= bounds.precision * pass || mid <= pass || mid >= fail;
+                if !tight {
+                    mid
+                } else if passes_at(tried, pass) >= 2 {
+                    return Next::Done(End::Found {
+                        rate: pass,
+                        fails_at: fail,
+                    });
+                } else {
+                    pass
+                }
+            }
+        },
     };
     if time_left < bounds.step_time {
         return Next::Done(End::OutOfTime { passed, fails_at });
@@ -102,11 +118,12 @@ pub(crate) fn next(bounds: &Bounds, tried: &[Tried], time_left: Duration) -> Nex
 }
 
 /// The lowest failing rate, and the highest passing rate below it: a
-/// rate that passed once and failed on confirming counts as failed.
+/// rate that passed once and failed on confirming counts as failed. A
+/// limited step is neither.
 pub(crate) fn bracket(tried: &[Tried]) -> (Option<f64>, Option<f64>) {
     let fails_at = tried
         .iter()
-        .filter(|t| t.outcome != Outcome::Pass)
+        .filter(|t| t.outcome == Outcome::Fail)
         .map(|t| t.rate)
         .reduce(f64::min);
     let passed = tried
@@ -239,8 +256,8 @@ mod tests {
     }
 
     #[test]
-    fn limited_step_ends_it_with_what_passed_before() {
-        let tried = [
+    fn a_limited_step_runs_again_and_twice_ends_it() {
+        let mut tried = vec![
             Tried {
                 rate: 100.0,
                 outcome: Outcome::Pass,
@@ -250,6 +267,18 @@ mod tests {
                 outcome: Outcome::Limited,
             },
         ];
+        assert_eq!(next(&BOUNDS, &tried, PLENTY), Next::Step(200.0));
+        // A passing retry carries on as if the limited step had not been.
+        let mut passed = tried.clone();
+        passed.push(Tried {
+            rate: 200.0,
+            outcome: Outcome::Pass,
+        });
+        assert_eq!(next(&BOUNDS, &passed, PLENTY), Next::Step(400.0));
+        tried.push(Tried {
+            rate: 200.0,
+            outcome: Outcome::Limited,
+        });
         assert_eq!(
             next(&BOUNDS, &tried, PLENTY),
             Next::Done(End::Limited {
