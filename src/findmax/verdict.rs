@@ -103,7 +103,7 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
     let short = achieved < ACHIEVED_MIN * f.target;
     if short {
         reasons.push(format!(
-            "achieved {} req/s, {:.0}% of the target",
+            "achieved {} req/s, {:.1}% of the target",
             super::text::rate(achieved),
             100.0 * achieved / f.target
         ));
@@ -258,7 +258,7 @@ mod tests {
         };
         let v = judge(&short, Some(1_000));
         assert_eq!(v.outcome, Outcome::Fail);
-        assert_eq!(v.reasons, ["achieved 952 req/s, 95% of the target"]);
+        assert_eq!(v.reasons, ["achieved 952 req/s, 95.2% of the target"]);
         let queued = Figures {
             unsent: 80,
             responses: 9_920,
