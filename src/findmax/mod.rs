@@ -152,7 +152,8 @@ fn run_with<P: Protocol>(search: &FindMax, protocol: &P) -> i32 {
 }
 
 /// The median service time of the lightest step so far, to tell a server
-/// slowing down from busy connections; None before any step.
+/// slowing down from busy connections; None when no step was lighter
+/// than `target`.
 fn baseline(steps: &[Step], target: f64) -> Option<u64> {
     steps
         .iter()
