@@ -1,7 +1,7 @@
 //! The commands: each takes parsed arguments and returns the exit code.
 
 use crate::cli::{
-    CheckArgs, DemoArgs, ReportArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for,
+    CheckArgs, DemoArgs, FindMaxArgs, ReportArgs, RunArgs, ServeArgs, USAGE_EXIT, run::workers_for,
 };
 use crate::console::{errln, out, outln};
 use crate::dashboard::Dashboard;
@@ -62,6 +62,15 @@ pub(crate) fn run_with<P: Protocol>(
     }
     match make(&plan) {
         Ok(protocol) => execute_with(&plan, &protocol),
+        Err(e) => usage_error(&e),
+    }
+}
+
+/// Search for the highest rate the target sustains within its SLO.
+pub fn find_max(args: &FindMaxArgs) -> i32 {
+    signal::install();
+    match args.validate() {
+        Ok(search) => crate::findmax::run(&search),
         Err(e) => usage_error(&e),
     }
 }
@@ -179,28 +188,7 @@ fn execute(plan: &Plan) -> i32 {
 
 /// Run a validated plan: live lines on stderr, the summary on stdout.
 fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
-    // A task the protocol cannot encode is the user's input: said before
-    // anything is written or sent, with where the task was given (a
-    // protocol added with `main_with` sees its tasks only now).
-    // Prepared once, here, for the whole run: every worker writes from these.
-    if plan.pipeline > 1 && !protocol.pipelines() {
-        return usage_error(&format!(
-            "--pipeline: requests to {} cannot be pipelined (its protocol does not allow it)",
-            plan.url.origin()
-        ));
-    }
-    let closing = plan.requests_per_conn.is_some();
-    let requests = match plan
-        .tasks
-        .iter()
-        .zip(&plan.task_origins)
-        .map(|(t, origin)| {
-            protocol
-                .prepare(&t.request, closing)
-                .map_err(|e| format!("{origin}: {e}"))
-        })
-        .collect::<Result<Vec<_>, String>>()
-    {
+    let requests = match prepare(plan, protocol) {
         Ok(requests) => requests,
         Err(e) => return usage_error(&e),
     };
@@ -315,6 +303,30 @@ fn execute_with<P: Protocol>(plan: &Plan, protocol: &P) -> i32 {
         dashboard.stop();
     }
     code
+}
+
+/// The tasks' requests, encoded by `protocol` once for the whole run:
+/// every worker writes from these. A task the protocol cannot encode is
+/// the user's input: said before anything is written or sent, with where
+/// the task was given (a protocol added with `main_with` sees its tasks
+/// only now).
+pub(crate) fn prepare<P: Protocol>(plan: &Plan, protocol: &P) -> Result<Vec<P::Request>, String> {
+    if plan.pipeline > 1 && !protocol.pipelines() {
+        return Err(format!(
+            "--pipeline: requests to {} cannot be pipelined (its protocol does not allow it)",
+            plan.url.origin()
+        ));
+    }
+    let closing = plan.requests_per_conn.is_some();
+    plan.tasks
+        .iter()
+        .zip(&plan.task_origins)
+        .map(|(t, origin)| {
+            protocol
+                .prepare(&t.request, closing)
+                .map_err(|e| format!("{origin}: {e}"))
+        })
+        .collect()
 }
 
 /// Beside results.csv and the HdrHistogram log, what was tested and each
@@ -490,7 +502,7 @@ fn announce(plan: &Plan) {
     }
 }
 
-fn usage_error(message: &str) -> i32 {
+pub(crate) fn usage_error(message: &str) -> i32 {
     errln!("stampede: {message}");
     USAGE_EXIT
 }

@@ -168,6 +168,7 @@ pub fn main_with<P: Protocol>(
             ..
         }) => match command {
             Command::Run(args) => run(&args, make),
+            Command::FindMax(args) => app::find_max(&args),
             Command::Serve(args) => app::serve(&args),
             Command::Demo(args) => app::demo(&args),
             Command::Report(args) => app::report(&args),

@@ -28,6 +28,7 @@ pub(crate) mod digits;
 pub(crate) mod dynamic;
 pub(crate) mod engine;
 pub(crate) mod fdlimit;
+pub(crate) mod findmax;
 #[doc(hidden)]
 pub mod fuzzing;
 pub(crate) mod http;

@@ -16,6 +16,7 @@ fn main() {
             ..
         }) => match command {
             Command::Run(args) => app::run(&args),
+            Command::FindMax(args) => app::find_max(&args),
             Command::Serve(args) => app::serve(&args),
             Command::Demo(args) => app::demo(&args),
             Command::Report(args) => app::report(&args),

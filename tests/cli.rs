@@ -198,7 +198,7 @@ fn bad_inputs_give_one_line_and_exit_2() {
 fn every_flag_in_the_help_has_a_readme_line() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    for command in ["run", "serve", "demo", "report", "check"] {
+    for command in ["run", "find-max", "serve", "demo", "report", "check"] {
         let out = stampede(&[command, "--help"], LIMIT);
         assert_eq!(out.code, 0);
         let options = out.stdout.split("Options:").nth(1).unwrap_or("");

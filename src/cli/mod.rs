@@ -4,6 +4,7 @@
 mod commands;
 mod connection;
 mod dashboard;
+pub(crate) mod findmax;
 mod report;
 pub(crate) mod run;
 pub(crate) mod scenario;
@@ -13,6 +14,7 @@ mod settings;
 pub use crate::check::CheckArgs;
 use crate::console::{errln, out};
 use argh::{EarlyExit, FromArgs};
+pub use findmax::FindMaxArgs;
 pub use report::ReportArgs;
 pub use run::RunArgs;
 pub use serve::{DemoArgs, ServeArgs};
@@ -25,6 +27,7 @@ pub(crate) const USAGE_EXIT: i32 = 2;
 #[argh(
     example = "stampede demo",
     example = "stampede run http://127.0.0.1:8080/hello -c 100 -d 30s",
+    example = "stampede find-max http://127.0.0.1:8080/hello --slo 'p99<50ms'",
     example = "stampede serve --addr 127.0.0.1:8080",
     example = "stampede check results.csv --p99 200ms --max-error-rate 1",
     note = "Run `stampede <command> --help` for the flags of each command."
@@ -42,6 +45,7 @@ pub struct TopLevel {
 #[argh(subcommand)]
 pub enum Command {
     Run(Box<RunArgs>),
+    FindMax(Box<FindMaxArgs>),
     Serve(ServeArgs),
     Demo(DemoArgs),
     Report(ReportArgs),

@@ -9,7 +9,7 @@ use crate::units::{MAX_DURATION, parse_duration};
 use std::time::Duration;
 
 /// The highest --rate: a few times what one box can send over loopback.
-const MAX_RATE: f64 = 10_000_000.0;
+pub(super) const MAX_RATE: f64 = 10_000_000.0;
 
 /// Users, or open-model connections, when -c is not given.
 const DEFAULT_USERS: usize = 50;

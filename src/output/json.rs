@@ -152,17 +152,17 @@ fn figures(o: &mut Object, h: &hdrhistogram::Histogram<u64>) {
 
 /// A JSON object built field by field.
 #[derive(Default)]
-struct Object(String);
+pub(crate) struct Object(String);
 
 impl Object {
-    fn raw(&mut self, key: &str, value: String) {
+    pub(crate) fn raw(&mut self, key: &str, value: String) {
         let sep = if self.0.is_empty() { "" } else { "," };
         let _ = write!(self.0, "{sep}{}:{value}", quote(key));
     }
-    fn int(&mut self, key: &str, value: u64) {
+    pub(crate) fn int(&mut self, key: &str, value: u64) {
         self.raw(key, value.to_string());
     }
-    fn num(&mut self, key: &str, value: f64) {
+    pub(crate) fn num(&mut self, key: &str, value: f64) {
         // JSON has no NaN or infinity; these figures never are, but stay valid if they were.
         self.raw(
             key,
@@ -173,15 +173,15 @@ impl Object {
             },
         );
     }
-    fn str(&mut self, key: &str, value: &str) {
+    pub(crate) fn str(&mut self, key: &str, value: &str) {
         self.raw(key, quote(value));
     }
-    fn finish(self) -> String {
+    pub(crate) fn finish(self) -> String {
         format!("{{{}}}", self.0)
     }
 }
 
-fn quote(s: &str) -> String {
+pub(crate) fn quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

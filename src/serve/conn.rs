@@ -272,6 +272,7 @@ impl Conn {
                 break;
             }
             let reply = routes::route(&head, data);
+            super::work::hold(reply.work_us);
             if reply.delay_ms > 0 {
                 let deadline = Instant::now() + Duration::from_millis(reply.delay_ms);
                 self.parked = Some((deadline, reply));

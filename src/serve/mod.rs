@@ -23,6 +23,7 @@ mod routes;
 mod timers;
 pub(crate) mod tls;
 mod transport;
+mod work;
 mod worker;
 
 #[cfg(test)]

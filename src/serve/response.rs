@@ -68,6 +68,8 @@ pub(super) struct Reply {
     pub http10: bool,
     /// Hold the reply this long before releasing it.
     pub delay_ms: u64,
+    /// Hold the server thread this many µs before answering (`/work`).
+    pub work_us: u64,
 }
 
 impl Reply {
@@ -82,6 +84,7 @@ impl Reply {
             head_only: head.method == super::request::Method::Head,
             http10: head.http10,
             delay_ms: 0,
+            work_us: 0,
         }
     }
 
@@ -96,6 +99,7 @@ impl Reply {
             head_only: false,
             http10: false,
             delay_ms: 0,
+            work_us: 0,
         }
     }
 

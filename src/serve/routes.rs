@@ -5,6 +5,7 @@
 //! | `GET /hello`          | 200, `{"message":"hello"}`                       |
 //! | `POST /api/upload`    | 200, the request body with its Content-Type      |
 //! | `GET /delay/{ms}`     | 200 after `ms` milliseconds (at most one hour)   |
+//! | `GET /work/{us}`      | 200 after `us` µs of the thread's own time (≤ 1 s) |
 //! | `GET /status/{code}`  | that status (200..=599)                          |
 //! | `GET /bytes/{n}`      | `n` filler bytes with Content-Length             |
 //! | `GET /chunked/{n}`    | `n` filler bytes, chunked                        |
@@ -12,6 +13,11 @@
 //!
 //! Delays are never short, and usually late by under a millisecond: the
 //! event loop's poll timeout has millisecond resolution, rounded up.
+//!
+//! `/work` is the opposite of `/delay`: its `us` are spent holding the
+//! server thread (see [`super::work`]), so a thread serves such requests
+//! one at a time and `threads x 1e6 / us` per second is the capacity, which
+//! `find-max` tests measure.
 //!
 //! `HEAD` works on every GET route. An unknown path is 404, a known path
 //! with the wrong method 405, a bad parameter 400.
@@ -23,6 +29,9 @@ use super::response::{Body, ContentType, Reply};
 pub(super) const DELAY_MAX_MS: u64 = 3_600_000;
 /// Largest body `/bytes/{n}` and `/chunked/{n}` send; larger is 400.
 pub(super) const BYTES_MAX: u64 = 100 * 1024 * 1024;
+/// Longest service `/work/{us}` accepts, in µs; longer is 400. The thread
+/// serves nothing else meanwhile, so this keeps it answering stops.
+pub(super) const WORK_MAX_US: u64 = 1_000_000;
 
 const GET_ALLOW: &str = "GET, HEAD";
 const POST_ALLOW: &str = "POST";
@@ -32,6 +41,7 @@ enum Target {
     Hello,
     Upload,
     Delay(Option<u64>),
+    Work(Option<u64>),
     Status(Option<u64>),
     Bytes(Option<u64>),
     Chunked(Option<u64>),
@@ -75,6 +85,11 @@ pub(super) fn route(head: &Head, data: &[u8]) -> Reply {
             reply.delay_ms = ms;
             reply.content_type = ContentType::Json;
             reply.body = Body::Static(b"{\"delayed\":true}");
+        }
+        Target::Work(Some(us)) if us <= WORK_MAX_US => {
+            reply.work_us = us;
+            reply.content_type = ContentType::Json;
+            reply.body = Body::Static(b"{\"worked\":true}");
         }
         Target::Status(Some(code)) if (200..=599).contains(&code) => {
             let code = code as u16;
@@ -124,6 +139,7 @@ fn target(path: &[u8]) -> Option<Target> {
             let n = parse_number(param);
             match prefix {
                 b"/delay" => Target::Delay(n),
+                b"/work" => Target::Work(n),
                 b"/status" => Target::Status(n),
                 b"/bytes" => Target::Bytes(n),
                 b"/chunked" => Target::Chunked(n),
@@ -218,6 +234,8 @@ mod tests {
         }
         assert_eq!(reply("GET /delay/25 HTTP/1.1\r\n\r\n").delay_ms, 25);
         assert_eq!(status("GET /delay/3600001 HTTP/1.1\r\n\r\n"), 400);
+        assert_eq!(reply("GET /work/250 HTTP/1.1\r\n\r\n").work_us, 250);
+        assert_eq!(status("GET /work/1000001 HTTP/1.1\r\n\r\n"), 400);
         assert_eq!(
             status(&format!("GET /bytes/{BYTES_MAX} HTTP/1.1\r\n\r\n")),
             200

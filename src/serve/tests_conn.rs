@@ -72,6 +72,22 @@ fn a_delayed_request_blocks_only_its_own_connection() {
 }
 
 #[test]
+fn work_holds_its_thread_so_requests_take_turns() {
+    // One server thread: two connections' work is served one after the
+    // other, while two delays would overlap.
+    let server = server();
+    let mut a = Client::connect(&server);
+    let mut b = Client::connect(&server);
+    let start = Instant::now();
+    a.send(b"GET /work/150000 HTTP/1.1\r\n\r\n");
+    b.send(b"GET /work/150000 HTTP/1.1\r\n\r\n");
+    assert_eq!(a.response(false).body, br#"{"worked":true}"#);
+    assert_eq!(b.response(false).status, 200);
+    let took = start.elapsed();
+    assert!(took >= Duration::from_millis(300), "{took:?}");
+}
+
+#[test]
 fn many_delays_finish_in_deadline_order() {
     let server = server();
     let mut clients: Vec<Client> = (0..20).map(|_| Client::connect(&server)).collect();
