@@ -95,7 +95,7 @@ def section(w, raw, meta, reps, runs):
       "part's request (`GET /` with `Host` only) to the plain part's nginx and page. wrk "
       f"writes {depth} requests at once on a connection and the next {depth} once all "
       f"{depth} responses have come; stampede starts a new request as each response comes "
-      f"and writes them in batches, once half the window ({depth // 2}) waits or nothing "
+      f"and writes them in batches, once half the window ({int(depth) // 2}) waits or nothing "
       "else is on its way, so it keeps most of the window in flight. wrk counts each "
       "response as a request; "
       "its socket errors and non-2xx/3xx responses count as errors. **Redis**: stampede "
