@@ -133,7 +133,8 @@ impl<'a, P: Protocol> Exchange<'a, P> {
             tls_us: 0,
             reused: !opened,
         };
-        if self.unstaged > 0 || self.unwritten().len() >= STAGE {
+        // What is staged and not yet written is `queued - sent`.
+        if self.unstaged > 0 || self.queued - self.sent >= STAGE as u64 {
             // Staged once the bytes ahead of it have gone out.
             if self.protocol.fixed(request, last).is_none() {
                 let mut out = Vec::new();

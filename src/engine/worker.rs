@@ -453,7 +453,8 @@ impl<'a, P: Protocol> Worker<'a, P> {
     /// that answers a few per connection (`Connection: close`) would cut
     /// them off again and again (`Retry::Unseen`) until they timed out.
     fn retries_first(&mut self) {
-        if self.done.iter().all(|done| done.retry == Retry::No) {
+        // One alone is in order (the common case: one reply per event).
+        if self.done.len() < 2 || self.done.iter().all(|done| done.retry == Retry::No) {
             return;
         }
         let (mut again, rest): (Vec<_>, Vec<_>) = self
