@@ -271,7 +271,7 @@ impl Conn {
                 }
                 break;
             }
-            let reply = routes::route(&head, data);
+            let reply = routes::route(&head, data, self.stream.is_tls());
             super::work::hold(reply.work_us);
             if reply.delay_ms > 0 {
                 let deadline = Instant::now() + Duration::from_millis(reply.delay_ms);

@@ -20,6 +20,7 @@ mod counts;
 pub(crate) mod request;
 mod response;
 mod routes;
+mod session;
 mod timers;
 pub(crate) mod tls;
 mod transport;

@@ -8,7 +8,7 @@ pub(crate) const HEAD_MAX: usize = 64 * 1024;
 /// Largest request body we accept; a longer one is answered with 413.
 pub(crate) const BODY_MAX: usize = 16 * 1024 * 1024;
 /// Most header fields in a head; more is answered with 431.
-const MAX_HEADERS: usize = 64;
+pub(super) const MAX_HEADERS: usize = 64;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Method {
@@ -27,7 +27,7 @@ pub(crate) struct Span {
 
 impl Span {
     /// The span of `part`, which must be a sub-slice of `base`.
-    fn of(base: &[u8], part: &[u8]) -> Span {
+    pub(super) fn of(base: &[u8], part: &[u8]) -> Span {
         let start = (part.as_ptr() as usize).saturating_sub(base.as_ptr() as usize);
         Span {
             start,

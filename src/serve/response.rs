@@ -9,6 +9,7 @@
 //! format per response and no client here needs it.
 
 use super::request::{Head, Span};
+use super::session::{self, Session};
 use crate::digits::push_decimal;
 use crate::http::status::reason;
 
@@ -43,6 +44,8 @@ pub(super) enum Body {
     Filler(u64),
     /// `n` filler bytes, chunked.
     Chunked(u64),
+    /// A login, `/api/me` or their 401, with its own header.
+    Session(Session),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -151,7 +154,7 @@ impl Stream {
     }
 }
 
-enum Length {
+pub(super) enum Length {
     /// No framing header: statuses without a body.
     None,
     Fixed(u64),
@@ -176,6 +179,10 @@ pub(super) fn render(reply: &Reply, input: &[u8], out: &mut Vec<u8>) -> Stream {
         Body::Hello => HELLO_BODY,
         Body::Static(text) => text,
         Body::Echo(span) => span.get(input),
+        Body::Session(s) => {
+            session::render(reply, s, input, out);
+            return Stream::Idle;
+        }
     };
     let length = match reply.body {
         _ if bodyless => Length::None,
@@ -184,7 +191,8 @@ pub(super) fn render(reply: &Reply, input: &[u8], out: &mut Vec<u8>) -> Stream {
         Body::Chunked(_) => Length::Chunked,
         _ => Length::Fixed(bytes.len() as u64),
     };
-    write_head(reply, input, &length, out);
+    write_fields(reply, input, &length, out);
+    out.extend_from_slice(b"\r\n");
     if bodyless || reply.head_only {
         return Stream::Idle;
     }
@@ -210,7 +218,9 @@ pub(super) fn render(reply: &Reply, input: &[u8], out: &mut Vec<u8>) -> Stream {
     }
 }
 
-fn write_head(reply: &Reply, input: &[u8], length: &Length, out: &mut Vec<u8>) {
+/// The head without its closing empty line, so that a route can add its
+/// own header fields.
+pub(super) fn write_fields(reply: &Reply, input: &[u8], length: &Length, out: &mut Vec<u8>) {
     out.extend_from_slice(b"HTTP/1.1 ");
     push_decimal(out, u64::from(reply.status));
     out.push(b' ');
@@ -247,7 +257,6 @@ fn write_head(reply: &Reply, input: &[u8], length: &Length, out: &mut Vec<u8>) {
     } else if reply.http10 {
         out.extend_from_slice(b"Connection: keep-alive\r\n");
     }
-    out.extend_from_slice(b"\r\n");
 }
 
 fn push_hex(out: &mut Vec<u8>, mut n: usize) {

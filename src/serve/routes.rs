@@ -10,6 +10,8 @@
 //! | `GET /bytes/{n}`      | `n` filler bytes with Content-Length             |
 //! | `GET /chunked/{n}`    | `n` filler bytes, chunked                        |
 //! | `GET /close`          | 200, then the connection is closed               |
+//! | `POST /api/login`     | 200, a token and a session cookie (see [`super::session`]) |
+//! | `GET /api/me`         | 200, the user of the token or cookie; 401 without |
 //!
 //! Delays are never short, and usually late by under a millisecond: the
 //! event loop's poll timeout has millisecond resolution, rounded up.
@@ -24,6 +26,7 @@
 
 use super::request::{Head, Method, Reject};
 use super::response::{Body, ContentType, Reply};
+use super::session;
 
 /// Longest delay `/delay/{ms}` accepts; longer is 400.
 pub(super) const DELAY_MAX_MS: u64 = 3_600_000;
@@ -46,17 +49,20 @@ enum Target {
     Bytes(Option<u64>),
     Chunked(Option<u64>),
     Close,
+    Login,
+    Me,
 }
 
 /// Decide the answer to a complete request. `data` is the input the head was
-/// parsed from; its body, if any, follows the head there.
-pub(super) fn route(head: &Head, data: &[u8]) -> Reply {
+/// parsed from; its body, if any, follows the head there. `tls`: it came
+/// over HTTPS.
+pub(super) fn route(head: &Head, data: &[u8], tls: bool) -> Reply {
     let mut reply = Reply::new(200, head);
     let Some(target) = target(head.path.get(data)) else {
         return reply.error(404, b"not found\n");
     };
     let allow = match target {
-        Target::Upload => POST_ALLOW,
+        Target::Upload | Target::Login => POST_ALLOW,
         _ => GET_ALLOW,
     };
     let method_ok = match head.method {
@@ -110,6 +116,8 @@ pub(super) fn route(head: &Head, data: &[u8]) -> Reply {
             reply.content_type = ContentType::Text;
             reply.body = Body::Static(b"bye\n");
         }
+        Target::Login => return session::login(reply, head, data, tls),
+        Target::Me => return session::me(reply, head, data),
         _ => return reply.error(400, b"bad parameter\n"),
     }
     reply
@@ -134,6 +142,8 @@ fn target(path: &[u8]) -> Option<Target> {
         b"/hello" => Target::Hello,
         b"/api/upload" => Target::Upload,
         b"/close" => Target::Close,
+        b"/api/login" => Target::Login,
+        b"/api/me" => Target::Me,
         _ => {
             let (prefix, param) = split_param(path)?;
             let n = parse_number(param);
@@ -174,7 +184,7 @@ mod tests {
 
     fn reply(text: &str) -> Reply {
         match parse(text.as_bytes()) {
-            Parsed::Head(h) => route(&h, text.as_bytes()),
+            Parsed::Head(h) => route(&h, text.as_bytes(), false),
             other => panic!("{other:?}"),
         }
     }
@@ -223,6 +233,14 @@ mod tests {
         assert_eq!(status("GET /nope/1 HTTP/1.1\r\n\r\n"), 404);
         assert_eq!(status("GET * HTTP/1.1\r\n\r\n"), 404);
         assert_eq!(reply("POST /hello HTTP/1.1\r\n\r\n").allow, "GET, HEAD");
+        let login = "POST /api/login HTTP/1.1\r\nContent-Length: 2\r\n\r\n{}";
+        assert_eq!(status(login), 400);
+        assert_eq!(status("GET /api/me HTTP/1.1\r\n\r\n"), 401);
+        assert_eq!(status("HEAD /api/me HTTP/1.1\r\n\r\n"), 401);
+        assert_eq!(reply("GET /api/login HTTP/1.1\r\n\r\n").allow, "POST");
+        assert_eq!(status("POST /api/me HTTP/1.1\r\n\r\n"), 405);
+        assert_eq!(status("GET /api/me/ HTTP/1.1\r\n\r\n"), 404);
+        assert_eq!(status("GET /api/login/x HTTP/1.1\r\n\r\n"), 404);
     }
 
     #[test]

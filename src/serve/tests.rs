@@ -345,3 +345,42 @@ fn delay_waits() {
     assert_eq!(c.get("/delay/0").status, 200);
     assert_eq!(c.get("/delay/3600001").status, 400);
 }
+
+/// A login, then its cookie and its token on the same connection; the
+/// failures in between keep the connection open.
+#[test]
+fn login_then_me() {
+    let server = server();
+    let mut c = Client::connect(&server);
+    assert_eq!(c.get("/api/me").status, 401);
+    let body = r#"{"user": "zed", "password": "pw-zed"}"#;
+    let login = format!(
+        "POST /api/login HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    c.send(login.replace("pw-zed", "pw-zee").as_bytes());
+    assert_eq!(c.response(false).status, 401);
+    c.send(login.as_bytes());
+    let r = c.response(false);
+    assert_eq!(r.status, 200);
+    let cookie = r.header("set-cookie").unwrap().to_string();
+    let token = cookie
+        .strip_prefix("session=")
+        .and_then(|rest| rest.strip_suffix("; Path=/; HttpOnly"))
+        .unwrap();
+    let expected = format!(r#"{{"token":"{token}","user":"zed"}}"#);
+    assert_eq!(r.body, expected.as_bytes());
+    // Both ways in, pipelined.
+    c.send(format!("GET /api/me HTTP/1.1\r\nCookie: session={token}\r\n\r\n").as_bytes());
+    c.send(format!("GET /api/me HTTP/1.1\r\nAuthorization: Bearer {token}\r\n\r\n").as_bytes());
+    for _ in 0..2 {
+        let r = c.response(false);
+        assert_eq!(
+            (r.status, r.body.as_slice()),
+            (200, &br#"{"user":"zed"}"#[..])
+        );
+    }
+    assert_eq!(c.get("/hello").status, 200);
+    drop(c);
+    assert_eq!(server.stop().requests, 6);
+}

@@ -141,3 +141,30 @@ fn bytes_buffered_in_rustls_are_never_forgotten() {
     assert_eq!((counts.requests, counts.handshakes), (27, 1));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Over HTTPS a login's cookie is `Secure`, and works on the next request.
+#[test]
+fn a_login_over_tls_sets_a_secure_cookie() {
+    let dir = std::env::temp_dir().join(format!("stampede-unit-{}-tls-login", std::process::id()));
+    let pki = pki::Pki::new(&dir);
+    let server = TinyServer::start(&pki);
+    let mut c = connect(&pki, server.addr);
+    let body = r#"{"user":"tess","password":"pw-tess"}"#;
+    c.send(
+        format!(
+            "POST /api/login HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    );
+    let r = c.response(false);
+    assert_eq!(r.status, 200);
+    let cookie = r.header("set-cookie").unwrap().to_string();
+    assert!(cookie.ends_with("; Path=/; HttpOnly; Secure"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap();
+    c.send(format!("GET /api/me HTTP/1.1\r\nCookie: {pair}\r\n\r\n").as_bytes());
+    assert_eq!(c.response(false).body, br#"{"user":"tess"}"#);
+    drop(c);
+    server.stop();
+    let _ = std::fs::remove_dir_all(dir);
+}

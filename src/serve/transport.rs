@@ -58,6 +58,11 @@ impl Transport {
         }
     }
 
+    /// Whether this is HTTPS (a login's cookie is then `Secure`).
+    pub(super) fn is_tls(&self) -> bool {
+        matches!(self, Transport::Tls(_))
+    }
+
     /// Whether a read that did not fill the buffer drained the socket, so
     /// that the next readable edge will say when more arrives.
     pub(super) fn short_read_drains(&self) -> bool {
