@@ -147,7 +147,7 @@ pub(crate) fn read(
         };
         let offset = *offset_us
             .get_or_insert_with(|| start_offset_us(start_time, base_time, entry.interval_us.0));
-        let at = i128::from(entry.interval_us.0) + offset;
+        let at = i128::from(entry.interval_us.0).saturating_add(offset);
         if at < 0 {
             return Err(format!(
                 "{name}:{number}: a histogram from before the log's #[StartTime: ...]"

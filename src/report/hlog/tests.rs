@@ -329,4 +329,15 @@ fn timestamps_count_from_the_start_time_as_hdrhistogram_reads_them() {
         e.contains("early.hlog:3: a histogram from before the log's #[StartTime"),
         "{e}"
     );
+    // Absurd headers: no overflow, the interval is placed or refused.
+    for (name, head) in [
+        ("huge.hlog", "#[StartTime: -1e308]\n#[BaseTime: 1e308]\n"),
+        ("tiny.hlog", "#[StartTime: 1e308]\n#[BaseTime: -1e308]\n"),
+    ] {
+        let path = scratch_dir().join(name);
+        let short =
+            format!("Tag=a,0.000,0.001,0.700,{encoded}\nTag=a,1.000,0.001,0.700,{encoded}\n");
+        std::fs::write(&path, format!("{head}{short}")).unwrap();
+        let _ = Report::load(&[path.as_path()], Duration::from_secs(1), false);
+    }
 }
