@@ -43,6 +43,67 @@ pub(crate) struct Arrivals {
     /// The stage the last arrival fell in, and the integral before it.
     cursor: usize,
     area_before: f64,
+    /// This share as (index, of), and the seed the shares have in common.
+    share: (usize, usize),
+    seed: u64,
+    /// Poisson under `-n`: the share's arrivals of the whole's first n.
+    counted: Option<Box<Counted>>,
+}
+
+/// A share's part of the first `n` arrivals of a Poisson process (`-n`
+/// with Poisson arrivals). Independent processes per share, each cut at its
+/// deal of `n`, would end when the slowest share's does: with many shares,
+/// seconds after the whole's n-th arrival, at a dwindling rate. Instead the
+/// n-th arrival's mark `last` is drawn once, from the seed alone, so every
+/// share draws the same one (a Gamma(n) draw: the sum of n Exp(1) gaps);
+/// given it, the n - 1 arrivals before are independent and uniform on
+/// [0, last], in any deal, so each share draws its own count of them (in
+/// order, as uniform order statistics), and the share that the deal gives
+/// arrival n - 1 also holds `last`. The union is then the first n arrivals
+/// of one Poisson process at the full rate, however it is split.
+struct Counted {
+    last: f64,
+    /// Uniform points this share has still to draw below `last`.
+    left: u64,
+    /// The latest point drawn, as a fraction of `last`.
+    at: f64,
+    /// Whether this share holds the n-th arrival, not yet given.
+    holds_last: bool,
+}
+
+impl Counted {
+    fn next_mark(&mut self, rng: &mut Rng) -> f64 {
+        if self.left > 0 {
+            // The least of `left` uniform points on [at, 1].
+            let u = 1.0 - rng.unit();
+            self.at = 1.0 - (1.0 - self.at) * u.powf(1.0 / self.left as f64);
+            self.left -= 1;
+            self.at * self.last
+        } else if std::mem::take(&mut self.holds_last) {
+            self.last
+        } else {
+            f64::INFINITY
+        }
+    }
+}
+
+/// A Gamma(`shape`, 1) draw, `shape` >= 1 (Marsaglia and Tsang).
+fn gamma(shape: f64, rng: &mut Rng) -> f64 {
+    let d = shape - 1.0 / 3.0;
+    let c = 1.0 / (9.0 * d).sqrt();
+    loop {
+        // A standard normal draw (Box-Muller).
+        let (u1, u2) = (1.0 - rng.unit(), rng.unit());
+        let x = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+        let v = (1.0 + c * x).powi(3);
+        if v <= 0.0 {
+            continue;
+        }
+        let u = 1.0 - rng.unit();
+        if u.ln() < 0.5 * x * x + d - d * v + d * v.ln() {
+            return d * v;
+        }
+    }
 }
 
 impl Arrivals {
@@ -64,11 +125,39 @@ impl Arrivals {
             next_area: index as f64,
             cursor: 0,
             area_before: 0.0,
+            share: (index, of),
+            seed,
+            counted: None,
         };
         if kind == Arrival::Poisson {
             arrivals.next_area = arrivals.gap();
         }
         arrivals
+    }
+
+    /// With `-n` (`requests`, the whole plan's count): Poisson arrivals
+    /// stop where the whole's n-th does (see `Counted`). Uniform arrivals
+    /// need nothing: each share's first ones are its deal of the whole's.
+    pub(crate) fn up_to(mut self, requests: Option<u64>) -> Arrivals {
+        let Some(n) = requests.filter(|&n| n > 0) else {
+            return self;
+        };
+        if self.kind != Arrival::Poisson {
+            return self;
+        }
+        let (index, of) = self.share;
+        let mut shared = Rng::new(stream_seed(self.seed, usize::MAX));
+        let n_usize = usize::try_from(n).unwrap_or(usize::MAX);
+        let holds_last = (n - 1) % of as u64 == index as u64;
+        let mut counted = Counted {
+            last: gamma(n as f64, &mut shared),
+            left: crate::plan::segment::dealt(n_usize, index, of) as u64 - holds_last as u64,
+            at: 0.0,
+            holds_last,
+        };
+        self.next_area = counted.next_mark(&mut self.rng);
+        self.counted = Some(Box::new(counted));
+        self
     }
 
     /// The marks from one of this share's arrivals to the next.
@@ -90,7 +179,10 @@ fn stream_seed(seed: u64, index: usize) -> u64 {
 impl Pacer for Arrivals {
     fn next_offset(&mut self) -> Option<Duration> {
         let area = self.next_area;
-        self.next_area += self.gap();
+        self.next_area = match &mut self.counted {
+            Some(counted) => counted.next_mark(&mut self.rng),
+            None => area + self.gap(),
+        };
         while let Some(&(t0, v0, len, v1)) = self.stages.get(self.cursor) {
             let seg_area = (v0 + v1) / 2.0 * len;
             let rem = area - self.area_before;
@@ -285,6 +377,57 @@ mod tests {
                 union, again,
                 "{n}: the same seed and split, the same schedule"
             );
+        }
+    }
+
+    #[test]
+    fn a_request_count_of_poisson_arrivals_ends_when_the_whole_would() {
+        // `-n 1000 --rate 1000 --arrival poisson`: one process draws one
+        // Poisson process and stops at its 1000th arrival, about 1 s in
+        // (a Gamma(1000) mark: the standard deviation is about 32 ms).
+        // Split, the union of the hands' first arrivals must end there too,
+        // not when the slowest of many small independent processes does.
+        let ramp = Ramp::constant(1000.0, Duration::from_secs(3600));
+        let count = 1000;
+        for n in COUNTS {
+            let mut union: Vec<Duration> = hands(n)
+                .flat_map(|(_, _, index, of)| {
+                    let p = Arrivals::new(&ramp, Arrival::Poisson, 7, index, of)
+                        .up_to(Some(count as u64));
+                    let mine = drain(p);
+                    // Exactly its deal of the count, and nothing after.
+                    assert_eq!(mine.len(), dealt(count, index, of), "{n} segments");
+                    mine
+                })
+                .collect();
+            union.sort();
+            assert_eq!(union.len(), count, "{n} segments");
+            let last = union[count - 1].as_secs_f64();
+            assert!(
+                (0.85..1.15).contains(&last),
+                "{n} segments: the last of -n {count} at {last:.3}s"
+            );
+            assert_exponential_gaps(&union);
+            // And no slow tail: the last tenth of the requests falls due in
+            // about a tenth of the time, as at the full rate.
+            let tail = last - union[count * 9 / 10].as_secs_f64();
+            assert!(tail < 0.2, "{n} segments: the last 100 took {tail:.3}s");
+        }
+    }
+
+    #[test]
+    fn gamma_draws_have_their_mean_and_variance() {
+        let mut rng = Rng::new(3);
+        for shape in [1.0, 2.0, 30.0, 1000.0, 1e9] {
+            let draws: Vec<f64> = (0..20_000).map(|_| gamma(shape, &mut rng)).collect();
+            let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+            let var = draws.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / draws.len() as f64;
+            // Mean and variance are both the shape.
+            assert!(
+                (mean / shape - 1.0).abs() < 0.03 / shape.sqrt().min(10.0) + 1e-3,
+                "{shape}: mean {mean}"
+            );
+            assert!((var / shape - 1.0).abs() < 0.06, "{shape}: variance {var}");
         }
     }
 

@@ -89,7 +89,11 @@ pub(crate) fn read(
     let file = File::open(path).map_err(|e| format!("{name}: cannot read: {e}"))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
     let mut read = LogRead::default();
-    let (mut based, mut ended, mut entries) = (false, None, 0u64);
+    let (mut ended, mut entries) = (None, 0u64);
+    // `#[StartTime: ` and `#[BaseTime: `, in s, and then, from the first
+    // histogram on, what to add to a timestamp to count from the start.
+    let (mut start_time, mut base_time) = (None, None);
+    let mut offset_us: Option<i128> = None;
     let mut line = Vec::new();
     for number in 1.. {
         line.clear();
@@ -112,7 +116,16 @@ pub(crate) fn read(
             continue;
         }
         if text.starts_with(b"#") {
-            based |= text.starts_with(b"#[BaseTime: ");
+            for (prefix, value) in [
+                (&b"#[StartTime: "[..], &mut start_time),
+                (b"#[BaseTime: ", &mut base_time),
+            ] {
+                if let Some(rest) = text.strip_prefix(prefix) {
+                    *value = Some(seconds(rest).ok_or_else(|| {
+                        format!("{name}:{number}: a time in seconds since the epoch was expected")
+                    })?);
+                }
+            }
             read.outcomes_known |= text.starts_with(MARK.as_bytes());
             if let Some(rest) = text.strip_prefix(format!("#{ENDED}").as_bytes()) {
                 ended = Some(parse_ended(rest).ok_or_else(|| {
@@ -121,12 +134,7 @@ pub(crate) fn read(
             }
             continue;
         }
-        if !based {
-            return Err(format!(
-                "{name}:{number}: a histogram before any #[BaseTime: ...] line: its timestamps would not count from the start of the run"
-            ));
-        }
-        let entry = match parse_entry(text, read.outcomes_known, tasks) {
+        let mut entry = match parse_entry(text, read.outcomes_known, tasks) {
             Ok(entry) => entry,
             // Cut off mid-write, as a run killed hard leaves it.
             Err(_) if !whole => {
@@ -137,15 +145,24 @@ pub(crate) fn read(
             }
             Err(why) => return Err(format!("{name}:{number}: {why}")),
         };
+        let offset = *offset_us
+            .get_or_insert_with(|| start_offset_us(start_time, base_time, entry.interval_us.0));
+        let at = i128::from(entry.interval_us.0).saturating_add(offset);
+        if at < 0 {
+            return Err(format!(
+                "{name}:{number}: a histogram from before the log's #[StartTime: ...]"
+            ));
+        }
+        entry.interval_us.0 = u64::try_from(at).unwrap_or(u64::MAX);
         let (start, length) = entry.interval_us;
         read.span_us = read.span_us.max(start.saturating_add(length));
         read.sent_us = read.span_us;
         entries += 1;
         each(&entry).map_err(|why| format!("{name}:{number}: {why}"))?;
     }
-    if entries == 0 && !based {
+    if entries == 0 && start_time.is_none() && base_time.is_none() {
         return Err(format!(
-            "{name}: no histograms and no #[BaseTime: ...] line: not an interval log"
+            "{name}: no histograms and no #[StartTime: ...] or #[BaseTime: ...] line: not an interval log"
         ));
     }
     // The run's own record of its end, to the µs, over the intervals'.
@@ -158,6 +175,31 @@ pub(crate) fn read(
         ));
     }
     Ok(read)
+}
+
+/// `1796140800.000 (seconds since epoch)]` (and maybe a date): the seconds.
+fn seconds(rest: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(rest).ok()?;
+    let number = text.split([' ', ',', ']']).next()?;
+    number.parse::<f64>().ok().filter(|s| s.is_finite())
+}
+
+/// What to add to a log's timestamps, in µs, so that they count from its
+/// start, as HdrHistogram's `HistogramLogReader` reads them: a timestamp
+/// counts from `#[BaseTime]`; without one, from `#[StartTime]` when it is
+/// more than a year before it (relative), or else from the epoch
+/// (absolute); and the start is `#[StartTime]`, or else the first
+/// histogram's. stampede writes both times equal: the offset is then 0.
+fn start_offset_us(start: Option<f64>, base: Option<f64>, first_us: u64) -> i128 {
+    const YEAR_S: f64 = 365.0 * 24.0 * 3600.0;
+    let first = first_us as f64 / 1e6;
+    let base = base.unwrap_or(match start {
+        Some(start) if first < start - YEAR_S => start,
+        _ => 0.0,
+    });
+    let start = start.unwrap_or(base + first);
+    // Saturates (`as`) for absurd headers, which the checks then refuse.
+    ((base - start) * 1e6).round() as i128
 }
 
 /// `span_us=N sent_us=M]`

@@ -96,7 +96,8 @@ impl<'a> Model<'a> {
                 next_change: Some(start),
             }),
             Load::Open { rate, arrival } => {
-                let mut arrivals = Arrivals::new(rate, *arrival, plan.seed, index, of);
+                let mut arrivals =
+                    Arrivals::new(rate, *arrival, plan.seed, index, of).up_to(plan.requests);
                 let next_arrival = arrivals.next_offset().map(|d| start + d);
                 Model::Open(Open {
                     arrivals,

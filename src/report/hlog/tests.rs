@@ -257,3 +257,87 @@ fn counts_past_u64_saturate() {
     assert_eq!(report.series.total[0].requests, u64::MAX);
     assert_eq!(report.stats.total.percentile_us(50.0), 5);
 }
+
+/// A log as HdrHistogram's Java `HistogramLogWriter` may leave it: its
+/// timestamps count from `#[BaseTime]` when there is one, or else are
+/// relative to `#[StartTime]` when more than a year before it (jHiccup's
+/// logs carry no BaseTime), or else absolute; `HistogramLogReader` puts
+/// every interval at its offset from StartTime. Read the same way, the
+/// intervals here are 0 s and 1 s from the start, whatever the headers.
+#[test]
+fn timestamps_count_from_the_start_time_as_hdrhistogram_reads_them() {
+    use hdrhistogram::serialization::{Serializer as _, V2DeflateSerializer};
+    let mut h = Histogram::<u64>::new(3).unwrap();
+    h.record_n(700, 10).unwrap();
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(&h, &mut bytes)
+        .unwrap();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&bytes);
+    let lines = |first: &str, second: &str| {
+        format!("Tag=a,{first},1.000,0.700,{encoded}\nTag=a,{second},0.500,0.700,{encoded}\n")
+    };
+    let start =
+        "#[StartTime: 1796140800.000 (seconds since epoch), Tue Dec 01 16:00:00 UTC 2026]\n";
+    for (name, text) in [
+        // stampede's own: BaseTime is StartTime.
+        (
+            "same.hlog",
+            format!(
+                "{start}#[BaseTime: 1796140800.000 (seconds since epoch)]\n{}",
+                lines("0.000", "1.000")
+            ),
+        ),
+        // jHiccup: no BaseTime, timestamps from StartTime.
+        ("nobase.hlog", format!("{start}{}", lines("0.000", "1.000"))),
+        // Absolute timestamps (a BaseTime of 0, or none).
+        (
+            "zero.hlog",
+            format!(
+                "{start}#[BaseTime: 0.000 (seconds since epoch)]\n{}",
+                lines("1796140800.000", "1796140801.000")
+            ),
+        ),
+        (
+            "absolute.hlog",
+            format!("{start}{}", lines("1796140800.000", "1796140801.000")),
+        ),
+        // A BaseTime 10 s before the start.
+        (
+            "before.hlog",
+            format!(
+                "{start}#[BaseTime: 1796140790.000 (seconds since epoch)]\n{}",
+                lines("10.000", "11.000")
+            ),
+        ),
+    ] {
+        let path = scratch_dir().join(name);
+        std::fs::write(&path, text).unwrap();
+        let report = Report::load(&[path.as_path()], Duration::from_secs(1), false)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let per_second: Vec<u64> = report.series.total.iter().map(|b| b.requests).collect();
+        assert_eq!(per_second, [10, 10], "{name}");
+        assert_eq!(report.run_time, Duration::from_millis(1500), "{name}");
+    }
+    let path = scratch_dir().join("early.hlog");
+    let base = "#[BaseTime: 1796140700.000 (seconds since epoch)]\n";
+    std::fs::write(&path, format!("{start}{base}{}", lines("10.000", "11.000"))).unwrap();
+    let e = Report::load(&[path.as_path()], Duration::from_secs(1), false)
+        .err()
+        .unwrap();
+    assert!(
+        e.contains("early.hlog:3: a histogram from before the log's #[StartTime"),
+        "{e}"
+    );
+    // Absurd headers: no overflow, the interval is placed or refused.
+    for (name, head) in [
+        ("huge.hlog", "#[StartTime: -1e308]\n#[BaseTime: 1e308]\n"),
+        ("tiny.hlog", "#[StartTime: 1e308]\n#[BaseTime: -1e308]\n"),
+    ] {
+        let path = scratch_dir().join(name);
+        let short =
+            format!("Tag=a,0.000,0.001,0.700,{encoded}\nTag=a,1.000,0.001,0.700,{encoded}\n");
+        std::fs::write(&path, format!("{head}{short}")).unwrap();
+        let _ = Report::load(&[path.as_path()], Duration::from_secs(1), false);
+    }
+}
