@@ -253,3 +253,67 @@ fn ctrl_c_ends_the_search_with_the_steps_so_far() {
     assert!(!rows.is_empty());
     assert!(rows.iter().all(|r| r.task == "step1@50/GET /hello"));
 }
+
+#[test]
+fn one_connection_over_its_capacity_at_the_first_step_is_the_limit() {
+    // -c 1 against 20 ms of delay: at most 50 req/s, and the default
+    // first step asks for 100. No lighter step to compare with, yet the
+    // server kept its pace: the connections are the limit, not it.
+    let (serve, base) = start_serve();
+    let out = stampede(
+        &[
+            "find-max",
+            &format!("{base}/delay/20"),
+            "-c",
+            "1",
+            "--slo",
+            "p99<50ms",
+            "--step-time",
+            "1s",
+            "-t",
+            "1",
+            "-q",
+            "--no-out",
+        ],
+        LIMIT,
+    );
+    drop(serve);
+    assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
+    let answer = out.stdout.lines().last().unwrap();
+    assert!(
+        answer.starts_with("no rate passed within p99<50ms; at 100 req/s (limited by -c 1 connections, not the server"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn poisson_arrivals_are_judged_on_what_fell_due() {
+    // Poisson arrivals draw their count: seed 1 gives 194 in 2 s at
+    // 100/s, which a server answering every one of them still passes.
+    let (serve, base) = start_serve();
+    let out = stampede(
+        &[
+            "find-max",
+            &format!("{base}/hello"),
+            "--slo",
+            "p99<200ms",
+            "--arrival",
+            "poisson",
+            "--start",
+            "100",
+            "--max",
+            "100",
+            "--step-time",
+            "2s",
+            "-t",
+            "1",
+            "-q",
+            "--no-out",
+        ],
+        LIMIT,
+    );
+    drop(serve);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let answer = out.stdout.lines().last().unwrap();
+    assert!(answer.starts_with("sustains 100 req/s"), "{answer}");
+}
