@@ -317,3 +317,37 @@ fn poisson_arrivals_are_judged_on_what_fell_due() {
     let answer = out.stdout.lines().last().unwrap();
     assert!(answer.starts_with("sustains 100 req/s"), "{answer}");
 }
+
+#[test]
+fn max_time_counts_what_a_step_really_takes() {
+    // Each 1 s step also drains its last requests, 1.5 s each: about
+    // 2.5 s a step. Within --max-time 4s there is room for one of them,
+    // not for a second, which would end the search near 5 s.
+    let (serve, base) = start_serve();
+    let out = stampede(
+        &[
+            "find-max",
+            &format!("{base}/delay/1500"),
+            "--slo",
+            "p99<5s",
+            "--step-time",
+            "1s",
+            "--max-time",
+            "4s",
+            "-t",
+            "1",
+            "-q",
+            "--no-out",
+        ],
+        LIMIT,
+    );
+    drop(serve);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let steps = out
+        .stdout
+        .lines()
+        .filter(|l| l.trim_end().ends_with("pass"))
+        .count();
+    assert_eq!(steps, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("--max-time ran out"), "{}", out.stdout);
+}
