@@ -46,6 +46,9 @@ pub(crate) struct Figures {
     pub connections: usize,
     /// Median service time, µs.
     pub service_p50_us: u64,
+    /// Requests that were sent and failed: an error status, or no
+    /// complete answer (refused, reset, timed out); not the unsent.
+    pub failed: u64,
     /// The quickest service time, µs (None when nothing was answered):
     /// about the server's unloaded pace, the first requests of a step
     /// finding it idle.
@@ -163,7 +166,14 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
             limited_by: Some(Limit::Generator),
         };
     }
-    let server_slowed = if f.service_breaks_slo {
+    // Requests sent and failed (an error status, refused, reset, timed
+    // out) are the target's doing, not a late send's: more than 1% of
+    // them fail the step, lag or not.
+    let server_failed = f.failed * 100 > f.requests;
+    if server_failed {
+        reasons.push(format!("{} of {} requests failed", f.failed, f.requests));
+    }
+    let server_slowed = if f.service_breaks_slo || server_failed {
         Some(true)
     } else {
         baseline_service_us
@@ -260,6 +270,7 @@ mod tests {
             connections: 50,
             service_p50_us: 1_000,
             service_min_us: Some(900),
+            failed: 0,
             service_breaks_slo: false,
             slo_breaches: vec![],
         }
@@ -407,6 +418,39 @@ mod tests {
             ..f.clone()
         };
         assert_eq!(judge(&unknown, None).outcome, Outcome::Fail);
+    }
+
+    #[test]
+    fn failed_requests_are_the_servers_whatever_the_generator_did() {
+        // Every connection refused, on a busy box that sent 5% late.
+        let refused = Figures {
+            requests: 100,
+            responses: 0,
+            failed: 100,
+            late: 5,
+            span: Duration::from_millis(1_000),
+            step_time: Duration::from_secs(1),
+            target: 100.0,
+            service_p50_us: 0,
+            service_min_us: None,
+            ..healthy()
+        };
+        let v = judge(&refused, None);
+        assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
+        assert!(
+            v.reasons
+                .contains(&"100 of 100 requests failed".to_string()),
+            "{v:?}"
+        );
+        // 5% answered 503, breaking errors<1%, with 5% sent late.
+        let unavailable = Figures {
+            failed: 500,
+            late: 500,
+            slo_breaches: vec!["errors 5.00% > 1%".into()],
+            ..healthy()
+        };
+        let v = judge(&unavailable, Some(1_000));
+        assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
     }
 
     #[test]
