@@ -126,7 +126,8 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
         reasons.push(format!(
             "achieved {} req/s, {:.1}% of the {}",
             super::text::rate(achieved),
-            100.0 * achieved / due,
+            // Down, so that a share just short of 99% never reads 99.0%.
+            (1000.0 * achieved / due).floor() / 10.0,
             if due < f.target {
                 format!("{} req/s that fell due", super::text::rate(due))
             } else {
@@ -305,6 +306,13 @@ mod tests {
         let v = judge(&short, Some(1_000));
         assert_eq!(v.outcome, Outcome::Fail);
         assert_eq!(v.reasons, ["achieved 952 req/s, 95.2% of the target"]);
+        // Just short of 99% reads as short of it, not as a rounded 99.0%.
+        let just = Figures {
+            responses: 9_897,
+            ..healthy()
+        };
+        let v = judge(&just, Some(1_000));
+        assert_eq!(v.reasons, ["achieved 990 req/s, 98.9% of the target"]);
         let queued = Figures {
             unsent: 80,
             responses: 9_920,
