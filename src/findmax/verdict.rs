@@ -67,6 +67,11 @@ impl Figures {
     /// step's requests over about the step's time; one that falls behind
     /// still answers them all, in the drain, over a longer time.
     pub(crate) fn achieved(&self) -> f64 {
+        if self.responses == 1 && self.requests == 1 {
+            // One answer has no gap to measure by (a low rate in a short
+            // step): it was all the step asked for.
+            return self.due_rate();
+        }
         let window = self.span.saturating_sub(self.min_latency);
         let secs = window.max(self.step_time / 2).as_secs_f64();
         // n answers over the window are n - 1 gaps.
@@ -459,6 +464,29 @@ mod tests {
         };
         let v = judge(&unavailable, Some(1_000));
         assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
+    }
+
+    #[test]
+    fn a_step_of_one_request_answered_keeps_its_rate() {
+        // 0.5 req/s for 1 s: one request, due at once, answered in 3 ms.
+        // One answer has no gap to measure a rate by.
+        let one = Figures {
+            target: 0.5,
+            step_time: Duration::from_secs(1),
+            requests: 1,
+            responses: 1,
+            span: Duration::from_millis(3),
+            min_latency: Duration::from_millis(3),
+            ..healthy()
+        };
+        assert_eq!(judge(&one, Some(1_000)).outcome, Outcome::Pass);
+        // Unanswered, it achieved nothing.
+        let lost = Figures {
+            responses: 0,
+            failed: 1,
+            ..one
+        };
+        assert_eq!(judge(&lost, Some(1_000)).outcome, Outcome::Fail);
     }
 
     #[test]
