@@ -342,11 +342,12 @@ fn max_time_counts_what_a_step_really_takes() {
         LIMIT,
     );
     drop(serve);
-    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // Whatever the verdict (a loaded box may hold the generator up), one
+    // step's row in the table: a line that starts with its number.
     let steps = out
         .stdout
         .lines()
-        .filter(|l| l.trim_end().ends_with("pass"))
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()))
         .count();
     assert_eq!(steps, 1, "{}", out.stdout);
     assert!(out.stdout.contains("--max-time ran out"), "{}", out.stdout);
