@@ -19,169 +19,101 @@ const DEFAULT_CONNECTIONS: usize = 1000;
 /// A shorter step measures its warm-up rather than its rate.
 const MIN_STEP_TIME: Duration = Duration::from_secs(1);
 
-#[derive(FromArgs, Debug)]
-/// Find the highest request rate the target sustains within its SLO: open-model steps at fixed rates, rising, then bisecting.
-#[argh(
-    subcommand,
-    name = "find-max",
-    example = "stampede find-max http://127.0.0.1:8080/hello --slo 'p99<50ms'",
-    example = "stampede find-max http://127.0.0.1:8080/api --slo 'p99<50ms' --slo 'errors<1%' --start 1k --step-time 20s --precision 1%",
-    example = "stampede find-max -f examples/hello.http --var host=http://127.0.0.1:8080 --slo 'p99.9<200ms' --min-rate 5k --summary max.json",
-    note = "A step passes when it meets every --slo (latency from the due time, error rate), answers at least\n\
-            99% of its target rate, its queue of requests waiting for a connection does not grow, and the\n\
-            generator kept its schedule. A step the generator or its -c connections limited stops the search.\n\
-            results.csv holds every request of every step; the task column is stepN@RATE/TASK.\n\
-            Exit codes: 0 a rate was found (at or above --min-rate); 1 no rate passed, or below --min-rate;\n\
-            2 bad input; 3 the generator or its connections were the limit, not the server; 130 stopped early."
-)]
-pub struct FindMaxArgs {
-    /// the target, http://host[:port]/path or https://..., or redis://... (or give a scenario with -f)
-    #[argh(positional)]
-    pub(crate) url: Option<String>,
+args_struct! {
+    #[derive(FromArgs, Debug)]
+    /// Find the highest request rate the target sustains within its SLO: open-model steps at fixed rates, rising, then bisecting.
+    #[argh(
+        subcommand,
+        name = "find-max",
+        example = "stampede find-max http://127.0.0.1:8080/hello --slo 'p99<50ms'",
+        example = "stampede find-max http://127.0.0.1:8080/api --slo 'p99<50ms' --slo 'errors<1%' --start 1k --step-time 20s --precision 1%",
+        example = "stampede find-max -f examples/hello.http --var host=http://127.0.0.1:8080 --slo 'p99.9<200ms' --min-rate 5k --summary max.json",
+        note = "A step passes when it meets every --slo (latency from the due time, error rate), answers at least\n\
+                99% of its target rate, its queue of requests waiting for a connection does not grow, and the\n\
+                generator kept its schedule. A step the generator or its -c connections limited stops the search.\n\
+                results.csv holds every request of every step; the task column is stepN@RATE/TASK.\n\
+                Exit codes: 0 a rate was found (at or above --min-rate); 1 no rate passed, or below --min-rate;\n\
+                2 bad input; 3 the generator or its connections were the limit, not the server; 130 stopped early."
+    )]
+    pub struct FindMaxArgs {
+        /// the target, http://host[:port]/path or https://..., or redis://... (or give a scenario with -f)
+        #[argh(positional)]
+        pub(crate) url: Option<String>,
 
-    /// the objective every step must meet: 'p99<50ms', 'p99.9<=200ms', 'max<2s', 'errors<1%'; repeat for more (at least one)
-    #[argh(option)]
-    pub(crate) slo: Vec<String>,
+        /// the objective every step must meet: 'p99<50ms', 'p99.9<=200ms', 'max<2s', 'errors<1%'; repeat for more (at least one)
+        #[argh(option)]
+        pub(crate) slo: Vec<String>,
 
-    /// the first step's rate, requests/s; 2.5k = 2500 (default 100)
-    #[argh(option, from_str_fn(parse_scaled))]
-    pub(crate) start: Option<f64>,
+        /// the first step's rate, requests/s; 2.5k = 2500 (default 100)
+        #[argh(option, from_str_fn(parse_scaled))]
+        pub(crate) start: Option<f64>,
 
-    /// the highest rate tried, requests/s (default 1M)
-    #[argh(option, from_str_fn(parse_scaled))]
-    pub(crate) max: Option<f64>,
+        /// the highest rate tried, requests/s (default 1M)
+        #[argh(option, from_str_fn(parse_scaled))]
+        pub(crate) max: Option<f64>,
 
-    /// how long each step runs at its rate: 10s, 30s, 1m (default 10s, at least 1s)
-    #[argh(option)]
-    pub(crate) step_time: Option<String>,
+        /// how long each step runs at its rate: 10s, 30s, 1m (default 10s, at least 1s)
+        #[argh(option)]
+        pub(crate) step_time: Option<String>,
 
-    /// stop bisecting when the last pass and the first fail are this close: 2% or 2 (default 2%)
-    #[argh(option)]
-    pub(crate) precision: Option<String>,
+        /// stop bisecting when the last pass and the first fail are this close: 2% or 2 (default 2%)
+        #[argh(option)]
+        pub(crate) precision: Option<String>,
 
-    /// the longest the whole search may run; it ends with what it knows (default 10m)
-    #[argh(option)]
-    pub(crate) max_time: Option<String>,
+        /// the longest the whole search may run; it ends with what it knows (default 10m)
+        #[argh(option)]
+        pub(crate) max_time: Option<String>,
 
-    /// for CI: exit 1 unless a rate of at least R passes
-    #[argh(option, from_str_fn(parse_scaled))]
-    pub(crate) min_rate: Option<f64>,
+        /// for CI: exit 1 unless a rate of at least R passes
+        #[argh(option, from_str_fn(parse_scaled))]
+        pub(crate) min_rate: Option<f64>,
 
-    /// write a web page with the latency-against-throughput curve (the knee) and the steps
-    #[argh(option)]
-    pub(crate) html: Option<String>,
+        /// write a web page with the latency-against-throughput curve (the knee) and the steps
+        #[argh(option)]
+        pub(crate) html: Option<String>,
 
-    /// a scenario: a .http file of weighted requests (its load directives are replaced by the steps)
-    #[argh(option, short = 'f')]
-    pub(crate) scenario: Option<String>,
+        /// a scenario: a .http file of weighted requests (its load directives are replaced by the steps)
+        #[argh(option, short = 'f')]
+        pub(crate) scenario: Option<String>,
 
-    /// base URL for the scenario's relative URLs, e.g. http://127.0.0.1:8080
-    #[argh(option)]
-    pub(crate) host: Option<String>,
+        @scenario_vars,
 
-    /// set a scenario variable, name=value; repeat for more
-    #[argh(option)]
-    pub(crate) var: Vec<String>,
+        /// the most connections, opened as the load needs them; 1k = 1000 (default 1000, or fewer if the open-file limit is lower)
+        #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
+        pub(crate) connections: Option<usize>,
 
-    /// the most connections, opened as the load needs them; 1k = 1000 (default 1000, or fewer if the open-file limit is lower)
-    #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
-    pub(crate) connections: Option<usize>,
+        @arrival,
 
-    /// open-model arrivals: uniform (evenly spaced) or poisson (default uniform)
-    #[argh(option)]
-    pub(crate) arrival: Option<String>,
+        @request,
 
-    /// worker threads (default: one per available core)
-    #[argh(option, short = 't')]
-    pub(crate) threads: Option<usize>,
+        @connection,
 
-    /// pin the workers to these cores, e.g. 0 or 0,2 or 1-3; sets the thread count
-    #[argh(option)]
-    pub(crate) cpus: Option<String>,
+        /// redis://: a command; repeat for more, each a task of weight 1
+        #[argh(option)]
+        pub(crate) command: Vec<String>,
 
-    /// HTTP method (default GET, or POST when a body is given)
-    #[argh(option, short = 'm')]
-    pub(crate) method: Option<String>,
+        @resp3,
 
-    /// request header "Name: value"; repeat for more
-    #[argh(option, short = 'H')]
-    pub(crate) header: Vec<String>,
+        /// the task name, after the step's prefix (default "METHOD /path")
+        #[argh(option)]
+        pub(crate) name: Option<String>,
 
-    /// request body text
-    #[argh(option, short = 'b')]
-    pub(crate) body: Option<String>,
+        /// where to write the CSV of every request of every step (default results.csv)
+        #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
+        pub(crate) out: String,
 
-    /// request body read from a file (at most 1 GiB)
-    #[argh(option)]
-    pub(crate) body_file: Option<String>,
+        @no_out,
 
-    /// per-request timeout, counted from the moment the request was due (default 10s)
-    #[argh(option)]
-    pub(crate) timeout: Option<String>,
+        /// also write the steps and the answer as JSON to this path
+        #[argh(option)]
+        pub(crate) summary: Option<String>,
 
-    /// https: trust the CAs in this PEM file too, besides the system's
-    #[argh(option)]
-    pub(crate) cacert: Option<String>,
+        @quiet,
 
-    /// https: do not verify the server's certificate
-    #[argh(switch, short = 'k')]
-    pub(crate) insecure: bool,
-
-    /// https: a client certificate (PEM) for mutual TLS; goes with --key
-    #[argh(option)]
-    pub(crate) cert: Option<String>,
-
-    /// https: the client certificate's private key (PEM)
-    #[argh(option)]
-    pub(crate) key: Option<String>,
-
-    /// https: a full handshake on every new connection, no session resumption
-    #[argh(switch)]
-    pub(crate) no_tls_resume: bool,
-
-    /// a new connection for every request
-    #[argh(switch)]
-    pub(crate) no_keepalive: bool,
-
-    /// close each connection after N requests and open a new one
-    #[argh(option, from_str_fn(parse_count))]
-    pub(crate) requests_per_conn: Option<u64>,
-
-    /// up to N requests in flight on each connection (HTTP/1.1 pipelining, Redis pipelines; default 1)
-    #[argh(option, from_str_fn(parse_count))]
-    pub(crate) pipeline: Option<u64>,
-
-    /// redis://: a command; repeat for more, each a task of weight 1
-    #[argh(option)]
-    pub(crate) command: Vec<String>,
-
-    /// redis://: each new connection says HELLO 3 first
-    #[argh(switch)]
-    pub(crate) resp3: bool,
-
-    /// the task name, after the step's prefix (default "METHOD /path")
-    #[argh(option)]
-    pub(crate) name: Option<String>,
-
-    /// where to write the CSV of every request of every step (default results.csv)
-    #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
-    pub(crate) out: String,
-
-    /// write no CSV
-    #[argh(switch)]
-    pub(crate) no_out: bool,
-
-    /// also write the steps and the answer as JSON to this path
-    #[argh(option)]
-    pub(crate) summary: Option<String>,
-
-    /// no live lines on stderr
-    #[argh(switch, short = 'q')]
-    pub(crate) quiet: bool,
-
-    /// seed for the random draws (Poisson arrivals) (default 1)
-    #[argh(option, default = "1")]
-    pub(crate) seed: u64,
+        /// seed for the random draws (Poisson arrivals) (default 1)
+        #[argh(option, default = "1")]
+        pub(crate) seed: u64,
+    }
 }
 
 /// A validated search: the plan each step runs (its load set per step),
@@ -273,38 +205,19 @@ impl FindMaxArgs {
     fn run_args(&self, rate: f64, step_time: Duration) -> Result<RunArgs, String> {
         let mut run = RunArgs::from_args(&["stampede", "run"], &[])
             .map_err(|e| format!("find-max: {}", e.output))?;
+        // The flags both commands declare with `args_struct!`'s groups.
+        self.forward_shared(&mut run);
         run.url = self.url.clone();
         run.scenario = self.scenario.clone();
-        run.host = self.host.clone();
-        run.var = self.var.clone();
         // The default fits the open-file limit rather than fail on it.
         let default = || DEFAULT_CONNECTIONS.min(crate::fdlimit::room()).max(1);
         run.users = Some(self.connections.unwrap_or_else(default));
         run.duration = Some(format!("{}ms", step_time.as_millis()));
         run.rate = Some(rate);
-        run.arrival = self.arrival.clone();
-        run.threads = self.threads;
-        run.cpus = self.cpus.clone();
-        run.method = self.method.clone();
-        run.header = self.header.clone();
-        run.body = self.body.clone();
-        run.body_file = self.body_file.clone();
-        run.timeout = self.timeout.clone();
-        run.cacert = self.cacert.clone();
-        run.insecure = self.insecure;
-        run.cert = self.cert.clone();
-        run.key = self.key.clone();
-        run.no_tls_resume = self.no_tls_resume;
-        run.no_keepalive = self.no_keepalive;
-        run.requests_per_conn = self.requests_per_conn;
-        run.pipeline = self.pipeline;
         run.command = self.command.clone();
-        run.resp3 = self.resp3;
         run.name = self.name.clone();
         run.out = self.out.clone();
-        run.no_out = self.no_out;
         run.summary = self.summary.clone();
-        run.quiet = self.quiet;
         run.seed = self.seed;
         Ok(run)
     }

@@ -1,6 +1,8 @@
 //! The command line: argh structs, parsed into validated plans. One
 //! definition feeds both the parser and the help text.
 
+#[macro_use]
+mod shared;
 mod commands;
 mod connection;
 mod dashboard;

@@ -22,198 +22,130 @@ use std::time::{Duration, SystemTime};
 /// a typo from starting a million threads.
 const MAX_THREADS: usize = 1024;
 
-#[derive(FromArgs, Debug)]
-/// Load-test URL, or the requests of a scenario file, with virtual users (each holding one keep-alive connection) or at a request rate.
-#[argh(
-    subcommand,
-    name = "run",
-    example = "stampede run http://127.0.0.1:8080/hello",
-    example = "stampede run http://127.0.0.1:8080/hello -c 200 -d 1m -r 50 --think 100ms-500ms",
-    example = "stampede run http://127.0.0.1:8080/api/upload -m POST -H 'Content-Type: application/json' -b '{{\"a\":1}}'",
-    example = "stampede run http://127.0.0.1:8080/hello --rate 2000 --arrival poisson -d 1m",
-    example = "stampede run -f examples/hello.http --var host=http://127.0.0.1:8080",
-    example = "stampede run redis://127.0.0.1:6379 --command 'SET key:{{{{$randomInt 1 100000}}}} {{{{$uuid}}}}' --command 'GET key:{{{{$randomInt 1 100000}}}}'",
-    note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error.\n\
-            Exit codes: 0 the run completed; 1 not one response arrived, or results could not be written;\n\
-            2 bad input; 3 aborted by a second stop signal (files written, in-flight requests `aborted`);\n\
-            4 quit at once by a third; 130 stopped early by Ctrl-C, SIGTERM or SIGHUP (results complete)."
-)]
-pub struct RunArgs {
-    /// the target, http://host[:port]/path or https://..., or redis://[[user]:password@]host[:port][/db] or rediss://... (or give a scenario with -f)
-    #[argh(positional)]
-    pub(crate) url: Option<String>,
+args_struct! {
+    #[derive(FromArgs, Debug)]
+    /// Load-test URL, or the requests of a scenario file, with virtual users (each holding one keep-alive connection) or at a request rate.
+    #[argh(
+        subcommand,
+        name = "run",
+        example = "stampede run http://127.0.0.1:8080/hello",
+        example = "stampede run http://127.0.0.1:8080/hello -c 200 -d 1m -r 50 --think 100ms-500ms",
+        example = "stampede run http://127.0.0.1:8080/api/upload -m POST -H 'Content-Type: application/json' -b '{{\"a\":1}}'",
+        example = "stampede run http://127.0.0.1:8080/hello --rate 2000 --arrival poisson -d 1m",
+        example = "stampede run -f examples/hello.http --var host=http://127.0.0.1:8080",
+        example = "stampede run redis://127.0.0.1:6379 --command 'SET key:{{{{$randomInt 1 100000}}}} {{{{$uuid}}}}' --command 'GET key:{{{{$randomInt 1 100000}}}}'",
+        note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error.\n\
+                Exit codes: 0 the run completed; 1 not one response arrived, or results could not be written;\n\
+                2 bad input; 3 aborted by a second stop signal (files written, in-flight requests `aborted`);\n\
+                4 quit at once by a third; 130 stopped early by Ctrl-C, SIGTERM or SIGHUP (results complete)."
+    )]
+    pub struct RunArgs {
+        /// the target, http://host[:port]/path or https://..., or redis://[[user]:password@]host[:port][/db] or rediss://... (or give a scenario with -f)
+        #[argh(positional)]
+        pub(crate) url: Option<String>,
 
-    /// a scenario: a .http file of weighted requests, with run settings as directives
-    #[argh(option, short = 'f')]
-    pub(crate) scenario: Option<String>,
+        /// a scenario: a .http file of weighted requests, with run settings as directives
+        #[argh(option, short = 'f')]
+        pub(crate) scenario: Option<String>,
 
-    /// base URL for the scenario's relative URLs, e.g. http://127.0.0.1:8080; it also replaces the scheme, host and port of its absolute URLs
-    #[argh(option)]
-    pub(crate) host: Option<String>,
+        @scenario_vars,
 
-    /// set a scenario variable, name=value; repeat for more (overrides the file's)
-    #[argh(option)]
-    pub(crate) var: Vec<String>,
+        /// each user runs the scenario's requests in file order, rather than drawing them by weight
+        #[argh(switch)]
+        pub(crate) sequence: bool,
 
-    /// each user runs the scenario's requests in file order, rather than drawing them by weight
-    #[argh(switch)]
-    pub(crate) sequence: bool,
+        /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
+        #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
+        pub(crate) users: Option<usize>,
 
-    /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
-    #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
-    pub(crate) users: Option<usize>,
+        /// run time: 30 (seconds), 500ms, 30s, 2m, 1h, 1m30s (default 10s)
+        #[argh(option, short = 'd')]
+        pub(crate) duration: Option<String>,
 
-    /// run time: 30 (seconds), 500ms, 30s, 2m, 1h, 1m30s (default 10s)
-    #[argh(option, short = 'd')]
-    pub(crate) duration: Option<String>,
+        /// stop after N requests in all, as ab and oha do; 10k, 1M (default: no count; with -d, whichever comes first)
+        #[argh(option, short = 'n', from_str_fn(parse_count))]
+        pub(crate) requests: Option<u64>,
 
-    /// stop after N requests in all, as ab and oha do; 10k, 1M (default: no count; with -d, whichever comes first)
-    #[argh(option, short = 'n', from_str_fn(parse_count))]
-    pub(crate) requests: Option<u64>,
+        /// open model: requests fall due at R per second in total, whatever the server does; 2.5k = 2500
+        #[argh(option, from_str_fn(parse_scaled))]
+        pub(crate) rate: Option<f64>,
 
-    /// open model: requests fall due at R per second in total, whatever the server does; 2.5k = 2500
-    #[argh(option, from_str_fn(parse_scaled))]
-    pub(crate) rate: Option<f64>,
+        /// ramp linearly through DURATION:TARGET stages from 0, e.g. 30s:100,1m:1000,30s:0; targets are users, or rates with --open
+        #[argh(option)]
+        pub(crate) stages: Option<String>,
 
-    /// ramp linearly through DURATION:TARGET stages from 0, e.g. 30s:100,1m:1000,30s:0; targets are users, or rates with --open
-    #[argh(option)]
-    pub(crate) stages: Option<String>,
+        /// open model with --stages: the stage targets are request rates
+        #[argh(switch)]
+        pub(crate) open: bool,
 
-    /// open model with --stages: the stage targets are request rates
-    #[argh(switch)]
-    pub(crate) open: bool,
+        @arrival,
 
-    /// open-model arrivals: uniform (evenly spaced) or poisson (default uniform)
-    #[argh(option)]
-    pub(crate) arrival: Option<String>,
+        /// users started per second, spread evenly over the workers (default: all at once)
+        #[argh(option, short = 'r')]
+        pub(crate) spawn_rate: Option<f64>,
 
-    /// users started per second, spread evenly over the workers (default: all at once)
-    #[argh(option, short = 'r')]
-    pub(crate) spawn_rate: Option<f64>,
+        @request,
 
-    /// worker threads (default: one per available core)
-    #[argh(option, short = 't')]
-    pub(crate) threads: Option<usize>,
+        /// pause between a user's requests: 100ms, or a range 100ms-1s drawn uniformly (default none)
+        #[argh(option)]
+        pub(crate) think: Option<String>,
 
-    /// pin the workers to these cores, e.g. 0 or 0,2 or 1-3; sets the thread count
-    #[argh(option)]
-    pub(crate) cpus: Option<String>,
+        @connection,
 
-    /// HTTP method (default GET, or POST when a body is given)
-    #[argh(option, short = 'm')]
-    pub(crate) method: Option<String>,
+        /// where to write the CSV of every request (default results.csv)
+        #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
+        pub(crate) out: String,
 
-    /// request header "Name: value"; repeat for more
-    #[argh(option, short = 'H')]
-    pub(crate) header: Vec<String>,
+        @no_out,
 
-    /// request body text
-    #[argh(option, short = 'b')]
-    pub(crate) body: Option<String>,
+        /// also write the final figures as JSON to this path
+        #[argh(option)]
+        pub(crate) summary: Option<String>,
 
-    /// request body read from a file (a regular file or a pipe, at most 1 GiB)
-    #[argh(option)]
-    pub(crate) body_file: Option<String>,
+        /// also write the latencies as an HdrHistogram interval log to this path: a histogram per second per task and outcome, for `report` and `check` and HdrHistogram's own tools; with or without the CSV
+        #[argh(option, arg_name = "PATH")]
+        pub(crate) hdr_log: Option<String>,
 
-    /// pause between a user's requests: 100ms, or a range 100ms-1s drawn uniformly (default none)
-    #[argh(option)]
-    pub(crate) think: Option<String>,
+        @quiet,
 
-    /// per-request timeout, counted from the moment the request was due: 2 (seconds), 500ms, 2s (default 10s)
-    #[argh(option)]
-    pub(crate) timeout: Option<String>,
+        /// redis:// (or a protocol added with stampede::main_with): a command, e.g. 'SET key:{{$randomInt 1 100}} {{$uuid}}' (double quotes for spaces); repeat for more, each a task of weight 1
+        #[argh(option)]
+        pub(crate) command: Vec<String>,
 
-    /// https: trust the CAs in this PEM file too, besides the system's
-    #[argh(option)]
-    pub cacert: Option<String>,
+        @resp3,
 
-    /// https: do not verify the server's certificate (a warning says so once)
-    #[argh(switch, short = 'k')]
-    pub insecure: bool,
+        /// the task name in the CSV and the summary (default "METHOD /path", or a Redis command's text)
+        #[argh(option)]
+        pub(crate) name: Option<String>,
 
-    /// https: a client certificate (PEM) for mutual TLS; goes with --key
-    #[argh(option)]
-    pub cert: Option<String>,
+        /// serve a live web page of the run at ADDR: PORT (on 127.0.0.1), HOST:PORT or [IPv6]:PORT (default 127.0.0.1:8089; the page has no authentication)
+        #[argh(option)]
+        pub(crate) dashboard: Option<String>,
 
-    /// https: the client certificate's private key (PEM)
-    #[argh(option)]
-    pub key: Option<String>,
+        /// keep the dashboard up this long after the run when stdin is not a terminal (default 0s; with a terminal, until Enter)
+        #[argh(option)]
+        pub(crate) dashboard_linger: Option<String>,
 
-    /// https: a full handshake on every new connection, no session resumption (to measure its cost)
-    #[argh(switch)]
-    pub no_tls_resume: bool,
+        /// seed for the random draws (think times, Poisson arrivals), for repeatable runs (default 1)
+        #[argh(option, default = "1")]
+        pub(crate) seed: u64,
 
-    /// a new connection for every request (the request says Connection: close)
-    #[argh(switch)]
-    pub no_keepalive: bool,
+        /// run only segment I of N of the plan (I from 0), e.g. 2/4: user or arrival k is segment k mod N's, at its time in the whole plan
+        #[argh(option)]
+        pub(crate) segment: Option<String>,
 
-    /// close each connection after N requests and open a new one (default: keep it while the server does)
-    #[argh(option, from_str_fn(parse_count))]
-    pub requests_per_conn: Option<u64>,
+        /// run one of N segments of the plan, the one JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job sets it)
+        #[argh(option, from_str_fn(parse_count_usize))]
+        pub(crate) segments: Option<usize>,
 
-    /// up to N requests in flight on each connection, their replies read in order (HTTP/1.1 pipelining, Redis pipelines; default 1); -c stays the connections
-    #[argh(option, from_str_fn(parse_count))]
-    pub pipeline: Option<u64>,
+        /// start at this wall-clock moment, and count elapsed_us from it: RFC 3339 (2026-12-01T16:00:00Z, or with an offset) or Unix seconds (1796140800.5)
+        #[argh(option)]
+        pub(crate) start_at: Option<String>,
 
-    /// where to write the CSV of every request (default results.csv)
-    #[argh(option, short = 'o', default = "String::from(\"results.csv\")")]
-    pub(crate) out: String,
-
-    /// write no CSV; the live lines and the summary still work
-    #[argh(switch)]
-    pub(crate) no_out: bool,
-
-    /// also write the final figures as JSON to this path
-    #[argh(option)]
-    pub(crate) summary: Option<String>,
-
-    /// also write the latencies as an HdrHistogram interval log to this path: a histogram per second per task and outcome, for `report` and `check` and HdrHistogram's own tools; with or without the CSV
-    #[argh(option, arg_name = "PATH")]
-    pub(crate) hdr_log: Option<String>,
-
-    /// no live lines on stderr
-    #[argh(switch, short = 'q')]
-    pub(crate) quiet: bool,
-
-    /// redis:// (or a protocol added with stampede::main_with): a command, e.g. 'SET key:{{$randomInt 1 100}} {{$uuid}}' (double quotes for spaces); repeat for more, each a task of weight 1
-    #[argh(option)]
-    pub(crate) command: Vec<String>,
-
-    /// redis://: each new connection says HELLO 3 first, so replies come in RESP3
-    #[argh(switch)]
-    pub(crate) resp3: bool,
-
-    /// the task name in the CSV and the summary (default "METHOD /path", or a Redis command's text)
-    #[argh(option)]
-    pub(crate) name: Option<String>,
-
-    /// serve a live web page of the run at ADDR: PORT (on 127.0.0.1), HOST:PORT or [IPv6]:PORT (default 127.0.0.1:8089; the page has no authentication)
-    #[argh(option)]
-    pub(crate) dashboard: Option<String>,
-
-    /// keep the dashboard up this long after the run when stdin is not a terminal (default 0s; with a terminal, until Enter)
-    #[argh(option)]
-    pub(crate) dashboard_linger: Option<String>,
-
-    /// seed for the random draws (think times, Poisson arrivals), for repeatable runs (default 1)
-    #[argh(option, default = "1")]
-    pub(crate) seed: u64,
-
-    /// run only segment I of N of the plan (I from 0), e.g. 2/4: user or arrival k is segment k mod N's, at its time in the whole plan
-    #[argh(option)]
-    pub(crate) segment: Option<String>,
-
-    /// run one of N segments of the plan, the one JOB_COMPLETION_INDEX names (a Kubernetes Indexed Job sets it)
-    #[argh(option, from_str_fn(parse_count_usize))]
-    pub(crate) segments: Option<usize>,
-
-    /// start at this wall-clock moment, and count elapsed_us from it: RFC 3339 (2026-12-01T16:00:00Z, or with an offset) or Unix seconds (1796140800.5)
-    #[argh(option)]
-    pub(crate) start_at: Option<String>,
-
-    /// with --start-at: how late this process may come to the moment and still run, counting from it (default 1s)
-    #[argh(option)]
-    pub(crate) start_grace: Option<String>,
+        /// with --start-at: how late this process may come to the moment and still run, counting from it (default 1s)
+        #[argh(option)]
+        pub(crate) start_grace: Option<String>,
+    }
 }
 
 impl RunArgs {

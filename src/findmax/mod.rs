@@ -103,8 +103,16 @@ fn run_with<P: Protocol>(search: &FindMax, protocol: &P) -> i32 {
     let started = Instant::now();
     let mut steps: Vec<Step> = Vec::new();
     let mut tried: Vec<Tried> = Vec::new();
+    // The longest a step has taken, its drain included: a step lasts its
+    // step time and then waits for its last answers (up to --timeout), so
+    // the time left must hold that much, not just the step time.
+    let mut longest = search.bounds.step_time;
     let answer = loop {
-        let left = search.max_time.saturating_sub(started.elapsed());
+        let overrun = longest.saturating_sub(search.bounds.step_time);
+        let left = search
+            .max_time
+            .saturating_sub(started.elapsed())
+            .saturating_sub(overrun);
         let target = match search::next(&search.bounds, &tried, left) {
             Next::Done(end) => break Answer::End(end),
             Next::Step(_) if signal::stop_requested() => break stopped(&tried),
@@ -113,7 +121,10 @@ fn run_with<P: Protocol>(search: &FindMax, protocol: &P) -> i32 {
         let index = steps.len() + 1;
         let offset_us = started.elapsed().as_micros() as u64;
         let step_csv = csv.as_ref().map(StepsCsv::step_path);
-        let mut step = match steps_run.run(index, target, step_csv.as_deref()) {
+        let step_began = Instant::now();
+        let ran = steps_run.run(index, target, step_csv.as_deref());
+        longest = longest.max(step_began.elapsed());
+        let mut step = match ran {
             Ok(step) => step,
             Err(e) => {
                 errln!("stampede: step {index} failed: {e}");

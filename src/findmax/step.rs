@@ -69,6 +69,8 @@ impl<P: Protocol> Steps<'_, P> {
             busy_max,
             connections: plan.users,
             service_p50_us: percentile(&stats.service, 50.0),
+            service_min_us: (!stats.service.is_empty()).then(|| stats.service.min()),
+            failed: t.failures.saturating_sub(stats.unsent()),
             service_breaks_slo: self.slos.iter().any(|slo| slo.broken_by(&stats.service)),
             slo_breaches: self
                 .slos

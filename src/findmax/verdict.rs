@@ -46,6 +46,13 @@ pub(crate) struct Figures {
     pub connections: usize,
     /// Median service time, µs.
     pub service_p50_us: u64,
+    /// Requests that were sent and failed: an error status, or no
+    /// complete answer (refused, reset, timed out); not the unsent.
+    pub failed: u64,
+    /// The quickest service time, µs (None when nothing was answered):
+    /// about the server's unloaded pace, the first requests of a step
+    /// finding it idle.
+    pub service_min_us: Option<u64>,
     /// Service time alone (latency less the wait for a connection and
     /// for the generator) breaks a latency objective: the server's doing.
     pub service_breaks_slo: bool,
@@ -60,10 +67,27 @@ impl Figures {
     /// step's requests over about the step's time; one that falls behind
     /// still answers them all, in the drain, over a longer time.
     pub(crate) fn achieved(&self) -> f64 {
+        if self.responses == 1 && self.requests == 1 {
+            // One answer has no gap to measure by (a low rate in a short
+            // step): it was all the step asked for.
+            return self.due_rate();
+        }
         let window = self.span.saturating_sub(self.min_latency);
         let secs = window.max(self.step_time / 2).as_secs_f64();
         // n answers over the window are n - 1 gaps.
         self.responses.saturating_sub(1) as f64 / secs
+    }
+
+    /// The rate the step's schedule asked for: the target, or less when
+    /// fewer requests fell due in the step time (Poisson arrivals draw
+    /// their count, about 1/sqrt(n) either way), so that a server is
+    /// judged on what it was sent.
+    pub(crate) fn due_rate(&self) -> f64 {
+        let secs = self.step_time.as_secs_f64();
+        if secs <= 0.0 || self.requests == 0 {
+            return self.target;
+        }
+        self.target.min(self.requests as f64 / secs)
     }
 }
 
@@ -95,17 +119,25 @@ impl Limit {
 }
 
 /// Judge a step. `baseline_service_us` is the median service time of a
-/// lighter step (the lightest so far), None for the first step: without
-/// one, a server slowing down cannot be told from busy connections.
+/// lighter step (the lightest so far), None for the first step: then the
+/// step's own quickest service time stands in for it on the connections
+/// question.
 pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
     let mut reasons = f.slo_breaches.clone();
     let achieved = f.achieved();
-    let short = achieved < ACHIEVED_MIN * f.target;
+    let due = f.due_rate();
+    let short = achieved < ACHIEVED_MIN * due;
     if short {
         reasons.push(format!(
-            "achieved {} req/s, {:.1}% of the target",
+            "achieved {} req/s, {:.1}% of the {}",
             super::text::rate(achieved),
-            100.0 * achieved / f.target
+            // Down, so that a share just short of 99% never reads 99.0%.
+            (1000.0 * achieved / due).floor() / 10.0,
+            if due < f.target {
+                format!("{} req/s that fell due", super::text::rate(due))
+            } else {
+                "target".to_string()
+            }
         ));
     }
     let queue_grew = f.unsent > 1 && f.unsent as f64 > f.target * QUEUE_SLACK_S;
@@ -140,7 +172,14 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
             limited_by: Some(Limit::Generator),
         };
     }
-    let server_slowed = if f.service_breaks_slo {
+    // Requests sent and failed (an error status, refused, reset, timed
+    // out) are the target's doing, not a late send's: more than 1% of
+    // them fail the step, lag or not.
+    let server_failed = f.failed * 100 > f.requests;
+    if server_failed {
+        reasons.push(format!("{} of {} requests failed", f.failed, f.requests));
+    }
+    let server_slowed = if f.service_breaks_slo || server_failed {
         Some(true)
     } else {
         baseline_service_us
@@ -156,7 +195,18 @@ pub(crate) fn judge(f: &Figures, baseline_service_us: Option<u64>) -> Verdict {
         };
     }
     let all_busy = f.busy_max >= f.connections && (queue_grew || short);
-    if all_busy && server_slowed.is_none() {
+    // Without a lighter step, the step's own quickest service time (its
+    // first requests find the server idle) tells a server that kept its
+    // pace, for the connections question only: a noisy fast server's
+    // median is often twice its quickest, which says nothing of the
+    // generator.
+    let own_pace = || {
+        f.service_min_us
+            .map(|min| f.service_p50_us as f64 > SERVICE_GROWTH * min.max(1) as f64)
+    };
+    let unknown = server_slowed.is_none();
+    let server_slowed = server_slowed.or_else(own_pace);
+    if all_busy && unknown && server_slowed != Some(false) {
         reasons.push(format!(
             "all {} connections were busy: -c may be the limit",
             f.connections
@@ -225,6 +275,8 @@ mod tests {
             busy_max: 3,
             connections: 50,
             service_p50_us: 1_000,
+            service_min_us: Some(900),
+            failed: 0,
             service_breaks_slo: false,
             slo_breaches: vec![],
         }
@@ -259,6 +311,13 @@ mod tests {
         let v = judge(&short, Some(1_000));
         assert_eq!(v.outcome, Outcome::Fail);
         assert_eq!(v.reasons, ["achieved 952 req/s, 95.2% of the target"]);
+        // Just short of 99% reads as short of it, not as a rounded 99.0%.
+        let just = Figures {
+            responses: 9_897,
+            ..healthy()
+        };
+        let v = judge(&just, Some(1_000));
+        assert_eq!(v.reasons, ["achieved 990 req/s, 98.9% of the target"]);
         let queued = Figures {
             unsent: 80,
             responses: 9_920,
@@ -337,6 +396,7 @@ mod tests {
             busy_max: 1,
             connections: 1,
             service_p50_us: 10_100,
+            service_min_us: Some(10_020),
             slo_breaches: vec!["p99 3.5s > 50ms".into()],
             ..healthy()
         };
@@ -352,12 +412,104 @@ mod tests {
             ..f.clone()
         };
         assert_eq!(judge(&slowed, Some(10_050)).outcome, Outcome::Fail);
-        // The first step has nothing lighter to compare with: a fail, with a hint.
+        // The first step has nothing lighter to compare with: its own
+        // quickest service time tells whether the server kept its pace.
         let first = judge(&f, None);
-        assert_eq!(first.outcome, Outcome::Fail);
+        assert_eq!(first.outcome, Outcome::Limited, "{first:?}");
+        assert_eq!(first.limited_by, Some(Limit::Connections));
+        // A server whose median is many times its quickest slowed down:
+        // a fail, with a hint.
+        let first_slowed = judge(&slowed, None);
+        assert_eq!(first_slowed.outcome, Outcome::Fail);
         assert_eq!(
-            first.reasons.last().unwrap(),
+            first_slowed.reasons.last().unwrap(),
             "all 1 connections were busy: -c may be the limit"
         );
+        // Nothing answered: nothing to go by.
+        let unknown = Figures {
+            service_min_us: None,
+            ..f.clone()
+        };
+        assert_eq!(judge(&unknown, None).outcome, Outcome::Fail);
+    }
+
+    #[test]
+    fn failed_requests_are_the_servers_whatever_the_generator_did() {
+        // Every connection refused, on a busy box that sent 5% late.
+        let refused = Figures {
+            requests: 100,
+            responses: 0,
+            failed: 100,
+            late: 5,
+            span: Duration::from_millis(1_000),
+            step_time: Duration::from_secs(1),
+            target: 100.0,
+            service_p50_us: 0,
+            service_min_us: None,
+            ..healthy()
+        };
+        let v = judge(&refused, None);
+        assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
+        assert!(
+            v.reasons
+                .contains(&"100 of 100 requests failed".to_string()),
+            "{v:?}"
+        );
+        // 5% answered 503, breaking errors<1%, with 5% sent late.
+        let unavailable = Figures {
+            failed: 500,
+            late: 500,
+            slo_breaches: vec!["errors 5.00% > 1%".into()],
+            ..healthy()
+        };
+        let v = judge(&unavailable, Some(1_000));
+        assert_eq!(v.outcome, Outcome::Fail, "{v:?}");
+    }
+
+    #[test]
+    fn a_step_of_one_request_answered_keeps_its_rate() {
+        // 0.5 req/s for 1 s: one request, due at once, answered in 3 ms.
+        // One answer has no gap to measure a rate by.
+        let one = Figures {
+            target: 0.5,
+            step_time: Duration::from_secs(1),
+            requests: 1,
+            responses: 1,
+            span: Duration::from_millis(3),
+            min_latency: Duration::from_millis(3),
+            ..healthy()
+        };
+        assert_eq!(judge(&one, Some(1_000)).outcome, Outcome::Pass);
+        // Unanswered, it achieved nothing.
+        let lost = Figures {
+            responses: 0,
+            failed: 1,
+            ..one
+        };
+        assert_eq!(judge(&lost, Some(1_000)).outcome, Outcome::Fail);
+    }
+
+    #[test]
+    fn poisson_arrivals_are_judged_against_what_fell_due() {
+        // Poisson arrivals at 100/s: 185 fell due in 2 s, and all were
+        // answered at their pace. The step kept up with its schedule.
+        let f = Figures {
+            target: 100.0,
+            step_time: Duration::from_secs(2),
+            requests: 185,
+            responses: 185,
+            span: Duration::from_millis(1_990),
+            min_latency: Duration::from_micros(150),
+            ..healthy()
+        };
+        let v = judge(&f, Some(1_000));
+        assert_eq!(v.outcome, Outcome::Pass, "{v:?}");
+        // Fewer answered than fell due is still short.
+        let short = Figures {
+            responses: 150,
+            unsent: 35,
+            ..f
+        };
+        assert_eq!(judge(&short, Some(1_000)).outcome, Outcome::Fail);
     }
 }
