@@ -497,6 +497,16 @@ fn announce(plan: &Plan) {
             }
         );
     }
+    // An Indexed Job's pod without --segments would run the whole plan,
+    // N times over across the Job: worth a word, though not an error.
+    if plan.segment == crate::plan::segment::Segment::WHOLE
+        && std::env::var_os(crate::plan::segment::JOB_INDEX_VAR).is_some()
+    {
+        errln!(
+            "stampede: warning: {} is set but --segments is not: this process runs the whole plan, not a segment",
+            crate::plan::segment::JOB_INDEX_VAR
+        );
+    }
     if plan.tls.as_ref().is_some_and(|tls| tls.insecure) {
         errln!("stampede: warning: --insecure: the server's certificate is not verified");
     }

@@ -223,3 +223,38 @@ fn segment_and_start_flags_reject_bad_input() {
         assert!(!Path::new(out).exists(), "{case}: nothing written");
     }
 }
+
+#[test]
+fn a_job_index_without_segments_is_worth_a_warning() {
+    let (_serve, base) = start_serve();
+    let dir = scratch("segments-job-index-alone");
+    let child = std::process::Command::new(BIN)
+        .args([
+            "run",
+            &format!("{base}/hello"),
+            "-n",
+            "3",
+            "-c",
+            "1",
+            "--no-out",
+        ])
+        .env("JOB_COMPLETION_INDEX", "2")
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let out = finish_within(child, std::time::Duration::from_secs(20));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.lines().any(|l| l
+            .starts_with("stampede: warning: JOB_COMPLETION_INDEX is set but --segments is not")),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        summary_figure(&out.stdout, "Requests"),
+        3,
+        "the whole plan ran"
+    );
+}
