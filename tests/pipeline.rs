@@ -260,20 +260,36 @@ sys.stdin.read()
 print(total, flush=True)
 "#;
 
-#[test]
-fn a_server_closing_mid_pipeline_without_a_word_loses_nothing() {
-    use std::io::{BufRead, BufReader, Write};
+/// A Python server from `script`, given `arg`: it prints its port first;
+/// its stdin, closed, tells it to stop (and print what it counted, if it
+/// does, on the lines that follow).
+fn python_server(
+    script: &str,
+    arg: &str,
+) -> (
+    Proc,
+    String,
+    std::io::Lines<std::io::BufReader<std::process::ChildStdout>>,
+    std::process::ChildStdin,
+) {
+    use std::io::{BufRead, BufReader};
     use std::process::{Command, Stdio};
     let mut child = Command::new("python3")
-        .args(["-c", CLOSER, "5"])
+        .args(["-c", script, arg])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("python3");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let port = lines.next().unwrap().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let server = Proc(child);
+    let stdin = child.stdin.take().unwrap();
+    (Proc(child), port, lines, stdin)
+}
+
+#[test]
+fn a_server_closing_mid_pipeline_without_a_word_loses_nothing() {
+    use std::io::Write;
+    let (server, port, mut lines, mut stdin) = python_server(CLOSER, "5");
     let url = format!("http://127.0.0.1:{port}/");
     let args = ["-t", "1", "-c", "2", "-n", "500", "--pipeline", "16"];
     let (out, rows, json) = run_recorded("pipeline-closer", &url, &args);
@@ -365,17 +381,7 @@ fn requests_sent_again_behind_connection_close_are_not_starved() {
     // next connection. Were the 4 that were answered to take the front of
     // the next connection again, those 4 would be cut off there too, and
     // again, until they timed out.
-    use std::io::{BufRead, BufReader};
-    use std::process::{Command, Stdio};
-    let mut child = Command::new("python3")
-        .args(["-c", CLOSE_AFTER, "4"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let port = lines.next().unwrap().unwrap();
-    let _server = Proc(child);
+    let (_server, port, _lines, _stdin) = python_server(CLOSE_AFTER, "4");
     let url = format!("http://127.0.0.1:{port}/");
     let args = [
         "-t",
