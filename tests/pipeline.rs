@@ -390,8 +390,10 @@ fn requests_sent_again_behind_connection_close_are_not_starved() {
         "1",
         "-d",
         "2s",
+        // Long enough that a loaded box's stall is not a timeout; a starved
+        // request would still time out, in the drain.
         "--timeout",
-        "700ms",
+        "2s",
         "--pipeline",
         "8",
     ];

@@ -70,9 +70,10 @@ pub(crate) struct Completion {
 pub(crate) enum Retry {
     No,
     /// The server closed the connection under it before a byte of its
-    /// reply came, and an earlier request had gone out on it: a race of
+    /// reply came, on a connection that had answered before: a race of
     /// keep-alive (or pipelining) the client absorbs, as curl and Go's
-    /// client do, once: the server may have seen it.
+    /// client do, once: the server may have seen it. A connection closed
+    /// before any reply is the server's failure, not a race.
     Once,
     /// It was pipelined behind a reply that closed the connection
     /// (`Connection: close`): the server did not process it (RFC 9112
@@ -101,6 +102,9 @@ pub(crate) struct Connection<'a, P: Protocol> {
     connected_at: Instant,
     /// Requests started on the current connection.
     served: u32,
+    /// A reply came on the current connection: it was alive, so a request
+    /// that finds it closed met the keep-alive race (see `Retry::Once`).
+    replied: bool,
     /// The last write stopped part way (a full socket, or TLS records not
     /// all out): the writable event that follows goes on with it.
     write_blocked: bool,
@@ -116,6 +120,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
             connect_began: now,
             connected_at: now,
             served: 0,
+            replied: false,
             write_blocked: false,
         }
     }
@@ -138,6 +143,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
         let opened = self.transport.is_none();
         if opened {
             self.served = 0;
+            self.replied = false;
         }
         self.served += 1;
         let last = link.requests_per_conn.is_some_and(|n| self.served >= n);
@@ -419,6 +425,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
         if let Some(request) = self.exchange.front() {
             io.done.push(completion(request, end));
         }
+        self.replied = true;
         self.exchange.answered();
     }
 
@@ -476,7 +483,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
                     bytes,
                 },
             );
-            if request.reused
+            if self.replied
                 && (status, bytes) == (0, 0)
                 && matches!(kind, ErrorKind::Closed | ErrorKind::Reset)
             {

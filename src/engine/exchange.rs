@@ -40,8 +40,6 @@ pub(crate) struct InFlight<'a, P: Protocol> {
     /// connection it opened, 0 for the others.
     pub(crate) connect_us: u64,
     pub(crate) tls_us: u64,
-    /// An earlier request went out on the same connection before it.
-    pub(crate) reused: bool,
 }
 
 /// What the bytes that came in amount to, for the request at the front
@@ -131,7 +129,6 @@ impl<'a, P: Protocol> Exchange<'a, P> {
             wrote_at: None,
             connect_us: 0,
             tls_us: 0,
-            reused: !opened,
         };
         // What is staged and not yet written is `queued - sent`.
         if self.unstaged > 0 || self.queued - self.sent >= STAGE as u64 {
