@@ -359,3 +359,33 @@ fn requests_waiting_to_be_staged_go_out_in_order() {
     drop(client);
     assert_eq!(peer.connections(), 1);
 }
+
+#[test]
+fn a_connection_closed_before_any_reply_is_not_a_race_to_absorb() {
+    // A server that takes the requests and closes without a word: none
+    // of them met a kept-alive connection closing, so none goes again.
+    let peer = Peer::spawn(move |_, mut sock| {
+        for _ in 0..4 {
+            read_head(&mut sock).unwrap();
+        }
+    });
+    let request = get(peer.addr, false);
+    let mut client = Client::new(peer.addr, None, None);
+    pipeline(&mut client, &request, 4);
+    let ended = client.ended(4);
+    for each in &ended {
+        let closed = End::Failed {
+            kind: ErrorKind::Closed,
+            status: 0,
+            bytes: 0,
+        };
+        assert_eq!(
+            (each.end, each.retry),
+            (closed, Retry::No),
+            "slot {}",
+            each.slot
+        );
+    }
+    drop(client);
+    assert_eq!(peer.connections(), 1);
+}
