@@ -80,6 +80,10 @@ pub(crate) struct WorkerReport {
     /// Why a server first refused a new connection's setup (Redis AUTH,
     /// SELECT, HELLO), in one line.
     pub init_problem: Option<String>,
+    /// Per task (empty when no task has `@expect` checks): the status and
+    /// size of the first reply that failed its checks, which the summary
+    /// puts in words. Kept as figures so that a failure costs no allocation.
+    pub(crate) first_check_failures: Vec<Option<(u16, u64)>>,
 }
 
 impl WorkerReport {
@@ -97,6 +101,14 @@ impl WorkerReport {
         }
         if self.init_problem.is_none() {
             self.init_problem = other.init_problem;
+        }
+        if self.first_check_failures.is_empty() {
+            self.first_check_failures = other.first_check_failures;
+        } else {
+            let theirs = other.first_check_failures.into_iter();
+            for (mine, theirs) in self.first_check_failures.iter_mut().zip(theirs) {
+                *mine = mine.or(theirs);
+            }
         }
     }
 }
@@ -145,6 +157,9 @@ pub(super) struct Worker<'a, P: Protocol> {
     rng: Rng,
     napper: Napper,
     watch: StallWatch,
+    /// Some task has `@expect` checks: without any, a reply costs this
+    /// one branch.
+    checking: bool,
     report: WorkerReport,
 }
 
@@ -163,6 +178,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let left = load::requests_share(plan, index, of);
         let poll = Poll::new()?;
         let timer = PreciseTimer::new(poll.registry(), TIMER)?;
+        let checking = plan.tasks.iter().any(|t| !t.expect.is_empty());
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         Ok(Worker {
@@ -202,7 +218,11 @@ impl<'a, P: Protocol> Worker<'a, P> {
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             napper: Napper::default(),
             watch: StallWatch::new(Instant::now()),
-            report: WorkerReport::default(),
+            checking,
+            report: WorkerReport {
+                first_check_failures: vec![None; if checking { plan.tasks.len() } else { 0 }],
+                ..WorkerReport::default()
+            },
         })
     }
 
@@ -501,6 +521,16 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let late = now.saturating_duration_since(slot.due) >= self.plan.timeout;
         let error = error.or(late.then_some(ErrorKind::Timeout));
         let (due, task) = (slot.due, slot.task);
+        // Only a whole reply is checked: a failed one keeps its error.
+        let error = match error {
+            None if self.checking
+                && !self.plan.tasks[task as usize].expect.holds(status, bytes) =>
+            {
+                self.report.first_check_failures[task as usize].get_or_insert((status, bytes));
+                Some(ErrorKind::Check)
+            }
+            error => error,
+        };
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
             latency_us: micros(now.saturating_duration_since(due)),
