@@ -103,6 +103,11 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
+    /// See `Outcome::is_response`.
+    pub(crate) fn is_response(&self) -> bool {
+        super::outcomes::Outcome::of(self).is_response()
+    }
+
     /// Locust's rule (see `Outcome::is_failure`).
     pub(crate) fn is_failure(&self) -> bool {
         super::outcomes::Outcome::of(self).is_failure()
@@ -150,6 +155,20 @@ mod tests {
                 ..ok
             }
             .is_failure()
+        );
+        // A reply that failed its checks is a failure, and still a response.
+        let checked = Sample {
+            error: Some(ErrorKind::Check),
+            ..ok
+        };
+        assert!(checked.is_failure() && checked.is_response());
+        assert!(ok.is_response());
+        assert!(
+            !Sample {
+                error: Some(ErrorKind::Closed),
+                ..ok
+            }
+            .is_response()
         );
     }
 }
