@@ -372,11 +372,12 @@ fn new_live(plan: &Plan) -> Live {
 
 /// Per task, the first failed check the workers saw, in words.
 fn check_failures(plan: &Plan, workers: &engine::WorkerReport) -> Vec<Option<String>> {
-    let seen = workers.first_check_failures.iter();
-    plan.tasks
-        .iter()
-        .zip(seen)
-        .map(|(task, seen)| seen.and_then(|(status, bytes)| task.expect.failure(status, bytes)))
+    let seen = &workers.check_failures;
+    (plan.tasks.iter().enumerate())
+        .map(|(i, task)| {
+            let (status, bytes) = seen.first(i)?;
+            task.expect.failure(status, bytes)
+        })
         .collect()
 }
 

@@ -4,6 +4,7 @@
 //! `load` decides when requests start. Workers never print; they only send
 //! samples to the recorder.
 
+mod check_failures;
 mod free;
 mod load;
 
@@ -19,6 +20,7 @@ use crate::record::recorder::{BATCH_SIZE, Pipes};
 use crate::record::{ErrorKind, Sample};
 use crate::rng::Rng;
 use crate::signal;
+use check_failures::CheckFailures;
 use crossbeam_channel::TrySendError;
 use load::Model;
 pub(crate) use load::requests_share;
@@ -80,10 +82,8 @@ pub(crate) struct WorkerReport {
     /// Why a server first refused a new connection's setup (Redis AUTH,
     /// SELECT, HELLO), in one line.
     pub init_problem: Option<String>,
-    /// Per task (empty when no task has `@expect` checks): the status and
-    /// size of the first reply that failed its checks, which the summary
-    /// puts in words. Kept as figures so that a failure costs no allocation.
-    pub(crate) first_check_failures: Vec<Option<(u16, u64)>>,
+    /// Per task, the first reply that failed its `@expect` checks.
+    pub(crate) check_failures: CheckFailures,
 }
 
 impl WorkerReport {
@@ -102,14 +102,7 @@ impl WorkerReport {
         if self.init_problem.is_none() {
             self.init_problem = other.init_problem;
         }
-        if self.first_check_failures.is_empty() {
-            self.first_check_failures = other.first_check_failures;
-        } else {
-            let theirs = other.first_check_failures.into_iter();
-            for (mine, theirs) in self.first_check_failures.iter_mut().zip(theirs) {
-                *mine = mine.or(theirs);
-            }
-        }
+        self.check_failures.absorb(other.check_failures);
     }
 }
 
@@ -220,7 +213,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             watch: StallWatch::new(Instant::now()),
             checking,
             report: WorkerReport {
-                first_check_failures: vec![None; if checking { plan.tasks.len() } else { 0 }],
+                check_failures: CheckFailures::new(plan.tasks.len(), checking),
                 ..WorkerReport::default()
             },
         })
@@ -526,7 +519,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             None if self.checking
                 && !self.plan.tasks[task as usize].expect.holds(status, bytes) =>
             {
-                self.report.first_check_failures[task as usize].get_or_insert((status, bytes));
+                self.report.check_failures.note(task, status, bytes);
                 Some(ErrorKind::Check)
             }
             error => error,
