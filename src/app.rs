@@ -370,6 +370,17 @@ fn new_live(plan: &Plan) -> Live {
     )
 }
 
+/// Per task, the first failed check the workers saw, in words.
+fn check_failures(plan: &Plan, workers: &engine::WorkerReport) -> Vec<Option<String>> {
+    let seen = &workers.check_failures;
+    (plan.tasks.iter().enumerate())
+        .map(|(i, task)| {
+            let (status, bytes) = seen.first(i)?;
+            task.expect.failure(status, bytes)
+        })
+        .collect()
+}
+
 /// Print the summary, write the JSON, and work out the exit code.
 fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) -> i32 {
     let info = RunInfo {
@@ -386,6 +397,7 @@ fn summarize(plan: &Plan, outcome: &engine::Outcome, live: Option<&SharedLive>) 
         connections_opened: Some(outcome.workers.connections_opened),
         tls_problem: outcome.workers.tls_problem.clone(),
         init_problem: outcome.workers.init_problem.clone(),
+        check_failures: check_failures(plan, &outcome.workers),
         connections_resumed: Some(outcome.workers.connections_resumed),
 
         resent: Some(outcome.workers.resent),

@@ -29,6 +29,7 @@ pub(crate) fn task(
             body: line.as_bytes().to_vec(),
         },
         weight,
+        expect: Default::default(),
     })
 }
 

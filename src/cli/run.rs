@@ -406,6 +406,7 @@ impl RunArgs {
             name,
             request,
             weight: 1,
+            expect: Default::default(),
         };
         Ok((url, vec![task]))
     }

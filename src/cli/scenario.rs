@@ -138,6 +138,7 @@ pub(crate) fn tasks(
             name: t.name.clone(),
             request,
             weight: t.weight,
+            expect: t.expect.clone(),
         });
     }
     let url = target_url.ok_or_else(|| format!("{file}: no requests found"))?;

@@ -59,6 +59,7 @@ mod tests {
                     body: Vec::new(),
                 },
                 weight,
+                expect: Default::default(),
             })
             .collect()
     }

@@ -4,6 +4,7 @@
 //! `load` decides when requests start. Workers never print; they only send
 //! samples to the recorder.
 
+mod check_failures;
 mod free;
 mod load;
 
@@ -19,6 +20,7 @@ use crate::record::recorder::{BATCH_SIZE, Pipes};
 use crate::record::{ErrorKind, Sample};
 use crate::rng::Rng;
 use crate::signal;
+use check_failures::CheckFailures;
 use crossbeam_channel::TrySendError;
 use load::Model;
 pub(crate) use load::requests_share;
@@ -80,6 +82,8 @@ pub(crate) struct WorkerReport {
     /// Why a server first refused a new connection's setup (Redis AUTH,
     /// SELECT, HELLO), in one line.
     pub init_problem: Option<String>,
+    /// Per task, the first reply that failed its `@expect` checks.
+    pub(crate) check_failures: CheckFailures,
 }
 
 impl WorkerReport {
@@ -98,6 +102,7 @@ impl WorkerReport {
         if self.init_problem.is_none() {
             self.init_problem = other.init_problem;
         }
+        self.check_failures.absorb(other.check_failures);
     }
 }
 
@@ -145,6 +150,9 @@ pub(super) struct Worker<'a, P: Protocol> {
     rng: Rng,
     napper: Napper,
     watch: StallWatch,
+    /// Some task has `@expect` checks: without any, a reply costs this
+    /// one branch.
+    checking: bool,
     report: WorkerReport,
 }
 
@@ -163,6 +171,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let left = load::requests_share(plan, index, of);
         let poll = Poll::new()?;
         let timer = PreciseTimer::new(poll.registry(), TIMER)?;
+        let checking = plan.tasks.iter().any(|t| !t.expect.is_empty());
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         Ok(Worker {
@@ -202,7 +211,11 @@ impl<'a, P: Protocol> Worker<'a, P> {
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             napper: Napper::default(),
             watch: StallWatch::new(Instant::now()),
-            report: WorkerReport::default(),
+            checking,
+            report: WorkerReport {
+                check_failures: CheckFailures::new(plan.tasks.len(), checking),
+                ..WorkerReport::default()
+            },
         })
     }
 
@@ -501,6 +514,16 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let late = now.saturating_duration_since(slot.due) >= self.plan.timeout;
         let error = error.or(late.then_some(ErrorKind::Timeout));
         let (due, task) = (slot.due, slot.task);
+        // Only a whole reply is checked: a failed one keeps its error.
+        let error = match error {
+            None if self.checking
+                && !self.plan.tasks[task as usize].expect.holds(status, bytes) =>
+            {
+                self.report.check_failures.note(task, status, bytes);
+                Some(ErrorKind::Check)
+            }
+            error => error,
+        };
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
             latency_us: micros(now.saturating_duration_since(due)),

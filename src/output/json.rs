@@ -52,6 +52,10 @@ pub(crate) fn render(stats: &Stats, info: &RunInfo) -> String {
                 outcomes.int(&outcome.label(), *n);
             }
             task.raw("outcomes", outcomes.finish());
+            match info.check_failures.get(i).and_then(Option::as_ref) {
+                Some(why) => task.str("first_check_failure", why),
+                None => task.raw("first_check_failure", "null".into()),
+            }
             task.finish()
         })
         .collect();
@@ -250,6 +254,7 @@ mod tests {
             connections_opened: None,
             tls_problem: None,
             init_problem: None,
+            check_failures: vec![Some("status 503, expected 2xx".into())],
             connections_resumed: None,
 
             resent: None,
@@ -266,7 +271,7 @@ mod tests {
             r#""name":"a \"b\"""#,
             r#""status_counts":{"0":1,"200":1}"#,
             r#""error_counts":{"timeout":1}"#,
-            r#""outcomes":{"200":1,"timeout":1}}]"#,
+            r#""outcomes":{"200":1,"timeout":1},"first_check_failure":"status 503, expected 2xx"}]"#,
             r#""recorder_backpressure":null"#,
             r#""generator_stalls":null"#,
             r#""longest_stall_ms":null"#,

@@ -41,6 +41,10 @@ pub(crate) struct RunInfo {
     pub tls_problem: Option<String>,
     /// Why the server first refused a new connection's setup, if it did.
     pub init_problem: Option<String>,
+    /// Per task, in task order: how the first reply that failed its
+    /// `@expect` checks failed ("status 503, expected 2xx"), if one did.
+    /// Empty when not known (a CSV does not say).
+    pub check_failures: Vec<Option<String>>,
     /// Of those, TLS connections whose session was resumed, when known.
     pub connections_resumed: Option<u64>,
     /// Requests sent again on a new connection because the server closed

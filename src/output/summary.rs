@@ -214,6 +214,13 @@ fn counts(out: &mut String, stats: &Stats, info: &RunInfo, width: usize) {
         "{}",
         hang("Errors          ", &or_none(errors), ", ", width)
     );
+    // The first failed `@expect` check of each task, once.
+    for ((_, name), why) in info.tasks.iter().zip(&info.check_failures) {
+        if let Some(why) = why {
+            let first = format!("{}: {why} (the first)", fit(name, COLUMN_MAX));
+            let _ = writeln!(out, "{}", hang_words("Check failed    ", &first, width));
+        }
+    }
     let bytes = stats.total.bytes;
     if !info.histograms_only {
         let _ = writeln!(
@@ -333,6 +340,7 @@ mod tests {
             connections_opened: Some(7),
             tls_problem: None,
             init_problem: None,
+            check_failures: Vec::new(),
             connections_resumed: Some(0),
 
             resent: None,
@@ -448,6 +456,19 @@ mod tests {
     }
 
     #[test]
+    fn names_the_first_failed_check_of_each_task_once() {
+        let info = RunInfo {
+            tasks: vec![("GET".into(), "a".into()), ("GET".into(), "b".into())],
+            check_failures: vec![None, Some("size 15 B, expected < 10 B".into())],
+            ..RunInfo::default()
+        };
+        let text = render(&Stats::new(2), &info, 80);
+        let line = "Check failed    b: size 15 B, expected < 10 B (the first)\n";
+        assert_eq!(text.matches(line).count(), 1, "{text}");
+        assert_eq!(text.matches("Check failed").count(), 1, "{text}");
+    }
+
+    #[test]
     fn says_when_the_generator_stalled() {
         let info = RunInfo {
             stalls: Some(Stalls {
@@ -534,6 +555,7 @@ mod tests {
             connections_opened: Some(u64::MAX),
             tls_problem: None,
             init_problem: None,
+            check_failures: Vec::new(),
             connections_resumed: Some(u64::MAX),
 
             resent: None,

@@ -1,12 +1,14 @@
 //! A validated run plan: everything the engine needs, checked before any
 //! request is sent. The CLI builds it, from flags or a scenario file.
 
+pub(crate) mod expect;
 pub(crate) mod ramp;
 pub(crate) mod segment;
 pub(crate) mod start;
 
 use crate::http::url::Url;
 use crate::tls::TlsClient;
+use expect::Expect;
 use ramp::Ramp;
 use segment::Segment;
 use start::StartAt;
@@ -22,6 +24,8 @@ pub(crate) struct Task {
     pub request: RequestSpec,
     /// Relative odds of this task being drawn for a request.
     pub weight: u32,
+    /// What its replies must be (`# @expect`); none by default.
+    pub expect: Expect,
 }
 
 /// What a task asks for, before any protocol has encoded it: the engine's

@@ -40,6 +40,12 @@ impl Outcome {
         }
     }
 
+    /// A complete response arrived, whatever its status, and whether or
+    /// not it passed its `@expect` checks: what every rate counts.
+    pub(crate) fn is_response(self) -> bool {
+        matches!(self, Outcome::Status(_) | Outcome::Error(ErrorKind::Check))
+    }
+
     /// Locust's rule: a transport error or a status of 400 and above.
     pub(crate) fn is_failure(self) -> bool {
         match self {

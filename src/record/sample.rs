@@ -29,10 +29,14 @@ pub enum ErrorKind {
     /// (`Protocol::hello`: Redis's AUTH, SELECT, HELLO): the summary says
     /// why, once.
     Init,
+    /// The reply came whole but failed one of its task's `@expect`
+    /// checks (its status stays the one it had): the summary says how,
+    /// once per task.
+    Check,
 }
 
 impl ErrorKind {
-    pub(crate) const ALL: [ErrorKind; 10] = [
+    pub(crate) const ALL: [ErrorKind; 11] = [
         ErrorKind::Connect,
         ErrorKind::Timeout,
         ErrorKind::Reset,
@@ -43,6 +47,7 @@ impl ErrorKind {
         ErrorKind::Aborted,
         ErrorKind::Tls,
         ErrorKind::Init,
+        ErrorKind::Check,
     ];
 
     /// The name in results.csv's `error` column.
@@ -58,6 +63,7 @@ impl ErrorKind {
             ErrorKind::Aborted => "aborted",
             ErrorKind::Tls => "tls",
             ErrorKind::Init => "init",
+            ErrorKind::Check => "check",
         }
     }
 
@@ -97,6 +103,11 @@ pub(crate) struct Sample {
 }
 
 impl Sample {
+    /// See `Outcome::is_response`.
+    pub(crate) fn is_response(&self) -> bool {
+        super::outcomes::Outcome::of(self).is_response()
+    }
+
     /// Locust's rule (see `Outcome::is_failure`).
     pub(crate) fn is_failure(&self) -> bool {
         super::outcomes::Outcome::of(self).is_failure()
@@ -144,6 +155,20 @@ mod tests {
                 ..ok
             }
             .is_failure()
+        );
+        // A reply that failed its checks is a failure, and still a response.
+        let checked = Sample {
+            error: Some(ErrorKind::Check),
+            ..ok
+        };
+        assert!(checked.is_failure() && checked.is_response());
+        assert!(ok.is_response());
+        assert!(
+            !Sample {
+                error: Some(ErrorKind::Closed),
+                ..ok
+            }
+            .is_response()
         );
     }
 }

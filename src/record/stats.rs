@@ -132,7 +132,7 @@ impl Tally {
             self.latency.record(s.latency_us);
         }
         self.requests += 1;
-        self.responses += s.error.is_none() as u64;
+        self.responses += s.is_response() as u64;
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
         self.max_wait_us = self.max_wait_us.max(s.wait_us);
@@ -147,11 +147,7 @@ impl Tally {
             self.latency.add_histogram(h);
         }
         // A log's counts are whatever its file says: they saturate.
-        let responses = if matches!(outcome, Outcome::Status(_)) {
-            n
-        } else {
-            0
-        };
+        let responses = if outcome.is_response() { n } else { 0 };
         let failures = if outcome.is_failure() { n } else { 0 };
         self.requests = self.requests.saturating_add(n);
         self.responses = self.responses.saturating_add(responses);

@@ -40,7 +40,7 @@ pub(crate) struct Bucket {
 impl Bucket {
     fn add(&mut self, s: &Sample) {
         self.requests += 1;
-        self.responses += s.error.is_none() as u64;
+        self.responses += s.is_response() as u64;
         self.failures += s.is_failure() as u64;
         self.bytes += s.bytes;
         record_latency(
@@ -57,11 +57,7 @@ impl Bucket {
     fn add_histogram(&mut self, outcome: Outcome, h: &Histogram<u64>) {
         // A log's counts are whatever its file says: they saturate.
         let n = h.len();
-        let responses = if matches!(outcome, Outcome::Status(_)) {
-            n
-        } else {
-            0
-        };
+        let responses = if outcome.is_response() { n } else { 0 };
         let failures = if outcome.is_failure() { n } else { 0 };
         self.requests = self.requests.saturating_add(n);
         self.responses = self.responses.saturating_add(responses);

@@ -33,6 +33,7 @@ use std::path::Path;
 
 use crate::http::request::{parse_header, validate_method};
 use crate::http::template::Template;
+use crate::plan::expect::{Check, Expect};
 use crate::rng::Rng;
 use crate::whole_file;
 use vars::Vars;
@@ -64,6 +65,8 @@ pub(crate) struct ScenarioTask {
     pub name: String,
     /// From `# @weight N`; 1 by default.
     pub weight: u32,
+    /// From its `# @expect ...` lines; none by default.
+    pub expect: Expect,
     /// The line of the request line.
     pub line: usize,
     pub method: String,
@@ -258,6 +261,9 @@ impl Parser<'_> {
     fn block(&mut self, name: Option<&str>, lines: &[&str], first: usize) -> Result<(), String> {
         let file_level = name.is_none();
         let mut weight = None;
+        let mut expect = Expect::default();
+        // The first `@expect` line, for a command request's error.
+        let mut expect_line = None;
         let mut i = 0;
         // Comments, directives and variables, up to the request line.
         let (request_number, request) = loop {
@@ -273,6 +279,9 @@ impl Parser<'_> {
                 if let Some((name, value)) = directive(text) {
                     if file_level {
                         self.file_directive(number, name, value)?;
+                    } else if name == "expect" {
+                        expect.push(Check::parse(value).map_err(|e| self.error(number, e))?);
+                        expect_line.get_or_insert(number);
                     } else {
                         weight = self.task_directive(number, name, value, weight)?;
                     }
@@ -295,6 +304,15 @@ impl Parser<'_> {
         if let Some(protocol) = CommandLine::named(keyword)
             .filter(|_| request[keyword.len()..].starts_with(char::is_whitespace))
         {
+            if let Some(line) = expect_line {
+                return Err(self.error(
+                    line,
+                    format!(
+                        "@expect checks HTTP replies; this request is a {} command",
+                        protocol.name
+                    ),
+                ));
+            }
             let rest = &request[keyword.len()..];
             let task = self.command_task(
                 protocol,
@@ -336,6 +354,7 @@ impl Parser<'_> {
         self.scenario.tasks.push(ScenarioTask {
             name,
             weight: weight.unwrap_or(1),
+            expect,
             line: request_number,
             method,
             url,
@@ -372,7 +391,7 @@ impl Parser<'_> {
         Ok(())
     }
 
-    /// A directive inside a request block: only `@weight N`.
+    /// A directive inside a request block other than `@expect`: only `@weight N`.
     fn task_directive(
         &self,
         line: usize,
@@ -389,7 +408,9 @@ impl Parser<'_> {
         if name != "weight" {
             return Err(self.error(
                 line,
-                format!("unknown directive @{name} (in a request, only @weight is allowed)"),
+                format!(
+                    "unknown directive @{name} (in a request, only @weight and @expect are allowed)"
+                ),
             ));
         }
         if weight.is_some() {
@@ -449,6 +470,7 @@ impl Parser<'_> {
                 .unwrap_or(&command)
                 .to_string(),
             weight: weight.unwrap_or(1),
+            expect: Expect::default(),
             line: number,
             method: protocol.keyword.to_string(),
             url,

@@ -112,6 +112,7 @@ fn the_spec_example() {
             ScenarioTask {
                 name: "hello".into(),
                 weight: 3,
+                expect: Default::default(),
                 line: 8,
                 method: "GET".into(),
                 url: "http://127.0.0.1:8080/hello".into(),
@@ -121,6 +122,7 @@ fn the_spec_example() {
             ScenarioTask {
                 name: "upload".into(),
                 weight: 1,
+                expect: Default::default(),
                 line: 12,
                 method: "POST".into(),
                 url: "http://127.0.0.1:8080/api/upload".into(),
@@ -130,6 +132,7 @@ fn the_spec_example() {
             ScenarioTask {
                 name: "big upload".into(),
                 weight: 1,
+                expect: Default::default(),
                 line: 18,
                 method: "POST".into(),
                 url: "/api/upload".into(),
@@ -359,4 +362,17 @@ fn blocks_without_a_request_are_skipped() {
     assert_eq!(s.tasks.len(), 1);
     assert_eq!(s.tasks[0].url, "/1");
     assert_eq!(s.tasks[0].line, 7);
+}
+
+#[test]
+fn every_expect_line_of_a_request_applies() {
+    use crate::plan::expect::Check;
+    let t = task("### a\n# @expect status 2xx, 304\n# @weight 2\n// @expect size < 10k\nGET /a\n");
+    let mut want = Expect::default();
+    want.push(Check::parse("status 2xx, 304").unwrap());
+    want.push(Check::parse("size < 10k").unwrap());
+    assert_eq!(t.expect, want);
+    assert_eq!(t.weight, 2);
+    assert!(!t.expect.holds(200, 10_000) && t.expect.holds(304, 9_999));
+    assert!(task("### b\nGET /b\n").expect.is_empty());
 }

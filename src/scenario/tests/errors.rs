@@ -52,7 +52,7 @@ fn file_directive_in_a_request_block() {
 fn unknown_directive_in_a_request_block() {
     assert_eq!(
         err("###\n\n# @name login\nGET /\n"),
-        "s.http:3: unknown directive @name (in a request, only @weight is allowed)"
+        "s.http:3: unknown directive @name (in a request, only @weight and @expect are allowed)"
     );
 }
 
@@ -293,5 +293,49 @@ fn at_most_65536_requests() {
     assert_eq!(
         err(&format!("{fits}GET /\n")),
         "s.http:131073: too many requests: a scenario holds at most 65536"
+    );
+}
+
+#[test]
+fn bad_expect_names_its_line() {
+    assert_eq!(
+        err("###\n# @expect status 2xx\n# @expect status 6xx\nGET /\n"),
+        "s.http:3: bad status \"6xx\" in @expect status: expected a code from 100 to 599 or a \
+         class from 1xx to 5xx, e.g. `@expect status 200, 3xx`"
+    );
+    assert!(err("###\n# @expect size 10\nGET /\n").starts_with("s.http:2: bad @expect size"));
+    assert!(err("###\n# @expect\nGET /\n").starts_with("s.http:2: bad @expect \"\""));
+    assert_eq!(
+        err("###\nGET /\n# @expect status 200\n"),
+        "s.http:3: @expect must come before the request line"
+    );
+    assert!(
+        err("# @expect status 200\n###\nGET /\n")
+            .starts_with("s.http:1: unknown directive @expect")
+    );
+}
+
+#[test]
+fn body_checks_are_refused_not_ignored() {
+    for (check, what) in [
+        ("body contains ok", "body"),
+        ("header Content-Type: text/plain", "header"),
+        ("json $.token == 1", "json"),
+    ] {
+        let e = err(&format!(
+            "### a\n# @expect status 200\n# @expect {check}\nGET /\n"
+        ));
+        assert!(
+            e.starts_with(&format!("s.http:3: @expect {what} is not supported yet")),
+            "{e}"
+        );
+    }
+}
+
+#[test]
+fn expect_on_a_command_is_refused() {
+    assert_eq!(
+        err("###\n# @expect status 200\nREDIS redis://127.0.0.1:6379 PING\n"),
+        "s.http:2: @expect checks HTTP replies; this request is a Redis command"
     );
 }

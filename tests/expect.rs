@@ -1,0 +1,168 @@
+//! Response checks (`# @expect` in a scenario) through the real binary
+//! against the built-in server: failed checks are `check` rows, counted by
+//! task, their first failure named once in the summary and the JSON, and
+//! failures for `stampede check`.
+
+mod common;
+use common::*;
+use std::time::Duration;
+
+/// Write a scenario file into a scratch directory and return its path.
+fn scenario(name: &str, text: &str) -> String {
+    let path = scratch(name).join("s.http");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+const CHECKED: &str = "\
+### ok
+# @expect status 2xx
+# @expect size < 100k
+GET /bytes/10
+
+### wrong status
+# @expect status 200, 3xx
+GET /status/503
+
+### too big
+# @expect status 2xx
+# @expect size < 10
+GET /bytes/50
+
+### slow
+# @expect status 200
+GET /delay/2000
+";
+
+#[test]
+fn failed_checks_are_check_rows_named_once_per_task() {
+    let (_s, base) = start_serve();
+    let file = scenario("expect", CHECKED);
+    let (out, rows, json) = run_recorded_args(
+        "expect-run",
+        &[
+            "-f",
+            &file,
+            "--host",
+            &base,
+            "-c",
+            "2",
+            "-n",
+            "24",
+            "--sequence",
+            "--timeout",
+            "300ms",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(rows.len(), 24);
+    for r in &rows {
+        let want = match r.task.as_str() {
+            "ok" => (200, ""),
+            "wrong status" => (503, "check"),
+            "too big" => (200, "check"),
+            // A request that failed otherwise keeps its own error.
+            "slow" => (0, "timeout"),
+            other => panic!("task {other}"),
+        };
+        assert_eq!((r.status, r.error.as_str()), want, "{r:?}");
+    }
+    assert_accounting(&rows, &json);
+    let outcomes = json_outcomes(&json);
+    for task in ["wrong status", "too big"] {
+        assert_eq!(outcomes[&(task.to_string(), "check".to_string())], 6);
+    }
+
+    let big = rows.iter().find(|r| r.task == "too big").unwrap().bytes;
+    assert!(big > 50, "head and body: {big}");
+    let size = format!("size {big} B, expected < 10 B");
+    for line in [
+        "Check failed    wrong status: status 503, expected 200, 3xx (the first)\n".to_string(),
+        format!("Check failed    too big: {size} (the first)\n"),
+    ] {
+        assert_eq!(out.stdout.matches(&line).count(), 1, "{}", out.stdout);
+    }
+    assert_eq!(out.stdout.matches("Check failed").count(), 2);
+    assert!(out.stdout.contains("check: 12"), "{}", out.stdout);
+
+    assert!(
+        json.contains(r#""first_check_failure":"status 503, expected 200, 3xx"}"#),
+        "{json}"
+    );
+    assert!(
+        json.contains(&format!(r#""first_check_failure":"{size}"}}"#)),
+        "{json}"
+    );
+    assert_eq!(json.matches(r#""first_check_failure":null"#).count(), 2);
+    assert!(json.contains(r#""check":12"#), "{json}");
+    // The replies that failed their checks still arrived: responses.
+    assert_eq!(json_number(&json, "responses"), 18.0);
+
+    // 18 of 24 failed: 75 %.
+    let csv = scratch_path("expect-run").join("results.csv");
+    let csv = csv.to_str().unwrap();
+    let gate = |max: &str| stampede(&["check", csv, "--max-error-rate", max], TIME);
+    let failed = gate("74");
+    assert_eq!(failed.code, 1, "{}{}", failed.stdout, failed.stderr);
+    let passed = gate("76");
+    assert_eq!(passed.code, 0, "{}{}", passed.stdout, passed.stderr);
+    // `report` reads the new kind back.
+    let report = stampede(&["report", csv], TIME);
+    assert_eq!(report.code, 0, "{}", report.stderr);
+    assert!(report.stdout.contains("check: 12"), "{}", report.stdout);
+}
+
+const TIME: Duration = Duration::from_secs(30);
+
+#[test]
+fn a_plain_run_has_no_checks() {
+    let (_s, base) = start_serve();
+    let file = scenario("plain", "### down\nGET /status/503\n");
+    let (out, rows, json) = run_recorded_args(
+        "plain-run",
+        &["-f", &file, "--host", &base, "-c", "1", "-n", "5"],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(rows.iter().all(|r| r.status == 503 && r.error.is_empty()));
+    let text = std::fs::read_to_string(scratch_path("plain-run").join("results.csv")).unwrap();
+    assert!(!text.contains("check"), "{text}");
+    assert!(!out.stdout.contains("Check failed"), "{}", out.stdout);
+    assert!(json.contains(r#""first_check_failure":null"#), "{json}");
+}
+
+#[test]
+fn checks_that_need_the_body_are_refused_before_anything_is_sent() {
+    let (_s, base) = start_serve();
+    for (check, what) in [
+        ("body contains hello", "body"),
+        ("header Content-Type: application/json", "header"),
+        ("json $.message == \"hello\"", "json"),
+    ] {
+        let file = scenario(
+            &format!("refused-{what}"),
+            &format!("### a\n# @expect status 200\n# @expect {check}\nGET /hello\n"),
+        );
+        let csv = scratch(&format!("refused-{what}-run")).join("results.csv");
+        let out = stampede(
+            &[
+                "run",
+                "-q",
+                "-f",
+                &file,
+                "--host",
+                &base,
+                "-n",
+                "1",
+                "-o",
+                csv.to_str().unwrap(),
+            ],
+            TIME,
+        );
+        let needle = format!("s.http:3: @expect {what} is not supported yet");
+        out.assert_one_line_error(&needle, check);
+        assert!(!csv.exists(), "{check}: nothing written");
+    }
+    let file = scenario("refused-bad", "### a\n# @expect status 2x\nGET /hello\n");
+    let out = stampede(&["run", "-f", &file, "--host", &base, "-n", "1"], TIME);
+    out.assert_one_line_error("s.http:2: bad status \"2x\" in @expect status", "2x");
+}
