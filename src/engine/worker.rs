@@ -163,7 +163,10 @@ impl<'a, P: Protocol> Worker<'a, P> {
             scratch: Vec::new(),
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             napper: Napper::default(),
-            watch: StallWatch::new(Instant::now()),
+            // From the run's start: a worker thread the kernel started late
+            // (its users' first requests late, or never begun in a short
+            // run) is a stall the summary reports, not a silent gap.
+            watch: StallWatch::new(start),
             checking,
             report: WorkerReport {
                 check_failures: CheckFailures::new(plan.tasks.len(), checking),
