@@ -15,7 +15,8 @@ use argh::FromArgs;
     note = "Several files merge into one run, exactly, aligned on elapsed_us: boxes that started together.\n\
             A .hlog file (or one that starts like a log) is read as an HdrHistogram log: it has no bytes,\n\
             wait, service, connect or TLS times, and no intervals under 1s.\n\
-            Exit codes: 0 done; 2 a file is missing, empty or malformed (the error names the file and line)."
+            Exit codes: 0 done; 1 an output file could not be written; 2 a file is missing, empty or\n\
+            malformed (the error names the file and line)."
 )]
 pub struct ReportArgs {
     /// results.csv files, or HdrHistogram logs written by run --hdr-log, to read
@@ -26,7 +27,7 @@ pub struct ReportArgs {
     #[argh(option)]
     pub(crate) interval: Option<String>,
 
-    /// write the time series as CSV to this path: start_s, requests, rps, failures, avg/p50/p90/p99/max ms, bytes
+    /// write the time series as CSV to this path: start_s, requests, rps, failures, avg/p50/p90/p99/max ms, bytes, length_s
     #[argh(option)]
     pub(crate) timeseries: Option<String>,
 

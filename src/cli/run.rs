@@ -34,7 +34,7 @@ args_struct! {
         example = "stampede run http://127.0.0.1:8080/hello --rate 2000 --arrival poisson -d 1m",
         example = "stampede run -f examples/hello.http --var host=http://127.0.0.1:8080",
         example = "stampede run redis://127.0.0.1:6379 --command 'SET key:{{{{$randomInt 1 100000}}}} {{{{$uuid}}}}' --command 'GET key:{{{{$randomInt 1 100000}}}}'",
-        note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error.\n\
+        note = "Every request is one row of results.csv: elapsed_us,latency_us,status,task,wait_us,bytes,error,connect_us,tls_us.\n\
                 Exit codes: 0 the run completed; 1 not one response arrived, or results could not be written;\n\
                 2 bad input; 3 aborted by a second stop signal (files written, in-flight requests `aborted`);\n\
                 4 quit at once by a third; 130 stopped early by Ctrl-C, SIGTERM or SIGHUP (results complete)."

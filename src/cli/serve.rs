@@ -16,8 +16,9 @@ use crate::serve::tls::{self, TlsFiles};
     example = "stampede serve --addr 127.0.0.1:0 --cpus 1",
     example = "stampede serve --stall 1s/4s",
     example = "stampede serve --tls-cert server.pem --tls-key server.key",
-    note = "Routes: GET /hello, POST /api/upload (echo), GET /delay/{{ms}}, GET /status/{{code}}, \
-            GET /bytes/{{n}}, GET /chunked/{{n}}, GET /close. Port 0 picks a free port; the \
+    note = "Routes: GET /hello, POST /api/upload (echo), GET /delay/{{ms}}, GET /work/{{us}}, \
+            GET /status/{{code}}, GET /bytes/{{n}}, GET /chunked/{{n}}, GET /close, POST /api/login, \
+            GET /api/me. Port 0 picks a free port; the \
             address actually bound is printed on stdout. On Ctrl-C or SIGTERM one line on \
             stderr says how many requests, connections and TLS handshakes it served."
 )]
