@@ -545,3 +545,17 @@ fn an_unknown_task_lists_the_tasks_in_one_short_line() {
     assert!(out.stderr.contains("\"t8\", and 2 more"), "{}", out.stderr);
     assert!(out.stderr.len() < 1000, "{}", out.stderr);
 }
+
+#[test]
+fn a_junit_path_that_cannot_be_written_is_bad_input_before_any_verdict() {
+    let dir = scratch("check-junit-unwritable");
+    let csv = known(&dir);
+    let junit = dir.join("no-such-dir").join("check.xml");
+    let out = check(&[s(&csv), "--p99", "1s", "--junit", s(&junit)]);
+    out.assert_one_line_error("--junit", "unwritable --junit");
+    assert!(
+        out.stdout.is_empty(),
+        "no verdict before the error: {}",
+        out.stdout
+    );
+}

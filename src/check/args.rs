@@ -210,6 +210,11 @@ impl CheckArgs {
             return Err("nothing to check: give a threshold such as --p99 200ms or --max-error-rate 1, or --baseline with --max-regression".into());
         }
         groups.retain(|g| !g.thresholds.is_empty() || g.max_regression.is_some());
+        // Bad input is said before the verdict, not after it.
+        if let Some(path) = &junit {
+            let path: &PathBuf = path;
+            crate::cli::run::check_writable(path, "--junit")?;
+        }
         Ok(Plan {
             files,
             baseline,

@@ -499,7 +499,7 @@ pub(super) fn resolve(host: &str, port: u16) -> Result<SocketAddr, String> {
 /// Check that `path` can be written, without creating it or emptying a
 /// file already there: a run that fails validation leaves nothing behind,
 /// and the run truncates the file only when it starts.
-pub(super) fn check_writable(path: &Path, flag: &str) -> Result<(), String> {
+pub(crate) fn check_writable(path: &Path, flag: &str) -> Result<(), String> {
     let fail = |why: String| Err(format!("{flag} {}: cannot write: {why}", path.display()));
     match std::fs::metadata(path) {
         Ok(meta) if meta.is_dir() => return fail("it is a directory".into()),
