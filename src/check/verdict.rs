@@ -121,6 +121,9 @@ pub(crate) fn summary(verdicts: &[Verdict]) -> String {
             format!("FAIL: {failed} of {n} check{s} failed, {undecided} inconclusive")
         }
         Status::Fail => format!("FAIL: {failed} of {n} check{s} failed"),
+        Status::Inconclusive if undecided == n => {
+            format!("INCONCLUSIVE: the {n} check{s} could not decide")
+        }
         Status::Inconclusive => {
             format!("INCONCLUSIVE: {undecided} of {n} check{s} could not decide, the others passed")
         }
@@ -161,6 +164,22 @@ mod tests {
         assert_eq!(
             summary(&[v("a", "b", "c", true)]),
             "PASS: all 1 check passed"
+        );
+    }
+
+    #[test]
+    fn inconclusive_says_the_others_passed_only_when_there_are_others() {
+        let undecided = |name: &str| Verdict {
+            status: Status::Inconclusive,
+            ..v(name, "b", "c", true)
+        };
+        assert_eq!(
+            summary(&[undecided("a"), undecided("b")]),
+            "INCONCLUSIVE: the 2 checks could not decide"
+        );
+        assert_eq!(
+            summary(&[undecided("a"), v("b", "b", "c", true)]),
+            "INCONCLUSIVE: 1 of 2 checks could not decide, the others passed"
         );
     }
 
