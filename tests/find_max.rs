@@ -12,6 +12,14 @@ use std::time::Duration;
 
 const LIMIT: Duration = Duration::from_secs(60);
 
+/// `stampede find-max URL ARGS` with one worker, quiet, no CSV.
+fn find_max(url: &str, args: &[&str]) -> Outcome {
+    let mut argv = vec!["find-max", url];
+    argv.extend_from_slice(args);
+    argv.extend_from_slice(&["-t", "1", "-q", "--no-out"]);
+    stampede(&argv, LIMIT)
+}
+
 #[test]
 fn finds_the_capacity_of_work_and_records_every_step() {
     // One server thread, 2 ms of work a request: at most 500 req/s.
@@ -92,20 +100,9 @@ fn finds_the_capacity_of_work_and_records_every_step() {
 #[test]
 fn a_target_that_never_meets_the_slo_is_said_to() {
     let (serve, base) = start_serve();
-    let out = stampede(
-        &[
-            "find-max",
-            &format!("{base}/delay/100"),
-            "--slo",
-            "p99<50ms",
-            "--step-time",
-            "1s",
-            "-t",
-            "1",
-            "-q",
-            "--no-out",
-        ],
-        LIMIT,
+    let out = find_max(
+        &format!("{base}/delay/100"),
+        &["--slo", "p99<50ms", "--step-time", "1s"],
     );
     drop(serve);
     assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
@@ -123,10 +120,9 @@ fn a_target_that_never_meets_the_slo_is_said_to() {
 #[test]
 fn a_capacity_above_max_is_said_to() {
     let (serve, base) = start_serve();
-    let out = stampede(
+    let out = find_max(
+        &format!("{base}/hello"),
         &[
-            "find-max",
-            &format!("{base}/hello"),
             "--slo",
             "p99<200ms",
             "--slo",
@@ -139,12 +135,7 @@ fn a_capacity_above_max_is_said_to() {
             "120",
             "--step-time",
             "1s",
-            "-t",
-            "1",
-            "-q",
-            "--no-out",
         ],
-        LIMIT,
     );
     drop(serve);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -260,22 +251,9 @@ fn one_connection_over_its_capacity_at_the_first_step_is_the_limit() {
     // first step asks for 100. No lighter step to compare with, yet the
     // server kept its pace: the connections are the limit, not it.
     let (serve, base) = start_serve();
-    let out = stampede(
-        &[
-            "find-max",
-            &format!("{base}/delay/20"),
-            "-c",
-            "1",
-            "--slo",
-            "p99<50ms",
-            "--step-time",
-            "1s",
-            "-t",
-            "1",
-            "-q",
-            "--no-out",
-        ],
-        LIMIT,
+    let out = find_max(
+        &format!("{base}/delay/20"),
+        &["-c", "1", "--slo", "p99<50ms", "--step-time", "1s"],
     );
     drop(serve);
     assert_eq!(out.code, 3, "{}\n{}", out.stdout, out.stderr);
@@ -291,10 +269,9 @@ fn poisson_arrivals_are_judged_on_what_fell_due() {
     // Poisson arrivals draw their count: seed 1 gives 194 in 2 s at
     // 100/s, which a server answering every one of them still passes.
     let (serve, base) = start_serve();
-    let out = stampede(
+    let out = find_max(
+        &format!("{base}/hello"),
         &[
-            "find-max",
-            &format!("{base}/hello"),
             "--slo",
             "p99<200ms",
             "--arrival",
@@ -305,12 +282,7 @@ fn poisson_arrivals_are_judged_on_what_fell_due() {
             "100",
             "--step-time",
             "2s",
-            "-t",
-            "1",
-            "-q",
-            "--no-out",
         ],
-        LIMIT,
     );
     drop(serve);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -324,22 +296,9 @@ fn max_time_counts_what_a_step_really_takes() {
     // 2.5 s a step. Within --max-time 4s there is room for one of them,
     // not for a second, which would end the search near 5 s.
     let (serve, base) = start_serve();
-    let out = stampede(
-        &[
-            "find-max",
-            &format!("{base}/delay/1500"),
-            "--slo",
-            "p99<5s",
-            "--step-time",
-            "1s",
-            "--max-time",
-            "4s",
-            "-t",
-            "1",
-            "-q",
-            "--no-out",
-        ],
-        LIMIT,
+    let out = find_max(
+        &format!("{base}/delay/1500"),
+        &["--slo", "p99<5s", "--step-time", "1s", "--max-time", "4s"],
     );
     drop(serve);
     // Whatever the verdict (a loaded box may hold the generator up), one
