@@ -32,6 +32,7 @@ pub(crate) mod findmax;
 #[doc(hidden)]
 pub mod fuzzing;
 pub(crate) mod http;
+pub(crate) mod journey;
 pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod protocol;
