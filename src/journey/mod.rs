@@ -6,3 +6,5 @@
 //!
 //! A plain run (none of these in its scenario) carries none of it: the
 //! engine keeps no per-user state and its hot path is unchanged.
+
+pub(crate) mod capture;
