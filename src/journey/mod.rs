@@ -8,3 +8,4 @@
 //! engine keeps no per-user state and its hot path is unchanged.
 
 pub(crate) mod capture;
+pub(crate) mod json_path;
