@@ -7,6 +7,8 @@
 //! A plain run (none of these in its scenario) carries none of it: the
 //! engine keeps no per-user state and its hot path is unchanged.
 
+pub(crate) mod capture;
+pub(crate) mod json_path;
 pub(crate) mod reference;
 mod user;
 
