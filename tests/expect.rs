@@ -114,6 +114,99 @@ fn failed_checks_are_check_rows_named_once_per_task() {
 
 const TIME: Duration = Duration::from_secs(30);
 
+const READING: &str = r#"### hello ok
+# @expect status 200
+# @expect body contains "message":"hello"
+# @expect header content-type: json
+# @expect json $.message == "hello"
+# @expect json $.message != bye
+GET /hello
+
+### hello wrong
+# @expect body contains "message":"hello"
+# @expect json $.message == "bye"
+GET /hello
+
+### header missing
+# @expect header X-Nope
+GET /hello
+
+### not json
+# @expect json $.a == 1
+GET /bytes/20
+
+### past the prefix
+# @expect body contains not-there
+GET /chunked/100000
+"#;
+
+#[test]
+fn checks_read_the_captured_body_and_headers() {
+    checks_read_the_reply("1", 20);
+}
+
+/// Pipelined, each reply is captured on its own: the one before does not
+/// leak into the next. (Each of the 8 slots runs the sequence.)
+#[test]
+fn pipelined_replies_are_checked_each_on_its_own() {
+    checks_read_the_reply("4", 40);
+}
+
+/// Runs `READING` with 2 users, `--pipeline pipeline`, `n` requests: each
+/// user (or pipelined slot) runs every task of the sequence as often.
+fn checks_read_the_reply(pipeline: &str, n: usize) {
+    let (_s, base) = start_serve();
+    let file = scenario(&format!("reading-{pipeline}"), READING);
+    let (out, rows, json) = run_recorded_args(
+        &format!("reading-run-{pipeline}"),
+        &[
+            "-f",
+            &file,
+            "--host",
+            &base,
+            "-c",
+            "2",
+            "-n",
+            &n.to_string(),
+            "--sequence",
+            "--pipeline",
+            pipeline,
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(rows.len(), n);
+    for r in &rows {
+        let error = if r.task == "hello ok" { "" } else { "check" };
+        assert_eq!((r.status, r.error.as_str()), (200, error), "{r:?}");
+    }
+    assert_accounting(&rows, &json);
+    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (task, failure) in [
+        (
+            "hello wrong",
+            r#"json $.message is "hello", expected "bye""#,
+        ),
+        ("header missing", "header X-Nope missing"),
+        ("not json", "json $.a not read: the body is not JSON"),
+        (
+            "past the prefix",
+            r#"body does not contain "not-there" (first 64 KiB read)"#,
+        ),
+    ] {
+        // Long lines wrap: compared with each run of spaces made one.
+        let line = format!("Check failed {task}: {failure} (the first)");
+        assert_eq!(words.matches(&line).count(), 1, "{}", out.stdout);
+        let escaped = failure.replace('"', "\\\"");
+        assert!(
+            json.contains(&format!(r#""first_check_failure":"{escaped}"}}"#)),
+            "{escaped} in {json}"
+        );
+    }
+    assert_eq!(json.matches(r#""first_check_failure":null"#).count(), 1);
+    let checked = format!(r#""check":{}"#, n / 5 * 4);
+    assert!(json.contains(&checked), "{json}");
+}
+
 #[test]
 fn a_plain_run_has_no_checks() {
     let (_s, base) = start_serve();

@@ -425,7 +425,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             self.retries_first();
             // In order; what they set off joins the end of the list.
             let mut next = 0;
-            while let Some(&done) = self.done.get(next) {
+            while let Some(done) = self.done.get_mut(next).map(Completion::take) {
                 next += 1;
                 self.complete(done, now);
             }
@@ -499,11 +499,13 @@ impl<'a, P: Protocol> Worker<'a, P> {
         // Only a whole reply is checked: a failed one keeps its error.
         let error = match error {
             None if self.checking
-                && !self.plan.tasks[task as usize]
-                    .expect
-                    .holds(status, bytes, None) =>
+                && !self.report.check_failures.passes(
+                    &self.plan.tasks[task as usize].expect,
+                    task,
+                    (status, bytes),
+                    done.captured.as_deref(),
+                ) =>
             {
-                self.report.check_failures.note(task, status, bytes);
                 Some(ErrorKind::Check)
             }
             error => error,

@@ -1,12 +1,15 @@
 //! The first reply per task that failed its `@expect` checks, as a worker
-//! saw it: kept as figures (status, size), so that a failure costs no
-//! allocation; the summary puts them in words (`Expect::failure`).
+//! saw it, in words: put so on the first failure only, so that later ones
+//! cost no allocation.
 
-/// Per task (no entry at all when no task has checks), the status and size
-/// of the first reply that failed its checks.
+use crate::journey::capture::Captured;
+use crate::plan::expect::Expect;
+
+/// Per task (no entry at all when no task has checks), how the first
+/// reply that failed its checks failed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CheckFailures {
-    first: Vec<Option<(u16, u64)>>,
+    first: Vec<Option<String>>,
 }
 
 impl CheckFailures {
@@ -17,12 +20,24 @@ impl CheckFailures {
         }
     }
 
-    /// A reply of `task` failed its checks: kept if it is the task's first.
+    /// Whether a whole reply of `task`, with this status and size and `got`
+    /// captured of it, passes `expect`; when it fails, the failure is kept
+    /// if it is the task's first.
     #[inline]
-    pub(crate) fn note(&mut self, task: u16, status: u16, size: u64) {
-        if let Some(first) = self.first.get_mut(task as usize) {
-            first.get_or_insert((status, size));
+    pub(crate) fn passes(
+        &mut self,
+        expect: &Expect,
+        task: u16,
+        (status, size): (u16, u64),
+        got: Option<&Captured>,
+    ) -> bool {
+        if expect.holds(status, size, got) {
+            return true;
         }
+        if let Some(first @ None) = self.first.get_mut(task as usize) {
+            *first = expect.failure(status, size, got);
+        }
+        false
     }
 
     /// Another worker's, added: each task keeps the first it has.
@@ -32,38 +47,55 @@ impl CheckFailures {
             return;
         }
         for (mine, theirs) in self.first.iter_mut().zip(other.first) {
-            *mine = mine.or(theirs);
+            if mine.is_none() {
+                *mine = theirs;
+            }
         }
     }
 
-    /// Task `task`'s first failed reply (status, size), if it had one.
-    pub(crate) fn first(&self, task: usize) -> Option<(u16, u64)> {
-        self.first.get(task).copied().flatten()
+    /// How task `task`'s first failed reply failed, if it had one.
+    pub(crate) fn first(&self, task: usize) -> Option<&str> {
+        self.first.get(task)?.as_deref()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::expect::Check;
 
     #[test]
     fn each_task_keeps_its_first_failure_across_workers() {
+        let mut expect = Expect::default();
+        expect.push(Check::parse("status 2xx").unwrap());
+        expect.push(Check::parse("header X-A").unwrap());
+        let got = Captured {
+            status: 200,
+            headers: vec![("x-a".into(), b"1".to_vec())],
+            ..Captured::default()
+        };
         let mut a = CheckFailures::new(3, true);
-        a.note(1, 503, 10);
-        a.note(1, 500, 20);
+        assert!(a.passes(&expect, 1, (200, 10), Some(&got)));
+        assert!(!a.passes(&expect, 1, (503, 10), Some(&got)));
+        assert!(!a.passes(&expect, 1, (500, 20), Some(&got)));
         let mut b = CheckFailures::new(3, true);
-        b.note(1, 404, 5);
-        b.note(2, 200, 99);
+        assert!(!b.passes(&expect, 1, (404, 5), None));
+        assert!(!b.passes(&expect, 2, (200, 99), None));
         // The merge starts from an empty (default) report.
         let mut all = CheckFailures::default();
         all.absorb(a);
         all.absorb(b);
         assert_eq!(
             [all.first(0), all.first(1), all.first(2), all.first(3)],
-            [None, Some((503, 10)), Some((200, 99)), None]
+            [
+                None,
+                Some("status 503, expected 2xx"),
+                Some("header X-A (reply not read)"),
+                None
+            ]
         );
         let mut unchecked = CheckFailures::new(3, false);
-        unchecked.note(0, 500, 1);
+        assert!(!unchecked.passes(&expect, 0, (500, 1), None));
         assert_eq!(unchecked, CheckFailures::default());
     }
 }
