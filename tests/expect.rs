@@ -270,3 +270,97 @@ fn bad_checks_are_refused_before_anything_is_sent() {
     let out = stampede(&["run", "-f", &file, "--host", &base, "-n", "1"], TIME);
     out.assert_one_line_error("s.http:2: bad status \"2x\" in @expect status", "2x");
 }
+
+const JOURNEY: &str = r#"### login
+# @name login
+# @expect json $.user == alice
+POST /api/login
+Content-Type: application/json
+
+{"user": "alice", "password": "pw-alice"}
+
+### me
+# @expect status 200
+# @expect json $.user == "alice"
+# @expect header content-type: application/json
+GET /api/me
+Authorization: Bearer {{login.response.body.$.token}}
+
+### me as bob
+# @expect json $.user == bob
+GET /api/me
+Authorization: Bearer {{login.response.body.$.token}}
+"#;
+
+/// A named reply's token goes into the next requests, whose replies are
+/// checked: the ones that fail theirs are `check` rows.
+#[test]
+fn checks_on_a_journey_that_carries_a_token() {
+    let (_s, base) = start_serve();
+    let file = scenario("journey", JOURNEY);
+    let (out, rows, json) = run_recorded_args(
+        "journey-run",
+        &[
+            "-f",
+            &file,
+            "--host",
+            &base,
+            "-c",
+            "2",
+            "-n",
+            "12",
+            "--sequence",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(rows.len(), 12);
+    for r in &rows {
+        let error = if r.task == "me as bob" { "check" } else { "" };
+        assert_eq!((r.status, r.error.as_str()), (200, error), "{r:?}");
+    }
+    // Each user ran the sequence twice, with the token of its login.
+    for task in ["login", "me", "me as bob"] {
+        assert_eq!(rows.iter().filter(|r| r.task == task).count(), 4, "{task}");
+    }
+    assert_accounting(&rows, &json);
+    assert!(
+        json.contains(r#""first_check_failure":"json $.user is \"alice\", expected \"bob\""}"#),
+        "{json}"
+    );
+}
+
+/// A named reply that lacks the value a later request reads fails
+/// (`check`, saying which value), and gives nothing: the user asks again.
+#[test]
+fn a_reply_without_the_value_read_later_is_a_check_failure() {
+    let (_s, base) = start_serve();
+    let file = scenario(
+        "lacking",
+        "### hello\n# @name hello\nGET /hello\n\n### me\nGET /api/me\n\
+         Authorization: Bearer {{hello.response.body.$.token}}\n",
+    );
+    let (out, rows, json) = run_recorded_args(
+        "lacking-run",
+        &[
+            "-f",
+            &file,
+            "--host",
+            &base,
+            "-c",
+            "1",
+            "-n",
+            "4",
+            "--sequence",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        let got = (r.task.as_str(), r.status, r.error.as_str());
+        assert_eq!(got, ("hello", 200, "check"), "{r:?}");
+    }
+    let words = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    let line = "Check failed hello: $.token: no such value in the body (the first)";
+    assert!(words.contains(line), "{}", out.stdout);
+    assert!(json.contains(r#""check":4"#), "{json}");
+}

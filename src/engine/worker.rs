@@ -107,8 +107,8 @@ pub(super) struct Worker<'a, P: Protocol> {
     users: Vec<User>,
     napper: Napper,
     watch: StallWatch,
-    /// Some task has `@expect` checks: without any, a reply costs this
-    /// one branch.
+    /// Some task has `@expect` checks, or gives its user values: without
+    /// either, a reply costs this one branch.
     checking: bool,
     report: WorkerReport,
 }
@@ -128,7 +128,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let left = load::requests_share(plan, index, of);
         let poll = Poll::new()?;
         let timer = PreciseTimer::new(poll.registry(), TIMER)?;
-        let checking = plan.tasks.iter().any(|t| !t.expect.is_empty());
+        let checking = !plan.journey.is_empty() || plan.tasks.iter().any(|t| !t.expect.is_empty());
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         Ok(Worker {
@@ -500,10 +500,11 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let error = match error {
             None if self.checking
                 && !self.report.check_failures.passes(
-                    &self.plan.tasks[task as usize].expect,
+                    (&self.plan.tasks[task as usize].expect, &self.plan.journey),
                     task,
                     (status, bytes),
                     done.captured.as_deref(),
+                    self.users.get_mut(u),
                 ) =>
             {
                 Some(ErrorKind::Check)

@@ -122,6 +122,7 @@ impl Captured {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journey::json_path::JsonPath;
 
     #[test]
     fn a_spec_keeps_each_name_once_in_any_case() {
@@ -134,7 +135,7 @@ mod tests {
         assert!(!spec.is_empty() && !spec.wants_body());
 
         spec.keep_part(&Part::Header("set-cookie".into()));
-        spec.keep_part(&Part::Json("$.a".into()));
+        spec.keep_part(&Part::Json(JsonPath::parse("$.a").unwrap()));
         assert_eq!(spec.headers, vec!["x-token".into(), "set-cookie".into()]);
         assert!(spec.wants_body() && !spec.wants_header(b"date"));
         spec.keep_all_headers();
@@ -146,7 +147,7 @@ mod tests {
         let mut journey = Journey::default();
         journey.value_id(Source::Reply {
             task: 0,
-            part: Part::Json("$.token".into()),
+            part: Part::Json(JsonPath::parse("$.token").unwrap()),
         });
         journey.value_id(Source::Reply {
             task: 1,

@@ -9,6 +9,7 @@
 
 pub(crate) mod capture;
 pub(crate) mod json_path;
+mod keep;
 pub(crate) mod reference;
 mod user;
 
@@ -16,7 +17,7 @@ pub(crate) use reference::Part;
 pub(crate) use user::{User, UserView};
 
 /// Where a user's value comes from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
     /// A part of the last successful reply to a named request (its task).
     Reply { task: u16, part: Part },
