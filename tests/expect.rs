@@ -152,27 +152,30 @@ fn pipelined_replies_are_checked_each_on_its_own() {
     checks_read_the_reply("4", 40);
 }
 
+/// Runs the scenario `text` against a serve of its own, with `args` after
+/// its `-f` and `--host`, recorded in a scratch directory after `name`.
+fn run_on_serve(name: &str, text: &str, args: &[&str]) -> (Outcome, Vec<Row>, String) {
+    let (_s, base) = start_serve();
+    let file = scenario(name, text);
+    let mut all = vec!["-f", &file, "--host", &base];
+    all.extend_from_slice(args);
+    run_recorded_args(&format!("{name}-run"), &all)
+}
+
 /// Runs `READING` with 2 users, `--pipeline pipeline`, `n` requests: each
 /// user (or pipelined slot) runs every task of the sequence as often.
 fn checks_read_the_reply(pipeline: &str, n: usize) {
-    let (_s, base) = start_serve();
-    let file = scenario(&format!("reading-{pipeline}"), READING);
-    let (out, rows, json) = run_recorded_args(
-        &format!("reading-run-{pipeline}"),
-        &[
-            "-f",
-            &file,
-            "--host",
-            &base,
-            "-c",
-            "2",
-            "-n",
-            &n.to_string(),
-            "--sequence",
-            "--pipeline",
-            pipeline,
-        ],
-    );
+    let n_text = n.to_string();
+    let args = [
+        "-c",
+        "2",
+        "-n",
+        &n_text,
+        "--sequence",
+        "--pipeline",
+        pipeline,
+    ];
+    let (out, rows, json) = run_on_serve(&format!("reading-{pipeline}"), READING, &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(rows.len(), n);
     for r in &rows {
@@ -296,22 +299,8 @@ Authorization: Bearer {{login.response.body.$.token}}
 /// checked: the ones that fail theirs are `check` rows.
 #[test]
 fn checks_on_a_journey_that_carries_a_token() {
-    let (_s, base) = start_serve();
-    let file = scenario("journey", JOURNEY);
-    let (out, rows, json) = run_recorded_args(
-        "journey-run",
-        &[
-            "-f",
-            &file,
-            "--host",
-            &base,
-            "-c",
-            "2",
-            "-n",
-            "12",
-            "--sequence",
-        ],
-    );
+    let args = ["-c", "2", "-n", "12", "--sequence"];
+    let (out, rows, json) = run_on_serve("journey", JOURNEY, &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(rows.len(), 12);
     for r in &rows {
@@ -333,26 +322,10 @@ fn checks_on_a_journey_that_carries_a_token() {
 /// (`check`, saying which value), and gives nothing: the user asks again.
 #[test]
 fn a_reply_without_the_value_read_later_is_a_check_failure() {
-    let (_s, base) = start_serve();
-    let file = scenario(
-        "lacking",
-        "### hello\n# @name hello\nGET /hello\n\n### me\nGET /api/me\n\
-         Authorization: Bearer {{hello.response.body.$.token}}\n",
-    );
-    let (out, rows, json) = run_recorded_args(
-        "lacking-run",
-        &[
-            "-f",
-            &file,
-            "--host",
-            &base,
-            "-c",
-            "1",
-            "-n",
-            "4",
-            "--sequence",
-        ],
-    );
+    let text = "### hello\n# @name hello\nGET /hello\n\n### me\nGET /api/me\n\
+                Authorization: Bearer {{hello.response.body.$.token}}\n";
+    let args = ["-c", "1", "-n", "4", "--sequence"];
+    let (out, rows, json) = run_on_serve("lacking", text, &args);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(rows.len(), 4);
     for r in &rows {
