@@ -409,6 +409,7 @@ impl RunArgs {
             headers,
             body,
             values: Vec::new(),
+            capture: None,
         };
         HttpRequest::new(&request, false)?;
         let task = Task {

@@ -4,6 +4,7 @@
 use super::settings::{Settings, parse_arrival, parse_think};
 use crate::http::request::HttpRequest;
 use crate::http::url::Url;
+use crate::journey::capture;
 use crate::plan::ramp::Ramp;
 use crate::plan::{RequestSpec, Task};
 use crate::scenario::{self, CommandLine, Directive, Scenario};
@@ -93,7 +94,7 @@ pub(crate) fn tasks(
     }
     let mut target_url: Option<Url> = None;
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
-    for t in &scenario.tasks {
+    for (i, t) in scenario.tasks.iter().enumerate() {
         let at = |why: String| format!("{}: {why}", origin(file, t.line));
         let commands = CommandLine::named(&t.method);
         let url = match commands {
@@ -136,6 +137,7 @@ pub(crate) fn tasks(
             headers: all_headers,
             body: t.body.clone(),
             values: t.values.clone(),
+            capture: capture::task_spec(&scenario.journey, i, &t.expect),
         };
         // Dynamic values are checked here, with the file and line.
         HttpRequest::new(&request, false).map_err(at)?;
