@@ -6,3 +6,13 @@
 //!
 //! A plain run (none of these in its scenario) carries none of it: the
 //! engine keeps no per-user state and its hot path is unchanged.
+
+pub(crate) mod data;
+#[cfg_attr(
+    not(test),
+    expect(
+        dead_code,
+        reason = "the worker deals rows once it keeps per-user state"
+    )
+)]
+pub(crate) mod rows;

@@ -18,11 +18,13 @@
 //! {"name": "item-{{$randomInt 1 1000}}"}
 //! ```
 //!
-//! `{{name}}` variables are substituted here; `{{$...}}` dynamic values are
-//! checked here (so errors carry a line) but kept verbatim, for
-//! `http::template` to render per request. Directive values are stored
-//! unchecked: the CLI layer checks them and reports the line.
+//! `{{name}}` variables are substituted here; `{{$...}}` dynamic values and
+//! `{{users.name}}` data references are checked here (so errors carry a
+//! line) but kept verbatim, for `http::template` to render per request.
+//! Directive values are stored unchecked: the CLI layer checks them and
+//! reports the line; data files (`# @data`) are read here.
 
+mod data;
 mod vars;
 
 #[cfg(test)]
@@ -33,9 +35,11 @@ use std::path::Path;
 
 use crate::http::request::{parse_header, validate_method};
 use crate::http::template::Template;
+use crate::journey::data::DataSet;
 use crate::plan::expect::{Check, Expect};
 use crate::rng::Rng;
 use crate::whole_file;
+use data::{Data, Place};
 use vars::Vars;
 
 /// A parsed scenario file.
@@ -46,6 +50,8 @@ pub(crate) struct Scenario {
     /// The variables as the file ends (`--var` over `@name = value`), by
     /// name: what a protocol's global init may read.
     pub variables: Vec<(String, String)>,
+    /// The data files of `# @data` lines, read.
+    pub data: Vec<DataSet>,
 }
 
 /// A file-level directive, e.g. `# @users 200`.
@@ -130,6 +136,8 @@ pub(crate) const FILE_DIRECTIVES: &[&str] = &[
     "stages",
     "open",
     "arrival",
+    "data",
+    "data-mode",
 ];
 
 /// The largest scenario file. Files are parsed as text with a table of
@@ -178,11 +186,13 @@ pub(crate) fn parse(
         file_name,
         base_dir,
         vars: Vars::new(overrides),
+        data: Data::new(),
         body_budget: whole_file::MAX_BODY,
         scenario: Scenario {
             directives: Vec::new(),
             tasks: Vec::new(),
             variables: Vec::new(),
+            data: Vec::new(),
         },
     };
     // Blocks run from one `###` line to the next; the first has no `###`.
@@ -202,6 +212,10 @@ pub(crate) fn parse(
         ));
     }
     parser.scenario.variables = parser.vars.all();
+    parser.scenario.data = parser
+        .data
+        .finish()
+        .map_err(|(line, e)| parser.error(line, e))?;
     Ok(parser.scenario)
 }
 
@@ -209,6 +223,7 @@ struct Parser<'a> {
     file_name: &'a str,
     base_dir: &'a Path,
     vars: Vars,
+    data: Data,
     /// What body files (`< ./path`) may still add, in bytes: each task
     /// holds its own copy, so many tasks naming one large file add up.
     body_budget: u64,
@@ -245,13 +260,17 @@ impl Parser<'_> {
         format!("{}:{line}: {message}", self.file_name)
     }
 
-    /// Substitute variables in one line, and check its dynamic values.
-    fn expand(&mut self, line: usize, text: &str) -> Result<String, String> {
+    /// Substitute variables in one line, and check its dynamic values and
+    /// data references, which sit in `place`.
+    fn expand(&mut self, line: usize, text: &str, place: Place) -> Result<String, String> {
         let text = self
             .vars
             .substitute(text)
             .map_err(|e| self.error(line, e))?;
         Template::parse(text.as_bytes()).map_err(|e| self.error(line, e))?;
+        self.data
+            .check(text.as_bytes(), place)
+            .map_err(|e| self.error(line, e))?;
         Ok(text)
     }
 
@@ -342,7 +361,7 @@ impl Parser<'_> {
                 }
                 continue;
             }
-            let line = self.expand(number, line)?;
+            let line = self.expand(number, line, Place::Header)?;
             headers.push(parse_header(&line).map_err(|e| self.error(number, e))?);
         }
 
@@ -382,6 +401,9 @@ impl Parser<'_> {
         }
         if value.is_empty() && name != "open" {
             return Err(self.error(line, format!("@{name} needs a value")));
+        }
+        if let Some(done) = self.data.directive(line, name, value, self.base_dir) {
+            return done.map_err(|e| self.error(line, e));
         }
         self.scenario.directives.push(Directive {
             name: name.to_string(),
@@ -438,7 +460,7 @@ impl Parser<'_> {
         after: &[&str],
         first: usize,
     ) -> Result<ScenarioTask, String> {
-        let rest = self.expand(number, rest.trim())?;
+        let rest = self.expand(number, rest.trim(), Place::Body)?;
         let is_url = protocol.is_url(&rest);
         let (url, command) = match rest.split_once(char::is_whitespace) {
             Some((url, command)) if is_url => (url.to_string(), command.trim().to_string()),
@@ -510,7 +532,7 @@ impl Parser<'_> {
             validate_method(method).map_err(|_| expected())?;
             (method, url.trim_start())
         };
-        let url = self.expand(number, url)?;
+        let url = self.expand(number, url, Place::Url)?;
         // Dynamic values render without spaces; anything else must have none.
         let mut rendered = Vec::new();
         if let Ok(template) = Template::parse(url.as_bytes()) {
@@ -537,7 +559,7 @@ impl Parser<'_> {
         let lines = &lines[..end];
         let mut expanded = Vec::with_capacity(lines.len());
         for (i, line) in lines.iter().enumerate() {
-            expanded.push(self.expand(first + i, line)?);
+            expanded.push(self.expand(first + i, line, Place::Body)?);
         }
         let body = expanded.join("\n");
         let trimmed = body.trim();
@@ -558,6 +580,9 @@ impl Parser<'_> {
                 };
                     self.error(number, format!("cannot read body file {path}: {why}"))
                 })?;
+            self.data
+                .check(&body, Place::Body)
+                .map_err(|e| self.error(number, format!("in body file {path}: {e}")))?;
             self.body_budget -= body.len() as u64;
             return Ok(body);
         }
