@@ -8,6 +8,7 @@
 //! engine keeps no per-user state and its hot path is unchanged.
 
 pub(crate) mod data;
+pub(crate) mod reference;
 #[cfg_attr(
     not(test),
     expect(
@@ -16,3 +17,83 @@ pub(crate) mod data;
     )
 )]
 pub(crate) mod rows;
+mod user;
+
+use std::sync::Arc;
+
+use data::DataSet;
+pub(crate) use reference::Part;
+pub(crate) use user::{User, UserView};
+
+/// Where a user's value comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Source {
+    /// A part of the last successful reply to a named request (its task).
+    Reply { task: u16, part: Part },
+    /// A column of a data file (`# @data`), in the user's current row of
+    /// it: always there.
+    Data { set: usize, column: usize },
+}
+
+/// What a run's journeys need, read from the scenario: the values each
+/// user keeps, by id, and which tasks read and give them. Empty for a
+/// plain run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Journey {
+    /// By id (a template's `Piece::Value`): where each value comes from.
+    pub(crate) values: Vec<Source>,
+    /// Per task: the ids of the values its request reads.
+    pub(crate) reads: Vec<Vec<u16>>,
+    /// The data files, by set: read once, shared by every worker.
+    pub(crate) data: Vec<Arc<DataSet>>,
+}
+
+impl Journey {
+    /// Users keep no state: the engine need not keep any.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The id of the value from `source`, added if new.
+    pub(crate) fn value_id(&mut self, source: Source) -> u16 {
+        match self.values.iter().position(|s| *s == source) {
+            Some(id) => id as u16,
+            None => {
+                self.values.push(source);
+                (self.values.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Task `task` reads value `id`.
+    pub(crate) fn note_read(&mut self, task: usize, id: u16) {
+        if self.reads.len() <= task {
+            self.reads.resize(task + 1, Vec::new());
+        }
+        if !self.reads[task].contains(&id) {
+            self.reads[task].push(id);
+        }
+    }
+
+    /// The task a user must run before `task` can be sent: the one that
+    /// gives the first value `task` reads and `user` does not have yet
+    /// (itself needing nothing, since a named request is above those that
+    /// read it, so this walk ends). None: `task` can go.
+    pub(crate) fn first_needed(&self, user: &User, task: u16) -> Option<u16> {
+        let mut task = task;
+        let mut needed = None;
+        // Each step goes to a task above the last: at most one per task.
+        for _ in 0..=self.reads.len() {
+            let missing = self.reads.get(task as usize)?.iter().find_map(|&id| {
+                match &self.values[id as usize] {
+                    Source::Reply { task: giver, .. } if !user.has(id) => Some(*giver),
+                    _ => None,
+                }
+            });
+            let Some(giver) = missing else { break };
+            task = giver;
+            needed = Some(task);
+        }
+        needed
+    }
+}

@@ -1,11 +1,13 @@
 //! The data-file directives, `# @data NAME = ./users.csv` and
-//! `# @data-mode NAME per-user|per-request`, and the check of the
-//! `{{NAME.COLUMN}}` references to them. A reference is kept verbatim in
-//! the request, for the template to render per user or per request.
+//! `# @data-mode NAME per-user|per-request`, and the `{{NAME.COLUMN}}`
+//! references to them (found by `journey.rs` with the others), which
+//! become user values the template renders.
 
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
 
+use crate::journey::Source;
 use crate::journey::data::{self, DataSet, Mode};
 use crate::whole_file;
 
@@ -16,8 +18,7 @@ pub(super) enum Place {
     Url,
     /// No control bytes but tab: a CR or LF would end the header.
     Header,
-    /// Anything: a body, or a command's words, which are sent with their
-    /// lengths.
+    /// Anything.
     Body,
 }
 
@@ -112,7 +113,7 @@ impl Data {
 
     /// The data sets with their modes, once the whole file is read; an
     /// error has the line of a mode whose data set is not defined.
-    pub(super) fn finish(&mut self) -> Result<Vec<DataSet>, (usize, String)> {
+    pub(super) fn finish(&mut self) -> Result<Vec<Arc<DataSet>>, (usize, String)> {
         for (line, name, mode) in std::mem::take(&mut self.modes) {
             let Some(i) = self.find(&name) else {
                 return Err((
@@ -122,46 +123,40 @@ impl Data {
             };
             self.sets[i].mode = mode;
         }
-        Ok(std::mem::take(&mut self.sets))
+        Ok(std::mem::take(&mut self.sets)
+            .into_iter()
+            .map(Arc::new)
+            .collect())
     }
 
     fn find(&self, name: &str) -> Option<usize> {
         self.sets.iter().position(|s| s.name == name)
     }
 
-    /// Check every `{{NAME.COLUMN}}` in `text` whose NAME is a data set:
-    /// the column exists, and its every field fits `place`. Braces are
-    /// scanned as variables are: `{{{users.name}}}` holds a reference.
-    pub(super) fn check(&self, text: &[u8], place: Place) -> Result<(), String> {
-        if self.sets.is_empty() {
-            return Ok(());
-        }
-        let mut at = 0;
-        while let Some(open) = find(&text[at..], b"{{").map(|i| at + i) {
-            at = open + 1;
-            let Some(close) = find(&text[open + 2..], b"}}").map(|i| open + 2 + i) else {
-                break;
-            };
-            let Ok(inner) = std::str::from_utf8(&text[open + 2..close]) else {
-                continue;
-            };
-            let Some((name, column)) = inner.trim().split_once('.') else {
-                continue;
-            };
-            let Some(set) = self.find(name).map(|i| &self.sets[i]) else {
-                continue;
-            };
-            let Some(c) = set.column(column) else {
-                return Err(format!(
-                    "{} has no column {column:?} (columns: {})",
-                    set.path,
-                    set.column_list()
-                ));
-            };
-            fits(set, c, column, place)?;
-            at = close + 2;
-        }
-        Ok(())
+    /// Whether a data set is named `name`.
+    pub(super) fn has(&self, name: &str) -> bool {
+        self.find(name).is_some()
+    }
+
+    /// A reference `{{name.column}}` in `place`, if `name` is a data set:
+    /// the set and column, once the column is found and its every field
+    /// fits `place`.
+    pub(super) fn resolve(
+        &self,
+        name: &str,
+        column: &str,
+        place: Place,
+    ) -> Option<Result<Source, String>> {
+        let set = self.find(name)?;
+        let data = &self.sets[set];
+        let Some(c) = data.column(column) else {
+            return Some(Err(format!(
+                "{} has no column {column:?} (columns: {})",
+                data.path,
+                data.column_list()
+            )));
+        };
+        Some(fits(data, c, column, place).map(|()| Source::Data { set, column: c }))
     }
 }
 
@@ -179,10 +174,6 @@ fn fits(set: &DataSet, column: usize, name: &str, place: Place) -> Result<(), St
             set.path
         )),
     }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 #[cfg(test)]
@@ -207,50 +198,37 @@ mod tests {
     }
 
     #[test]
-    fn references_are_checked_against_the_columns() {
+    fn references_are_resolved_against_the_columns() {
         let data = with("name,password\nalice,a1\n");
-        for ok in [
-            "{{users.name}}",
-            "x {{ users.password }} y",
-            "{{{users.name}}}",
-            "{{other.nme}} {{users}} {{$uuid}} {{users.name",
-            "{{name}}",
-        ] {
-            assert_eq!(data.check(ok.as_bytes(), Place::Url), Ok(()), "{ok}");
-        }
-        for bad in [
-            "{{users.nme}}",
-            "a {{ users.name }} {{users.nme}}",
-            "{{users.}}",
-        ] {
-            let e = data.check(bad.as_bytes(), Place::Body).unwrap_err();
-            assert!(
-                e.starts_with("./users.csv has no column \"")
-                    && e.ends_with("\" (columns: name, password)"),
-                "{bad}: {e}"
-            );
-        }
+        assert!(data.has("users") && !data.has("other"));
+        assert_eq!(data.resolve("other", "name", Place::Url), None);
         assert_eq!(
-            data.check(b"{{users.nme}}", Place::Body).unwrap_err(),
-            "./users.csv has no column \"nme\" (columns: name, password)"
+            data.resolve("users", "password", Place::Url),
+            Some(Ok(Source::Data { set: 0, column: 1 }))
         );
-        assert_eq!(Data::new().check(b"{{users.nme}}", Place::Url), Ok(()));
+        assert_eq!(
+            data.resolve("users", "nme", Place::Body),
+            Some(Err(
+                "./users.csv has no column \"nme\" (columns: name, password)".to_string()
+            ))
+        );
     }
 
     #[test]
     fn fields_must_fit_their_place() {
         let data = with("plain,spaced,broken\na,b c,\"x\r\ny\"\nd,e,f\n");
-        assert_eq!(data.check(b"/{{users.plain}}", Place::Url), Ok(()));
+        let resolve = |column, place| data.resolve("users", column, place).unwrap();
+        assert!(resolve("plain", Place::Url).is_ok());
         assert_eq!(
-            data.check(b"/{{users.spaced}}", Place::Url).unwrap_err(),
+            resolve("spaced", Place::Url).unwrap_err(),
             "./users.csv:2: column \"spaced\" holds the byte 0x20, which a URL cannot carry"
         );
-        assert_eq!(data.check(b"{{users.spaced}}", Place::Header), Ok(()));
+        assert!(resolve("spaced", Place::Header).is_ok());
         assert_eq!(
-            data.check(b"{{users.broken}}", Place::Header).unwrap_err(),
+            resolve("broken", Place::Header).unwrap_err(),
             "./users.csv:2: column \"broken\" holds the byte 0x0d, which a header cannot carry"
         );
-        assert_eq!(data.check(b"{{users.broken}}", Place::Body), Ok(()));
+        assert!(resolve("broken", Place::Body).is_ok());
     }
 
     #[test]

@@ -18,13 +18,14 @@
 //! {"name": "item-{{$randomInt 1 1000}}"}
 //! ```
 //!
-//! `{{name}}` variables are substituted here; `{{$...}}` dynamic values and
-//! `{{users.name}}` data references are checked here (so errors carry a
-//! line) but kept verbatim, for `http::template` to render per request.
-//! Directive values are stored unchecked: the CLI layer checks them and
-//! reports the line; data files (`# @data`) are read here.
+//! `{{name}}` variables are substituted here; `{{$...}}` dynamic values are
+//! checked here (so errors carry a line) but kept verbatim, for
+//! `http::template` to render per request. Directive values are stored
+//! unchecked: the CLI layer checks them and reports the line; data files
+//! (`# @data`) are read here.
 
 mod data;
+mod journey;
 mod vars;
 
 #[cfg(test)]
@@ -35,7 +36,7 @@ use std::path::Path;
 
 use crate::http::request::{parse_header, validate_method};
 use crate::http::template::Template;
-use crate::journey::data::DataSet;
+use crate::journey::Journey;
 use crate::plan::expect::{Check, Expect};
 use crate::rng::Rng;
 use crate::whole_file;
@@ -50,8 +51,8 @@ pub(crate) struct Scenario {
     /// The variables as the file ends (`--var` over `@name = value`), by
     /// name: what a protocol's global init may read.
     pub variables: Vec<(String, String)>,
-    /// The data files of `# @data` lines, read.
-    pub data: Vec<DataSet>,
+    /// What its users carry between requests (`# @name`, references).
+    pub journey: Journey,
 }
 
 /// A file-level directive, e.g. `# @users 200`.
@@ -73,6 +74,11 @@ pub(crate) struct ScenarioTask {
     pub weight: u32,
     /// From its `# @expect ...` lines; none by default.
     pub expect: Expect,
+    /// From `# @name NAME`: what later requests read its reply by.
+    pub label: Option<String>,
+    /// The user values it reads (see `journey`): the text inside the
+    /// braces, and the value's id.
+    pub values: Vec<(String, u16)>,
     /// The line of the request line.
     pub line: usize,
     pub method: String,
@@ -192,8 +198,10 @@ pub(crate) fn parse(
             directives: Vec::new(),
             tasks: Vec::new(),
             variables: Vec::new(),
-            data: Vec::new(),
+            journey: Journey::default(),
         },
+        names: journey::Names::default(),
+        late_name: None,
     };
     // Blocks run from one `###` line to the next; the first has no `###`.
     let mut name = None;
@@ -206,16 +214,20 @@ pub(crate) fn parse(
         }
     }
     parser.block(name, &lines[start..], start + 1)?;
+    parser.check_late_names()?;
     if parser.scenario.tasks.is_empty() {
         return Err(format!(
             "{file_name}: no requests found (a request is \"METHOD URL\" after a ### line)"
         ));
     }
     parser.scenario.variables = parser.vars.all();
-    parser.scenario.data = parser
-        .data
-        .finish()
-        .map_err(|(line, e)| parser.error(line, e))?;
+    let tasks = parser.scenario.tasks.len();
+    let data = parser.data.finish();
+    let journey = &mut parser.scenario.journey;
+    journey.data = data.map_err(|(line, e)| format!("{file_name}:{line}: {e}"))?;
+    if !journey.is_empty() {
+        journey.reads.resize(tasks, Vec::new());
+    }
     Ok(parser.scenario)
 }
 
@@ -228,6 +240,9 @@ struct Parser<'a> {
     /// holds its own copy, so many tasks naming one large file add up.
     body_budget: u64,
     scenario: Scenario,
+    names: journey::Names,
+    /// The first reference to a request named below it (line, name).
+    late_name: Option<(usize, String)>,
 }
 
 /// The text after a comment marker (`#` or `//`), if `line` (trimmed) is a comment.
@@ -260,17 +275,13 @@ impl Parser<'_> {
         format!("{}:{line}: {message}", self.file_name)
     }
 
-    /// Substitute variables in one line, and check its dynamic values and
-    /// data references, which sit in `place`.
-    fn expand(&mut self, line: usize, text: &str, place: Place) -> Result<String, String> {
+    /// Substitute variables in one line, and check its dynamic values.
+    fn expand(&mut self, line: usize, text: &str) -> Result<String, String> {
         let text = self
             .vars
             .substitute(text)
             .map_err(|e| self.error(line, e))?;
         Template::parse(text.as_bytes()).map_err(|e| self.error(line, e))?;
-        self.data
-            .check(text.as_bytes(), place)
-            .map_err(|e| self.error(line, e))?;
         Ok(text)
     }
 
@@ -280,6 +291,7 @@ impl Parser<'_> {
     fn block(&mut self, name: Option<&str>, lines: &[&str], first: usize) -> Result<(), String> {
         let file_level = name.is_none();
         let mut weight = None;
+        let mut label = None;
         let mut expect = Expect::default();
         // The first `@expect` line, for a command request's error.
         let mut expect_line = None;
@@ -301,6 +313,8 @@ impl Parser<'_> {
                     } else if name == "expect" {
                         expect.push(Check::parse(value).map_err(|e| self.error(number, e))?);
                         expect_line.get_or_insert(number);
+                    } else if name == "name" {
+                        label = self.name_directive(number, value, label)?;
                     } else {
                         weight = self.task_directive(number, name, value, weight)?;
                     }
@@ -332,6 +346,15 @@ impl Parser<'_> {
                     ),
                 ));
             }
+            if label.is_some() {
+                return Err(self.error(
+                    request_number,
+                    format!(
+                        "@name names HTTP requests, whose replies later requests read;                          this request is a {} command",
+                        protocol.name
+                    ),
+                ));
+            }
             let rest = &request[keyword.len()..];
             let task = self.command_task(
                 protocol,
@@ -345,6 +368,8 @@ impl Parser<'_> {
             return Ok(());
         }
         let (method, url) = self.request_line(request_number, request)?;
+        let mut values = Vec::new();
+        self.references(request_number, &url, Place::Url, &mut values)?;
 
         let mut headers = Vec::new();
         while let Some(line) = lines.get(i) {
@@ -361,19 +386,32 @@ impl Parser<'_> {
                 }
                 continue;
             }
-            let line = self.expand(number, line, Place::Header)?;
+            let line = self.expand(number, line)?;
+            self.references(number, &line, Place::Header, &mut values)?;
             headers.push(parse_header(&line).map_err(|e| self.error(number, e))?);
         }
 
         let body = self.body(&lines[i..], first + i)?;
-        let name = match name {
-            Some(name) if !name.is_empty() => name.to_string(),
+        let body_line = first
+            + i
+            + lines[i..]
+                .iter()
+                .take_while(|l| l.trim().is_empty())
+                .count();
+        let body_text = String::from_utf8_lossy(&body);
+        self.references(body_line, &body_text, Place::Body, &mut values)?;
+        let name = match (name, &label) {
+            (Some(name), _) if !name.is_empty() => name.to_string(),
+            (_, Some(label)) => label.clone(),
             _ => format!("{method} {}", url_path(&url)),
         };
+        self.name_task(label.clone(), self.scenario.tasks.len());
         self.scenario.tasks.push(ScenarioTask {
             name,
             weight: weight.unwrap_or(1),
             expect,
+            label,
+            values,
             line: request_number,
             method,
             url,
@@ -431,7 +469,7 @@ impl Parser<'_> {
             return Err(self.error(
                 line,
                 format!(
-                    "unknown directive @{name} (in a request, only @weight and @expect are allowed)"
+                    "unknown directive @{name} (in a request, only @weight, @name and @expect are allowed)"
                 ),
             ));
         }
@@ -460,7 +498,7 @@ impl Parser<'_> {
         after: &[&str],
         first: usize,
     ) -> Result<ScenarioTask, String> {
-        let rest = self.expand(number, rest.trim(), Place::Body)?;
+        let rest = self.expand(number, rest.trim())?;
         let is_url = protocol.is_url(&rest);
         let (url, command) = match rest.split_once(char::is_whitespace) {
             Some((url, command)) if is_url => (url.to_string(), command.trim().to_string()),
@@ -493,6 +531,8 @@ impl Parser<'_> {
                 .to_string(),
             weight: weight.unwrap_or(1),
             expect: Expect::default(),
+            label: None,
+            values: Vec::new(),
             line: number,
             method: protocol.keyword.to_string(),
             url,
@@ -532,11 +572,14 @@ impl Parser<'_> {
             validate_method(method).map_err(|_| expected())?;
             (method, url.trim_start())
         };
-        let url = self.expand(number, url, Place::Url)?;
+        let url = self.expand(number, url)?;
         // Dynamic values render without spaces; anything else must have none.
         let mut rendered = Vec::new();
         if let Ok(template) = Template::parse(url.as_bytes()) {
-            template.render(&mut Rng::new(0), &mut rendered);
+            template.render(
+                &mut crate::dynamic::Values::new(&mut Rng::new(0)),
+                &mut rendered,
+            );
         }
         let spaced = rendered
             .iter()
@@ -559,7 +602,7 @@ impl Parser<'_> {
         let lines = &lines[..end];
         let mut expanded = Vec::with_capacity(lines.len());
         for (i, line) in lines.iter().enumerate() {
-            expanded.push(self.expand(first + i, line, Place::Body)?);
+            expanded.push(self.expand(first + i, line)?);
         }
         let body = expanded.join("\n");
         let trimmed = body.trim();
@@ -580,9 +623,6 @@ impl Parser<'_> {
                 };
                     self.error(number, format!("cannot read body file {path}: {why}"))
                 })?;
-            self.data
-                .check(&body, Place::Body)
-                .map_err(|e| self.error(number, format!("in body file {path}: {e}")))?;
             self.body_budget -= body.len() as u64;
             return Ok(body);
         }

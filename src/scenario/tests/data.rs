@@ -2,6 +2,7 @@
 //! references to their columns, and every error with its line.
 
 use super::*;
+use crate::journey::Source;
 use crate::journey::data::Mode;
 
 const USERS: &str = "name,password\nalice,a1\nbob,b2\n";
@@ -22,7 +23,7 @@ fn err_in(files: &[(&str, &str)], text: &str) -> String {
 }
 
 #[test]
-fn references_stay_for_the_template() {
+fn references_become_user_values() {
     let text = "# @data users = ./users.csv\n\
                 # @data-mode users per-request\n\
                 @host = http://h\n\
@@ -39,9 +40,25 @@ fn references_stay_for_the_template() {
         t.body,
         b"{\"user\": \"{{users.name}}\", \"password\": \"{{users.password}}\"}"
     );
+    assert_eq!(
+        t.values,
+        [
+            ("users.name".to_string(), 0),
+            ("users.password".to_string(), 1)
+        ]
+    );
     assert!(s.directives.is_empty());
-    let [set] = s.data.as_slice() else {
-        panic!("{:?}", s.data)
+    let journey = &s.journey;
+    assert_eq!(
+        journey.values,
+        [
+            Source::Data { set: 0, column: 0 },
+            Source::Data { set: 0, column: 1 }
+        ]
+    );
+    assert_eq!(journey.reads, [vec![0, 1]]);
+    let [set] = journey.data.as_slice() else {
+        panic!("{:?}", journey.data)
     };
     assert_eq!(
         (set.name.as_str(), set.path.as_str()),
@@ -56,14 +73,29 @@ fn references_stay_for_the_template() {
 fn modes_may_come_first_and_default_to_per_user() {
     let text = "# @data-mode b per-request\n# @data a = a.csv\n# @data b=./a.csv\nGET /\n";
     let s = parse_in(&[("a.csv", "x\n1\n")], text).unwrap();
-    let modes: Vec<(&str, Mode)> = s.data.iter().map(|d| (d.name.as_str(), d.mode)).collect();
+    let modes: Vec<(&str, Mode)> = (s.journey.data.iter())
+        .map(|d| (d.name.as_str(), d.mode))
+        .collect();
     assert_eq!(modes, [("a", Mode::PerUser), ("b", Mode::PerRequest)]);
+    // Read by no request: the run keeps no per-user state.
+    assert!(s.journey.is_empty());
+}
+
+#[test]
+fn data_and_replies_mix() {
+    let text = "# @data users = users.csv\n\
+                ### login\n# @name login\nPOST /login\n\n{{users.name}}\n\
+                ### me\nGET /me/{{users.name}}\nX-T: {{login.response.body.$.t}}\n";
+    let s = parse_in(&[("users.csv", USERS)], text).unwrap();
+    assert_eq!(s.journey.reads, [vec![0], vec![0, 1]]);
+    assert!(matches!(s.journey.values[1], Source::Reply { task: 0, .. }));
 }
 
 #[test]
 fn without_a_data_set_braces_with_dots_are_text() {
     let t = task("GET /{{users.name}}\n");
     assert_eq!(t.url, "/{{users.name}}");
+    assert!(t.values.is_empty());
 }
 
 #[test]
@@ -150,7 +182,7 @@ fn unknown_columns_have_the_line_that_names_them() {
     for (request, line) in [
         ("GET /{{users.nme}}\n", 4),
         ("GET /\nX-A: 1\nX-B: {{ users.nme }}\n", 6),
-        ("POST /\n\n{\n\"u\": \"{{users.nme}}\"\n}\n", 7),
+        ("POST /\n\n{\n\"u\": \"{{users.nme}}\"\n}\n", 6),
         ("GET /{{who}}\n", 4),
         ("POST /\n\n< ./body.json\n", 6),
     ] {
@@ -159,12 +191,7 @@ fn unknown_columns_have_the_line_that_names_them() {
             ("body.json", "{\"u\": \"{{users.nme}}\"}"),
         ];
         let e = err_in(&files, &format!("{head}{request}"));
-        let expected = if request.contains("body.json") {
-            format!("s.http:{line}: in body file ./body.json: {no_column}")
-        } else {
-            format!("s.http:{line}: {no_column}")
-        };
-        assert_eq!(e, expected, "{request}");
+        assert_eq!(e, format!("s.http:{line}: {no_column}"), "{request}");
     }
 }
 
@@ -186,6 +213,18 @@ fn fields_that_cannot_go_where_they_are_used_are_refused() {
     )
     .unwrap();
     assert_eq!(s.tasks[0].body, b"{{u.note}}");
+}
+
+#[test]
+fn a_request_name_may_not_be_a_data_set_name() {
+    let e = err_in(
+        &[("users.csv", USERS)],
+        "# @data users = users.csv\n### a\n# @name users\nGET /\n",
+    );
+    assert_eq!(
+        e,
+        "s.http:3: @name users is the name of a data set (# @data users = ...)"
+    );
 }
 
 #[test]
