@@ -125,13 +125,6 @@ impl DataSet {
     }
 
     /// How many rows; never none.
-    #[cfg_attr(
-        not(test),
-        expect(
-            dead_code,
-            reason = "the worker deals rows once it keeps per-user state"
-        )
-    )]
     pub(crate) fn rows(&self) -> NonZeroUsize {
         NonZeroUsize::new(self.lines.len()).expect("a data set has rows")
     }

@@ -9,13 +9,6 @@
 
 pub(crate) mod data;
 pub(crate) mod reference;
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the worker deals rows once it keeps per-user state"
-    )
-)]
 pub(crate) mod rows;
 mod user;
 

@@ -9,13 +9,24 @@
 
 use std::num::NonZeroUsize;
 
-/// Per user: the row of the worker's `local`-th user (slot group), which
-/// is user `index + local * of` of the whole plan. User k takes row
-/// k mod rows, so with fewer rows than users, users k and k + rows share
-/// a row.
-pub(crate) fn user_row((index, of): (usize, usize), local: usize, rows: NonZeroUsize) -> usize {
-    let user = index as u128 + local as u128 * of as u128;
-    (user % rows.get() as u128) as usize
+use super::data::Mode;
+use super::{Journey, Source, User};
+
+/// Per user: the row of the worker's slot `slot`. With `depth` slots per
+/// user (`--pipeline`), slot `slot` belongs to the worker's user
+/// `slot / depth`, which is user `index + (slot / depth) * of` of the
+/// whole plan, and each of its slots is a user of the journey: user k's
+/// slot i is plan slot `k * depth + i`. Plan slot s takes row s mod rows,
+/// so with fewer rows than slots, slots s and s + rows share a row.
+pub(crate) fn user_row(
+    (index, of): (usize, usize),
+    depth: usize,
+    slot: usize,
+    rows: NonZeroUsize,
+) -> usize {
+    let user = index as u128 + (slot / depth) as u128 * of as u128;
+    let slot = user * depth as u128 + (slot % depth) as u128;
+    (slot % rows.get() as u128) as usize
 }
 
 /// Per request: hand `index` of `of` takes rows `index`, `index + of`,
@@ -53,6 +64,74 @@ impl RequestRows {
     }
 }
 
+/// A worker's share of the data files' rows.
+#[derive(Debug, Default)]
+pub(crate) struct Deal {
+    hand: (usize, usize),
+    /// Slots per user (`--pipeline`).
+    depth: usize,
+    /// Per data set: the hand's next rows, for a per-request set.
+    next: Vec<Option<RequestRows>>,
+    /// Per task: the per-request data sets its request reads, each once.
+    takes: Vec<Vec<usize>>,
+}
+
+impl Deal {
+    /// The rows of worker hand `hand`, with `depth` slots per user.
+    pub(crate) fn new(journey: &Journey, hand: (usize, usize), depth: usize) -> Deal {
+        let next = (journey.data.iter())
+            .map(|set| (set.mode == Mode::PerRequest).then(|| RequestRows::new(hand, set.rows())))
+            .collect();
+        let takes = (journey.reads.iter())
+            .map(|ids| {
+                let mut sets: Vec<usize> = Vec::new();
+                for &id in ids {
+                    if let Source::Data { set, .. } = journey.values[id as usize]
+                        && journey.data[set].mode == Mode::PerRequest
+                        && !sets.contains(&set)
+                    {
+                        sets.push(set);
+                    }
+                }
+                sets
+            })
+            .collect();
+        Deal {
+            hand,
+            depth,
+            next,
+            takes,
+        }
+    }
+
+    /// The user of slot `slot`, with its rows of the per-user sets, which
+    /// stay the slot's for the run.
+    pub(crate) fn user(&self, journey: &Journey, slot: usize) -> User {
+        let mut user = User::new(journey);
+        for (i, set) in journey.data.iter().enumerate() {
+            if set.mode == Mode::PerUser {
+                user.set_row(i, user_row(self.hand, self.depth, slot, set.rows()));
+            }
+        }
+        user
+    }
+
+    /// `user` is about to send task `task`'s request: it takes the next
+    /// row of each per-request set the request reads, one row a set
+    /// however many of its columns the request reads.
+    #[inline]
+    pub(crate) fn take(&mut self, task: u16, user: &mut User) {
+        let Some(sets) = self.takes.get(task as usize) else {
+            return;
+        };
+        for &set in sets {
+            if let Some(rows) = &mut self.next[set] {
+                user.set_row(set, rows.take());
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,7 +164,7 @@ mod tests {
                 let mut seen = BTreeMap::new();
                 for hand in hands(segments) {
                     for local in 0..dealt(users, hand.0, hand.1) {
-                        let row = user_row(hand, local, n(users));
+                        let row = user_row(hand, 1, local, n(users));
                         assert!(seen.insert(row, hand).is_none(), "row {row} twice");
                     }
                 }
@@ -101,15 +180,33 @@ mod tests {
     #[test]
     fn with_fewer_rows_users_wrap_around() {
         // 5 users over 2 rows: users 0, 2, 4 share row 0; 1, 3 row 1.
-        let rows: Vec<usize> = (0..5).map(|k| user_row((0, 1), k, n(2))).collect();
+        let rows: Vec<usize> = (0..5).map(|k| user_row((0, 1), 1, k, n(2))).collect();
         assert_eq!(rows, [0, 1, 0, 1, 0]);
         // One worker of two: its users are 1, 3, 5 of the plan.
-        let rows: Vec<usize> = (0..3).map(|k| user_row((1, 2), k, n(4))).collect();
+        let rows: Vec<usize> = (0..3).map(|k| user_row((1, 2), 1, k, n(4))).collect();
         assert_eq!(rows, [1, 3, 1]);
-        assert_eq!(user_row((usize::MAX - 1, usize::MAX), usize::MAX, n(7)), {
-            let k = (usize::MAX - 1) as u128 + usize::MAX as u128 * usize::MAX as u128;
-            (k % 7) as usize
-        });
+        assert_eq!(
+            user_row((usize::MAX - 1, usize::MAX), 1, usize::MAX, n(7)),
+            {
+                let k = (usize::MAX - 1) as u128 + usize::MAX as u128 * usize::MAX as u128;
+                (k % 7) as usize
+            }
+        );
+    }
+
+    #[test]
+    fn pipelined_slots_are_users_of_their_own() {
+        // Depth 3 over 2 workers: worker 1's slots 0..6 are plan users 1
+        // and 3, so plan slots 3, 4, 5 and 9, 10, 11.
+        let rows: Vec<usize> = (0..6).map(|u| user_row((1, 2), 3, u, n(100))).collect();
+        assert_eq!(rows, [3, 4, 5, 9, 10, 11]);
+        let mut seen = BTreeMap::new();
+        for hand in hands(3) {
+            for slot in 0..dealt(10, hand.0, hand.1) * 2 {
+                assert!(seen.insert(user_row(hand, 2, slot, n(20)), hand).is_none());
+            }
+        }
+        assert_eq!(seen.len(), 20);
     }
 
     #[test]

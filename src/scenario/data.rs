@@ -7,8 +7,8 @@ use std::io;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::journey::Source;
 use crate::journey::data::{self, DataSet, Mode};
+use crate::journey::{Source, reference};
 use crate::whole_file;
 
 /// Where a reference sits, which bounds the bytes its column may hold.
@@ -136,6 +136,12 @@ impl Data {
     /// Whether a data set is named `name`.
     pub(super) fn has(&self, name: &str) -> bool {
         self.find(name).is_some()
+    }
+
+    /// The first reference in `text` (`users.name`) to a data set.
+    pub(super) fn named_in<'t>(&self, text: &'t str) -> Option<&'t str> {
+        reference::candidates(text)
+            .find(|inner| reference::split(inner).is_some_and(|(name, _)| self.has(name)))
     }
 
     /// A reference `{{name.column}}` in `place`, if `name` is a data set:

@@ -499,6 +499,13 @@ impl Parser<'_> {
         first: usize,
     ) -> Result<ScenarioTask, String> {
         let rest = self.expand(number, rest.trim())?;
+        if let Some(inner) = self.data.named_in(&rest) {
+            let why = format!(
+                "data references work in HTTP requests, not {} commands",
+                protocol.name
+            );
+            return Err(self.error(number, format!("{{{{{inner}}}}}: {why}")));
+        }
         let is_url = protocol.is_url(&rest);
         let (url, command) = match rest.split_once(char::is_whitespace) {
             Some((url, command)) if is_url => (url.to_string(), command.trim().to_string()),

@@ -99,7 +99,7 @@ fn without_a_data_set_braces_with_dots_are_text() {
 }
 
 #[test]
-fn directive_errors_have_the_directive_line() {
+fn errors_have_their_line() {
     let files = [
         ("users.csv", USERS),
         ("empty.csv", ""),
@@ -163,6 +163,14 @@ fn directive_errors_have_the_directive_line() {
             "GET /\n\n###\n# @data-mode users per-request\nGET /\n",
             "s.http:4: @data-mode is a file-level directive; put it before the first ###",
         ),
+        (
+            "# @data users = users.csv\n### a\nREDIS GET {{ users.name }}\n",
+            "s.http:3: {{users.name}}: data references work in HTTP requests, not Redis commands",
+        ),
+        (
+            "# @data users = users.csv\n### a\n# @name users\nGET /\n",
+            "s.http:3: @name users is the name of a data set (# @data users = ...)",
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(err_in(&files, text), expected, "{text}");
@@ -216,15 +224,12 @@ fn fields_that_cannot_go_where_they_are_used_are_refused() {
 }
 
 #[test]
-fn a_request_name_may_not_be_a_data_set_name() {
-    let e = err_in(
+fn braces_naming_no_data_set_stay_a_commands_text() {
+    let s = parse_in(
         &[("users.csv", USERS)],
-        "# @data users = users.csv\n### a\n# @name users\nGET /\n",
+        "# @data users = users.csv\nREDIS GET {{other.name}}\n",
     );
-    assert_eq!(
-        e,
-        "s.http:3: @name users is the name of a data set (# @data users = ...)"
-    );
+    assert_eq!(s.unwrap().tasks[0].body, b"GET {{other.name}}");
 }
 
 #[test]
