@@ -34,7 +34,7 @@ pub(crate) fn user_row(
 /// that use the file are fewer than its rows, no two send the same row;
 /// past that rows are sent again, and two hands may then send the same
 /// row at about the same time.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub(crate) struct RequestRows {
     next: usize,
     step: usize,
@@ -65,7 +65,7 @@ impl RequestRows {
 }
 
 /// A worker's share of the data files' rows.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Deal {
     hand: (usize, usize),
     /// Slots per user (`--pipeline`).
@@ -237,6 +237,47 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_deal_seats_users_and_takes_a_row_a_set_per_request() {
+        use crate::journey::UserView;
+        use crate::journey::data::DataSet;
+        use std::sync::Arc;
+        let set = |name: &str, mode| {
+            let mut set = DataSet::parse(name, "f.csv", b"a,b\n0a,0b\n1a,1b\n2a,2b\n").unwrap();
+            set.mode = mode;
+            Arc::new(set)
+        };
+        let data = |set, column| Source::Data { set, column };
+        let journey = Journey {
+            // u.a, u.b (per user), r.a, r.b (per request)
+            values: vec![data(0, 0), data(0, 1), data(1, 0), data(1, 1)],
+            // Task 0 reads both sets; task 1 only the per-user one.
+            reads: vec![vec![0, 2, 3], vec![1]],
+            data: vec![set("u", Mode::PerUser), set("r", Mode::PerRequest)],
+        };
+        // Worker 1 of 2, no pipelining: its slots are plan users 1, 3, ...
+        let mut deal = Deal::new(&journey, (1, 2), 1);
+        let mut users: Vec<User> = (0..2).map(|u| deal.user(&journey, u)).collect();
+        let value = |user: &User, id| {
+            let view = UserView {
+                user,
+                journey: &journey,
+            };
+            String::from_utf8(view.value(id).to_vec()).unwrap()
+        };
+        assert_eq!(value(&users[0], 0), "1a");
+        assert_eq!(value(&users[1], 1), "0b"); // user 3 of 3 rows: row 0
+        let mut sent = Vec::new();
+        for (task, u) in [(0, 0), (1, 1), (0, 1), (0, 0)] {
+            deal.take(task, &mut users[u]);
+            sent.push((value(&users[u], 2), value(&users[u], 3)));
+        }
+        // Task 1 reads no per-request set: it takes no row. The hand's
+        // rows are 1, 3 mod 3 = 0, 2; both columns from one row.
+        let row = |r: &str| (format!("{r}a"), format!("{r}b"));
+        assert_eq!(sent, [row("1"), row("0"), row("0"), row("2")]);
     }
 
     #[test]
