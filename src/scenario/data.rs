@@ -30,6 +30,9 @@ pub(super) struct Data {
     modes: Vec<(usize, String, Mode)>,
     /// What data files may still add, in bytes.
     budget: u64,
+    /// (set, column, place) known to fit: a column is scanned once per
+    /// place, however many requests use it.
+    fitted: Vec<(usize, usize, Place)>,
 }
 
 /// A data set name: `[A-Za-z_][A-Za-z0-9_-]*`.
@@ -46,6 +49,7 @@ impl Data {
             sets: Vec::new(),
             modes: Vec::new(),
             budget: data::MAX_DATA,
+            fitted: Vec::new(),
         }
     }
 
@@ -148,7 +152,7 @@ impl Data {
     /// the set and column, once the column is found and its every field
     /// fits `place`.
     pub(super) fn resolve(
-        &self,
+        &mut self,
         name: &str,
         column: &str,
         place: Place,
@@ -162,7 +166,13 @@ impl Data {
                 data.column_list()
             )));
         };
-        Some(fits(data, c, column, place).map(|()| Source::Data { set, column: c }))
+        if !self.fitted.contains(&(set, c, place)) {
+            if let Err(e) = fits(data, c, column, place) {
+                return Some(Err(e));
+            }
+            self.fitted.push((set, c, place));
+        }
+        Some(Ok(Source::Data { set, column: c }))
     }
 }
 
@@ -205,7 +215,7 @@ mod tests {
 
     #[test]
     fn references_are_resolved_against_the_columns() {
-        let data = with("name,password\nalice,a1\n");
+        let mut data = with("name,password\nalice,a1\n");
         assert!(data.has("users") && !data.has("other"));
         assert_eq!(data.resolve("other", "name", Place::Url), None);
         assert_eq!(
@@ -222,8 +232,8 @@ mod tests {
 
     #[test]
     fn fields_must_fit_their_place() {
-        let data = with("plain,spaced,broken\na,b c,\"x\r\ny\"\nd,e,f\n");
-        let resolve = |column, place| data.resolve("users", column, place).unwrap();
+        let mut data = with("plain,spaced,broken\na,b c,\"x\r\ny\"\nd,e,f\n");
+        let mut resolve = |column, place| data.resolve("users", column, place).unwrap();
         assert!(resolve("plain", Place::Url).is_ok());
         assert_eq!(
             resolve("spaced", Place::Url).unwrap_err(),
@@ -235,6 +245,11 @@ mod tests {
             "./users.csv:2: column \"broken\" holds the byte 0x0d, which a header cannot carry"
         );
         assert!(resolve("broken", Place::Body).is_ok());
+        // A fit is kept per place: the header's does not pass the URL.
+        assert!(resolve("spaced", Place::Header).is_ok());
+        assert!(resolve("spaced", Place::Url).is_err());
+        assert!(resolve("plain", Place::Url).is_ok());
+        assert_eq!(data.fitted.len(), 3);
     }
 
     #[test]
