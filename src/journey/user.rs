@@ -25,6 +25,15 @@ impl User {
         matches!(self.values.get(id as usize), Some(Some(_)))
     }
 
+    /// Keep `bytes` as value `id`, reusing the buffer it had.
+    pub(crate) fn set(&mut self, id: u16, bytes: &[u8]) {
+        if let Some(slot) = self.values.get_mut(id as usize) {
+            let value = slot.get_or_insert_with(Vec::new);
+            value.clear();
+            value.extend_from_slice(bytes);
+        }
+    }
+
     /// Data set `set`'s references read `row` from now on.
     #[inline]
     pub(crate) fn set_row(&mut self, set: usize, row: usize) {

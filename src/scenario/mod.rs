@@ -142,6 +142,7 @@ pub(crate) const FILE_DIRECTIVES: &[&str] = &[
     "stages",
     "open",
     "arrival",
+    "sequence",
     "data",
     "data-mode",
 ];
@@ -437,7 +438,7 @@ impl Parser<'_> {
                 ),
             ));
         }
-        if value.is_empty() && name != "open" {
+        if value.is_empty() && !matches!(name, "open" | "sequence") {
             return Err(self.error(line, format!("@{name} needs a value")));
         }
         if let Some(done) = self.data.directive(line, name, value, self.base_dir) {
