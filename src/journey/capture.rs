@@ -30,7 +30,7 @@ pub(crate) fn task_spec(
             Source::Reply { task: giver, part } if usize::from(*giver) == task => {
                 spec.keep_part(part);
             }
-            Source::Reply { .. } => {}
+            Source::Reply { .. } | Source::Data { .. } => {}
         }
     }
     (!spec.is_empty()).then(|| Arc::new(spec))

@@ -8,11 +8,16 @@
 //! engine keeps no per-user state and its hot path is unchanged.
 
 pub(crate) mod capture;
+pub(crate) mod data;
 pub(crate) mod json_path;
 mod keep;
 pub(crate) mod reference;
+pub(crate) mod rows;
 mod user;
 
+use std::sync::Arc;
+
+use data::DataSet;
 pub(crate) use reference::Part;
 pub(crate) use user::{User, UserView};
 
@@ -21,6 +26,9 @@ pub(crate) use user::{User, UserView};
 pub(crate) enum Source {
     /// A part of the last successful reply to a named request (its task).
     Reply { task: u16, part: Part },
+    /// A column of a data file (`# @data`), in the user's current row of
+    /// it: always there.
+    Data { set: usize, column: usize },
 }
 
 /// What a run's journeys need, read from the scenario: the values each
@@ -32,6 +40,8 @@ pub(crate) struct Journey {
     pub(crate) values: Vec<Source>,
     /// Per task: the ids of the values its request reads.
     pub(crate) reads: Vec<Vec<u16>>,
+    /// The data files, by set: read once, shared by every worker.
+    pub(crate) data: Vec<Arc<DataSet>>,
 }
 
 impl Journey {
@@ -70,14 +80,14 @@ impl Journey {
         let mut needed = None;
         // Each step goes to a task above the last: at most one per task.
         for _ in 0..=self.reads.len() {
-            let missing = self
-                .reads
-                .get(task as usize)?
-                .iter()
-                .find(|&&id| !user.has(id));
-            let Some(&id) = missing else { break };
-            let Source::Reply { task: giver, .. } = &self.values[id as usize];
-            task = *giver;
+            let missing = self.reads.get(task as usize)?.iter().find_map(|&id| {
+                match &self.values[id as usize] {
+                    Source::Reply { task: giver, .. } if !user.has(id) => Some(*giver),
+                    _ => None,
+                }
+            });
+            let Some(giver) = missing else { break };
+            task = giver;
             needed = Some(task);
         }
         needed

@@ -4,6 +4,7 @@
 //! (`journey::Journey`), read by the template as `Piece::Value`.
 
 use super::Parser;
+use super::data::Place;
 use crate::journey::{Source, reference};
 
 /// Names of requests (`# @name`) seen so far, with their task index.
@@ -35,6 +36,12 @@ impl Parser<'_> {
         if self.names.named.iter().any(|(n, _)| n == value) {
             return Err(self.error(line, format!("@name {value} is given to two requests")));
         }
+        if self.data.has(value) {
+            return Err(self.error(
+                line,
+                format!("@name {value} is the name of a data set (# @data {value} = ...)"),
+            ));
+        }
         Ok(Some(value.to_string()))
     }
 
@@ -50,10 +57,12 @@ impl Parser<'_> {
 
     /// The references in `text`, a line of the request being read (the
     /// next task), as user values: added to `found` (inside the braces, id).
+    /// `{{NAME.COLUMN}}` reads a data file when NAME is a data set.
     pub(super) fn references(
         &mut self,
         line: usize,
         text: &str,
+        place: Place,
         found: &mut Vec<(String, u16)>,
     ) -> Result<(), String> {
         let task = self.scenario.tasks.len();
@@ -61,15 +70,20 @@ impl Parser<'_> {
             let Some((name, rest)) = reference::split(inner) else {
                 continue;
             };
-            let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
-                self.names.unresolved.push((name.to_string(), line));
-                continue;
+            let source = if let Some(data) = self.data.resolve(name, rest, place) {
+                data.map_err(|e| self.error(line, e))?
+            } else {
+                let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
+                    self.names.unresolved.push((name.to_string(), line));
+                    continue;
+                };
+                let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
+                Source::Reply {
+                    task: giver as u16,
+                    part,
+                }
             };
-            let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
-            let id = self.scenario.journey.value_id(Source::Reply {
-                task: giver as u16,
-                part,
-            });
+            let id = self.scenario.journey.value_id(source);
             self.scenario.journey.note_read(task, id);
             if !found.iter().any(|(text, _)| text == inner) {
                 found.push((inner.to_string(), id));
