@@ -21,6 +21,11 @@ use data::DataSet;
 pub(crate) use reference::Part;
 pub(crate) use user::{User, UserView};
 
+/// The most different values (references and data columns) a scenario
+/// reads: far beyond a real journey, and small enough that looking one up
+/// by comparison stays cheap.
+const MAX_VALUES: usize = 4096;
+
 /// Where a user's value comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
@@ -51,14 +56,17 @@ impl Journey {
     }
 
     /// The id of the value from `source`, added if new.
-    pub(crate) fn value_id(&mut self, source: Source) -> u16 {
-        match self.values.iter().position(|s| *s == source) {
-            Some(id) => id as u16,
-            None => {
-                self.values.push(source);
-                (self.values.len() - 1) as u16
-            }
+    pub(crate) fn value_id(&mut self, source: Source) -> Result<u16, String> {
+        if let Some(id) = self.values.iter().position(|s| *s == source) {
+            return Ok(id as u16);
         }
+        if self.values.len() == MAX_VALUES {
+            return Err(format!(
+                "too many references: a scenario reads at most {MAX_VALUES} different values"
+            ));
+        }
+        self.values.push(source);
+        Ok((self.values.len() - 1) as u16)
     }
 
     /// Task `task` reads value `id`.

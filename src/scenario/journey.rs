@@ -3,6 +3,8 @@
 //! see `journey::reference`). Each reference becomes a user value
 //! (`journey::Journey`), read by the template as `Piece::Value`.
 
+use std::collections::HashMap;
+
 use super::Parser;
 use super::data::Place;
 use crate::journey::{Source, reference};
@@ -13,7 +15,7 @@ pub(super) struct Names {
     named: Vec<(String, usize)>,
     /// `NAME.` references to a name not (yet) known, with their line: an
     /// error if a request below takes the name.
-    unresolved: Vec<(String, usize)>,
+    unresolved: HashMap<String, usize>,
 }
 
 impl Parser<'_> {
@@ -48,7 +50,7 @@ impl Parser<'_> {
     /// The request about to become task `task` is named `label`.
     pub(super) fn name_task(&mut self, label: Option<String>, task: usize) {
         let Some(label) = label else { return };
-        if let Some((_, at)) = self.names.unresolved.iter().find(|(n, _)| *n == label) {
+        if let Some(at) = self.names.unresolved.get(&label) {
             // Reported at the end, as the first error of the file.
             self.late_name.get_or_insert((*at, label.clone()));
         }
@@ -74,7 +76,10 @@ impl Parser<'_> {
                 data.map_err(|e| self.error(line, e))?
             } else {
                 let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
-                    self.names.unresolved.push((name.to_string(), line));
+                    // By name, the first line: a body may hold a million.
+                    if !self.names.unresolved.contains_key(name) {
+                        self.names.unresolved.insert(name.to_string(), line);
+                    }
                     continue;
                 };
                 let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
@@ -83,7 +88,7 @@ impl Parser<'_> {
                     part,
                 }
             };
-            let id = self.scenario.journey.value_id(source);
+            let id = (self.scenario.journey.value_id(source)).map_err(|e| self.error(line, e))?;
             self.scenario.journey.note_read(task, id);
             if !found.iter().any(|(text, _)| text == inner) {
                 found.push((inner.to_string(), id));

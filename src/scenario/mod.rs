@@ -368,9 +368,8 @@ impl Parser<'_> {
             self.scenario.tasks.push(task);
             return Ok(());
         }
-        let (method, url) = self.request_line(request_number, request)?;
         let mut values = Vec::new();
-        self.references(request_number, &url, Place::Url, &mut values)?;
+        let (method, url) = self.request_line(request_number, request, &mut values)?;
 
         let mut headers = Vec::new();
         while let Some(line) = lines.get(i) {
@@ -551,7 +550,13 @@ impl Parser<'_> {
 
     /// `METHOD URL [HTTP/1.x]`, or a bare URL for GET. The URL is the rest
     /// of the line, since `{{ name }}` and `{{$randomInt 1 9}}` hold spaces.
-    fn request_line(&mut self, number: usize, line: &str) -> Result<(String, String), String> {
+    /// The URL's references to user values go into `values`.
+    fn request_line(
+        &mut self,
+        number: usize,
+        line: &str,
+        values: &mut Vec<(String, u16)>,
+    ) -> Result<(String, String), String> {
         let expected = || {
             self.error(
                 number,
@@ -581,9 +586,11 @@ impl Parser<'_> {
             (method, url.trim_start())
         };
         let url = self.expand(number, url)?;
-        // Dynamic values render without spaces; anything else must have none.
+        self.references(number, &url, Place::Url, values)?;
+        // Dynamic values render without spaces; anything else must have
+        // none (user values, `{{ users.name }}` too, render empty here).
         let mut rendered = Vec::new();
-        if let Ok(template) = Template::parse(url.as_bytes()) {
+        if let Ok(template) = Template::parse_with(url.as_bytes(), values) {
             template.render(
                 &mut crate::dynamic::Values::new(&mut Rng::new(0)),
                 &mut rendered,
