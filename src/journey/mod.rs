@@ -6,3 +6,7 @@
 //!
 //! A plain run (none of these in its scenario) carries none of it: the
 //! engine keeps no per-user state and its hot path is unchanged.
+
+// Wired into the engine by the journey foundation (issue 16, phase 2).
+#[allow(dead_code)]
+pub(crate) mod cookies;
