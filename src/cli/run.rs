@@ -54,6 +54,10 @@ args_struct! {
         #[argh(switch)]
         pub(crate) sequence: bool,
 
+        /// a scenario's users keep no cookies (by default each keeps a jar: the Set-Cookie of its replies goes back in its requests, by domain, path, expiry and Secure)
+        #[argh(switch)]
+        pub(crate) no_cookies: bool,
+
         /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
         #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
         pub(crate) users: Option<usize>,
@@ -243,6 +247,7 @@ impl RunArgs {
             }
             (None, _) => Duration::ZERO,
         };
+        let cookies = scenario.is_some() && !self.no_cookies && !url.takes_commands();
         let plan = Plan {
             dashboard,
             dashboard_linger,
@@ -261,6 +266,7 @@ impl RunArgs {
             quiet: self.quiet,
             seed: self.seed,
             sequence: self.sequence,
+            cookies,
             requests: self.requests,
             tls: connections.tls,
             requests_per_conn: connections.requests_per_conn,
@@ -357,6 +363,11 @@ impl RunArgs {
             Some(url) => Url::parse(url)?,
             None => return Err("give the target URL, or a scenario with -f FILE".into()),
         };
+        if self.no_cookies {
+            return Err(
+                "--no-cookies goes with a scenario (-f FILE): a URL run sends no cookies".into(),
+            );
+        }
         if url.takes_commands() {
             // Only a protocol added with `main_with` reads settings.
             if !url.custom && !self.var.is_empty() {
