@@ -3,6 +3,7 @@
 //! the one parser and renderer HTTP and Redis use, and over the worker's
 //! random numbers, which stay opaque.
 
+use crate::journey::UserView;
 use crate::rng::Rng;
 
 /// Text with dynamic values, parsed once and rendered per request:
@@ -28,30 +29,44 @@ impl Template {
     /// nothing but `out` growing.
     #[inline]
     pub fn render(&self, values: &mut Values<'_>, out: &mut Vec<u8>) {
-        self.0.render(values.0, out);
+        self.0.render(values, out);
     }
 }
 
 /// Where dynamic values come from: the worker's own random numbers, lent
-/// to `Protocol::render` for one request.
-pub struct Values<'a>(&'a mut Rng);
+/// to `Protocol::render` for one request, and the state of the user who
+/// sends it (values from earlier replies), when the scenario has any.
+pub struct Values<'a> {
+    rng: &'a mut Rng,
+    user: Option<UserView<'a>>,
+}
 
 impl Values<'_> {
     /// Values drawn from `seed`, for the length of `f`: for a protocol's
     /// own tests, outside a run.
     pub fn with_seed<R>(seed: u64, f: impl FnOnce(&mut Values<'_>) -> R) -> R {
-        f(&mut Values(&mut Rng::new(seed)))
+        f(&mut Values::new(&mut Rng::new(seed)))
     }
 }
 
 impl<'a> Values<'a> {
     pub(crate) fn new(rng: &'a mut Rng) -> Values<'a> {
-        Values(rng)
+        Values { rng, user: None }
     }
 
-    /// For the crate's own protocols, whose templates sit deeper.
+    /// Values for a request of `user`.
+    pub(crate) fn of_user(rng: &'a mut Rng, user: Option<UserView<'a>>) -> Values<'a> {
+        Values { rng, user }
+    }
+
     pub(crate) fn rng(&mut self) -> &mut Rng {
-        self.0
+        self.rng
+    }
+
+    /// Value `id` of the user sending the request (see `journey`); empty
+    /// outside a journey.
+    pub(crate) fn user_value(&self, id: u16) -> &[u8] {
+        self.user.as_ref().map_or(&[], |u| u.value(id))
     }
 }
 

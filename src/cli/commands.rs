@@ -27,6 +27,7 @@ pub(crate) fn task(
             target: url.target.clone(),
             headers: Vec::new(),
             body: line.as_bytes().to_vec(),
+            values: Vec::new(),
         },
         weight,
         expect: Default::default(),

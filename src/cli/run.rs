@@ -274,6 +274,10 @@ impl RunArgs {
             vars,
             segment,
             start_at: self.start_at()?,
+            journey: scenario
+                .as_ref()
+                .map(|s| s.journey.clone())
+                .unwrap_or_default(),
         };
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
@@ -411,6 +415,7 @@ impl RunArgs {
             target: url.target.clone(),
             headers,
             body,
+            values: Vec::new(),
         };
         HttpRequest::new(&request, false)?;
         let task = Task {

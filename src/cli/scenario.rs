@@ -131,6 +131,7 @@ pub(crate) fn tasks(
             target: url.target.clone(),
             headers: all_headers,
             body: t.body.clone(),
+            values: t.values.clone(),
         };
         // Dynamic values are checked here, with the file and line.
         HttpRequest::new(&request, false).map_err(at)?;

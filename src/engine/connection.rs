@@ -8,9 +8,9 @@
 use super::exchange::{Exchange, InFlight, Reply};
 use super::transport::{Transport, tls_error};
 use super::worker::WorkerReport;
+use crate::dynamic::Values;
 use crate::protocol::Protocol;
 use crate::record::ErrorKind;
-use crate::rng::Rng;
 use crate::tls::{TlsClient, explain};
 use mio::{Interest, Registry, Token};
 use std::io;
@@ -135,7 +135,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
         io: &mut Io<'_>,
         slot: usize,
         request: &'a P::Request,
-        rng: &mut Rng,
+        values: &mut Values<'_>,
         scratch: &mut Vec<u8>,
         now: Instant,
         corked: bool,
@@ -148,7 +148,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
         self.served += 1;
         let last = link.requests_per_conn.is_some_and(|n| self.served >= n);
         self.exchange
-            .push(slot, request, rng, scratch, opened, last);
+            .push(slot, request, values, scratch, opened, last);
         match self.stage {
             Stage::Closed => self.connect(link, io, now),
             Stage::Open if !corked => self.write(io, now),

@@ -7,7 +7,6 @@
 use crate::dynamic::Values;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
-use crate::rng::Rng;
 use std::collections::VecDeque;
 use std::time::Instant;
 
@@ -110,7 +109,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         &mut self,
         slot: usize,
         request: &'a P::Request,
-        rng: &mut Rng,
+        values: &mut Values<'_>,
         scratch: &mut Vec<u8>,
         opened: bool,
         last: bool,
@@ -135,15 +134,14 @@ impl<'a, P: Protocol> Exchange<'a, P> {
             // Staged once the bytes ahead of it have gone out.
             if self.protocol.fixed(request, last).is_none() {
                 let mut out = Vec::new();
-                let mut values = Values::new(rng);
                 self.protocol
-                    .render(request, &mut values, scratch, &mut out, last);
+                    .render(request, values, scratch, &mut out, last);
                 entry.waiting = Some(out);
             }
             self.unstaged += 1;
         } else {
             entry.starts_at = self.queued;
-            self.stage(request, rng, scratch, opened, last);
+            self.stage(request, values, scratch, opened, last);
             entry.ends_at = self.queued;
         }
         self.in_flight.push_back(entry);
@@ -154,7 +152,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
     fn stage(
         &mut self,
         request: &'a P::Request,
-        rng: &mut Rng,
+        values: &mut Values<'_>,
         scratch: &mut Vec<u8>,
         opened: bool,
         last: bool,
@@ -163,10 +161,8 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         match self.protocol.fixed(request, last) {
             Some(bytes) => self.stage_fixed(hello, bytes),
             None => {
-                let mut values = Values::new(rng);
                 let out = &mut self.rendered;
-                self.protocol
-                    .render(request, &mut values, scratch, out, last);
+                self.protocol.render(request, values, scratch, out, last);
                 self.append(hello);
                 if self.unwritten().is_empty() {
                     // Nothing else waits: write the rendering itself.

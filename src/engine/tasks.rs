@@ -57,6 +57,7 @@ mod tests {
                     target: "/".into(),
                     headers: Vec::new(),
                     body: Vec::new(),
+                    values: Vec::new(),
                 },
                 weight,
                 expect: Default::default(),

@@ -15,6 +15,8 @@ use super::slot::{Slot, State};
 use super::stall::StallWatch;
 use super::tasks::TaskPicker;
 use super::timer::PreciseTimer;
+use crate::dynamic::Values;
+use crate::journey::{User, UserView};
 use crate::plan::Plan;
 use crate::protocol::Protocol;
 use crate::record::recorder::{BATCH_SIZE, Pipes};
@@ -101,6 +103,8 @@ pub(super) struct Worker<'a, P: Protocol> {
     /// Where a dynamic request's body is rendered before its head.
     scratch: Vec<u8>,
     rng: Rng,
+    /// Per slot, its user's state; none when the journey is empty.
+    users: Vec<User>,
     napper: Napper,
     watch: StallWatch,
     /// Some task has `@expect` checks: without any, a reply costs this
@@ -162,6 +166,10 @@ impl<'a, P: Protocol> Worker<'a, P> {
             read_buf: vec![0; READ_BUF].into_boxed_slice(),
             scratch: Vec::new(),
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            users: match plan.journey.is_empty() {
+                true => Vec::new(),
+                false => vec![User::new(&plan.journey); slots],
+            },
             napper: Napper::default(),
             // From the run's start: a worker thread the kernel started late
             // (its users' first requests late, or never begun in a short
@@ -341,6 +349,14 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let last = if slot.fresh { None } else { Some(slot.task) };
         slot.fresh = false;
         slot.task = self.tasks.pick(&mut self.rng, last);
+        if let Some(user) = self.users.get(u) {
+            // A request reading a value the user lacks waits for the
+            // request that gives it, which goes first.
+            let journey = &self.plan.journey;
+            if let Some(first) = journey.first_needed(user, slot.task) {
+                slot.task = first;
+            }
+        }
         self.send(u, now);
     }
 
@@ -355,9 +371,19 @@ impl<'a, P: Protocol> Worker<'a, P> {
             report: &mut self.report,
             done: &mut self.done,
         };
-        let rng = &mut self.rng;
+        let user = self.users.get(u).map(|user| UserView { user });
+        let mut values = Values::of_user(&mut self.rng, user);
         let scratch = &mut self.scratch;
-        self.conns[c].start(&self.link, &mut io, u, request, rng, scratch, now, corked);
+        self.conns[c].start(
+            &self.link,
+            &mut io,
+            u,
+            request,
+            &mut values,
+            scratch,
+            now,
+            corked,
+        );
         if corked {
             self.dirty.push(c);
         }
@@ -504,6 +530,9 @@ impl<'a, P: Protocol> Worker<'a, P> {
     /// Stop the slot: it runs no more requests until the model wakes it,
     /// and its connection closes once no other slot uses it.
     fn park(&mut self, u: usize) {
+        if let Some(user) = self.users.get_mut(u) {
+            user.reset();
+        }
         let slot = &mut self.slots[u];
         slot.fresh = true;
         if slot.state != State::Idle {

@@ -2,6 +2,7 @@
 //! accepts carried on as `run -f` does: directives' values parsed, tasks
 //! resolved and encoded, dynamic requests rendered once.
 
+use crate::dynamic::Values;
 use crate::http::request::HttpRequest;
 use crate::rng::Rng;
 use std::path::Path;
@@ -32,7 +33,7 @@ pub fn scenario(data: &[u8]) {
         let request =
             HttpRequest::new(&task.request, true).expect("checked when the tasks were made");
         for close in [false, true] {
-            request.render(&mut rng, &mut out, &mut scratch, close);
+            request.render(&mut Values::new(&mut rng), &mut out, &mut scratch, close);
         }
     }
 }

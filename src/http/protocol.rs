@@ -32,7 +32,7 @@ impl Protocol for Http1 {
         out: &mut Vec<u8>,
         last: bool,
     ) {
-        request.render(values.rng(), out, scratch, last);
+        request.render(values, out, scratch, last);
     }
 
     fn pipelines(&self) -> bool {

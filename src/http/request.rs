@@ -3,6 +3,7 @@
 
 use super::template::Template;
 use crate::digits::push_decimal;
+use crate::dynamic::Values;
 use crate::plan::RequestSpec;
 use crate::rng::Rng;
 
@@ -50,8 +51,8 @@ impl HttpRequest {
         for (name, value) in sent(headers) {
             head.push_str(&format!("{name}: {value}\r\n"));
         }
-        let head = Template::parse(head.as_bytes())?;
-        let body = Template::parse(&spec.body)?;
+        let head = Template::parse_with(head.as_bytes(), &spec.values)?;
+        let body = Template::parse_with(&spec.body, &spec.values)?;
         if !body.is_static() && overrides("content-length") {
             return Err(
                 "a Content-Length header cannot go with a body that holds dynamic values; \
@@ -73,7 +74,12 @@ impl HttpRequest {
             // Static templates draw nothing from the generator.
             let render = |close| {
                 let (mut out, mut scratch) = (Vec::new(), Vec::new());
-                request.render(&mut Rng::new(0), &mut out, &mut scratch, close);
+                request.render(
+                    &mut Values::new(&mut Rng::new(0)),
+                    &mut out,
+                    &mut scratch,
+                    close,
+                );
                 out
             };
             let keep = render(false);
@@ -99,15 +105,15 @@ impl HttpRequest {
     /// `close`: this is the connection's last request.
     pub(crate) fn render(
         &self,
-        rng: &mut Rng,
+        values: &mut Values<'_>,
         out: &mut Vec<u8>,
         scratch: &mut Vec<u8>,
         close: bool,
     ) {
         scratch.clear();
-        self.body.render(rng, scratch);
+        self.body.render(values, scratch);
         out.clear();
-        self.head.render(rng, out);
+        self.head.render(values, out);
         if self.length {
             out.extend_from_slice(b"Content-Length: ");
             push_decimal(out, scratch.len() as u64);
@@ -193,6 +199,7 @@ mod tests {
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
             body: body.to_vec(),
+            values: Vec::new(),
         }
     }
 
@@ -207,7 +214,12 @@ mod tests {
         let request = HttpRequest::new(spec, true).unwrap();
         assert!(request.fixed(close).is_none());
         let (mut out, mut scratch) = (Vec::new(), Vec::new());
-        request.render(&mut Rng::new(1), &mut out, &mut scratch, close);
+        request.render(
+            &mut Values::new(&mut Rng::new(1)),
+            &mut out,
+            &mut scratch,
+            close,
+        );
         String::from_utf8(out).unwrap()
     }
 
@@ -325,7 +337,7 @@ mod tests {
             HttpRequest::new(&spec("POST", "/", &[], b"n={{$randomInt 1 100000}}"), false).unwrap();
         let (mut out, mut scratch, mut rng) = (Vec::new(), Vec::new(), Rng::new(1));
         for _ in 0..50 {
-            request.render(&mut rng, &mut out, &mut scratch, false);
+            request.render(&mut Values::new(&mut rng), &mut out, &mut scratch, false);
             let text = String::from_utf8(out.clone()).unwrap();
             let (head, body) = text.split_once("\r\n\r\n").unwrap();
             assert!(

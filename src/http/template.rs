@@ -2,12 +2,15 @@
 //! parsed once and rendered again for every request.
 //!
 //! The placeholders are those of the VS Code REST Client and the JetBrains
-//! HTTP client that a load test needs. Everything else, including `{{` not
-//! followed by `$`, is literal text.
+//! HTTP client that a load test needs, and the user's values of a journey
+//! (`{{login.response.body.$.token}}`, see `journey`), which the scenario
+//! names. Everything else, including `{{` not followed by `$`, is literal
+//! text.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::digits::push_decimal;
+use crate::dynamic::Values;
 use crate::rng::Rng;
 
 /// One part of a template.
@@ -23,6 +26,8 @@ enum Piece {
     Uuid,
     /// Unix seconds, now.
     Timestamp,
+    /// The sending user's value of this id (`journey::Journey::values`).
+    Value(u16),
 }
 
 /// Literal bytes and dynamic values, in order.
@@ -37,11 +42,21 @@ impl Template {
     /// the braces is allowed. An unknown `{{$name}}`, bad arguments, or a
     /// `{{$` with no closing `}}` is an error, in one line.
     pub(crate) fn parse(text: &[u8]) -> Result<Template, String> {
+        Template::parse_with(text, &[])
+    }
+
+    /// As `parse`, and `{{TEXT}}` is the user's value `id` for each
+    /// `(TEXT, id)` of `values` (TEXT trimmed, as the scenario found it).
+    pub(crate) fn parse_with(text: &[u8], values: &[(String, u16)]) -> Result<Template, String> {
         let mut pieces = Vec::new();
         let mut literal = Vec::new();
         let mut i = 0;
         while i < text.len() {
-            if let Some((piece, end)) = dynamic_at(text, i)? {
+            let found = match value_at(text, i, values) {
+                Some(found) => Some(found),
+                None => dynamic_at(text, i)?,
+            };
+            if let Some((piece, end)) = found {
                 if !literal.is_empty() {
                     pieces.push(Piece::Literal(std::mem::take(&mut literal)));
                 }
@@ -74,12 +89,15 @@ impl Template {
 
     /// Append the rendered bytes to `out`. Allocates nothing besides `out`
     /// growing.
-    pub(crate) fn render(&self, rng: &mut Rng, out: &mut Vec<u8>) {
+    pub(crate) fn render(&self, values: &mut Values<'_>, out: &mut Vec<u8>) {
         for piece in &self.pieces {
             match piece {
                 Piece::Literal(bytes) => out.extend_from_slice(bytes),
-                Piece::RandomInt { min, max } => push_i64(out, random_int(rng, *min, *max)),
-                Piece::Uuid => push_uuid(rng, out),
+                Piece::RandomInt { min, max } => {
+                    push_i64(out, random_int(values.rng(), *min, *max))
+                }
+                Piece::Uuid => push_uuid(values.rng(), out),
+                Piece::Value(id) => out.extend_from_slice(values.user_value(*id)),
                 Piece::Timestamp => {
                     let now = SystemTime::now()
                         .duration_since(UNIX_EPOCH)
@@ -89,6 +107,18 @@ impl Template {
             }
         }
     }
+}
+
+/// If one of the user's `values` starts at `text[at..]`, returns it and
+/// where it ends.
+fn value_at(text: &[u8], at: usize, values: &[(String, u16)]) -> Option<(Piece, usize)> {
+    if values.is_empty() || !text[at..].starts_with(b"{{") {
+        return None;
+    }
+    let len = text[at + 2..].windows(2).position(|w| w == b"}}")?;
+    let inner = text[at + 2..at + 2 + len].trim_ascii();
+    let (_, id) = values.iter().find(|(name, _)| name.as_bytes() == inner)?;
+    Some((Piece::Value(*id), at + 2 + len + 2))
 }
 
 /// If a dynamic value starts at `text[at..]`, returns it and where it ends.
@@ -196,7 +226,7 @@ mod tests {
 
     fn render(t: &Template, rng: &mut Rng) -> String {
         let mut out = Vec::new();
-        t.render(rng, &mut out);
+        t.render(&mut Values::new(rng), &mut out);
         String::from_utf8(out).unwrap()
     }
 
@@ -226,14 +256,14 @@ mod tests {
         let bytes = [0u8, 0xff, b'{', b'{', 0x80];
         let t = Template::parse(&bytes).unwrap();
         let mut out = Vec::new();
-        t.render(&mut rng, &mut out);
+        t.render(&mut Values::new(&mut rng), &mut out);
         assert_eq!(out, bytes);
     }
 
     #[test]
     fn render_appends() {
         let mut out = b"x".to_vec();
-        parse("y").render(&mut Rng::new(1), &mut out);
+        parse("y").render(&mut Values::new(&mut Rng::new(1)), &mut out);
         assert_eq!(out, b"xy");
     }
 
@@ -419,7 +449,7 @@ mod tests {
             }
             if let Ok(t) = Template::parse(&text) {
                 let mut out = Vec::new();
-                t.render(&mut rng, &mut out);
+                t.render(&mut Values::new(&mut rng), &mut out);
                 if t.is_static() {
                     assert_eq!(out, text);
                 }

@@ -10,3 +10,76 @@
 // Wired into the engine by the journey foundation (issue 16, phase 2).
 #[allow(dead_code)]
 pub(crate) mod cookies;
+pub(crate) mod reference;
+mod user;
+
+pub(crate) use reference::Part;
+pub(crate) use user::{User, UserView};
+
+/// Where a user's value comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Source {
+    /// A part of the last successful reply to a named request (its task).
+    Reply { task: u16, part: Part },
+}
+
+/// What a run's journeys need, read from the scenario: the values each
+/// user keeps, by id, and which tasks read and give them. Empty for a
+/// plain run.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Journey {
+    /// By id (a template's `Piece::Value`): where each value comes from.
+    pub(crate) values: Vec<Source>,
+    /// Per task: the ids of the values its request reads.
+    pub(crate) reads: Vec<Vec<u16>>,
+}
+
+impl Journey {
+    /// Users keep no state: the engine need not keep any.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The id of the value from `source`, added if new.
+    pub(crate) fn value_id(&mut self, source: Source) -> u16 {
+        match self.values.iter().position(|s| *s == source) {
+            Some(id) => id as u16,
+            None => {
+                self.values.push(source);
+                (self.values.len() - 1) as u16
+            }
+        }
+    }
+
+    /// Task `task` reads value `id`.
+    pub(crate) fn note_read(&mut self, task: usize, id: u16) {
+        if self.reads.len() <= task {
+            self.reads.resize(task + 1, Vec::new());
+        }
+        if !self.reads[task].contains(&id) {
+            self.reads[task].push(id);
+        }
+    }
+
+    /// The task a user must run before `task` can be sent: the one that
+    /// gives the first value `task` reads and `user` does not have yet
+    /// (itself needing nothing, since a named request is above those that
+    /// read it, so this walk ends). None: `task` can go.
+    pub(crate) fn first_needed(&self, user: &User, task: u16) -> Option<u16> {
+        let mut task = task;
+        let mut needed = None;
+        // Each step goes to a task above the last: at most one per task.
+        for _ in 0..=self.reads.len() {
+            let missing = self
+                .reads
+                .get(task as usize)?
+                .iter()
+                .find(|&&id| !user.has(id));
+            let Some(&id) = missing else { break };
+            let Source::Reply { task: giver, .. } = &self.values[id as usize];
+            task = *giver;
+            needed = Some(task);
+        }
+        needed
+    }
+}

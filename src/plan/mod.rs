@@ -44,6 +44,9 @@ pub struct RequestSpec {
     /// The user's headers, in order; an empty value removes ours.
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    /// The user's values it reads (`{{login.response.body.$.token}}`), as
+    /// written between the braces, and their ids (see `journey`).
+    pub(crate) values: Vec<(String, u16)>,
 }
 
 impl RequestSpec {
@@ -166,6 +169,9 @@ pub(crate) struct Plan {
     pub segment: Segment,
     /// The wall-clock moment the run starts at (`--start-at`); None: at once.
     pub start_at: Option<StartAt>,
+    /// What each user carries between requests (a scenario's `# @name`
+    /// and references); empty for a plain run.
+    pub(crate) journey: crate::journey::Journey,
 }
 
 impl Plan {

@@ -4,6 +4,7 @@
 //! value (`{{$...}}`) stays whole, spaces and all, and is rendered per
 //! request with `http::template`. A command without one is encoded once.
 
+use crate::dynamic::Values;
 use crate::http::template::Template;
 use crate::rng::Rng;
 
@@ -42,7 +43,11 @@ impl Command {
         let mut command = Command { args, fixed: None };
         if command.args.iter().all(|a| matches!(a, Arg::Encoded(_))) {
             let mut out = Vec::new();
-            command.render(&mut Rng::new(0), &mut Vec::new(), &mut out);
+            command.render(
+                &mut Values::new(&mut Rng::new(0)),
+                &mut Vec::new(),
+                &mut out,
+            );
             command.fixed = Some(out);
         }
         Ok(command)
@@ -55,7 +60,7 @@ impl Command {
 
     /// Encode the command into `out` (cleared first), drawing its
     /// dynamic values; `scratch` is reused for each.
-    pub(crate) fn render(&self, rng: &mut Rng, scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
+    pub(crate) fn render(&self, values: &mut Values<'_>, scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
         out.clear();
         push_header(out, b'*', self.args.len());
         for arg in &self.args {
@@ -63,7 +68,7 @@ impl Command {
                 Arg::Encoded(bytes) => out.extend_from_slice(bytes),
                 Arg::Dynamic(template) => {
                     scratch.clear();
-                    template.render(rng, scratch);
+                    template.render(values, scratch);
                     push_bulk(out, scratch);
                 }
             }
@@ -168,7 +173,11 @@ mod tests {
     fn encode(line: &str) -> String {
         let command = Command::parse(line).unwrap();
         let mut out = Vec::new();
-        command.render(&mut Rng::new(1), &mut Vec::new(), &mut out);
+        command.render(
+            &mut Values::new(&mut Rng::new(1)),
+            &mut Vec::new(),
+            &mut out,
+        );
         String::from_utf8(out).unwrap()
     }
 
@@ -196,7 +205,7 @@ mod tests {
         assert!(command.fixed().is_none());
         let mut rng = Rng::new(3);
         let (mut scratch, mut out) = (Vec::new(), Vec::new());
-        command.render(&mut rng, &mut scratch, &mut out);
+        command.render(&mut Values::new(&mut rng), &mut scratch, &mut out);
         let text = String::from_utf8(out.clone()).unwrap();
         let parts: Vec<&str> = text.split("\r\n").collect();
         assert_eq!(parts[..4], ["*3", "$3", "SET", "$5"], "{text}");

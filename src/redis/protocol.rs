@@ -84,7 +84,7 @@ impl Protocol for Redis {
         out: &mut Vec<u8>,
         _last: bool,
     ) {
-        request.render(values.rng(), scratch, out);
+        request.render(values, scratch, out);
     }
 
     fn hello(&self) -> &[u8] {
@@ -185,6 +185,7 @@ mod tests {
             target: String::new(),
             headers: vec![],
             body: command.as_bytes().to_vec(),
+            values: Vec::new(),
         }
     }
 

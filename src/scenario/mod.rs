@@ -23,6 +23,7 @@
 //! `http::template` to render per request. Directive values are stored
 //! unchecked: the CLI layer checks them and reports the line.
 
+mod journey;
 mod vars;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ use std::path::Path;
 
 use crate::http::request::{parse_header, validate_method};
 use crate::http::template::Template;
+use crate::journey::Journey;
 use crate::plan::expect::{Check, Expect};
 use crate::rng::Rng;
 use crate::whole_file;
@@ -46,6 +48,8 @@ pub(crate) struct Scenario {
     /// The variables as the file ends (`--var` over `@name = value`), by
     /// name: what a protocol's global init may read.
     pub variables: Vec<(String, String)>,
+    /// What its users carry between requests (`# @name`, references).
+    pub journey: Journey,
 }
 
 /// A file-level directive, e.g. `# @users 200`.
@@ -67,6 +71,11 @@ pub(crate) struct ScenarioTask {
     pub weight: u32,
     /// From its `# @expect ...` lines; none by default.
     pub expect: Expect,
+    /// From `# @name NAME`: what later requests read its reply by.
+    pub label: Option<String>,
+    /// The user values it reads (see `journey`): the text inside the
+    /// braces, and the value's id.
+    pub values: Vec<(String, u16)>,
     /// The line of the request line.
     pub line: usize,
     pub method: String,
@@ -183,7 +192,10 @@ pub(crate) fn parse(
             directives: Vec::new(),
             tasks: Vec::new(),
             variables: Vec::new(),
+            journey: Journey::default(),
         },
+        names: journey::Names::default(),
+        late_name: None,
     };
     // Blocks run from one `###` line to the next; the first has no `###`.
     let mut name = None;
@@ -196,12 +208,18 @@ pub(crate) fn parse(
         }
     }
     parser.block(name, &lines[start..], start + 1)?;
+    parser.check_late_names()?;
     if parser.scenario.tasks.is_empty() {
         return Err(format!(
             "{file_name}: no requests found (a request is \"METHOD URL\" after a ### line)"
         ));
     }
     parser.scenario.variables = parser.vars.all();
+    let tasks = parser.scenario.tasks.len();
+    let journey = &mut parser.scenario.journey;
+    if !journey.is_empty() {
+        journey.reads.resize(tasks, Vec::new());
+    }
     Ok(parser.scenario)
 }
 
@@ -213,6 +231,9 @@ struct Parser<'a> {
     /// holds its own copy, so many tasks naming one large file add up.
     body_budget: u64,
     scenario: Scenario,
+    names: journey::Names,
+    /// The first reference to a request named below it (line, name).
+    late_name: Option<(usize, String)>,
 }
 
 /// The text after a comment marker (`#` or `//`), if `line` (trimmed) is a comment.
@@ -261,6 +282,7 @@ impl Parser<'_> {
     fn block(&mut self, name: Option<&str>, lines: &[&str], first: usize) -> Result<(), String> {
         let file_level = name.is_none();
         let mut weight = None;
+        let mut label = None;
         let mut expect = Expect::default();
         // The first `@expect` line, for a command request's error.
         let mut expect_line = None;
@@ -282,6 +304,8 @@ impl Parser<'_> {
                     } else if name == "expect" {
                         expect.push(Check::parse(value).map_err(|e| self.error(number, e))?);
                         expect_line.get_or_insert(number);
+                    } else if name == "name" {
+                        label = self.name_directive(number, value, label)?;
                     } else {
                         weight = self.task_directive(number, name, value, weight)?;
                     }
@@ -313,6 +337,15 @@ impl Parser<'_> {
                     ),
                 ));
             }
+            if label.is_some() {
+                return Err(self.error(
+                    request_number,
+                    format!(
+                        "@name names HTTP requests, whose replies later requests read;                          this request is a {} command",
+                        protocol.name
+                    ),
+                ));
+            }
             let rest = &request[keyword.len()..];
             let task = self.command_task(
                 protocol,
@@ -326,6 +359,8 @@ impl Parser<'_> {
             return Ok(());
         }
         let (method, url) = self.request_line(request_number, request)?;
+        let mut values = Vec::new();
+        self.references(request_number, &url, &mut values)?;
 
         let mut headers = Vec::new();
         while let Some(line) = lines.get(i) {
@@ -343,18 +378,30 @@ impl Parser<'_> {
                 continue;
             }
             let line = self.expand(number, line)?;
+            self.references(number, &line, &mut values)?;
             headers.push(parse_header(&line).map_err(|e| self.error(number, e))?);
         }
 
         let body = self.body(&lines[i..], first + i)?;
-        let name = match name {
-            Some(name) if !name.is_empty() => name.to_string(),
+        let body_line = first
+            + i
+            + lines[i..]
+                .iter()
+                .take_while(|l| l.trim().is_empty())
+                .count();
+        self.references(body_line, &String::from_utf8_lossy(&body), &mut values)?;
+        let name = match (name, &label) {
+            (Some(name), _) if !name.is_empty() => name.to_string(),
+            (_, Some(label)) => label.clone(),
             _ => format!("{method} {}", url_path(&url)),
         };
+        self.name_task(label.clone(), self.scenario.tasks.len());
         self.scenario.tasks.push(ScenarioTask {
             name,
             weight: weight.unwrap_or(1),
             expect,
+            label,
+            values,
             line: request_number,
             method,
             url,
@@ -409,7 +456,7 @@ impl Parser<'_> {
             return Err(self.error(
                 line,
                 format!(
-                    "unknown directive @{name} (in a request, only @weight and @expect are allowed)"
+                    "unknown directive @{name} (in a request, only @weight, @name and @expect are allowed)"
                 ),
             ));
         }
@@ -471,6 +518,8 @@ impl Parser<'_> {
                 .to_string(),
             weight: weight.unwrap_or(1),
             expect: Expect::default(),
+            label: None,
+            values: Vec::new(),
             line: number,
             method: protocol.keyword.to_string(),
             url,
@@ -514,7 +563,10 @@ impl Parser<'_> {
         // Dynamic values render without spaces; anything else must have none.
         let mut rendered = Vec::new();
         if let Ok(template) = Template::parse(url.as_bytes()) {
-            template.render(&mut Rng::new(0), &mut rendered);
+            template.render(
+                &mut crate::dynamic::Values::new(&mut Rng::new(0)),
+                &mut rendered,
+            );
         }
         let spaced = rendered
             .iter()

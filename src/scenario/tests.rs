@@ -3,6 +3,7 @@
 
 mod errors;
 mod fuzz;
+mod journey;
 mod load;
 mod variables;
 
@@ -113,6 +114,8 @@ fn the_spec_example() {
                 name: "hello".into(),
                 weight: 3,
                 expect: Default::default(),
+                label: None,
+                values: Vec::new(),
                 line: 8,
                 method: "GET".into(),
                 url: "http://127.0.0.1:8080/hello".into(),
@@ -123,6 +126,8 @@ fn the_spec_example() {
                 name: "upload".into(),
                 weight: 1,
                 expect: Default::default(),
+                label: None,
+                values: Vec::new(),
                 line: 12,
                 method: "POST".into(),
                 url: "http://127.0.0.1:8080/api/upload".into(),
@@ -133,6 +138,8 @@ fn the_spec_example() {
                 name: "big upload".into(),
                 weight: 1,
                 expect: Default::default(),
+                label: None,
+                values: Vec::new(),
                 line: 18,
                 method: "POST".into(),
                 url: "/api/upload".into(),

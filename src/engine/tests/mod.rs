@@ -11,6 +11,7 @@ mod tls_peer;
 
 use super::connection::{Completion, Connection, End, Io, Link};
 use super::worker::WorkerReport;
+use crate::dynamic::Values;
 use crate::http::protocol::Http1;
 use crate::http::request::HttpRequest;
 use crate::plan::RequestSpec;
@@ -55,6 +56,7 @@ fn encode(addr: SocketAddr, method: &str, body: Vec<u8>, closing: bool) -> HttpR
         target: "/".into(),
         headers: Vec::new(),
         body,
+        values: Vec::new(),
     };
     HttpRequest::new(&spec, closing).unwrap()
 }
@@ -153,9 +155,17 @@ impl<'a> Client<'a> {
             report: &mut self.report,
             done: &mut self.done,
         };
-        let (rng, scratch) = (&mut self.rng, &mut self.scratch);
+        let mut values = Values::new(&mut self.rng);
+        let scratch = &mut self.scratch;
         self.conn.start(
-            &self.link, &mut io, slot, request, rng, scratch, now, corked,
+            &self.link,
+            &mut io,
+            slot,
+            request,
+            &mut values,
+            scratch,
+            now,
+            corked,
         )
     }
 

@@ -246,7 +246,14 @@ fn a_deep_pipeline_refills_in_batches_of_half_its_window() {
     let (mut rng, mut scratch) = (Rng::new(1), Vec::new());
     let now = Instant::now();
     for slot in 0..4 {
-        exchange.push(slot, &request, &mut rng, &mut scratch, slot == 0, false);
+        exchange.push(
+            slot,
+            &request,
+            &mut Values::new(&mut rng),
+            &mut scratch,
+            slot == 0,
+            false,
+        );
     }
     assert!(
         exchange.worth_writing(4),
@@ -257,10 +264,24 @@ fn a_deep_pipeline_refills_in_batches_of_half_its_window() {
     assert!(!exchange.worth_writing(4), "nothing waits");
     // One reply in, one request more: it waits for a second.
     exchange.answered();
-    exchange.push(0, &request, &mut rng, &mut scratch, false, false);
+    exchange.push(
+        0,
+        &request,
+        &mut Values::new(&mut rng),
+        &mut scratch,
+        false,
+        false,
+    );
     assert!(!exchange.worth_writing(4));
     exchange.answered();
-    exchange.push(1, &request, &mut rng, &mut scratch, false, false);
+    exchange.push(
+        1,
+        &request,
+        &mut Values::new(&mut rng),
+        &mut scratch,
+        false,
+        false,
+    );
     assert!(exchange.worth_writing(4), "half the window waits");
     // Both go out in one write.
     assert_eq!(exchange.unwritten().len(), 2 * all / 4);
@@ -338,6 +359,7 @@ fn requests_waiting_to_be_staged_go_out_in_order() {
         target: "/{{$randomInt 7 7}}".into(),
         headers: Vec::new(),
         body: Vec::new(),
+        values: Vec::new(),
     };
     let rendered = HttpRequest::new(&spec, false).unwrap();
     assert!(rendered.fixed(false).is_none(), "the GET is rendered");

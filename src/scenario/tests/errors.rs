@@ -51,8 +51,8 @@ fn file_directive_in_a_request_block() {
 #[test]
 fn unknown_directive_in_a_request_block() {
     assert_eq!(
-        err("###\n\n# @name login\nGET /\n"),
-        "s.http:3: unknown directive @name (in a request, only @weight and @expect are allowed)"
+        err("###\n\n# @note login\nGET /\n"),
+        "s.http:3: unknown directive @note (in a request, only @weight, @name and @expect are allowed)"
     );
 }
 

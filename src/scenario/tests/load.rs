@@ -129,7 +129,10 @@ fn body_files_add_up_against_one_budget() {
             directives: Vec::new(),
             tasks: Vec::new(),
             variables: Vec::new(),
+            journey: Default::default(),
         },
+        names: Default::default(),
+        late_name: None,
     };
     assert_eq!(parser.body(&["< ./three.bin"], 4).unwrap(), b"abc");
     assert_eq!(parser.body(&["< ./three.bin"], 8).unwrap(), b"abc");

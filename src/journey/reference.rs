@@ -1,0 +1,113 @@
+//! References to a named request's reply, as the VS Code REST Client
+//! writes them: `{{login.response.body.$.token}}` (a JSONPath into the
+//! body), `{{login.response.body.*}}` (the whole body) and
+//! `{{login.response.headers.X-Token}}` (a header's value).
+
+use std::fmt;
+
+/// The part of a reply a reference reads.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum Part {
+    /// The whole body (`body.*`), as far as it was kept.
+    Body,
+    /// A JSONPath into the body (`body.$.token`), as written.
+    Json(String),
+    /// A header's value (`headers.Name`); the name in lower case.
+    Header(String),
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Part::Body => write!(f, "the body"),
+            Part::Json(path) => write!(f, "{path}"),
+            Part::Header(name) => write!(f, "header {name}"),
+        }
+    }
+}
+
+/// `inner`, the text between the braces, split into the request's name
+/// and the rest, when it has the shape of a reference (`NAME.something`).
+pub(crate) fn split(inner: &str) -> Option<(&str, &str)> {
+    let (name, rest) = inner.trim().split_once('.')?;
+    let named = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    named.then_some((name, rest))
+}
+
+/// The part after `NAME.`: `response.body.*`, `response.body.$...` or
+/// `response.headers.Name`. An error says what is allowed, in one line.
+pub(crate) fn parse_part(name: &str, rest: &str) -> Result<Part, String> {
+    let bad = || {
+        format!(
+            "bad reference {{{{{name}.{rest}}}}}: expected {name}.response.body.* (the whole \
+             body), {name}.response.body.$.PATH (a JSON value) or \
+             {name}.response.headers.NAME (a header)"
+        )
+    };
+    let rest = rest.strip_prefix("response.").ok_or_else(bad)?;
+    if let Some(body) = rest.strip_prefix("body.") {
+        return match body {
+            "*" => Ok(Part::Body),
+            path if path.starts_with('$') => Ok(Part::Json(path.to_string())),
+            _ => Err(bad()),
+        };
+    }
+    if let Some(header) = rest.strip_prefix("headers.") {
+        let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if !header.is_empty() && header.bytes().all(token) {
+            return Ok(Part::Header(header.to_ascii_lowercase()));
+        }
+    }
+    Err(bad())
+}
+
+/// Every `{{...}}` in `text` whose inside has the shape of a reference,
+/// trimmed, in order.
+pub(crate) fn candidates(text: &str) -> impl Iterator<Item = &str> {
+    text.split("{{")
+        .skip(1)
+        .filter_map(|after| after.split_once("}}").map(|(inner, _)| inner.trim()))
+        .filter(|inner| !inner.starts_with('$') && split(inner).is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_form() {
+        assert_eq!(parse_part("login", "response.body.*"), Ok(Part::Body));
+        assert_eq!(
+            parse_part("login", "response.body.$.a[0].b"),
+            Ok(Part::Json("$.a[0].b".into()))
+        );
+        assert_eq!(
+            parse_part("login", "response.headers.X-Token"),
+            Ok(Part::Header("x-token".into()))
+        );
+        for rest in [
+            "request.body.*",
+            "response.body",
+            "response.body.token",
+            "response.headers.",
+            "response.headers.a b",
+            "response.status",
+        ] {
+            let e = parse_part("login", rest).unwrap_err();
+            assert!(e.contains("login.response.body.*"), "{rest}: {e}");
+        }
+    }
+
+    #[test]
+    fn finds_candidates_in_text() {
+        let text = "a {{ login.response.body.$.t }} {{$uuid}} {{host}} {{x.y}} {{ {{z.w}}";
+        let found: Vec<&str> = candidates(text).collect();
+        assert_eq!(found, ["login.response.body.$.t", "x.y", "z.w"]);
+        assert_eq!(split("users.name"), Some(("users", "name")));
+        assert_eq!(split(".name"), None);
+        assert_eq!(split("a b.c"), None);
+    }
+}

@@ -1,0 +1,96 @@
+//! A scenario's journey: `# @name NAME` on a request, and the references
+//! to its reply in the requests below it (`{{NAME.response.body.$.token}}`,
+//! see `journey::reference`). Each reference becomes a user value
+//! (`journey::Journey`), read by the template as `Piece::Value`.
+
+use super::Parser;
+use crate::journey::{Source, reference};
+
+/// Names of requests (`# @name`) seen so far, with their task index.
+#[derive(Debug, Default)]
+pub(super) struct Names {
+    named: Vec<(String, usize)>,
+    /// `NAME.` references to a name not (yet) known, with their line: an
+    /// error if a request below takes the name.
+    unresolved: Vec<(String, usize)>,
+}
+
+impl Parser<'_> {
+    /// `# @name NAME` on a request: the name its reply is read by.
+    pub(super) fn name_directive(
+        &self,
+        line: usize,
+        value: &str,
+        label: Option<String>,
+    ) -> Result<Option<String>, String> {
+        if label.is_some() {
+            return Err(self.error(line, "@name is given twice for this request"));
+        }
+        if !super::vars::is_name(value) {
+            return Err(self.error(
+                line,
+                format!("bad @name {value:?}: expected a name (letters, digits, _ and -)"),
+            ));
+        }
+        if self.names.named.iter().any(|(n, _)| n == value) {
+            return Err(self.error(line, format!("@name {value} is given to two requests")));
+        }
+        Ok(Some(value.to_string()))
+    }
+
+    /// The request about to become task `task` is named `label`.
+    pub(super) fn name_task(&mut self, label: Option<String>, task: usize) {
+        let Some(label) = label else { return };
+        if let Some((_, at)) = self.names.unresolved.iter().find(|(n, _)| *n == label) {
+            // Reported at the end, as the first error of the file.
+            self.late_name.get_or_insert((*at, label.clone()));
+        }
+        self.names.named.push((label, task));
+    }
+
+    /// The references in `text`, a line of the request being read (the
+    /// next task), as user values: added to `found` (inside the braces, id).
+    pub(super) fn references(
+        &mut self,
+        line: usize,
+        text: &str,
+        found: &mut Vec<(String, u16)>,
+    ) -> Result<(), String> {
+        let task = self.scenario.tasks.len();
+        for inner in reference::candidates(text) {
+            let Some((name, rest)) = reference::split(inner) else {
+                continue;
+            };
+            let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
+                self.names.unresolved.push((name.to_string(), line));
+                continue;
+            };
+            let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
+            let id = self.scenario.journey.value_id(Source::Reply {
+                task: giver as u16,
+                part,
+            });
+            self.scenario.journey.note_read(task, id);
+            if !found.iter().any(|(text, _)| text == inner) {
+                found.push((inner.to_string(), id));
+            }
+        }
+        Ok(())
+    }
+
+    /// A reference to a request named below the one that reads it: the
+    /// named request must come first in the file.
+    pub(super) fn check_late_names(&self) -> Result<(), String> {
+        match &self.late_name {
+            Some((line, name)) => Err(self.error(
+                *line,
+                format!(
+                    "{{{{{name}.response...}}}} reads the reply of the request named {name}, \
+                     which is not above this one; a request can only read replies of those \
+                     above it"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! `# @name` and references to a named request's reply.
+
+use super::*;
+use crate::journey::{Part, Source};
+
+const LOGIN: &str = "### login\n# @name login\nPOST /api/login\n\n{\"user\": \"a\"}\n\n";
+
+#[test]
+fn a_reference_becomes_a_user_value_of_the_named_task() {
+    let s = ok(&format!(
+        "{LOGIN}### me\nGET /api/me?t={{{{login.response.body.$.token}}}}\n\
+         Authorization: Bearer {{{{ login.response.body.$.token }}}}\n\
+         X-Id: {{{{login.response.headers.X-Id}}}}\n\n{{{{login.response.body.*}}}}\n"
+    ));
+    assert_eq!(s.tasks[0].label.as_deref(), Some("login"));
+    assert_eq!(s.tasks[0].name, "login");
+    let me = &s.tasks[1];
+    assert_eq!(
+        me.values,
+        [
+            ("login.response.body.$.token".to_string(), 0),
+            ("login.response.headers.X-Id".to_string(), 1),
+            ("login.response.body.*".to_string(), 2),
+        ]
+    );
+    let source = |part| Source::Reply { task: 0, part };
+    assert_eq!(
+        s.journey.values,
+        [
+            source(Part::Json("$.token".into())),
+            source(Part::Header("x-id".into())),
+            source(Part::Body),
+        ]
+    );
+    assert_eq!(s.journey.reads, [vec![], vec![0, 1, 2]]);
+}
+
+#[test]
+fn a_plain_scenario_has_no_journey() {
+    let s = ok("### a\nGET /a?x={{x.y}}\n\n{\"a\": \"{{not.a.name}}\"}\n");
+    assert!(s.journey.is_empty());
+    assert!(s.tasks[0].values.is_empty());
+    // The task name stays the ### text when both are given.
+    let s = ok("### sign in\n# @name login\nGET /a\n");
+    assert_eq!(s.tasks[0].name, "sign in");
+}
+
+#[test]
+fn bad_names_and_references_name_their_line() {
+    for (text, says) in [
+        (
+            "###\n# @name a b\nGET /\n".to_string(),
+            "s.http:2: bad @name \"a b\"",
+        ),
+        (
+            "###\n# @name a\n# @name b\nGET /\n".to_string(),
+            "s.http:3: @name is given twice",
+        ),
+        (
+            "###\n# @name a\nGET /\n###\n# @name a\nGET /b\n".to_string(),
+            "s.http:5: @name a is given to two requests",
+        ),
+        (
+            format!("{LOGIN}###\nGET /{{{{login.request.body.*}}}}\n"),
+            "s.http:8: bad reference {{login.request.body.*}}",
+        ),
+        (
+            format!("{LOGIN}###\nGET /\nX-A: {{{{login.response.status}}}}\n"),
+            "s.http:9: bad reference",
+        ),
+        (
+            "###\nGET /{{later.response.body.*}}\n###\n# @name later\nGET /\n".to_string(),
+            "s.http:2: {{later.response...}} reads the reply of the request named later, which is not above",
+        ),
+        (
+            "###\n# @name me\nGET /{{me.response.body.*}}\n".to_string(),
+            "s.http:3: {{me.response...}} reads the reply of the request named me",
+        ),
+        (
+            "###\n# @name r\nREDIS GET k\n".to_string(),
+            "s.http:3: @name names HTTP requests",
+        ),
+    ] {
+        let e = parse(&text, "s.http", Path::new("."), &[]).unwrap_err();
+        assert!(e.starts_with(says), "{text:?}\n{e}");
+        assert!(!e.contains('\n'), "{e}");
+    }
+}
