@@ -4,6 +4,7 @@ use super::settings::{Settings, parse_arrival, parse_think};
 use crate::cores;
 use crate::http::request::{self, HttpRequest};
 use crate::http::url::Url;
+use crate::journey::cookies::Site;
 use crate::plan::ramp::Ramp;
 use crate::plan::segment::{JOB_INDEX_VAR, Segment};
 use crate::plan::start::{DEFAULT_GRACE, StartAt};
@@ -247,8 +248,7 @@ impl RunArgs {
             }
             (None, _) => Duration::ZERO,
         };
-        let cookies = scenario.is_some() && !self.no_cookies && !url.takes_commands();
-        let plan = Plan {
+        let mut plan = Plan {
             dashboard,
             dashboard_linger,
             addr,
@@ -266,7 +266,6 @@ impl RunArgs {
             quiet: self.quiet,
             seed: self.seed,
             sequence: self.sequence,
-            cookies,
             requests: self.requests,
             tls: connections.tls,
             requests_per_conn: connections.requests_per_conn,
@@ -279,6 +278,10 @@ impl RunArgs {
                 .map(|s| s.journey.clone())
                 .unwrap_or_default(),
         };
+        // An HTTP scenario's users keep cookies, as browsers do.
+        if scenario.is_some() && !self.no_cookies && !plan.url.takes_commands() {
+            plan.journey.cookies = Some(Site::new(&plan.url.host, plan.url.tls));
+        }
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
         if let Some(path) = &plan.out {

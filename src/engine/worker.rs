@@ -371,7 +371,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             report: &mut self.report,
             done: &mut self.done,
         };
-        let user = self.users.get(u).map(|user| UserView { user });
+        let user = (self.users.get(u)).map(|user| UserView::of(user, &self.plan.journey));
         let mut values = Values::of_user(&mut self.rng, user);
         let scratch = &mut self.scratch;
         self.conns[c].start(

@@ -4,6 +4,7 @@
 use super::template::Template;
 use crate::digits::push_decimal;
 use crate::dynamic::Values;
+use crate::journey::cookies::header::add_cookies;
 use crate::plan::RequestSpec;
 use crate::rng::Rng;
 
@@ -114,6 +115,9 @@ impl HttpRequest {
         self.body.render(values, scratch);
         out.clear();
         self.head.render(values, out);
+        if let Some(cookies) = values.cookies() {
+            add_cookies(out, cookies);
+        }
         if self.length {
             out.extend_from_slice(b"Content-Length: ");
             push_decimal(out, scratch.len() as u64);

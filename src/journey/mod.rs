@@ -7,8 +7,6 @@
 //! A plain run (none of these in its scenario) carries none of it: the
 //! engine keeps no per-user state and its hot path is unchanged.
 
-// Wired into the engine by the journey foundation (issue 16, phase 2).
-#[allow(dead_code)]
 pub(crate) mod cookies;
 pub(crate) mod reference;
 mod user;
@@ -32,12 +30,15 @@ pub(crate) struct Journey {
     pub(crate) values: Vec<Source>,
     /// Per task: the ids of the values its request reads.
     pub(crate) reads: Vec<Vec<u16>>,
+    /// Each user keeps a cookie jar for this site: an HTTP scenario's run,
+    /// unless `--no-cookies`.
+    pub(crate) cookies: Option<cookies::Site>,
 }
 
 impl Journey {
     /// Users keep no state: the engine need not keep any.
     pub(crate) fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.is_empty() && self.cookies.is_none()
     }
 
     /// The id of the value from `source`, added if new.

@@ -1,20 +1,25 @@
-//! One virtual user's state: the values it took from replies. Kept by the
-//! worker beside the user's slot, and only when the run's journey needs
-//! any (see `Journey::is_empty`).
+//! One virtual user's state: the values it took from replies, and its
+//! cookies. Kept by the worker beside the user's slot, and only when the
+//! run's journey needs any (see `Journey::is_empty`).
 
 use super::Journey;
+use super::cookies::{CookieJar, CookieView, Site};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct User {
     /// By value id; None until a reply gave it. The bytes are kept between
     /// requests (a value is read by every later request of the user).
     values: Vec<Option<Vec<u8>>>,
+    /// Empty unless the run keeps cookies (`Journey::cookies`).
+    pub(crate) jar: CookieJar,
 }
 
 impl User {
     pub(crate) fn new(journey: &Journey) -> User {
         User {
             values: vec![None; journey.values.len()],
+            jar: CookieJar::default(),
         }
     }
 
@@ -22,9 +27,31 @@ impl User {
         matches!(self.values.get(id as usize), Some(Some(_)))
     }
 
+    /// Keep the cookies a reply set (its `Set-Cookie` values), the reply
+    /// to a request to `target` (as the scenario writes it) on `site`.
+    // Called from `Worker::finish` once the parser's capture of a reply's
+    // headers reaches the worker (issue 16, the capture helper's part).
+    #[allow(dead_code)]
+    pub(crate) fn keep_cookies<'v>(
+        &mut self,
+        site: &Site,
+        target: &str,
+        set_cookies: impl IntoIterator<Item = &'v [u8]>,
+    ) {
+        // A value in the target (`{{...}}`) is not known here: a cookie
+        // without a Path takes its default from the part before it.
+        let target = target.split("{{").next().unwrap_or_default().as_bytes();
+        let mut now = None;
+        for value in set_cookies {
+            let now = *now.get_or_insert_with(unix_now);
+            self.jar.store(site, target, value, now);
+        }
+    }
+
     /// A new user takes the slot: it starts with nothing.
     pub(crate) fn reset(&mut self) {
         self.values.iter_mut().for_each(|v| *v = None);
+        self.jar.clear();
     }
 }
 
@@ -32,9 +59,25 @@ impl User {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct UserView<'a> {
     pub(crate) user: &'a User,
+    /// Its cookies, when it has some: the request is rendered with them.
+    pub(crate) cookies: Option<CookieView<'a>>,
 }
 
-impl UserView<'_> {
+impl<'a> UserView<'a> {
+    /// `user` as its next request sees it in a run of `journey`. The clock
+    /// is read only for a user with cookies.
+    pub(crate) fn of(user: &'a User, journey: &'a Journey) -> UserView<'a> {
+        let cookies = match &journey.cookies {
+            Some(site) if !user.jar.is_empty() => Some(CookieView {
+                jar: &user.jar,
+                site,
+                now: unix_now(),
+            }),
+            _ => None,
+        };
+        UserView { user, cookies }
+    }
+
     /// Value `id`'s bytes: empty when the user has none, which the engine
     /// prevents by running the request that gives it first
     /// (`Journey::first_needed`).
@@ -45,4 +88,11 @@ impl UserView<'_> {
             .and_then(|v| v.as_deref())
             .unwrap_or(&[])
     }
+}
+
+/// Seconds since the Unix epoch, as cookies count time.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -144,10 +144,6 @@ pub(crate) struct Plan {
     pub seed: u64,
     /// Each user runs the tasks in order rather than drawing them by weight.
     pub sequence: bool,
-    /// Each user keeps a cookie jar (`journey::cookies`): an HTTP scenario's
-    /// run, unless `--no-cookies`.
-    #[allow(dead_code)] // read by the engine once the journey foundation is in (issue 16)
-    pub(crate) cookies: bool,
     /// `-n`: the run ends once this many requests have started (closed
     /// model) or fallen due (open model), or at `duration`, if sooner.
     pub requests: Option<u64>,

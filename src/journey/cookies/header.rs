@@ -1,81 +1,94 @@
-//! A user's cookies put into a request encoded for the wire
-//! (`http::request::HttpRequest`, fixed or rendered): a `Cookie:` header
-//! before the blank line that ends the head, or, when the scenario's
-//! request has a `Cookie` header of its own, added at the end of it (a
-//! request carries one Cookie header, RFC 6265 5.4).
+//! A user's cookies put into a request's head as `HttpRequest::render`
+//! renders it: a `Cookie:` header after the others, or, when the
+//! scenario's request has a `Cookie` header of its own, added at the end of
+//! it (a request carries one Cookie header, RFC 6265 5.4).
 
-/// Append `request` (a whole HTTP/1.1 request: its head, ending in a blank
-/// line, then its body) to `out`, with `cookies` (a `Cookie` header's
-/// value, `a=1; b=2`) in its head. Without cookies, or without a head's
-/// end, the request goes as it is.
-pub(crate) fn push_with_cookies(out: &mut Vec<u8>, request: &[u8], cookies: &[u8]) {
-    let head_end = request.windows(4).position(|w| w == b"\r\n\r\n");
-    let Some(head_end) = head_end.filter(|_| !cookies.is_empty()) else {
-        out.extend_from_slice(request);
-        return;
+use super::CookieView;
+
+/// Add the user's cookies that go with the request whose head is `head`:
+/// its request line and header lines, each ending in CRLF, without the
+/// blank line yet. Nothing changes when none goes with it. Allocates
+/// nothing but `head` growing.
+pub(crate) fn add_cookies(head: &mut Vec<u8>, cookies: CookieView<'_>) {
+    let line_end = |at: usize| {
+        head[at..]
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .map_or(head.len(), |n| at + n)
     };
-    // The head's lines, each ending in CRLF, the blank one left out.
-    let head = &request[..head_end + 2];
-    let first_header = head.windows(2).position(|w| w == b"\r\n").unwrap_or(0) + 2;
-    let mut at = first_header;
-    while at < head.len() {
-        let line_end = at
-            + head[at..]
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .unwrap_or(0);
-        let line = &head[at..line_end];
-        if let Some(colon) = line.iter().position(|&b| b == b':')
-            && line[..colon].eq_ignore_ascii_case(b"cookie")
-        {
-            out.extend_from_slice(&request[..line_end]);
-            if !line[colon + 1..].trim_ascii().is_empty() {
-                out.extend_from_slice(b"; ");
-            }
-            out.extend_from_slice(cookies);
-            out.extend_from_slice(&request[line_end..]);
-            return;
-        }
-        at = line_end + 2;
+    let request_line = &head[..line_end(0)];
+    let target = request_line
+        .split(|&b| b == b' ')
+        .nth(1)
+        .unwrap_or_default();
+    let chosen = cookies.jar.choose(cookies.site, target, cookies.now);
+    if chosen.is_empty() {
+        return;
     }
-    out.extend_from_slice(head);
-    out.extend_from_slice(b"Cookie: ");
-    out.extend_from_slice(cookies);
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(&request[head.len()..]);
+    // Where the cookies go, and what goes around them.
+    let mut at = (head.len(), &b"Cookie: "[..], &b"\r\n"[..]);
+    let mut line = line_end(0) + 2;
+    while line < head.len() {
+        let end = line_end(line);
+        let field = &head[line..end];
+        if let Some(colon) = field.iter().position(|&b| b == b':')
+            && field[..colon].eq_ignore_ascii_case(b"cookie")
+        {
+            let theirs = !field[colon + 1..].trim_ascii().is_empty();
+            at = (end, if theirs { &b"; "[..] } else { &b""[..] }, &b""[..]);
+            break;
+        }
+        line = end + 2;
+    }
+    let (at, before, after) = at;
+    let added = head.len();
+    head.extend_from_slice(before);
+    cookies.jar.write(chosen, head);
+    head.extend_from_slice(after);
+    // Moved into place behind what follows it, in place.
+    let moved = head.len() - added;
+    head[at..].rotate_right(moved);
 }
 
 #[cfg(test)]
 mod tests {
-    use super::push_with_cookies;
-    use crate::http::request::HttpRequest;
-    use crate::plan::RequestSpec;
-    use crate::rng::Rng;
+    use super::super::{CookieJar, CookieView, Site};
+    use super::add_cookies;
 
-    fn with(request: &str, cookies: &str) -> String {
-        let mut out = b"before|".to_vec();
-        push_with_cookies(&mut out, request.as_bytes(), cookies.as_bytes());
-        let out = String::from_utf8(out).unwrap();
-        out.strip_prefix("before|").unwrap().to_string()
+    const NOW: i64 = 1_796_140_800;
+
+    /// `head` with the cookies of a jar that took `set` from a reply to
+    /// `/` on `h` over http.
+    fn with(head: &str, set: &[&str]) -> String {
+        let site = Site::new("h", false);
+        let mut jar = CookieJar::default();
+        for value in set {
+            jar.store(&site, b"/", value.as_bytes(), NOW);
+        }
+        let mut out = head.as_bytes().to_vec();
+        let view = CookieView {
+            jar: &jar,
+            site: &site,
+            now: NOW,
+        };
+        add_cookies(&mut out, view);
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn a_cookie_header_goes_before_the_blank_line() {
+    fn a_cookie_header_goes_after_the_others() {
         assert_eq!(
-            with("GET / HTTP/1.1\r\nHost: h\r\n\r\n", "a=1; b=2"),
-            "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; b=2\r\n\r\n"
+            with("GET / HTTP/1.1\r\nHost: h\r\n", &["a=1", "b=2"]),
+            "GET / HTTP/1.1\r\nHost: h\r\nCookie: a=1; b=2\r\n"
         );
         assert_eq!(
-            with(
-                "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 8\r\n\r\n\r\n\r\nbody",
-                "s=t"
-            ),
-            "POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 8\r\nCookie: s=t\r\n\r\n\r\n\r\nbody"
+            with("POST /x HTTP/1.1\r\nHost: h\r\nX-A: b\r\n", &["s=t"]),
+            "POST /x HTTP/1.1\r\nHost: h\r\nX-A: b\r\nCookie: s=t\r\n"
         );
         // A head of only its request line.
         assert_eq!(
-            with("GET / HTTP/1.1\r\n\r\n", "a=1"),
-            "GET / HTTP/1.1\r\nCookie: a=1\r\n\r\n"
+            with("GET / HTTP/1.1\r\n", &["a=1"]),
+            "GET / HTTP/1.1\r\nCookie: a=1\r\n"
         );
     }
 
@@ -83,82 +96,48 @@ mod tests {
     fn the_requests_own_cookie_header_gets_them_appended() {
         assert_eq!(
             with(
-                "GET / HTTP/1.1\r\nHost: h\r\nCookie: mine=1\r\nAccept: */*\r\n\r\nx",
-                "a=1"
+                "GET / HTTP/1.1\r\nHost: h\r\nCookie: mine=1\r\nAccept: */*\r\n",
+                &["a=1"]
             ),
-            "GET / HTTP/1.1\r\nHost: h\r\nCookie: mine=1; a=1\r\nAccept: */*\r\n\r\nx"
+            "GET / HTTP/1.1\r\nHost: h\r\nCookie: mine=1; a=1\r\nAccept: */*\r\n"
         );
         assert_eq!(
-            with("GET / HTTP/1.1\r\ncookie:mine=1\r\n\r\n", "a=1; b=2"),
-            "GET / HTTP/1.1\r\ncookie:mine=1; a=1; b=2\r\n\r\n"
+            with("GET / HTTP/1.1\r\ncookie:mine=1\r\n", &["a=1", "b=2"]),
+            "GET / HTTP/1.1\r\ncookie:mine=1; a=1; b=2\r\n"
         );
         assert_eq!(
-            with("GET / HTTP/1.1\r\nCOOKIE: \r\n\r\n", "a=1"),
-            "GET / HTTP/1.1\r\nCOOKIE: a=1\r\n\r\n"
+            with("GET / HTTP/1.1\r\nCOOKIE: \r\n", &["a=1"]),
+            "GET / HTTP/1.1\r\nCOOKIE: a=1\r\n"
         );
         // Only the first of several, and not a header that merely starts
-        // so, nor the body.
+        // so, nor the request line.
         assert_eq!(
             with(
-                "GET / HTTP/1.1\r\nCookie2: x\r\nCookie: m\r\nCookie: n\r\n\r\nCookie: b",
-                "a=1"
+                "GET /cookie:x HTTP/1.1\r\nCookie2: x\r\nCookie: m\r\nCookie: n\r\n",
+                &["a=1"]
             ),
-            "GET / HTTP/1.1\r\nCookie2: x\r\nCookie: m; a=1\r\nCookie: n\r\n\r\nCookie: b"
-        );
-        // The request line is not a header, whatever its target.
-        assert_eq!(
-            with("GET /cookie:x HTTP/1.1\r\nHost: h\r\n\r\n", "a=1"),
-            "GET /cookie:x HTTP/1.1\r\nHost: h\r\nCookie: a=1\r\n\r\n"
+            "GET /cookie:x HTTP/1.1\r\nCookie2: x\r\nCookie: m; a=1\r\nCookie: n\r\n"
         );
     }
 
     #[test]
-    fn without_cookies_or_a_head_the_request_is_unchanged() {
-        for request in [
-            "GET / HTTP/1.1\r\nHost: h\r\n\r\n",
-            "GET / HTTP/1.1\r\nHost: h\r\n",
-            "",
-        ] {
-            assert_eq!(with(request, ""), request);
+    fn the_request_lines_target_chooses_them() {
+        let set = ["root=1", "api=2; Path=/api", "secure=3; Secure"];
+        let head = |target: &str| format!("GET {target} HTTP/1.1\r\nHost: h\r\n");
+        assert_eq!(
+            with(&head("/api/me?x=1"), &set),
+            head("/api/me?x=1") + "Cookie: api=2; root=1\r\n"
+        );
+        assert_eq!(
+            with(&head("/apix"), &set),
+            head("/apix") + "Cookie: root=1\r\n"
+        );
+        // None goes: the head is as it was.
+        assert_eq!(with(&head("/"), &["api=2; Path=/api"]), head("/"));
+        assert_eq!(with(&head("/"), &["secure=3; Secure"]), head("/"));
+        // No target, no path: no cookie.
+        for odd in ["", "GET\r\n", "GET  HTTP/1.1\r\n", "\r\n"] {
+            assert_eq!(with(odd, &["root=1"]), odd, "{odd:?}");
         }
-        assert_eq!(with("GET / HTTP/1.1\r\n", "a=1"), "GET / HTTP/1.1\r\n");
-        assert_eq!(with("\r\n\r\n", "a=1"), "\r\nCookie: a=1\r\n\r\n");
-    }
-
-    /// What the engine does: the request as `HttpRequest` encodes it,
-    /// fixed or rendered, with the jar's cookies.
-    #[test]
-    fn goes_into_requests_as_encoded() {
-        let spec = |target: &str, headers: &[(&str, &str)], body: &[u8]| RequestSpec {
-            method: "POST".into(),
-            authority: "h:1".into(),
-            target: target.into(),
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: body.to_vec(),
-        };
-        let plain = spec("/a", &[("User-Agent", "")], b"ab");
-        let fixed = HttpRequest::new(&plain, true).unwrap();
-        let mut out = Vec::new();
-        push_with_cookies(&mut out, fixed.fixed(true).unwrap(), b"s=1");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "POST /a HTTP/1.1\r\nHost: h:1\r\nContent-Length: 2\r\nConnection: close\r\nCookie: s=1\r\n\r\nab"
-        );
-        let dynamic = spec(
-            "/{{$randomInt 5 5}}",
-            &[("User-Agent", ""), ("Cookie", "theme=dark")],
-            b"ab",
-        );
-        let request = HttpRequest::new(&dynamic, false).unwrap();
-        let (mut rendered, mut scratch, mut out) = (Vec::new(), Vec::new(), Vec::new());
-        request.render(&mut Rng::new(1), &mut rendered, &mut scratch, false);
-        push_with_cookies(&mut out, &rendered, b"s=1");
-        assert_eq!(
-            String::from_utf8(out).unwrap(),
-            "POST /5 HTTP/1.1\r\nHost: h:1\r\nCookie: theme=dark; s=1\r\nContent-Length: 2\r\n\r\nab"
-        );
     }
 }

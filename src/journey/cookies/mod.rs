@@ -23,6 +23,7 @@ mod set_cookie;
 
 use matching::{default_path, domain_match, path_match};
 use set_cookie::SetCookie;
+use std::cell::Cell;
 use std::net::IpAddr;
 
 /// The most cookies one user holds.
@@ -31,7 +32,7 @@ pub(crate) const MAX_COOKIES: usize = 50;
 /// The host a run's requests go to, as cookies see it: in lower case,
 /// without a port, and whether it is an IP address (which matches no
 /// `Domain` but itself).
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct Site {
     host: Box<[u8]>,
     is_ip: bool,
@@ -69,7 +70,7 @@ struct Cookie {
     created: u64,
     /// When it was last set or sent, in the jar's ticks: the one least
     /// recently used leaves a full jar.
-    used: u64,
+    used: Cell<u64>,
 }
 
 impl Cookie {
@@ -94,14 +95,39 @@ impl Cookie {
 pub(crate) struct CookieJar {
     /// In the Cookie header's order (`Cookie::order`).
     cookies: Vec<Cookie>,
-    /// A counter for `created` and `used`: an order, not a time.
-    tick: u64,
+    /// A counter for `created` and `used`: an order, not a time. A Cell,
+    /// as `used` is, so that a request's rendering, which only reads the
+    /// user, marks what it sent.
+    tick: Cell<u64>,
+}
+
+/// The cookies of a jar that go with one request: a bit per cookie, in
+/// the jar's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Chosen(u64);
+
+const _: () = assert!(MAX_COOKIES <= 64, "a cookie per bit of `Chosen`");
+
+impl Chosen {
+    pub(crate) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 impl CookieJar {
     /// Whether it holds no cookie: a request then goes as it was encoded.
     pub(crate) fn is_empty(&self) -> bool {
         self.cookies.is_empty()
+    }
+
+    /// A user starts over: no cookies.
+    pub(crate) fn clear(&mut self) {
+        self.cookies.clear();
+    }
+
+    fn next_tick(&self) -> u64 {
+        self.tick.set(self.tick.get() + 1);
+        self.tick.get()
     }
 
     /// Take one `Set-Cookie` header value, from the reply to a request to
@@ -123,8 +149,8 @@ impl CookieJar {
             _ => (site.host.clone(), true),
         };
         let path = parsed.path.unwrap_or_else(|| default_path(target));
-        self.tick += 1;
-        let mut created = self.tick;
+        let tick = self.next_tick();
+        let mut created = tick;
         if let Some(old) = self
             .cookies
             .iter()
@@ -132,17 +158,15 @@ impl CookieJar {
         {
             created = self.cookies.remove(old).created;
         }
+        self.cookies.retain(|c| c.expires > now);
         let expires = parsed.expires.unwrap_or(i64::MAX);
         if expires <= now {
             // An expired cookie deletes its namesake and is not kept.
             return;
         }
-        if self.cookies.len() >= MAX_COOKIES {
-            self.cookies.retain(|c| c.expires > now);
-        }
         if self.cookies.len() >= MAX_COOKIES
             && let Some(stalest) = (0..self.cookies.len())
-                .min_by_key(|&i| (self.cookies[i].used, self.cookies[i].created))
+                .min_by_key(|&i| (self.cookies[i].used.get(), self.cookies[i].created))
         {
             self.cookies.remove(stalest);
         }
@@ -155,7 +179,7 @@ impl CookieJar {
             expires,
             secure: parsed.secure,
             created,
-            used: self.tick,
+            used: Cell::new(tick),
         };
         let at = self
             .cookies
@@ -163,35 +187,47 @@ impl CookieJar {
         self.cookies.insert(at, cookie);
     }
 
-    /// Write the `Cookie:` header's value for a request to `target` (path
-    /// and query) on `site` at `now` into `out` (cleared first): `a=1;
-    /// b=2`, or nothing when no cookie goes with it.
-    pub(crate) fn cookie_header(
-        &mut self,
-        site: &Site,
-        target: &[u8],
-        now: i64,
-        out: &mut Vec<u8>,
-    ) {
-        out.clear();
-        if self.cookies.is_empty() {
-            return;
+    /// The cookies that go with a request to `target` (its path and
+    /// query) on `site` at `now`.
+    pub(crate) fn choose(&self, site: &Site, target: &[u8], now: i64) -> Chosen {
+        let mut chosen = 0;
+        for (i, cookie) in self.cookies.iter().enumerate() {
+            if cookie.expires > now && cookie.goes_to(site, target) {
+                chosen |= 1 << i;
+            }
         }
-        self.cookies.retain(|c| c.expires > now);
-        self.tick += 1;
-        for cookie in &mut self.cookies {
-            if !cookie.goes_to(site, target) {
+        Chosen(chosen)
+    }
+
+    /// Append the `Cookie` header's value for the `chosen` cookies to
+    /// `out` (`a=1; b=2`), and mark them used.
+    pub(crate) fn write(&self, chosen: Chosen, out: &mut Vec<u8>) {
+        let tick = self.next_tick();
+        let mut first = true;
+        for (i, cookie) in self.cookies.iter().enumerate() {
+            if chosen.0 & (1 << i) == 0 {
                 continue;
             }
-            if !out.is_empty() {
+            if !first {
                 out.extend_from_slice(b"; ");
             }
+            first = false;
             out.extend_from_slice(&cookie.name);
             out.push(b'=');
             out.extend_from_slice(&cookie.value);
-            cookie.used = self.tick;
+            cookie.used.set(tick);
         }
     }
+}
+
+/// A user's cookies as the rendering of one of its requests sees them:
+/// its jar, the run's site, and the time it is sent (seconds since the
+/// Unix epoch).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CookieView<'a> {
+    pub(crate) jar: &'a CookieJar,
+    pub(crate) site: &'a Site,
+    pub(crate) now: i64,
 }
 
 #[cfg(test)]
