@@ -38,13 +38,19 @@ fn staged(journey: &Journey, user: &User, request: &HttpRequest) -> (String, boo
     (String::from_utf8(bytes.to_vec()).unwrap(), own)
 }
 
-#[test]
-fn a_users_cookies_go_in_its_requests() {
+/// A run whose users keep cookies for `h`.
+fn keeping_cookies() -> (Site, Journey) {
     let site = Site::new("h", false);
     let journey = Journey {
         cookies: Some(site.clone()),
         ..Journey::default()
     };
+    (site, journey)
+}
+
+#[test]
+fn a_users_cookies_go_in_its_requests() {
+    let (site, journey) = keeping_cookies();
     let mut user = User::new(&journey);
     let plain = request("/api/me", &[("User-Agent", "")]);
     let theirs = request("/", &[("User-Agent", ""), ("Cookie", "theme=dark")]);
@@ -78,11 +84,7 @@ fn a_users_cookies_go_in_its_requests() {
 
 #[test]
 fn the_default_path_of_a_target_with_values_is_taken_before_them() {
-    let site = Site::new("h", false);
-    let journey = Journey {
-        cookies: Some(site.clone()),
-        ..Journey::default()
-    };
+    let (site, journey) = keeping_cookies();
     let mut user = User::new(&journey);
     user.keep_cookies(
         &site,
