@@ -376,7 +376,7 @@ fn check_failures(plan: &Plan, workers: &engine::WorkerReport) -> Vec<Option<Str
     (plan.tasks.iter().enumerate())
         .map(|(i, task)| {
             let (status, bytes) = seen.first(i)?;
-            task.expect.failure(status, bytes)
+            task.expect.failure(status, bytes, None)
         })
         .collect()
 }

@@ -499,7 +499,9 @@ impl<'a, P: Protocol> Worker<'a, P> {
         // Only a whole reply is checked: a failed one keeps its error.
         let error = match error {
             None if self.checking
-                && !self.plan.tasks[task as usize].expect.holds(status, bytes) =>
+                && !self.plan.tasks[task as usize]
+                    .expect
+                    .holds(status, bytes, None) =>
             {
                 self.report.check_failures.note(task, status, bytes);
                 Some(ErrorKind::Check)

@@ -13,15 +13,23 @@
 //! that start with exactly that head mean exactly that again, and skip
 //! httparse. On this project's benchmark that is most of the client's
 //! user-space work per request.
+//!
+//! A reply can also be captured (some headers, the start of the body; see
+//! [`ResponseParser::capture`]), for the tasks whose checks or references
+//! read it. A reply not captured costs one branch more, no copy.
 
+mod capture;
 pub(crate) mod chunked;
 #[cfg(test)]
 mod tests;
 
 use std::fmt;
 use std::mem::MaybeUninit;
+use std::sync::Arc;
 
 use crate::digits::{BadDecimal, parse_decimal};
+use crate::journey::capture::{CaptureSpec, Captured};
+use capture::Capturing;
 use chunked::Chunked;
 
 /// The outcome of one complete response.
@@ -116,6 +124,8 @@ pub(crate) struct ResponseParser {
     head_buf: Vec<u8>,
     chunked: Chunked,
     memo: HeadMemo,
+    /// What is kept of the current reply, when it is captured.
+    capture: Option<Capturing>,
 }
 
 /// The last complete head parsed, byte for byte, and what it meant.
@@ -184,6 +194,7 @@ impl ResponseParser {
             head_buf: Vec::new(),
             chunked: Chunked::new(),
             memo: HeadMemo::default(),
+            capture: None,
         }
     }
 
@@ -196,6 +207,25 @@ impl ResponseParser {
         self.bytes = 0;
         self.keep_alive = false;
         self.head_buf.clear();
+        // A capture not taken (the reply failed, or nobody asked) ends here.
+        self.capture = None;
+    }
+
+    /// Captures the reply just started (after [`Self::start`], before the
+    /// first byte is fed): what `spec` asks for, from its final head and
+    /// body. [`Self::take_captured`] hands it out once the reply is done.
+    pub(crate) fn capture(&mut self, spec: &Arc<CaptureSpec>) {
+        self.capture = Some(Capturing::new(Arc::clone(spec)));
+    }
+
+    /// What was captured of the reply that just completed (`Step::Done` or
+    /// [`Self::finish_on_eof`]); None when it was not captured, or did not
+    /// complete.
+    pub(crate) fn take_captured(&mut self) -> Option<Box<Captured>> {
+        if self.state != State::Done {
+            return None;
+        }
+        self.capture.take().map(Capturing::finish)
     }
 
     /// Feeds the next received bytes. When they fail the response, all of
@@ -241,6 +271,7 @@ impl ResponseParser {
         self.state = State::Failed;
         self.bytes = received;
         self.head_buf.clear();
+        self.capture = None;
     }
 
     /// Status of the final head parsed so far, 0 if none yet.
@@ -311,7 +342,14 @@ impl ResponseParser {
                     if avail >= remaining {
                         self.bytes += remaining;
                         // `remaining <= rest.len()`, so it fits in usize.
-                        return Ok(self.done(pos + remaining as usize));
+                        let end = remaining as usize;
+                        if let Some(c) = &mut self.capture {
+                            c.body(rest.get(..end).unwrap_or_default());
+                        }
+                        return Ok(self.done(pos + end));
+                    }
+                    if let Some(c) = &mut self.capture {
+                        c.body(rest);
                     }
                     self.bytes += avail;
                     self.state = State::Length {
@@ -320,7 +358,10 @@ impl ResponseParser {
                     return Ok(Step::NeedMore);
                 }
                 State::Chunked => {
-                    let (used, complete) = self.chunked.feed(rest)?;
+                    let (used, complete) = match &mut self.capture {
+                        None => self.chunked.feed(rest)?,
+                        Some(c) => self.chunked.feed_with(rest, |data| c.body(data))?,
+                    };
                     self.bytes += used as u64;
                     if complete {
                         return Ok(self.done(pos + used));
@@ -328,6 +369,9 @@ impl ResponseParser {
                     return Ok(Step::NeedMore);
                 }
                 State::UntilClose => {
+                    if let Some(c) = &mut self.capture {
+                        c.body(rest);
+                    }
                     self.bytes += rest.len() as u64;
                     return Ok(Step::NeedMore);
                 }
@@ -353,6 +397,7 @@ impl ResponseParser {
         if self.head_buf.is_empty() {
             // Common case: parse straight from the caller's bytes.
             if let Some(head) = self.memo.parse(data, self.head_request)? {
+                capture_head(&mut self.capture, data, &head);
                 return Ok(Some((head.len, head)));
             }
             if data.len() > MAX_HEAD {
@@ -383,6 +428,7 @@ impl ResponseParser {
                     "internal error: head ended inside buffered bytes",
                 ));
             };
+            capture_head(&mut self.capture, &self.head_buf, &head);
             self.head_buf.clear();
             return Ok(Some((used, head)));
         }
@@ -390,6 +436,17 @@ impl ResponseParser {
             return Err(ParseError("response head over 64 KiB"));
         }
         Ok(None)
+    }
+}
+
+/// Hands a complete head to the capture, if any, when it is the final one:
+/// an interim 1xx head's fields are not the reply's.
+#[inline]
+fn capture_head(capture: &mut Option<Capturing>, buf: &[u8], head: &Head) {
+    if let Some(c) = capture
+        && head.framing != Framing::Interim
+    {
+        c.head(buf.get(..head.len).unwrap_or_default(), head.status);
     }
 }
 

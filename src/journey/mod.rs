@@ -7,7 +7,10 @@
 //! A plain run (none of these in its scenario) carries none of it: the
 //! engine keeps no per-user state and its hot path is unchanged.
 
+pub(crate) mod capture;
 pub(crate) mod cookies;
+pub(crate) mod json_path;
+mod keep;
 pub(crate) mod reference;
 mod user;
 
@@ -15,7 +18,7 @@ pub(crate) use reference::Part;
 pub(crate) use user::{User, UserView};
 
 /// Where a user's value comes from.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
     /// A part of the last successful reply to a named request (its task).
     Reply { task: u16, part: Part },

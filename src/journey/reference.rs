@@ -5,13 +5,15 @@
 
 use std::fmt;
 
+use super::json_path::JsonPath;
+
 /// The part of a reply a reference reads.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Part {
     /// The whole body (`body.*`), as far as it was kept.
     Body,
-    /// A JSONPath into the body (`body.$.token`), as written.
-    Json(String),
+    /// A JSONPath into the body (`body.$.token`).
+    Json(JsonPath),
     /// A header's value (`headers.Name`); the name in lower case.
     Header(String),
 }
@@ -47,15 +49,17 @@ pub(crate) fn parse_part(name: &str, rest: &str) -> Result<Part, String> {
              {name}.response.headers.NAME (a header)"
         )
     };
-    let rest = rest.strip_prefix("response.").ok_or_else(bad)?;
-    if let Some(body) = rest.strip_prefix("body.") {
+    let after = rest.strip_prefix("response.").ok_or_else(bad)?;
+    if let Some(body) = after.strip_prefix("body.") {
         return match body {
             "*" => Ok(Part::Body),
-            path if path.starts_with('$') => Ok(Part::Json(path.to_string())),
+            path if path.starts_with('$') => JsonPath::parse(path)
+                .map(Part::Json)
+                .map_err(|e| format!("{{{{{name}.{rest}}}}}: {e}")),
             _ => Err(bad()),
         };
     }
-    if let Some(header) = rest.strip_prefix("headers.") {
+    if let Some(header) = after.strip_prefix("headers.") {
         let token = |b: u8| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b);
         if !header.is_empty() && header.bytes().all(token) {
             return Ok(Part::Header(header.to_ascii_lowercase()));
@@ -82,7 +86,7 @@ mod tests {
         assert_eq!(parse_part("login", "response.body.*"), Ok(Part::Body));
         assert_eq!(
             parse_part("login", "response.body.$.a[0].b"),
-            Ok(Part::Json("$.a[0].b".into()))
+            Ok(Part::Json(JsonPath::parse("$.a[0].b").unwrap()))
         );
         assert_eq!(
             parse_part("login", "response.headers.X-Token"),

@@ -48,6 +48,15 @@ impl User {
         }
     }
 
+    /// Keep `bytes` as value `id`, reusing the buffer it had.
+    pub(crate) fn set(&mut self, id: u16, bytes: &[u8]) {
+        if let Some(slot) = self.values.get_mut(id as usize) {
+            let value = slot.get_or_insert_with(Vec::new);
+            value.clear();
+            value.extend_from_slice(bytes);
+        }
+    }
+
     /// A new user takes the slot: it starts with nothing.
     pub(crate) fn reset(&mut self) {
         self.values.iter_mut().for_each(|v| *v = None);

@@ -1,13 +1,16 @@
 //! Response checks (`# @expect status 2xx`, `# @expect size < 10k` in a
-//! scenario): what a task's replies must be, read from what the engine
-//! already knows of each one, its status and its size. A reply that fails
-//! one is recorded with the error `check`.
-//!
-//! Checks on the body (`body contains`, `header`, `json`) would need the
-//! engine to keep part of each body; they are refused for now, with their
-//! line, rather than silently ignored.
+//! scenario): what a task's replies must be. Status and size are read
+//! from what the engine knows of every reply; the checks on the body and
+//! headers ([`reply`]) from what was captured of it, and only the tasks
+//! that have them capture anything ([`Expect::capture`]). A reply that
+//! fails one is recorded with the error `check`.
+
+mod reply;
 
 use std::fmt;
+
+use crate::journey::capture::{CaptureSpec, Captured};
+use reply::ReplyCheck;
 
 /// One status a reply may have: a code, or a class (`2xx`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -81,11 +84,14 @@ pub(crate) enum Check {
     /// The response's size in bytes, head and body (results.csv's
     /// `bytes`), compares so with the bound.
     Size(Compare, u64),
+    /// Reads the captured reply: `body contains`, `header`, `json`.
+    Reply(ReplyCheck),
 }
 
 impl Check {
     /// The text after `@expect`: `status 200`, `status 2xx, 304`,
-    /// `size < 10k`, `size >= 100`.
+    /// `size < 10k`, `size >= 100`, `body contains ok`, `header ETag`,
+    /// `header Content-Type: json`, `json $.status == "up"`.
     pub(crate) fn parse(text: &str) -> Result<Check, String> {
         let (what, rest) = text
             .split_once(char::is_whitespace)
@@ -93,27 +99,29 @@ impl Check {
         match what {
             "status" => parse_statuses(rest).map(Check::Status),
             "size" => parse_size(rest),
-            "body" | "header" | "json" => Err(format!(
-                "@expect {what} is not supported yet: only `@expect status ...` and \
-                 `@expect size ...` are (checks that read the body come later)"
-            )),
+            "body" => ReplyCheck::parse_body(rest).map(Check::Reply),
+            "header" => ReplyCheck::parse_header(rest).map(Check::Reply),
+            "json" => ReplyCheck::parse_json(rest).map(Check::Reply),
             _ => Err(format!(
-                "bad @expect {text:?}: expected `status CODES` (e.g. 200, 2xx, 200, 3xx) or \
-                 `size OP N` (OP one of < <= > >= ==, e.g. size < 10k)"
+                "bad @expect {text:?}: expected `status CODES` (e.g. 200, 2xx, 200, 3xx), \
+                 `size OP N` (OP one of < <= > >= ==, e.g. size < 10k), `body contains \
+                 TEXT`, `header Name: TEXT` or `json $.path == VALUE`"
             )),
         }
     }
 
-    fn holds(&self, status: u16, size: u64) -> bool {
+    fn holds(&self, status: u16, size: u64, got: Option<&Captured>) -> bool {
         match self {
             Check::Status(patterns) => patterns.iter().any(|p| p.matches(status)),
             Check::Size(compare, bound) => compare.holds(size, *bound),
+            Check::Reply(check) => check.holds(got),
         }
     }
 
-    /// Why a reply with this status and size fails the check, in words:
-    /// "status 503, expected 2xx", "size 15 B, expected < 10 B".
-    fn failure(&self, status: u16, size: u64) -> String {
+    /// Why a reply with this status and size (and what was captured of it)
+    /// fails the check, in words: "status 503, expected 2xx", "size 15 B,
+    /// expected < 10 B", "header X-A missing".
+    fn failure(&self, status: u16, size: u64, got: Option<&Captured>) -> String {
         match self {
             Check::Status(patterns) => {
                 let expected: Vec<String> = patterns.iter().map(|p| p.to_string()).collect();
@@ -122,6 +130,7 @@ impl Check {
             Check::Size(compare, bound) => {
                 format!("size {size} B, expected {} {bound} B", compare.symbol())
             }
+            Check::Reply(check) => check.failure(got),
         }
     }
 }
@@ -189,19 +198,32 @@ impl Expect {
         self.checks.is_empty()
     }
 
-    /// A reply with this status and size passes every check.
-    #[inline]
-    pub(crate) fn holds(&self, status: u16, size: u64) -> bool {
-        self.checks.iter().all(|c| c.holds(status, size))
+    /// What a reply must be captured with for these checks; empty when
+    /// they read only its status and size.
+    pub(crate) fn capture(&self) -> CaptureSpec {
+        let mut spec = CaptureSpec::default();
+        for check in &self.checks {
+            if let Check::Reply(check) = check {
+                check.needs(&mut spec);
+            }
+        }
+        spec
     }
 
-    /// Why a reply with this status and size fails, from the first check
-    /// it fails; None when it passes them all.
-    pub(crate) fn failure(&self, status: u16, size: u64) -> Option<String> {
+    /// A reply with this status and size, and `got` captured of it (see
+    /// [`Self::capture`]), passes every check.
+    #[inline]
+    pub(crate) fn holds(&self, status: u16, size: u64, got: Option<&Captured>) -> bool {
+        self.checks.iter().all(|c| c.holds(status, size, got))
+    }
+
+    /// Why a reply with this status and size, and `got` captured of it,
+    /// fails, from the first check it fails; None when it passes them all.
+    pub(crate) fn failure(&self, status: u16, size: u64, got: Option<&Captured>) -> Option<String> {
         self.checks
             .iter()
-            .find(|c| !c.holds(status, size))
-            .map(|c| c.failure(status, size))
+            .find(|c| !c.holds(status, size, got))
+            .map(|c| c.failure(status, size, got))
     }
 }
 
@@ -260,9 +282,6 @@ mod tests {
             ("size < ", "bad @expect size bound"),
             ("size < -1", "bad @expect size bound"),
             ("size < 1.5", "bad @expect size bound"),
-            ("body contains ok", "@expect body is not supported yet"),
-            ("header X-A: 1", "@expect header is not supported yet"),
-            ("json $.a == 1", "@expect json is not supported yet"),
         ] {
             let e = Check::parse(text).unwrap_err();
             assert!(e.contains(says), "{text:?}: {e}");
@@ -273,21 +292,21 @@ mod tests {
     #[test]
     fn every_check_applies_and_the_first_failure_is_named() {
         let e = expect(&["status 2xx, 304", "size < 10"]);
-        assert!(e.holds(200, 9));
-        assert!(e.holds(304, 0));
-        assert!(!e.holds(200, 10));
-        assert!(!e.holds(503, 5));
-        assert_eq!(e.failure(200, 9), None);
+        assert!(e.holds(200, 9, None));
+        assert!(e.holds(304, 0, None));
+        assert!(!e.holds(200, 10, None));
+        assert!(!e.holds(503, 5, None));
+        assert_eq!(e.failure(200, 9, None), None);
         assert_eq!(
-            e.failure(503, 15).as_deref(),
+            e.failure(503, 15, None).as_deref(),
             Some("status 503, expected 2xx, 304")
         );
         assert_eq!(
-            e.failure(200, 15).as_deref(),
+            e.failure(200, 15, None).as_deref(),
             Some("size 15 B, expected < 10 B")
         );
         let none = Expect::default();
-        assert!(none.is_empty() && none.holds(0, 0));
+        assert!(none.is_empty() && none.holds(0, 0, None));
         for (line, ok, bad) in [
             ("size <= 10", 10, 11),
             ("size > 10", 11, 10),
@@ -295,10 +314,10 @@ mod tests {
             ("size == 10", 10, 11),
         ] {
             let e = expect(&[line]);
-            assert!(e.holds(200, ok) && !e.holds(200, bad), "{line}");
+            assert!(e.holds(200, ok, None) && !e.holds(200, bad, None), "{line}");
         }
         assert_eq!(
-            expect(&["size >= 10"]).failure(200, 9).as_deref(),
+            expect(&["size >= 10"]).failure(200, 9, None).as_deref(),
             Some("size 9 B, expected >= 10 B")
         );
     }

@@ -380,6 +380,6 @@ fn every_expect_line_of_a_request_applies() {
     want.push(Check::parse("size < 10k").unwrap());
     assert_eq!(t.expect, want);
     assert_eq!(t.weight, 2);
-    assert!(!t.expect.holds(200, 10_000) && t.expect.holds(304, 9_999));
+    assert!(!t.expect.holds(200, 10_000, None) && t.expect.holds(304, 9_999, None));
     assert!(task("### b\nGET /b\n").expect.is_empty());
 }

@@ -98,6 +98,17 @@ impl Chunked {
     /// Consumes bytes of `data`. Returns how many were used and whether the
     /// body is complete; when it is not, all of `data` was used.
     pub(crate) fn feed(&mut self, data: &[u8]) -> Result<(usize, bool), ParseError> {
+        self.feed_with(data, |_| {})
+    }
+
+    /// [`Self::feed`], handing each run of chunk data to `on_data` in order
+    /// (the body de-chunked, in pieces).
+    #[inline]
+    pub(crate) fn feed_with(
+        &mut self,
+        data: &[u8],
+        mut on_data: impl FnMut(&[u8]),
+    ) -> Result<(usize, bool), ParseError> {
         let mut i = 0;
         while i < data.len() {
             let rest = data.get(i..).unwrap_or_default();
@@ -105,6 +116,7 @@ impl Chunked {
                 St::Data => {
                     let take = self.remaining.min(rest.len() as u64);
                     // `take <= rest.len()`, so it fits in usize.
+                    on_data(rest.get(..take as usize).unwrap_or_default());
                     i += take as usize;
                     self.remaining -= take;
                     if self.remaining == 0 {

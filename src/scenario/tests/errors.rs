@@ -316,19 +316,27 @@ fn bad_expect_names_its_line() {
 }
 
 #[test]
-fn body_checks_are_refused_not_ignored() {
-    for (check, what) in [
-        ("body contains ok", "body"),
-        ("header Content-Type: text/plain", "header"),
-        ("json $.token == 1", "json"),
+fn bad_body_checks_name_their_line() {
+    for (check, says) in [
+        ("body has ok", "bad @expect body \"has ok\""),
+        ("body contains", "@expect body contains needs the text"),
+        ("header Content Type: x", "bad @expect header"),
+        (
+            "header X-A:",
+            "@expect header X-A: needs the text after the colon",
+        ),
+        (
+            "json token == 1",
+            "bad JSONPath \"token == 1\": it must start with $",
+        ),
+        ("json $.token = 1", "bad @expect json"),
+        ("json $.token == \"x", "bad JSON value"),
     ] {
         let e = err(&format!(
             "### a\n# @expect status 200\n# @expect {check}\nGET /\n"
         ));
-        assert!(
-            e.starts_with(&format!("s.http:3: @expect {what} is not supported yet")),
-            "{e}"
-        );
+        assert!(e.starts_with(&format!("s.http:3: {says}")), "{e}");
+        assert!(!e.contains('\n'), "{e}");
     }
 }
 

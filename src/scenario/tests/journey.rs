@@ -1,6 +1,7 @@
 //! `# @name` and references to a named request's reply.
 
 use super::*;
+use crate::journey::json_path::JsonPath;
 use crate::journey::{Part, Source};
 
 const LOGIN: &str = "### login\n# @name login\nPOST /api/login\n\n{\"user\": \"a\"}\n\n";
@@ -27,7 +28,7 @@ fn a_reference_becomes_a_user_value_of_the_named_task() {
     assert_eq!(
         s.journey.values,
         [
-            source(Part::Json("$.token".into())),
+            source(Part::Json(JsonPath::parse("$.token").unwrap())),
             source(Part::Header("x-id".into())),
             source(Part::Body),
         ]
@@ -67,6 +68,10 @@ fn bad_names_and_references_name_their_line() {
         (
             format!("{LOGIN}###\nGET /\nX-A: {{{{login.response.status}}}}\n"),
             "s.http:9: bad reference",
+        ),
+        (
+            format!("{LOGIN}###\nGET /\n\n{{{{login.response.body.$..a}}}}\n"),
+            "s.http:10: {{login.response.body.$..a}}: bad JSONPath",
         ),
         (
             "###\nGET /{{later.response.body.*}}\n###\n# @name later\nGET /\n".to_string(),

@@ -1,0 +1,138 @@
+//! What a task asks to keep of its replies ([`CaptureSpec`]: some headers,
+//! the start of the body) and what the HTTP parser kept of one reply
+//! ([`Captured`]). Only tasks whose checks or references read a reply
+//! capture anything; the others' replies are parsed and dropped as before.
+//!
+//! A capture is bounded whatever the server sends: the body's first
+//! [`BODY_PREFIX_MAX`] bytes, and headers from a head the parser already
+//! bounds (at most 100 fields in 64 KiB, else the reply fails to parse).
+
+/// Most bytes of a body kept for checks and references (64 KiB): a check
+/// reads no further, so a run never holds a large body.
+pub(crate) const BODY_PREFIX_MAX: usize = 64 * 1024;
+
+/// What to keep of a reply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CaptureSpec {
+    /// Lowercased names of the headers to keep, each once.
+    headers: Vec<Box<str>>,
+    /// Keep every header, whatever `headers` lists.
+    all_headers: bool,
+    /// Keep the body's first [`BODY_PREFIX_MAX`] bytes.
+    body: bool,
+}
+
+impl CaptureSpec {
+    /// Also keep every field named `name` (any case).
+    pub(crate) fn keep_header(&mut self, name: &str) {
+        let name = name.to_ascii_lowercase();
+        if !self.headers.iter().any(|h| **h == *name) {
+            self.headers.push(name.into());
+        }
+    }
+
+    /// Also keep every header.
+    pub(crate) fn keep_all_headers(&mut self) {
+        self.all_headers = true;
+    }
+
+    /// Also keep the start of the body.
+    pub(crate) fn keep_body(&mut self) {
+        self.body = true;
+    }
+
+    /// Also keep what `other` keeps.
+    pub(crate) fn merge(&mut self, other: &CaptureSpec) {
+        for name in &other.headers {
+            self.keep_header(name);
+        }
+        self.all_headers |= other.all_headers;
+        self.body |= other.body;
+    }
+
+    /// Nothing to keep: the reply need not be captured at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        !self.body && !self.wants_headers()
+    }
+
+    /// Some header is to be kept.
+    pub(crate) fn wants_headers(&self) -> bool {
+        self.all_headers || !self.headers.is_empty()
+    }
+
+    /// Whether a header field called `name` (any case) is to be kept.
+    pub(crate) fn wants_header(&self, name: &[u8]) -> bool {
+        self.all_headers || (self.headers.iter()).any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+    }
+
+    pub(crate) fn wants_body(&self) -> bool {
+        self.body
+    }
+}
+
+/// What was kept of one complete reply.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Captured {
+    /// The final status (never an interim 1xx).
+    pub(crate) status: u16,
+    /// The kept fields of the final head, in their order, every occurrence
+    /// (several `Set-Cookie`, say): lowercased name, value as sent.
+    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    /// The body's first bytes (at most [`BODY_PREFIX_MAX`]), de-chunked,
+    /// as sent otherwise (a gzip body stays gzip); empty when the spec did
+    /// not ask for it.
+    pub(crate) body: Vec<u8>,
+    /// The body went on past `body`.
+    pub(crate) truncated: bool,
+}
+
+impl Captured {
+    /// The values of every kept field called `name` (any case), in order.
+    pub(crate) fn header_values<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a [u8]> {
+        (self.headers.iter())
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_spec_keeps_each_name_once_in_any_case() {
+        let mut spec = CaptureSpec::default();
+        assert!(spec.is_empty() && !spec.wants_headers() && !spec.wants_body());
+        spec.keep_header("X-Token");
+        spec.keep_header("x-token");
+        assert_eq!(spec.headers, vec!["x-token".into()]);
+        assert!(spec.wants_header(b"X-TOKEN") && !spec.wants_header(b"x-tok"));
+        assert!(!spec.is_empty() && !spec.wants_body());
+
+        let mut other = CaptureSpec::default();
+        other.keep_header("Set-Cookie");
+        other.keep_header("X-TOKEN");
+        other.keep_body();
+        spec.merge(&other);
+        assert_eq!(spec.headers, vec!["x-token".into(), "set-cookie".into()]);
+        assert!(spec.wants_body() && !spec.wants_header(b"date"));
+        spec.keep_all_headers();
+        assert!(spec.wants_header(b"date"));
+    }
+
+    #[test]
+    fn every_value_of_a_header_in_order() {
+        let got = Captured {
+            status: 200,
+            headers: vec![
+                ("set-cookie".into(), b"a=1".to_vec()),
+                ("x-a".into(), b"x".to_vec()),
+                ("set-cookie".into(), b"b=2".to_vec()),
+            ],
+            ..Captured::default()
+        };
+        let cookies: Vec<&[u8]> = got.header_values("Set-Cookie").collect();
+        assert_eq!(cookies, [&b"a=1"[..], b"b=2"]);
+        assert_eq!(got.header_values("x-b").count(), 0);
+    }
+}
