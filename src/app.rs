@@ -373,11 +373,8 @@ fn new_live(plan: &Plan) -> Live {
 /// Per task, the first failed check the workers saw, in words.
 fn check_failures(plan: &Plan, workers: &engine::WorkerReport) -> Vec<Option<String>> {
     let seen = &workers.check_failures;
-    (plan.tasks.iter().enumerate())
-        .map(|(i, task)| {
-            let (status, bytes) = seen.first(i)?;
-            task.expect.failure(status, bytes, None)
-        })
+    (0..plan.tasks.len())
+        .map(|i| seen.first(i).map(str::to_owned))
         .collect()
 }
 

@@ -8,6 +8,7 @@
 //! the hot path has no dynamic dispatch.
 
 use crate::dynamic::Values;
+use crate::journey::capture::Captured;
 use crate::plan::RequestSpec;
 use crate::record::ErrorKind;
 
@@ -131,6 +132,16 @@ pub trait Protocol: Sync {
     /// decode failed with `ErrorKind::Init`. Only read on that failure,
     /// so the hot path never calls it.
     fn refusal(&self, _decoder: &Self::Decoder) -> Option<String> {
+        None
+    }
+
+    /// What was kept of the reply that just completed (`Decoded::Done`),
+    /// for a scenario's reply checks and values: the crate's HTTP/1.1
+    /// only. A protocol from outside keeps this default; it cannot name
+    /// `Captured`, which is the crate's.
+    #[doc(hidden)]
+    #[allow(private_interfaces)]
+    fn captured(&self, _decoder: &mut Self::Decoder) -> Option<Box<Captured>> {
         None
     }
 }

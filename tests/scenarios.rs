@@ -55,30 +55,23 @@ fn weights_show_in_the_per_task_counts() {
 #[test]
 fn sequence_keeps_the_file_order() {
     let (_s, base) = start_serve();
-    let file = scenario(
-        "sequence",
-        "### a\nGET /hello\n\n### b\nGET /status/201\n\n### c\nGET /status/202\n",
-    );
-    let (out, rows, _) = run_recorded_args(
-        "sequence-run",
-        &[
-            "-f",
-            &file,
-            "--host",
-            &base,
-            "-c",
-            "1",
-            "-d",
-            "500ms",
-            "--sequence",
-        ],
-    );
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    // One user: rows come in completion order, which is the user's order.
-    let order: Vec<&str> = rows.iter().map(|r| r.task.as_str()).collect();
-    assert!(order.len() >= 6, "{order:?}");
-    for (i, task) in order.iter().enumerate() {
-        assert_eq!(*task, ["a", "b", "c"][i % 3], "position {i} of {order:?}");
+    let tasks = "### a\nGET /hello\n\n### b\nGET /status/201\n\n### c\nGET /status/202\n";
+    // --sequence on the command line, or # @sequence in the file.
+    for (name, text, flag) in [
+        ("sequence", tasks.to_string(), Some("--sequence")),
+        ("sequence-file", format!("# @sequence\n{tasks}"), None),
+    ] {
+        let file = scenario(name, &text);
+        let mut args = vec!["-f", &file, "--host", &base, "-c", "1", "-d", "500ms"];
+        args.extend(flag);
+        let (out, rows, _) = run_recorded_args(&format!("{name}-run"), &args);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        // One user: rows come in completion order, which is the user's order.
+        let order: Vec<&str> = rows.iter().map(|r| r.task.as_str()).collect();
+        assert!(order.len() >= 6, "{order:?}");
+        for (i, task) in order.iter().enumerate() {
+            assert_eq!(*task, ["a", "b", "c"][i % 3], "position {i} of {order:?}");
+        }
     }
 }
 
@@ -262,6 +255,11 @@ fn scenario_errors_name_the_file_and_line() {
             "### a\nGET http://127.0.0.1:9/\n",
             &["--rate", "10", "--sequence"],
             "--sequence is for the closed model",
+        ),
+        (
+            "# @rate 10\n# @sequence\n### a\nGET http://127.0.0.1:9/\n",
+            &[],
+            "@sequence is for the closed model",
         ),
         (
             "### a\nGET http://127.0.0.1:9/x?n={{$nope}}\n",

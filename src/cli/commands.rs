@@ -28,6 +28,7 @@ pub(crate) fn task(
             headers: Vec::new(),
             body: line.as_bytes().to_vec(),
             values: Vec::new(),
+            capture: None,
         },
         weight,
         expect: Default::default(),

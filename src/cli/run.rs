@@ -169,11 +169,15 @@ impl RunArgs {
         if timeout.is_zero() {
             return Err("--timeout must be longer than 0".into());
         }
-        if self.sequence && matches!(load, Load::Open { .. }) {
-            return Err(
-                "--sequence is for the closed model: in the open model requests are not a user's"
-                    .into(),
-            );
+        if settings.sequence && matches!(load, Load::Open { .. }) {
+            let given = if self.sequence {
+                "--sequence"
+            } else {
+                "@sequence"
+            };
+            return Err(format!(
+                "{given} is for the closed model: in the open model requests are not a user's"
+            ));
         }
         let segment = self.segment(users)?;
         let workers = workers_for(self.threads, self.cpus.as_deref(), segment.share_of(users))?;
@@ -265,7 +269,7 @@ impl RunArgs {
             hdr_log,
             quiet: self.quiet,
             seed: self.seed,
-            sequence: self.sequence,
+            sequence: settings.sequence,
             requests: self.requests,
             tls: connections.tls,
             requests_per_conn: connections.requests_per_conn,
@@ -419,6 +423,7 @@ impl RunArgs {
             headers,
             body,
             values: Vec::new(),
+            capture: None,
         };
         HttpRequest::new(&request, false)?;
         let task = Task {

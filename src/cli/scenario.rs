@@ -4,6 +4,7 @@
 use super::settings::{Settings, parse_arrival, parse_think};
 use crate::http::request::HttpRequest;
 use crate::http::url::Url;
+use crate::journey::capture;
 use crate::plan::ramp::Ramp;
 use crate::plan::{RequestSpec, Task};
 use crate::scenario::{self, CommandLine, Directive, Scenario};
@@ -60,6 +61,10 @@ fn directive(settings: &mut Settings, d: &Directive) -> Result<(), String> {
         "timeout" => settings.timeout = Some(parse_seconds_or_duration(value)?),
         "open" if !value.is_empty() => return Err(format!("takes no value, found {value:?}")),
         "open" => settings.open = true,
+        "sequence" if !value.is_empty() => {
+            return Err(format!("takes no value, found {value:?}"));
+        }
+        "sequence" => settings.sequence = true,
         "arrival" => {
             let arrival = parse_arrival(value).map_err(|e| format!("{e}, found {value:?}"))?;
             settings.arrival = Some(arrival);
@@ -89,7 +94,7 @@ pub(crate) fn tasks(
     }
     let mut target_url: Option<Url> = None;
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
-    for t in &scenario.tasks {
+    for (i, t) in scenario.tasks.iter().enumerate() {
         let at = |why: String| format!("{}: {why}", origin(file, t.line));
         let commands = CommandLine::named(&t.method);
         let url = match commands {
@@ -132,6 +137,7 @@ pub(crate) fn tasks(
             headers: all_headers,
             body: t.body.clone(),
             values: t.values.clone(),
+            capture: capture::task_spec(&scenario.journey, i, &t.expect),
         };
         // Dynamic values are checked here, with the file and line.
         HttpRequest::new(&request, false).map_err(at)?;
@@ -298,7 +304,8 @@ mod tests {
     fn each_directive_is_parsed_once_into_its_setting() {
         let settings = directives_of(
             "# @users 1k\n# @spawn-rate 2.5\n# @rate 2k\n# @duration 90\n# @stages 1s:4\n\
-             # @think 10ms-20ms\n# @timeout 3s\n# @open\n# @arrival poisson\n# @users 7\n",
+             # @think 10ms-20ms\n# @timeout 3s\n# @open\n# @arrival poisson\n# @users 7\n\
+             # @sequence\n",
         )
         .unwrap();
         let ms = std::time::Duration::from_millis;
@@ -315,6 +322,7 @@ mod tests {
                 max: ms(20),
             }),
             timeout: Some(ms(3000)),
+            sequence: true,
             ..Settings::default()
         };
         assert_eq!(settings, want, "the last @users wins");
@@ -340,6 +348,10 @@ mod tests {
             (
                 "# @open 5\n",
                 "s.http:1: @open: takes no value, found \"5\"",
+            ),
+            (
+                "# @sequence yes\n",
+                "s.http:1: @sequence: takes no value, found \"yes\"",
             ),
             (
                 "# @arrival bogus\n",

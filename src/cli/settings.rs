@@ -26,7 +26,7 @@ pub(crate) struct Settings {
     pub arrival: Option<Arrival>,
     pub think: Option<Think>,
     pub timeout: Option<Duration>,
-    /// `--sequence` (no directive): it picks the closed model.
+    /// `--sequence` or `@sequence`: it picks the closed model.
     pub sequence: bool,
     /// `-n` (no directive): without a duration, the run lasts until it is done.
     pub requests: Option<u64>,
@@ -65,7 +65,8 @@ impl Settings {
             arrival: given.arrival.or(file.arrival.filter(|_| !closed_given)),
             think: given.think.or(file.think.filter(|_| !open_given)),
             timeout: given.timeout.or(file.timeout),
-            sequence: given.sequence,
+            // The file's, unless the command line picked the open model.
+            sequence: given.sequence || (file.sequence && !open_given),
             requests: given.requests,
         };
         // Decided only once every directive is in: what the closed model left.
@@ -276,6 +277,18 @@ mod tests {
         }
         .or_file(file());
         assert_eq!((sequence.rate, sequence.open), (None, false));
+        // The file's @sequence holds in the closed model, and gives way
+        // to an open model picked on the command line.
+        let file_sequence = || Settings {
+            sequence: true,
+            ..file()
+        };
+        assert!(Settings::default().or_file(file_sequence()).sequence);
+        let open = Settings {
+            rate: Some(10.0),
+            ..Settings::default()
+        };
+        assert!(!open.or_file(file_sequence()).sequence);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use super::exchange::{Exchange, InFlight, Reply};
 use super::transport::{Transport, tls_error};
 use super::worker::WorkerReport;
 use crate::dynamic::Values;
+use crate::journey::capture::Captured;
 use crate::protocol::Protocol;
 use crate::record::ErrorKind;
 use crate::tls::{TlsClient, explain};
@@ -51,7 +52,7 @@ pub(crate) enum End {
 }
 
 /// A request that ended, for the worker to record.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub(crate) struct Completion {
     pub(crate) slot: usize,
     pub(crate) end: End,
@@ -63,6 +64,19 @@ pub(crate) struct Completion {
     pub(crate) tls_us: u64,
     /// Whether the worker may send it again.
     pub(crate) retry: Retry,
+    /// What was captured of its reply, when it completed and its task
+    /// captures (`RequestSpec::capture`).
+    pub(crate) captured: Option<Box<Captured>>,
+}
+
+impl Completion {
+    /// This completion, leaving its capture behind: the rest is figures.
+    pub(crate) fn take(&mut self) -> Completion {
+        Completion {
+            captured: self.captured.take(),
+            ..*self
+        }
+    }
 }
 
 /// Whether a request that failed may be sent again, on a new connection.
@@ -422,8 +436,12 @@ impl<'a, P: Protocol> Connection<'a, P> {
 
     /// The front request's reply completed: it ends with `end`.
     fn answered(&mut self, io: &mut Io<'_>, end: End) {
+        let captured = self.exchange.captured();
         if let Some(request) = self.exchange.front() {
-            io.done.push(completion(request, end));
+            io.done.push(Completion {
+                captured,
+                ..completion(request, end)
+            });
         }
         self.replied = true;
         self.exchange.answered();
@@ -519,6 +537,7 @@ fn completion<P: Protocol>(request: &InFlight<'_, P>, end: End) -> Completion {
         connect_us: request.connect_us,
         tls_us: request.tls_us,
         retry: Retry::No,
+        captured: None,
     }
 }
 

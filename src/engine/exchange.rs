@@ -5,6 +5,7 @@
 //! recorder. With `--pipeline 1` it holds one request at most.
 
 use crate::dynamic::Values;
+use crate::journey::capture::Captured;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
 use std::collections::VecDeque;
@@ -317,6 +318,12 @@ impl<'a, P: Protocol> Exchange<'a, P> {
             // A reply cannot wait for more once the stream has ended.
             Decoded::NeedMore => Reply::Failed(ErrorKind::Closed),
         }
+    }
+
+    /// What was captured of the front request's reply, which just
+    /// completed; None when nothing was.
+    pub(crate) fn captured(&mut self) -> Option<Box<Captured>> {
+        self.protocol.captured(&mut self.decoder)
     }
 
     /// Whether every byte of the front request went out.

@@ -58,6 +58,7 @@ mod tests {
                     headers: Vec::new(),
                     body: Vec::new(),
                     values: Vec::new(),
+                    capture: None,
                 },
                 weight,
                 expect: Default::default(),

@@ -107,8 +107,8 @@ pub(super) struct Worker<'a, P: Protocol> {
     users: Vec<User>,
     napper: Napper,
     watch: StallWatch,
-    /// Some task has `@expect` checks: without any, a reply costs this
-    /// one branch.
+    /// Some task has `@expect` checks, or gives its user values: without
+    /// either, a reply costs this one branch.
     checking: bool,
     report: WorkerReport,
 }
@@ -128,7 +128,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let left = load::requests_share(plan, index, of);
         let poll = Poll::new()?;
         let timer = PreciseTimer::new(poll.registry(), TIMER)?;
-        let checking = plan.tasks.iter().any(|t| !t.expect.is_empty());
+        let checking = !plan.journey.is_empty() || plan.tasks.iter().any(|t| !t.expect.is_empty());
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         Ok(Worker {
@@ -425,7 +425,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             self.retries_first();
             // In order; what they set off joins the end of the list.
             let mut next = 0;
-            while let Some(&done) = self.done.get(next) {
+            while let Some(done) = self.done.get_mut(next).map(Completion::take) {
                 next += 1;
                 self.complete(done, now);
             }
@@ -499,11 +499,14 @@ impl<'a, P: Protocol> Worker<'a, P> {
         // Only a whole reply is checked: a failed one keeps its error.
         let error = match error {
             None if self.checking
-                && !self.plan.tasks[task as usize]
-                    .expect
-                    .holds(status, bytes, None) =>
+                && !self.report.check_failures.passes(
+                    (&self.plan.tasks[task as usize].expect, &self.plan.journey),
+                    task,
+                    (status, bytes),
+                    done.captured.as_deref(),
+                    self.users.get_mut(u),
+                ) =>
             {
-                self.report.check_failures.note(task, status, bytes);
                 Some(ErrorKind::Check)
             }
             error => error,

@@ -5,6 +5,7 @@
 use super::request::HttpRequest;
 use super::response::{ResponseParser, Step};
 use crate::dynamic::Values;
+use crate::journey::capture::Captured;
 use crate::plan::RequestSpec;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
@@ -46,6 +47,14 @@ impl Protocol for Http1 {
     #[inline]
     fn expect(&self, parser: &mut ResponseParser, request: &HttpRequest, _opened: bool) {
         parser.start(request.is_head);
+        if let Some(spec) = &request.capture {
+            parser.capture(spec);
+        }
+    }
+
+    #[inline]
+    fn captured(&self, parser: &mut ResponseParser) -> Option<Box<Captured>> {
+        parser.take_captured()
     }
 
     #[inline]

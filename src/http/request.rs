@@ -1,9 +1,12 @@
 //! Requests are encoded to bytes once, before the run, and written again and
 //! again from the same buffer.
 
+use std::sync::Arc;
+
 use super::template::Template;
 use crate::digits::push_decimal;
 use crate::dynamic::Values;
+use crate::journey::capture::CaptureSpec;
 use crate::journey::cookies::header::add_cookies;
 use crate::plan::RequestSpec;
 use crate::rng::Rng;
@@ -28,6 +31,8 @@ pub(crate) struct HttpRequest {
     may_close: bool,
     /// HEAD responses carry no body, whatever their headers say.
     pub(crate) is_head: bool,
+    /// What its replies are captured with (`RequestSpec::capture`).
+    pub(crate) capture: Option<Arc<CaptureSpec>>,
     /// The whole request, when nothing in it is dynamic: kept alive, and
     /// closing (built only when a run asks for it).
     fixed: Option<(Vec<u8>, Option<Vec<u8>>)>,
@@ -67,6 +72,7 @@ impl HttpRequest {
                 && !overrides("transfer-encoding"),
             may_close: !overrides("connection"),
             is_head: spec.method == "HEAD",
+            capture: spec.capture.clone(),
             head,
             body,
             fixed: None,
@@ -204,6 +210,7 @@ mod tests {
                 .collect(),
             body: body.to_vec(),
             values: Vec::new(),
+            capture: None,
         }
     }
 

@@ -7,9 +7,34 @@
 //! [`BODY_PREFIX_MAX`] bytes, and headers from a head the parser already
 //! bounds (at most 100 fields in 64 KiB, else the reply fails to parse).
 
+use std::sync::Arc;
+
+use super::{Journey, Part, Source};
+use crate::plan::expect::Expect;
+
 /// Most bytes of a body kept for checks and references (64 KiB): a check
 /// reads no further, so a run never holds a large body.
 pub(crate) const BODY_PREFIX_MAX: usize = 64 * 1024;
+
+/// What task `task` keeps of its replies: what its checks read
+/// (`expect`), and the parts of them that later requests read
+/// (`journey`). None when nothing: its replies are parsed and dropped.
+pub(crate) fn task_spec(
+    journey: &Journey,
+    task: usize,
+    expect: &Expect,
+) -> Option<Arc<CaptureSpec>> {
+    let mut spec = expect.capture();
+    for source in &journey.values {
+        match source {
+            Source::Reply { task: giver, part } if usize::from(*giver) == task => {
+                spec.keep_part(part);
+            }
+            Source::Reply { .. } => {}
+        }
+    }
+    (!spec.is_empty()).then(|| Arc::new(spec))
+}
 
 /// What to keep of a reply.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -41,13 +66,12 @@ impl CaptureSpec {
         self.body = true;
     }
 
-    /// Also keep what `other` keeps.
-    pub(crate) fn merge(&mut self, other: &CaptureSpec) {
-        for name in &other.headers {
-            self.keep_header(name);
+    /// Also keep what a reference to `part` of the reply reads.
+    pub(crate) fn keep_part(&mut self, part: &Part) {
+        match part {
+            Part::Body | Part::Json(_) => self.keep_body(),
+            Part::Header(name) => self.keep_header(name),
         }
-        self.all_headers |= other.all_headers;
-        self.body |= other.body;
     }
 
     /// Nothing to keep: the reply need not be captured at all.
@@ -98,6 +122,7 @@ impl Captured {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::journey::json_path::JsonPath;
 
     #[test]
     fn a_spec_keeps_each_name_once_in_any_case() {
@@ -109,15 +134,38 @@ mod tests {
         assert!(spec.wants_header(b"X-TOKEN") && !spec.wants_header(b"x-tok"));
         assert!(!spec.is_empty() && !spec.wants_body());
 
-        let mut other = CaptureSpec::default();
-        other.keep_header("Set-Cookie");
-        other.keep_header("X-TOKEN");
-        other.keep_body();
-        spec.merge(&other);
+        spec.keep_part(&Part::Header("set-cookie".into()));
+        spec.keep_part(&Part::Json(JsonPath::parse("$.a").unwrap()));
         assert_eq!(spec.headers, vec!["x-token".into(), "set-cookie".into()]);
         assert!(spec.wants_body() && !spec.wants_header(b"date"));
         spec.keep_all_headers();
         assert!(spec.wants_header(b"date"));
+    }
+
+    #[test]
+    fn a_task_keeps_what_its_checks_and_the_later_requests_read() {
+        let mut journey = Journey::default();
+        journey.value_id(Source::Reply {
+            task: 0,
+            part: Part::Json(JsonPath::parse("$.token").unwrap()),
+        });
+        journey.value_id(Source::Reply {
+            task: 1,
+            part: Part::Header("x-token".into()),
+        });
+        let mut checked = Expect::default();
+        checked.push(crate::plan::expect::Check::parse("body contains ok").unwrap());
+        let plain = Expect::default();
+        let spec = |task, expect| task_spec(&journey, task, expect).map(|s| (*s).clone());
+
+        let mut body = CaptureSpec::default();
+        body.keep_body();
+        assert_eq!(spec(0, &plain), Some(body.clone()));
+        let mut both = body;
+        both.keep_header("X-Token");
+        assert_eq!(spec(1, &checked), Some(both));
+        assert_eq!(spec(2, &plain), None);
+        assert_eq!(task_spec(&Journey::default(), 0, &plain), None);
     }
 
     #[test]

@@ -107,12 +107,6 @@ impl JsonPath {
         }
         Ok(value)
     }
-
-    /// The value at this path as text (see [`text_of`]); None when there
-    /// is none.
-    pub(crate) fn text(&self, got: &Captured) -> Option<String> {
-        self.lookup(got).ok().map(|v| text_of(&v))
-    }
 }
 
 impl fmt::Display for JsonPath {
@@ -192,7 +186,8 @@ mod tests {
     }
 
     fn at(path: &str, json: &str) -> Option<String> {
-        JsonPath::parse(path).unwrap().text(&body(json))
+        let path = JsonPath::parse(path).unwrap();
+        path.lookup(&body(json)).ok().map(|v| text_of(&v))
     }
 
     const DOC: &str = r#"{"token": "abc\"d", "n": 42, "f": 1.5, "ok": true, "nil": null,

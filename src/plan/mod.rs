@@ -7,6 +7,7 @@ pub(crate) mod segment;
 pub(crate) mod start;
 
 use crate::http::url::Url;
+use crate::journey::capture::CaptureSpec;
 use crate::tls::TlsClient;
 use expect::Expect;
 use ramp::Ramp;
@@ -14,6 +15,7 @@ use segment::Segment;
 use start::StartAt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One kind of request a user sends.
@@ -47,6 +49,9 @@ pub struct RequestSpec {
     /// The user's values it reads (`{{login.response.body.$.token}}`), as
     /// written between the braces, and their ids (see `journey`).
     pub(crate) values: Vec<(String, u16)>,
+    /// What its replies are captured with, for its checks and the values
+    /// later requests read; None (most tasks): nothing is kept.
+    pub(crate) capture: Option<Arc<CaptureSpec>>,
 }
 
 impl RequestSpec {

@@ -186,6 +186,7 @@ mod tests {
             headers: vec![],
             body: command.as_bytes().to_vec(),
             values: Vec::new(),
+            capture: None,
         }
     }
 

@@ -139,6 +139,7 @@ pub(crate) const FILE_DIRECTIVES: &[&str] = &[
     "stages",
     "open",
     "arrival",
+    "sequence",
 ];
 
 /// The largest scenario file. Files are parsed as text with a table of
@@ -427,7 +428,7 @@ impl Parser<'_> {
                 ),
             ));
         }
-        if value.is_empty() && name != "open" {
+        if value.is_empty() && !matches!(name, "open" | "sequence") {
             return Err(self.error(line, format!("@{name} needs a value")));
         }
         self.scenario.directives.push(Directive {

@@ -58,6 +58,7 @@ fn encode(addr: SocketAddr, method: &str, body: Vec<u8>, closing: bool) -> HttpR
         headers: Vec::new(),
         body,
         values: Vec::new(),
+        capture: None,
     };
     HttpRequest::new(&spec, closing).unwrap()
 }
@@ -188,8 +189,9 @@ impl<'a> Client<'a> {
             return Progress::Pending;
         }
         let done = self.done.remove(0);
+        let end = done.end;
         self.last = Some(done);
-        done.end.into()
+        end.into()
     }
 
     /// Hand the connection its events until `count` requests have ended
@@ -210,8 +212,7 @@ impl<'a> Client<'a> {
 
     /// The connect and TLS times the last request that ended paid.
     fn opening_us(&self) -> (u64, u64) {
-        self.last
-            .map_or((0, 0), |done| (done.connect_us, done.tls_us))
+        (self.last.as_ref()).map_or((0, 0), |done| (done.connect_us, done.tls_us))
     }
 
     /// Hand the connection its events until the request it answered

@@ -360,6 +360,7 @@ fn requests_waiting_to_be_staged_go_out_in_order() {
         headers: Vec::new(),
         body: Vec::new(),
         values: Vec::new(),
+        capture: None,
     };
     let rendered = HttpRequest::new(&spec, false).unwrap();
     assert!(rendered.fixed(false).is_none(), "the GET is rendered");

@@ -21,7 +21,7 @@ fn err(text: &str) -> String {
 }
 
 const KNOWN: &str =
-    "(known: users, spawn-rate, duration, think, timeout, rate, stages, open, arrival)";
+    "(known: users, spawn-rate, duration, think, timeout, rate, stages, open, arrival, sequence)";
 
 #[test]
 fn unknown_file_directive() {
