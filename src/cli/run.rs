@@ -17,6 +17,7 @@ use argh::FromArgs;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// The most worker threads: one per core is the design; this only stops
@@ -282,9 +283,15 @@ impl RunArgs {
                 .map(|s| s.journey.clone())
                 .unwrap_or_default(),
         };
-        // An HTTP scenario's users keep cookies, as browsers do.
+        // An HTTP scenario's users keep cookies, as browsers do: every
+        // reply's Set-Cookie is captured for them.
         if scenario.is_some() && !self.no_cookies && !plan.url.takes_commands() {
             plan.journey.cookies = Some(Site::new(&plan.url.host, plan.url.tls));
+            for task in &mut plan.tasks {
+                let mut spec = task.request.capture.as_deref().cloned().unwrap_or_default();
+                spec.keep_header("set-cookie");
+                task.request.capture = Some(Arc::new(spec));
+            }
         }
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.

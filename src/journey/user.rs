@@ -3,7 +3,8 @@
 //! run's journey needs any (see `Journey::is_empty`).
 
 use super::Journey;
-use super::cookies::{CookieJar, CookieView, Site};
+use super::capture::Captured;
+use super::cookies::{CookieJar, CookieView};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Clone, Debug, Default)]
@@ -27,22 +28,18 @@ impl User {
         matches!(self.values.get(id as usize), Some(Some(_)))
     }
 
-    /// Keep the cookies a reply set (its `Set-Cookie` values), the reply
-    /// to a request to `target` (as the scenario writes it) on `site`.
-    // Called from `Worker::finish` once the parser's capture of a reply's
-    // headers reaches the worker (issue 16, the capture helper's part).
-    #[allow(dead_code)]
-    pub(crate) fn keep_cookies<'v>(
-        &mut self,
-        site: &Site,
-        target: &str,
-        set_cookies: impl IntoIterator<Item = &'v [u8]>,
-    ) {
+    /// Keep the cookies a reply set (its `Set-Cookie` values, `got`), the
+    /// reply to a request to `target` (as the scenario writes it), when
+    /// the run keeps cookies.
+    pub(crate) fn keep_cookies(&mut self, journey: &Journey, target: &str, got: Option<&Captured>) {
+        let (Some(site), Some(got)) = (&journey.cookies, got) else {
+            return;
+        };
         // A value in the target (`{{...}}`) is not known here: a cookie
         // without a Path takes its default from the part before it.
         let target = target.split("{{").next().unwrap_or_default().as_bytes();
         let mut now = None;
-        for value in set_cookies {
+        for value in got.header_values("set-cookie") {
             let now = *now.get_or_insert_with(unix_now);
             self.jar.store(site, target, value, now);
         }

@@ -6,6 +6,7 @@ use super::super::exchange::Exchange;
 use crate::dynamic::Values;
 use crate::http::protocol::Http1;
 use crate::http::request::HttpRequest;
+use crate::journey::capture::Captured;
 use crate::journey::cookies::Site;
 use crate::journey::{Journey, User, UserView};
 use crate::plan::RequestSpec;
@@ -22,6 +23,7 @@ fn request(target: &str, headers: &[(&str, &str)]) -> HttpRequest {
             .collect(),
         body: Vec::new(),
         values: Vec::new(),
+        capture: None,
     };
     HttpRequest::new(&spec, false).unwrap()
 }
@@ -38,19 +40,29 @@ fn staged(journey: &Journey, user: &User, request: &HttpRequest) -> (String, boo
     (String::from_utf8(bytes.to_vec()).unwrap(), own)
 }
 
+/// A reply that sets these cookies.
+fn setting(cookies: &[&str]) -> Captured {
+    let headers = cookies
+        .iter()
+        .map(|c| ("set-cookie".to_string(), c.as_bytes().to_vec()));
+    Captured {
+        status: 200,
+        headers: headers.collect(),
+        ..Captured::default()
+    }
+}
+
 /// A run whose users keep cookies for `h`.
-fn keeping_cookies() -> (Site, Journey) {
-    let site = Site::new("h", false);
-    let journey = Journey {
-        cookies: Some(site.clone()),
+fn keeping_cookies() -> Journey {
+    Journey {
+        cookies: Some(Site::new("h", false)),
         ..Journey::default()
-    };
-    (site, journey)
+    }
 }
 
 #[test]
 fn a_users_cookies_go_in_its_requests() {
-    let (site, journey) = keeping_cookies();
+    let journey = keeping_cookies();
     let mut user = User::new(&journey);
     let plain = request("/api/me", &[("User-Agent", "")]);
     let theirs = request("/", &[("User-Agent", ""), ("Cookie", "theme=dark")]);
@@ -59,7 +71,8 @@ fn a_users_cookies_go_in_its_requests() {
         ("GET /api/me HTTP/1.1\r\nHost: h\r\n\r\n".into(), true),
         "no cookies yet: the encoded bytes themselves"
     );
-    user.keep_cookies(&site, "/login", [&b"session=abc; Path=/"[..], b"deep=1"]);
+    let login = setting(&["session=abc; Path=/", "deep=1"]);
+    user.keep_cookies(&journey, "/login", Some(&login));
     assert_eq!(
         staged(&journey, &user, &plain),
         (
@@ -77,20 +90,20 @@ fn a_users_cookies_go_in_its_requests() {
     // A new user in the slot starts without them.
     user.reset();
     assert!(staged(&journey, &user, &plain).1);
-    // Without cookies in the run, a user's jar is not read.
-    user.keep_cookies(&site, "/", [&b"a=1"[..]]);
+    // Without cookies in the run, a user's jar is not read, nor filled.
+    user.keep_cookies(&journey, "/", Some(&setting(&["a=1"])));
     assert!(staged(&Journey::default(), &user, &plain).1);
+    user.reset();
+    user.keep_cookies(&Journey::default(), "/", Some(&setting(&["a=1"])));
+    assert!(user.jar.is_empty());
 }
 
 #[test]
 fn the_default_path_of_a_target_with_values_is_taken_before_them() {
-    let (site, journey) = keeping_cookies();
+    let journey = keeping_cookies();
     let mut user = User::new(&journey);
-    user.keep_cookies(
-        &site,
-        "/users/{{login.response.body.$.id}}/x",
-        [&b"a=1"[..]],
-    );
+    let target = "/users/{{login.response.body.$.id}}/x";
+    user.keep_cookies(&journey, target, Some(&setting(&["a=1"])));
     let below = request("/users/7/orders", &[("User-Agent", "")]);
     assert!(
         staged(&journey, &user, &below)
