@@ -32,32 +32,43 @@ Content-Type: application/json
 GET /api/me
 ";
 
+/// LOGIN_THEN_ME run against `base` by three users, 30 requests in all,
+/// with `extra` flags: the statuses of the logins and of the /api/me.
+fn login_then_me(name: &str, base: &str, extra: &[&str]) -> (Vec<u16>, Vec<u16>) {
+    let file = scenario(&format!("{name}-file"), LOGIN_THEN_ME);
+    let mut args = vec!["-f", &file, "--host", base, "--sequence", "-c", "3"];
+    args.extend(["-n", "30"]);
+    args.extend(extra);
+    let (out, rows, _) = run_recorded_args(name, &args);
+    assert_eq!(out.code, 0, "{name}: {}", out.stderr);
+    assert_eq!(rows.len(), 30, "{name}");
+    // Each user logs in first, then alternates; -n shares the 30 requests
+    // among the users as they come.
+    let (logins, mes) = (statuses(&rows, "login"), statuses(&rows, "me"));
+    assert!(mes.len() >= 10, "{name}: {mes:?}");
+    assert!(logins.iter().all(|&s| s == 200), "{name}: {logins:?}");
+    (logins, mes)
+}
+
 #[test]
 fn the_session_cookie_of_a_login_lets_the_user_in() {
     let (serve, base) = start_serve();
-    let file = scenario("cookies-serve", LOGIN_THEN_ME);
-    let run = |name: &str, extra: &[&str]| {
-        let mut args = vec!["-f", &file, "--host", &base, "--sequence", "-c", "3"];
-        args.extend(["-n", "30"]);
-        args.extend(extra);
-        let (out, rows, _) = run_recorded_args(name, &args);
-        assert_eq!(out.code, 0, "{name}: {}", out.stderr);
-        assert_eq!(rows.len(), 30, "{name}");
-        (statuses(&rows, "login"), statuses(&rows, "me"))
-    };
-    // Each user logs in first, then alternates; -n shares the 30 requests
-    // among the users as they come.
-    let (logins, mes) = run("cookies-on", &[]);
-    assert!(mes.len() >= 10, "{mes:?}");
-    assert!(
-        logins.iter().chain(&mes).all(|&s| s == 200),
-        "{logins:?} {mes:?}"
-    );
-    let (logins, mes) = run("cookies-off", &["--no-cookies"]);
-    assert!(mes.len() >= 10, "{mes:?}");
-    assert!(logins.iter().all(|&s| s == 200), "{logins:?}");
+    let (_, mes) = login_then_me("cookies-on", &base, &[]);
+    assert!(mes.iter().all(|&s| s == 200), "{mes:?}");
+    let (_, mes) = login_then_me("cookies-off", &base, &["--no-cookies"]);
     assert!(mes.iter().all(|&s| s == 401), "{mes:?}");
     assert_eq!(stop_serve(serve).requests, 60);
+}
+
+/// Over https, serve's session cookie is `Secure`: it goes back all the same.
+#[test]
+fn a_secure_cookie_goes_back_over_https() {
+    let pki = tls::Pki::new(&scratch("cookies-tls-pki"));
+    let (serve, base) = start_serve_tls(&pki, &[]);
+    let ca = pki.ca.to_str().unwrap();
+    let (_, mes) = login_then_me("cookies-tls", &base, &["--cacert", ca]);
+    assert!(mes.iter().all(|&s| s == 200), "{mes:?}");
+    assert_eq!(stop_serve(serve).requests, 30);
 }
 
 /// Sets cookies on `/set`, deletes `plain` on `/forget`, and writes each
