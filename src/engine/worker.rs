@@ -16,6 +16,7 @@ use super::stall::StallWatch;
 use super::tasks::TaskPicker;
 use super::timer::PreciseTimer;
 use crate::dynamic::Values;
+use crate::journey::rows::Deal;
 use crate::journey::{User, UserView};
 use crate::plan::Plan;
 use crate::protocol::Protocol;
@@ -105,6 +106,8 @@ pub(super) struct Worker<'a, P: Protocol> {
     rng: Rng,
     /// Per slot, its user's state; none when the journey is empty.
     users: Vec<User>,
+    /// This worker's rows of the data files.
+    deal: Deal,
     napper: Napper,
     watch: StallWatch,
     /// Some task has `@expect` checks, or gives its user values: without
@@ -131,6 +134,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let checking = !plan.journey.is_empty() || plan.tasks.iter().any(|t| !t.expect.is_empty());
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
+        let deal = Deal::new(&plan.journey, (index, of), plan.pipeline);
         Ok(Worker {
             plan,
             shared,
@@ -168,8 +172,9 @@ impl<'a, P: Protocol> Worker<'a, P> {
             rng: Rng::new(plan.seed ^ (index as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             users: match plan.journey.is_empty() {
                 true => Vec::new(),
-                false => vec![User::new(&plan.journey); slots],
+                false => (0..slots).map(|u| deal.user(&plan.journey, u)).collect(),
             },
+            deal,
             napper: Napper::default(),
             // From the run's start: a worker thread the kernel started late
             // (its users' first requests late, or never begun in a short
@@ -349,13 +354,14 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let last = if slot.fresh { None } else { Some(slot.task) };
         slot.fresh = false;
         slot.task = self.tasks.pick(&mut self.rng, last);
-        if let Some(user) = self.users.get(u) {
+        if let Some(user) = self.users.get_mut(u) {
             // A request reading a value the user lacks waits for the
             // request that gives it, which goes first.
             let journey = &self.plan.journey;
             if let Some(first) = journey.first_needed(user, slot.task) {
                 slot.task = first;
             }
+            self.deal.take(slot.task, user);
         }
         self.send(u, now);
     }

@@ -115,7 +115,11 @@ fn value_at(text: &[u8], at: usize, values: &[(String, u16)]) -> Option<(Piece, 
     if values.is_empty() || !text[at..].starts_with(b"{{") {
         return None;
     }
-    let len = text[at + 2..].windows(2).position(|w| w == b"}}")?;
+    // Only as far as the longest value's text with room for spaces, so
+    // that a text full of `{{` is not scanned to its end from each one.
+    let longest = values.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
+    let window = &text[at + 2..text.len().min(at + 2 + longest + 256)];
+    let len = window.windows(2).position(|w| w == b"}}")?;
     let inner = text[at + 2..at + 2 + len].trim_ascii();
     let (_, id) = values.iter().find(|(name, _)| name.as_bytes() == inner)?;
     Some((Piece::Value(*id), at + 2 + len + 2))
@@ -236,6 +240,20 @@ mod tests {
 
     fn error(text: &str) -> String {
         Template::parse(text.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn user_values_render_from_the_user_and_nothing_else_changes() {
+        let values = [("login.response.body.$.t".to_string(), 0)];
+        let t = Template::parse_with(b"a{{ login.response.body.$.t }}b{{x.y}}", &values).unwrap();
+        assert!(!t.is_static());
+        let mut out = Vec::new();
+        t.render(&mut Values::new(&mut Rng::new(1)), &mut out);
+        assert_eq!(out, b"ab{{x.y}}", "no user: the value renders empty");
+        // A text full of `{{` is looked at near each one only: linear.
+        let braces = "{{".repeat(100_000);
+        let t = Template::parse_with(braces.as_bytes(), &values).unwrap();
+        assert_eq!(t.literal(), Some(braces.as_bytes()));
     }
 
     #[test]

@@ -30,7 +30,7 @@ pub(crate) fn task_spec(
             Source::Reply { task: giver, part } if usize::from(*giver) == task => {
                 spec.keep_part(part);
             }
-            Source::Reply { .. } => {}
+            Source::Reply { .. } | Source::Data { .. } => {}
         }
     }
     (!spec.is_empty()).then(|| Arc::new(spec))
@@ -145,14 +145,12 @@ mod tests {
     #[test]
     fn a_task_keeps_what_its_checks_and_the_later_requests_read() {
         let mut journey = Journey::default();
-        journey.value_id(Source::Reply {
-            task: 0,
-            part: Part::Json(JsonPath::parse("$.token").unwrap()),
-        });
-        journey.value_id(Source::Reply {
-            task: 1,
-            part: Part::Header("x-token".into()),
-        });
+        for (task, part) in [
+            (0, Part::Json(JsonPath::parse("$.token").unwrap())),
+            (1, Part::Header("x-token".into())),
+        ] {
+            journey.value_id(Source::Reply { task, part }).unwrap();
+        }
         let mut checked = Expect::default();
         checked.push(crate::plan::expect::Check::parse("body contains ok").unwrap());
         let plain = Expect::default();

@@ -9,19 +9,32 @@
 
 pub(crate) mod capture;
 pub(crate) mod cookies;
+pub(crate) mod data;
 pub(crate) mod json_path;
 mod keep;
 pub(crate) mod reference;
+pub(crate) mod rows;
 mod user;
 
+use std::sync::Arc;
+
+use data::DataSet;
 pub(crate) use reference::Part;
 pub(crate) use user::{User, UserView};
+
+/// The most different values (references and data columns) a scenario
+/// reads: far beyond a real journey, and small enough that looking one up
+/// by comparison stays cheap.
+const MAX_VALUES: usize = 4096;
 
 /// Where a user's value comes from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Source {
     /// A part of the last successful reply to a named request (its task).
     Reply { task: u16, part: Part },
+    /// A column of a data file (`# @data`), in the user's current row of
+    /// it: always there.
+    Data { set: usize, column: usize },
 }
 
 /// What a run's journeys need, read from the scenario: the values each
@@ -36,6 +49,8 @@ pub(crate) struct Journey {
     /// Each user keeps a cookie jar for this site: an HTTP scenario's run,
     /// unless `--no-cookies`.
     pub(crate) cookies: Option<cookies::Site>,
+    /// The data files, by set: read once, shared by every worker.
+    pub(crate) data: Vec<Arc<DataSet>>,
 }
 
 impl Journey {
@@ -45,14 +60,17 @@ impl Journey {
     }
 
     /// The id of the value from `source`, added if new.
-    pub(crate) fn value_id(&mut self, source: Source) -> u16 {
-        match self.values.iter().position(|s| *s == source) {
-            Some(id) => id as u16,
-            None => {
-                self.values.push(source);
-                (self.values.len() - 1) as u16
-            }
+    pub(crate) fn value_id(&mut self, source: Source) -> Result<u16, String> {
+        if let Some(id) = self.values.iter().position(|s| *s == source) {
+            return Ok(id as u16);
         }
+        if self.values.len() == MAX_VALUES {
+            return Err(format!(
+                "too many references: a scenario reads at most {MAX_VALUES} different values"
+            ));
+        }
+        self.values.push(source);
+        Ok((self.values.len() - 1) as u16)
     }
 
     /// Task `task` reads value `id`.
@@ -74,14 +92,14 @@ impl Journey {
         let mut needed = None;
         // Each step goes to a task above the last: at most one per task.
         for _ in 0..=self.reads.len() {
-            let missing = self
-                .reads
-                .get(task as usize)?
-                .iter()
-                .find(|&&id| !user.has(id));
-            let Some(&id) = missing else { break };
-            let Source::Reply { task: giver, .. } = &self.values[id as usize];
-            task = *giver;
+            let missing = self.reads.get(task as usize)?.iter().find_map(|&id| {
+                match &self.values[id as usize] {
+                    Source::Reply { task: giver, .. } if !user.has(id) => Some(*giver),
+                    _ => None,
+                }
+            });
+            let Some(giver) = missing else { break };
+            task = giver;
             needed = Some(task);
         }
         needed

@@ -1,10 +1,11 @@
 //! One virtual user's state: the values it took from replies, and its
-//! cookies. Kept by the worker beside the user's slot, and only when the
-//! run's journey needs any (see `Journey::is_empty`).
+//! rows of the data files and its cookies. Kept by the worker beside the
+//! user's slot, and only when the run's journey needs any (see
+//! `Journey::is_empty`).
 
-use super::Journey;
 use super::capture::Captured;
 use super::cookies::{CookieJar, CookieView};
+use super::{Journey, Source};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Clone, Debug, Default)]
@@ -12,6 +13,8 @@ pub(crate) struct User {
     /// By value id; None until a reply gave it. The bytes are kept between
     /// requests (a value is read by every later request of the user).
     values: Vec<Option<Vec<u8>>>,
+    /// By data set: the row its references read now (see `journey::rows`).
+    rows: Vec<usize>,
     /// Empty unless the run keeps cookies (`Journey::cookies`).
     pub(crate) jar: CookieJar,
 }
@@ -20,6 +23,7 @@ impl User {
     pub(crate) fn new(journey: &Journey) -> User {
         User {
             values: vec![None; journey.values.len()],
+            rows: vec![0; journey.data.len()],
             jar: CookieJar::default(),
         }
     }
@@ -54,7 +58,14 @@ impl User {
         }
     }
 
-    /// A new user takes the slot: it starts with nothing.
+    /// Data set `set`'s references read `row` from now on.
+    #[inline]
+    pub(crate) fn set_row(&mut self, set: usize, row: usize) {
+        self.rows[set] = row;
+    }
+
+    /// A new user takes the slot: it starts with no values (its rows of the
+    /// data files are the slot's).
     pub(crate) fn reset(&mut self) {
         self.values.iter_mut().for_each(|v| *v = None);
         self.jar.clear();
@@ -65,6 +76,7 @@ impl User {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct UserView<'a> {
     pub(crate) user: &'a User,
+    pub(crate) journey: &'a Journey,
     /// Its cookies, when it has some: the request is rendered with them.
     pub(crate) cookies: Option<CookieView<'a>>,
 }
@@ -81,13 +93,20 @@ impl<'a> UserView<'a> {
             }),
             _ => None,
         };
-        UserView { user, cookies }
+        UserView {
+            user,
+            journey,
+            cookies,
+        }
     }
 
     /// Value `id`'s bytes: empty when the user has none, which the engine
     /// prevents by running the request that gives it first
     /// (`Journey::first_needed`).
     pub(crate) fn value(&self, id: u16) -> &[u8] {
+        if let Some(&Source::Data { set, column }) = self.journey.values.get(id as usize) {
+            return self.journey.data[set].field(self.user.rows[set], column);
+        }
         self.user
             .values
             .get(id as usize)

@@ -3,7 +3,10 @@
 //! see `journey::reference`). Each reference becomes a user value
 //! (`journey::Journey`), read by the template as `Piece::Value`.
 
+use std::collections::HashMap;
+
 use super::Parser;
+use super::data::Place;
 use crate::journey::{Source, reference};
 
 /// Names of requests (`# @name`) seen so far, with their task index.
@@ -12,7 +15,7 @@ pub(super) struct Names {
     named: Vec<(String, usize)>,
     /// `NAME.` references to a name not (yet) known, with their line: an
     /// error if a request below takes the name.
-    unresolved: Vec<(String, usize)>,
+    unresolved: HashMap<String, usize>,
 }
 
 impl Parser<'_> {
@@ -35,13 +38,19 @@ impl Parser<'_> {
         if self.names.named.iter().any(|(n, _)| n == value) {
             return Err(self.error(line, format!("@name {value} is given to two requests")));
         }
+        if self.data.has(value) {
+            return Err(self.error(
+                line,
+                format!("@name {value} is the name of a data set (# @data {value} = ...)"),
+            ));
+        }
         Ok(Some(value.to_string()))
     }
 
     /// The request about to become task `task` is named `label`.
     pub(super) fn name_task(&mut self, label: Option<String>, task: usize) {
         let Some(label) = label else { return };
-        if let Some((_, at)) = self.names.unresolved.iter().find(|(n, _)| *n == label) {
+        if let Some(at) = self.names.unresolved.get(&label) {
             // Reported at the end, as the first error of the file.
             self.late_name.get_or_insert((*at, label.clone()));
         }
@@ -50,10 +59,12 @@ impl Parser<'_> {
 
     /// The references in `text`, a line of the request being read (the
     /// next task), as user values: added to `found` (inside the braces, id).
+    /// `{{NAME.COLUMN}}` reads a data file when NAME is a data set.
     pub(super) fn references(
         &mut self,
         line: usize,
         text: &str,
+        place: Place,
         found: &mut Vec<(String, u16)>,
     ) -> Result<(), String> {
         let task = self.scenario.tasks.len();
@@ -61,15 +72,23 @@ impl Parser<'_> {
             let Some((name, rest)) = reference::split(inner) else {
                 continue;
             };
-            let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
-                self.names.unresolved.push((name.to_string(), line));
-                continue;
+            let source = if let Some(data) = self.data.resolve(name, rest, place) {
+                data.map_err(|e| self.error(line, e))?
+            } else {
+                let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
+                    // By name, the first line: a body may hold a million.
+                    if !self.names.unresolved.contains_key(name) {
+                        self.names.unresolved.insert(name.to_string(), line);
+                    }
+                    continue;
+                };
+                let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
+                Source::Reply {
+                    task: giver as u16,
+                    part,
+                }
             };
-            let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
-            let id = self.scenario.journey.value_id(Source::Reply {
-                task: giver as u16,
-                part,
-            });
+            let id = (self.scenario.journey.value_id(source)).map_err(|e| self.error(line, e))?;
             self.scenario.journey.note_read(task, id);
             if !found.iter().any(|(text, _)| text == inner) {
                 found.push((inner.to_string(), id));

@@ -21,8 +21,10 @@
 //! `{{name}}` variables are substituted here; `{{$...}}` dynamic values are
 //! checked here (so errors carry a line) but kept verbatim, for
 //! `http::template` to render per request. Directive values are stored
-//! unchecked: the CLI layer checks them and reports the line.
+//! unchecked: the CLI layer checks them and reports the line; data files
+//! (`# @data`) are read here.
 
+mod data;
 mod journey;
 mod vars;
 
@@ -38,6 +40,7 @@ use crate::journey::Journey;
 use crate::plan::expect::{Check, Expect};
 use crate::rng::Rng;
 use crate::whole_file;
+use data::{Data, Place};
 use vars::Vars;
 
 /// A parsed scenario file.
@@ -140,6 +143,8 @@ pub(crate) const FILE_DIRECTIVES: &[&str] = &[
     "open",
     "arrival",
     "sequence",
+    "data",
+    "data-mode",
 ];
 
 /// The largest scenario file. Files are parsed as text with a table of
@@ -188,6 +193,7 @@ pub(crate) fn parse(
         file_name,
         base_dir,
         vars: Vars::new(overrides),
+        data: Data::new(),
         body_budget: whole_file::MAX_BODY,
         scenario: Scenario {
             directives: Vec::new(),
@@ -217,7 +223,9 @@ pub(crate) fn parse(
     }
     parser.scenario.variables = parser.vars.all();
     let tasks = parser.scenario.tasks.len();
+    let data = parser.data.finish();
     let journey = &mut parser.scenario.journey;
+    journey.data = data.map_err(|(line, e)| format!("{file_name}:{line}: {e}"))?;
     if !journey.is_empty() {
         journey.reads.resize(tasks, Vec::new());
     }
@@ -228,6 +236,7 @@ struct Parser<'a> {
     file_name: &'a str,
     base_dir: &'a Path,
     vars: Vars,
+    data: Data,
     /// What body files (`< ./path`) may still add, in bytes: each task
     /// holds its own copy, so many tasks naming one large file add up.
     body_budget: u64,
@@ -359,9 +368,8 @@ impl Parser<'_> {
             self.scenario.tasks.push(task);
             return Ok(());
         }
-        let (method, url) = self.request_line(request_number, request)?;
         let mut values = Vec::new();
-        self.references(request_number, &url, &mut values)?;
+        let (method, url) = self.request_line(request_number, request, &mut values)?;
 
         let mut headers = Vec::new();
         while let Some(line) = lines.get(i) {
@@ -379,7 +387,7 @@ impl Parser<'_> {
                 continue;
             }
             let line = self.expand(number, line)?;
-            self.references(number, &line, &mut values)?;
+            self.references(number, &line, Place::Header, &mut values)?;
             headers.push(parse_header(&line).map_err(|e| self.error(number, e))?);
         }
 
@@ -390,7 +398,8 @@ impl Parser<'_> {
                 .iter()
                 .take_while(|l| l.trim().is_empty())
                 .count();
-        self.references(body_line, &String::from_utf8_lossy(&body), &mut values)?;
+        let body_text = String::from_utf8_lossy(&body);
+        self.references(body_line, &body_text, Place::Body, &mut values)?;
         let name = match (name, &label) {
             (Some(name), _) if !name.is_empty() => name.to_string(),
             (_, Some(label)) => label.clone(),
@@ -430,6 +439,9 @@ impl Parser<'_> {
         }
         if value.is_empty() && !matches!(name, "open" | "sequence") {
             return Err(self.error(line, format!("@{name} needs a value")));
+        }
+        if let Some(done) = self.data.directive(line, name, value, self.base_dir) {
+            return done.map_err(|e| self.error(line, e));
         }
         self.scenario.directives.push(Directive {
             name: name.to_string(),
@@ -487,6 +499,13 @@ impl Parser<'_> {
         first: usize,
     ) -> Result<ScenarioTask, String> {
         let rest = self.expand(number, rest.trim())?;
+        if let Some(inner) = self.data.named_in(&rest) {
+            let why = format!(
+                "data references work in HTTP requests, not {} commands",
+                protocol.name
+            );
+            return Err(self.error(number, format!("{{{{{inner}}}}}: {why}")));
+        }
         let is_url = protocol.is_url(&rest);
         let (url, command) = match rest.split_once(char::is_whitespace) {
             Some((url, command)) if is_url => (url.to_string(), command.trim().to_string()),
@@ -531,7 +550,13 @@ impl Parser<'_> {
 
     /// `METHOD URL [HTTP/1.x]`, or a bare URL for GET. The URL is the rest
     /// of the line, since `{{ name }}` and `{{$randomInt 1 9}}` hold spaces.
-    fn request_line(&mut self, number: usize, line: &str) -> Result<(String, String), String> {
+    /// The URL's references to user values go into `values`.
+    fn request_line(
+        &mut self,
+        number: usize,
+        line: &str,
+        values: &mut Vec<(String, u16)>,
+    ) -> Result<(String, String), String> {
         let expected = || {
             self.error(
                 number,
@@ -561,9 +586,11 @@ impl Parser<'_> {
             (method, url.trim_start())
         };
         let url = self.expand(number, url)?;
-        // Dynamic values render without spaces; anything else must have none.
+        self.references(number, &url, Place::Url, values)?;
+        // Dynamic values render without spaces; anything else must have
+        // none (user values, `{{ users.name }}` too, render empty here).
         let mut rendered = Vec::new();
-        if let Ok(template) = Template::parse(url.as_bytes()) {
+        if let Ok(template) = Template::parse_with(url.as_bytes(), values) {
             template.render(
                 &mut crate::dynamic::Values::new(&mut Rng::new(0)),
                 &mut rendered,

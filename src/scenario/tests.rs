@@ -1,6 +1,7 @@
 //! Scenario parser tests: the constructs here, errors and random input in
 //! the files beside.
 
+mod data;
 mod errors;
 mod fuzz;
 mod journey;

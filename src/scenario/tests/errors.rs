@@ -20,8 +20,7 @@ fn err(text: &str) -> String {
     err_with(text, &[])
 }
 
-const KNOWN: &str =
-    "(known: users, spawn-rate, duration, think, timeout, rate, stages, open, arrival, sequence)";
+const KNOWN: &str = "(known: users, spawn-rate, duration, think, timeout, rate, stages, open, arrival, sequence, data, data-mode)";
 
 #[test]
 fn unknown_file_directive() {

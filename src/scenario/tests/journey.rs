@@ -91,3 +91,25 @@ fn bad_names_and_references_name_their_line() {
         assert!(!e.contains('\n'), "{e}");
     }
 }
+
+#[test]
+fn references_may_have_spaces_inside_their_braces_in_a_url() {
+    let s = ok(&format!(
+        "{LOGIN}###\nGET /me?t={{{{ login.response.body.$.token }}}}\n"
+    ));
+    assert_eq!(s.tasks[1].values.len(), 1);
+}
+
+#[test]
+fn a_scenario_reads_a_bounded_number_of_values() {
+    // Each header reads another field of the login's reply.
+    let mut text = format!("{LOGIN}###\nGET /\n");
+    for i in 0..=4096 {
+        text.push_str(&format!("X-{i}: {{{{login.response.body.$.f{i}}}}}\n"));
+    }
+    let e = parse(&text, "s.http", Path::new("."), &[]).unwrap_err();
+    assert_eq!(
+        e,
+        "s.http:4105: too many references: a scenario reads at most 4096 different values"
+    );
+}

@@ -123,6 +123,7 @@ fn body_files_add_up_against_one_budget() {
         file_name: "s.http",
         base_dir: &dir.0,
         vars: Vars::new(&[]),
+        data: Data::new(),
         // MAX_BODY scaled down: two 3-byte bodies fit, a third does not.
         body_budget: 8,
         scenario: Scenario {

@@ -1,0 +1,292 @@
+//! Which row of a data file a user or a request takes, so that the rows
+//! are dealt over the whole plan as its users and arrivals are: without
+//! overlap across workers and `--segment`s while the file has enough rows,
+//! and round again from the first when it has not.
+//!
+//! A worker's hand of the plan is `(index, of)` (`Segment::nest`): of the
+//! plan's users (closed model) or connections (open model), it holds
+//! `index`, `index + of`, `index + 2 * of`, ...
+
+use std::num::NonZeroUsize;
+
+use super::data::Mode;
+use super::{Journey, Source, User};
+
+/// Per user: the row of the worker's slot `slot`. With `depth` slots per
+/// user (`--pipeline`), slot `slot` belongs to the worker's user
+/// `slot / depth`, which is user `index + (slot / depth) * of` of the
+/// whole plan, and each of its slots is a user of the journey: user k's
+/// slot i is plan slot `k * depth + i`. Plan slot s takes row s mod rows,
+/// so with fewer rows than slots, slots s and s + rows share a row.
+pub(crate) fn user_row(
+    (index, of): (usize, usize),
+    depth: usize,
+    slot: usize,
+    rows: NonZeroUsize,
+) -> usize {
+    let user = index as u128 + (slot / depth) as u128 * of as u128;
+    let slot = user * depth as u128 + (slot % depth) as u128;
+    (slot % rows.get() as u128) as usize
+}
+
+/// Per request: hand `index` of `of` takes rows `index`, `index + of`,
+/// `index + 2 * of`, ... in turn, each mod rows. While the plan's requests
+/// that use the file are fewer than its rows, no two send the same row;
+/// past that rows are sent again, and two hands may then send the same
+/// row at about the same time.
+#[derive(Debug)]
+pub(crate) struct RequestRows {
+    next: usize,
+    step: usize,
+    rows: usize,
+}
+
+impl RequestRows {
+    pub(crate) fn new((index, of): (usize, usize), rows: NonZeroUsize) -> RequestRows {
+        let rows = rows.get();
+        RequestRows {
+            next: index % rows,
+            step: of % rows,
+            rows,
+        }
+    }
+
+    /// The row for the next request; no division, no allocation.
+    #[inline]
+    pub(crate) fn take(&mut self) -> usize {
+        let row = self.next;
+        // Both are below `rows`, so the sum wraps at most once.
+        self.next += self.step;
+        if self.next >= self.rows {
+            self.next -= self.rows;
+        }
+        row
+    }
+}
+
+/// A worker's share of the data files' rows.
+#[derive(Debug)]
+pub(crate) struct Deal {
+    hand: (usize, usize),
+    /// Slots per user (`--pipeline`).
+    depth: usize,
+    /// Per data set: the hand's next rows, for a per-request set.
+    next: Vec<Option<RequestRows>>,
+    /// Per task: the per-request data sets its request reads, each once.
+    takes: Vec<Vec<usize>>,
+}
+
+impl Deal {
+    /// The rows of worker hand `hand`, with `depth` slots per user.
+    pub(crate) fn new(journey: &Journey, hand: (usize, usize), depth: usize) -> Deal {
+        let next = (journey.data.iter())
+            .map(|set| (set.mode == Mode::PerRequest).then(|| RequestRows::new(hand, set.rows())))
+            .collect();
+        let takes = (journey.reads.iter())
+            .map(|ids| {
+                let mut sets: Vec<usize> = Vec::new();
+                for &id in ids {
+                    if let Source::Data { set, .. } = journey.values[id as usize]
+                        && journey.data[set].mode == Mode::PerRequest
+                        && !sets.contains(&set)
+                    {
+                        sets.push(set);
+                    }
+                }
+                sets
+            })
+            .collect();
+        Deal {
+            hand,
+            depth,
+            next,
+            takes,
+        }
+    }
+
+    /// The user of slot `slot`, with its rows of the per-user sets, which
+    /// stay the slot's for the run.
+    pub(crate) fn user(&self, journey: &Journey, slot: usize) -> User {
+        let mut user = User::new(journey);
+        for (i, set) in journey.data.iter().enumerate() {
+            if set.mode == Mode::PerUser {
+                user.set_row(i, user_row(self.hand, self.depth, slot, set.rows()));
+            }
+        }
+        user
+    }
+
+    /// `user` is about to send task `task`'s request: it takes the next
+    /// row of each per-request set the request reads, one row a set
+    /// however many of its columns the request reads.
+    #[inline]
+    pub(crate) fn take(&mut self, task: u16, user: &mut User) {
+        let Some(sets) = self.takes.get(task as usize) else {
+            return;
+        };
+        for &set in sets {
+            if let Some(rows) = &mut self.next[set] {
+                user.set_row(set, rows.take());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::segment::{Segment, dealt};
+    use std::collections::BTreeMap;
+
+    fn n(rows: usize) -> NonZeroUsize {
+        NonZeroUsize::new(rows).unwrap()
+    }
+
+    /// Every worker's hand of a plan over `segments`, each with its own
+    /// worker count (boxes differ).
+    fn hands(segments: usize) -> Vec<(usize, usize)> {
+        (0..segments)
+            .flat_map(|i| {
+                let segment = Segment {
+                    index: i,
+                    count: segments,
+                };
+                let workers = 1 + i % 3;
+                (0..workers).map(move |w| segment.nest(w, workers))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn users_take_distinct_rows_across_workers_and_segments() {
+        for segments in [1, 2, 3, 7] {
+            for users in [1, 5, 40] {
+                let mut seen = BTreeMap::new();
+                for hand in hands(segments) {
+                    for local in 0..dealt(users, hand.0, hand.1) {
+                        let row = user_row(hand, 1, local, n(users));
+                        assert!(seen.insert(row, hand).is_none(), "row {row} twice");
+                    }
+                }
+                // Exactly rows 0..users, each once: user k has row k.
+                assert_eq!(
+                    seen.keys().copied().collect::<Vec<_>>(),
+                    (0..users).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn with_fewer_rows_users_wrap_around() {
+        // 5 users over 2 rows: users 0, 2, 4 share row 0; 1, 3 row 1.
+        let rows: Vec<usize> = (0..5).map(|k| user_row((0, 1), 1, k, n(2))).collect();
+        assert_eq!(rows, [0, 1, 0, 1, 0]);
+        // One worker of two: its users are 1, 3, 5 of the plan.
+        let rows: Vec<usize> = (0..3).map(|k| user_row((1, 2), 1, k, n(4))).collect();
+        assert_eq!(rows, [1, 3, 1]);
+        assert_eq!(
+            user_row((usize::MAX - 1, usize::MAX), 1, usize::MAX, n(7)),
+            {
+                let k = (usize::MAX - 1) as u128 + usize::MAX as u128 * usize::MAX as u128;
+                (k % 7) as usize
+            }
+        );
+    }
+
+    #[test]
+    fn pipelined_slots_are_users_of_their_own() {
+        // Depth 3 over 2 workers: worker 1's slots 0..6 are plan users 1
+        // and 3, so plan slots 3, 4, 5 and 9, 10, 11.
+        let rows: Vec<usize> = (0..6).map(|u| user_row((1, 2), 3, u, n(100))).collect();
+        assert_eq!(rows, [3, 4, 5, 9, 10, 11]);
+        let mut seen = BTreeMap::new();
+        for hand in hands(3) {
+            for slot in 0..dealt(10, hand.0, hand.1) * 2 {
+                assert!(seen.insert(user_row(hand, 2, slot, n(20)), hand).is_none());
+            }
+        }
+        assert_eq!(seen.len(), 20);
+    }
+
+    #[test]
+    fn one_hand_takes_consecutive_rows_and_wraps() {
+        let mut r = RequestRows::new((0, 1), n(3));
+        let rows: Vec<usize> = (0..7).map(|_| r.take()).collect();
+        assert_eq!(rows, [0, 1, 2, 0, 1, 2, 0]);
+        let mut one = RequestRows::new((0, 1), n(1));
+        assert_eq!((one.take(), one.take()), (0, 0));
+    }
+
+    #[test]
+    fn hands_take_distinct_rows_while_there_are_enough() {
+        // The plan's first `count` requests, dealt over the hands as its
+        // arrivals are, take rows 0..count, each once.
+        for segments in [1, 2, 5] {
+            for count in [1, 6, 100] {
+                let mut seen = BTreeMap::new();
+                for hand in hands(segments) {
+                    let mut r = RequestRows::new(hand, n(count));
+                    for _ in 0..dealt(count, hand.0, hand.1) {
+                        assert!(seen.insert(r.take(), hand).is_none());
+                    }
+                }
+                assert_eq!(
+                    seen.keys().copied().collect::<Vec<_>>(),
+                    (0..count).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_deal_seats_users_and_takes_a_row_a_set_per_request() {
+        use crate::journey::UserView;
+        use crate::journey::data::DataSet;
+        use std::sync::Arc;
+        let set = |name: &str, mode| {
+            let mut set = DataSet::parse(name, "f.csv", b"a,b\n0a,0b\n1a,1b\n2a,2b\n").unwrap();
+            set.mode = mode;
+            Arc::new(set)
+        };
+        let data = |set, column| Source::Data { set, column };
+        let journey = Journey {
+            // u.a, u.b (per user), r.a, r.b (per request)
+            values: vec![data(0, 0), data(0, 1), data(1, 0), data(1, 1)],
+            // Task 0 reads both sets; task 1 only the per-user one.
+            reads: vec![vec![0, 2, 3], vec![1]],
+            data: vec![set("u", Mode::PerUser), set("r", Mode::PerRequest)],
+            ..Journey::default()
+        };
+        // Worker 1 of 2, no pipelining: its slots are plan users 1, 3, ...
+        let mut deal = Deal::new(&journey, (1, 2), 1);
+        let mut users: Vec<User> = (0..2).map(|u| deal.user(&journey, u)).collect();
+        let value = |user: &User, id| {
+            let view = UserView::of(user, &journey);
+            String::from_utf8(view.value(id).to_vec()).unwrap()
+        };
+        assert_eq!(value(&users[0], 0), "1a");
+        assert_eq!(value(&users[1], 1), "0b"); // user 3 of 3 rows: row 0
+        let mut sent = Vec::new();
+        for (task, u) in [(0, 0), (1, 1), (0, 1), (0, 0)] {
+            deal.take(task, &mut users[u]);
+            sent.push((value(&users[u], 2), value(&users[u], 3)));
+        }
+        // Task 1 reads no per-request set: it takes no row. The hand's
+        // rows are 1, 3 mod 3 = 0, 2; both columns from one row.
+        let row = |r: &str| (format!("{r}a"), format!("{r}b"));
+        assert_eq!(sent, [row("1"), row("0"), row("0"), row("2")]);
+    }
+
+    #[test]
+    fn hands_wrap_mod_rows() {
+        // Hand 1 of 2 over 3 rows: 1, 3 mod 3 = 0, 5 mod 3 = 2, ...
+        let mut r = RequestRows::new((1, 2), n(3));
+        let rows: Vec<usize> = (0..6).map(|_| r.take()).collect();
+        assert_eq!(rows, [1, 0, 2, 1, 0, 2]);
+        // Hands far beyond the rows.
+        let mut r = RequestRows::new((10, 12), n(5));
+        let rows: Vec<usize> = (0..3).map(|_| r.take()).collect();
+        assert_eq!(rows, [0, 2, 4]);
+    }
+}
