@@ -4,6 +4,7 @@
 //! random numbers, which stay opaque.
 
 use crate::journey::UserView;
+use crate::journey::cookies::CookieView;
 use crate::rng::Rng;
 
 /// Text with dynamic values, parsed once and rendered per request:
@@ -67,6 +68,17 @@ impl<'a> Values<'a> {
     /// outside a journey.
     pub(crate) fn user_value(&self, id: u16) -> &[u8] {
         self.user.as_ref().map_or(&[], |u| u.value(id))
+    }
+
+    /// The cookies of the user sending the request, when it has some.
+    pub(crate) fn cookies(&self) -> Option<CookieView<'a>> {
+        self.user.as_ref().and_then(|u| u.cookies)
+    }
+
+    /// The request must be rendered for this user, not written from the
+    /// bytes its protocol encoded once: the user's cookies go in it.
+    pub(crate) fn forces_render(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.cookies.is_some())
     }
 }
 

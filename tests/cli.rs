@@ -81,6 +81,14 @@ fn bad_inputs_give_one_line_and_exit_2() {
             "--var goes with a scenario (-f FILE)",
         ),
         (
+            &["run", ok, "--no-cookies"],
+            "--no-cookies goes with a scenario (-f FILE)",
+        ),
+        (
+            &["run", "redis://127.0.0.1:9", "--no-cookies"],
+            "--no-cookies goes with a scenario (-f FILE)",
+        ),
+        (
             &["run", ok, "--no-keepalive", "--requests-per-conn", "5"],
             "not both",
         ),

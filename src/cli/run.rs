@@ -4,6 +4,7 @@ use super::settings::{Settings, parse_arrival, parse_think};
 use crate::cores;
 use crate::http::request::{self, HttpRequest};
 use crate::http::url::Url;
+use crate::journey::cookies::Site;
 use crate::plan::ramp::Ramp;
 use crate::plan::segment::{JOB_INDEX_VAR, Segment};
 use crate::plan::start::{DEFAULT_GRACE, StartAt};
@@ -16,6 +17,7 @@ use argh::FromArgs;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 /// The most worker threads: one per core is the design; this only stops
@@ -53,6 +55,10 @@ args_struct! {
         /// each user runs the scenario's requests in file order, rather than drawing them by weight
         #[argh(switch)]
         pub(crate) sequence: bool,
+
+        /// a scenario's users keep no cookies (by default each keeps a jar: the Set-Cookie of its replies goes back in its requests, by domain, path, expiry and Secure)
+        #[argh(switch)]
+        pub(crate) no_cookies: bool,
 
         /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
         #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
@@ -247,7 +253,7 @@ impl RunArgs {
             }
             (None, _) => Duration::ZERO,
         };
-        let plan = Plan {
+        let mut plan = Plan {
             dashboard,
             dashboard_linger,
             addr,
@@ -277,6 +283,16 @@ impl RunArgs {
                 .map(|s| s.journey.clone())
                 .unwrap_or_default(),
         };
+        // An HTTP scenario's users keep cookies, as browsers do: every
+        // reply's Set-Cookie is captured for them.
+        if scenario.is_some() && !self.no_cookies && !plan.url.takes_commands() {
+            plan.journey.cookies = Some(Site::new(&plan.url.host, plan.url.tls));
+            for task in &mut plan.tasks {
+                let mut spec = task.request.capture.as_deref().cloned().unwrap_or_default();
+                spec.keep_header("set-cookie");
+                task.request.capture = Some(Arc::new(spec));
+            }
+        }
         // Last, once nothing else can fail: nothing is created or emptied
         // for a run that never starts.
         if let Some(path) = &plan.out {
@@ -365,6 +381,11 @@ impl RunArgs {
             Some(url) => Url::parse(url)?,
             None => return Err("give the target URL, or a scenario with -f FILE".into()),
         };
+        if self.no_cookies {
+            return Err(
+                "--no-cookies goes with a scenario (-f FILE): a URL run sends no cookies".into(),
+            );
+        }
         if url.takes_commands() {
             // Only a protocol added with `main_with` reads settings.
             if !url.custom && !self.var.is_empty() {

@@ -133,7 +133,7 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         // What is staged and not yet written is `queued - sent`.
         if self.unstaged > 0 || self.queued - self.sent >= STAGE as u64 {
             // Staged once the bytes ahead of it have gone out.
-            if self.protocol.fixed(request, last).is_none() {
+            if values.forces_render() || self.protocol.fixed(request, last).is_none() {
                 let mut out = Vec::new();
                 self.protocol
                     .render(request, values, scratch, &mut out, last);
@@ -159,7 +159,11 @@ impl<'a, P: Protocol> Exchange<'a, P> {
         last: bool,
     ) {
         let hello = if opened { self.protocol.hello() } else { &[] };
-        match self.protocol.fixed(request, last) {
+        let fixed = match values.forces_render() {
+            true => None,
+            false => self.protocol.fixed(request, last),
+        };
+        match fixed {
             Some(bytes) => self.stage_fixed(hello, bytes),
             None => {
                 let out = &mut self.rendered;

@@ -377,8 +377,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             report: &mut self.report,
             done: &mut self.done,
         };
-        let journey = &self.plan.journey;
-        let user = self.users.get(u).map(|user| UserView { user, journey });
+        let user = (self.users.get(u)).map(|user| UserView::of(user, &self.plan.journey));
         let mut values = Values::of_user(&mut self.rng, user);
         let scratch = &mut self.scratch;
         self.conns[c].start(
@@ -503,6 +502,11 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let late = now.saturating_duration_since(slot.due) >= self.plan.timeout;
         let error = error.or(late.then_some(ErrorKind::Timeout));
         let (due, task) = (slot.due, slot.task);
+        // A reply's cookies go to its user's jar, whatever its status.
+        if let Some(user) = self.users.get_mut(u) {
+            let target = &self.plan.tasks[task as usize].request.target;
+            user.keep_cookies(&self.plan.journey, target, done.captured.as_deref());
+        }
         // Only a whole reply is checked: a failed one keeps its error.
         let error = match error {
             None if self.checking

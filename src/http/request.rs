@@ -7,6 +7,7 @@ use super::template::Template;
 use crate::digits::push_decimal;
 use crate::dynamic::Values;
 use crate::journey::capture::CaptureSpec;
+use crate::journey::cookies::header::add_cookies;
 use crate::plan::RequestSpec;
 use crate::rng::Rng;
 
@@ -120,6 +121,9 @@ impl HttpRequest {
         self.body.render(values, scratch);
         out.clear();
         self.head.render(values, out);
+        if let Some(cookies) = values.cookies() {
+            add_cookies(out, cookies);
+        }
         if self.length {
             out.extend_from_slice(b"Content-Length: ");
             push_decimal(out, scratch.len() as u64);

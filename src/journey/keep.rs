@@ -96,10 +96,7 @@ mod tests {
         let got = reply(r#"{"token": "t-1", "n": 2}"#, &[("x-id", "7")]);
         j.keep_values(&mut user, 0, &got).unwrap();
         assert_eq!(j.first_needed(&user, 1), None);
-        let view = UserView {
-            user: &user,
-            journey: &j,
-        };
+        let view = UserView::of(&user, &j);
         assert_eq!(view.value(0), b"t-1");
         assert_eq!(view.value(1), b"7");
         assert_eq!(view.value(2), br#"{"token": "t-1", "n": 2}"#);
@@ -108,11 +105,7 @@ mod tests {
             .keep_values(&mut user, 0, &reply("{}", &[("x-id", "8")]))
             .unwrap_err();
         assert_eq!(e, "$.token: no such value in the body");
-        let view = UserView {
-            user: &user,
-            journey: &j,
-        };
-        assert_eq!(view.value(0), b"t-1");
+        assert_eq!(UserView::of(&user, &j).value(0), b"t-1");
         user.reset();
         assert_eq!(j.first_needed(&user, 1), Some(0), "a new user starts bare");
     }

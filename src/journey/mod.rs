@@ -8,6 +8,7 @@
 //! engine keeps no per-user state and its hot path is unchanged.
 
 pub(crate) mod capture;
+pub(crate) mod cookies;
 pub(crate) mod data;
 pub(crate) mod json_path;
 mod keep;
@@ -45,6 +46,9 @@ pub(crate) struct Journey {
     pub(crate) values: Vec<Source>,
     /// Per task: the ids of the values its request reads.
     pub(crate) reads: Vec<Vec<u16>>,
+    /// Each user keeps a cookie jar for this site: an HTTP scenario's run,
+    /// unless `--no-cookies`.
+    pub(crate) cookies: Option<cookies::Site>,
     /// The data files, by set: read once, shared by every worker.
     pub(crate) data: Vec<Arc<DataSet>>,
 }
@@ -52,7 +56,7 @@ pub(crate) struct Journey {
 impl Journey {
     /// Users keep no state: the engine need not keep any.
     pub(crate) fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values.is_empty() && self.cookies.is_none()
     }
 
     /// The id of the value from `source`, added if new.

@@ -256,15 +256,13 @@ mod tests {
             // Task 0 reads both sets; task 1 only the per-user one.
             reads: vec![vec![0, 2, 3], vec![1]],
             data: vec![set("u", Mode::PerUser), set("r", Mode::PerRequest)],
+            ..Journey::default()
         };
         // Worker 1 of 2, no pipelining: its slots are plan users 1, 3, ...
         let mut deal = Deal::new(&journey, (1, 2), 1);
         let mut users: Vec<User> = (0..2).map(|u| deal.user(&journey, u)).collect();
         let value = |user: &User, id| {
-            let view = UserView {
-                user,
-                journey: &journey,
-            };
+            let view = UserView::of(user, &journey);
             String::from_utf8(view.value(id).to_vec()).unwrap()
         };
         assert_eq!(value(&users[0], 0), "1a");

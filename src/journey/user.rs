@@ -1,8 +1,12 @@
 //! One virtual user's state: the values it took from replies, and its
-//! rows of the data files. Kept by the worker beside the user's slot, and
-//! only when the run's journey needs any (see `Journey::is_empty`).
+//! rows of the data files and its cookies. Kept by the worker beside the
+//! user's slot, and only when the run's journey needs any (see
+//! `Journey::is_empty`).
 
+use super::capture::Captured;
+use super::cookies::{CookieJar, CookieView};
 use super::{Journey, Source};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 #[derive(Clone, Debug, Default)]
 pub(crate) struct User {
@@ -11,6 +15,8 @@ pub(crate) struct User {
     values: Vec<Option<Vec<u8>>>,
     /// By data set: the row its references read now (see `journey::rows`).
     rows: Vec<usize>,
+    /// Empty unless the run keeps cookies (`Journey::cookies`).
+    pub(crate) jar: CookieJar,
 }
 
 impl User {
@@ -18,11 +24,29 @@ impl User {
         User {
             values: vec![None; journey.values.len()],
             rows: vec![0; journey.data.len()],
+            jar: CookieJar::default(),
         }
     }
 
     pub(crate) fn has(&self, id: u16) -> bool {
         matches!(self.values.get(id as usize), Some(Some(_)))
+    }
+
+    /// Keep the cookies a reply set (its `Set-Cookie` values, `got`), the
+    /// reply to a request to `target` (as the scenario writes it), when
+    /// the run keeps cookies.
+    pub(crate) fn keep_cookies(&mut self, journey: &Journey, target: &str, got: Option<&Captured>) {
+        let (Some(site), Some(got)) = (&journey.cookies, got) else {
+            return;
+        };
+        // A value in the target (`{{...}}`) is not known here: a cookie
+        // without a Path takes its default from the part before it.
+        let target = target.split("{{").next().unwrap_or_default().as_bytes();
+        let mut now = None;
+        for value in got.header_values("set-cookie") {
+            let now = *now.get_or_insert_with(unix_now);
+            self.jar.store(site, target, value, now);
+        }
     }
 
     /// Keep `bytes` as value `id`, reusing the buffer it had.
@@ -44,6 +68,7 @@ impl User {
     /// data files are the slot's).
     pub(crate) fn reset(&mut self) {
         self.values.iter_mut().for_each(|v| *v = None);
+        self.jar.clear();
     }
 }
 
@@ -52,9 +77,29 @@ impl User {
 pub(crate) struct UserView<'a> {
     pub(crate) user: &'a User,
     pub(crate) journey: &'a Journey,
+    /// Its cookies, when it has some: the request is rendered with them.
+    pub(crate) cookies: Option<CookieView<'a>>,
 }
 
-impl UserView<'_> {
+impl<'a> UserView<'a> {
+    /// `user` as its next request sees it in a run of `journey`. The clock
+    /// is read only for a user with cookies.
+    pub(crate) fn of(user: &'a User, journey: &'a Journey) -> UserView<'a> {
+        let cookies = match &journey.cookies {
+            Some(site) if !user.jar.is_empty() => Some(CookieView {
+                jar: &user.jar,
+                site,
+                now: unix_now(),
+            }),
+            _ => None,
+        };
+        UserView {
+            user,
+            journey,
+            cookies,
+        }
+    }
+
     /// Value `id`'s bytes: empty when the user has none, which the engine
     /// prevents by running the request that gives it first
     /// (`Journey::first_needed`).
@@ -68,4 +113,11 @@ impl UserView<'_> {
             .and_then(|v| v.as_deref())
             .unwrap_or(&[])
     }
+}
+
+/// Seconds since the Unix epoch, as cookies count time.
+pub(crate) fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }

@@ -133,22 +133,7 @@ fn rfc3339(text: &str) -> Result<SystemTime, String> {
             }
         }
     };
-    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-    let month_days = [
-        31,
-        if leap { 29 } else { 28 },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=12).contains(&month) || day < 1 || day > month_days[month as usize - 1] {
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return Err("no such date".into());
     }
     if hour > 23 || minute > 59 || second > 59 {
@@ -162,9 +147,22 @@ fn rfc3339(text: &str) -> Result<SystemTime, String> {
         .ok_or_else(|| "out of range".into())
 }
 
+/// The days of `month` (1 to 12) in `year` (proleptic Gregorian); 0 for a
+/// month out of range. Cookie dates (`journey::cookies`) are checked by it too.
+pub(crate) fn days_in_month(year: i64, month: i64) -> i64 {
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
 /// Days from 1970-01-01 to the date (proleptic Gregorian), after Howard
 /// Hinnant's `days_from_civil`.
-fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;

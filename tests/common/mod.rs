@@ -210,8 +210,15 @@ s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
 print("port", s.server_address[1], flush=True)
 s.serve_forever()
 "#;
+    start_python_script(script, &[])
+}
+
+/// Python running `script`, which prints `port N` once it listens on
+/// 127.0.0.1, with `args` (its `sys.argv[1:]`); returns its base URL.
+pub fn start_python_script(script: &str, args: &[&str]) -> (Proc, String) {
     let mut child = Command::new("python3")
         .args(["-c", script])
+        .args(args)
         .stdout(Stdio::piped())
         .spawn()
         .expect("start python3 http.server");

@@ -4,6 +4,7 @@
 //! script per accepted connection). Every wait is bounded: a request that
 //! gets no answer within `DEADLINE` fails its test instead of hanging it.
 
+mod cookies;
 mod pipeline;
 mod plain;
 mod tls;
