@@ -98,7 +98,7 @@ fn a_user_without_the_token_logs_in_first_in_weighted_runs_too() {
             "--no-cookies",
         ],
     );
-    assert_eq!(out.code, 1, "bob's logins fail the run: {}", out.stderr);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     let counts = outcomes(&rows);
     let count = |task: &str, status| counts.get(&(task.to_string(), status, String::new()));
     // Alice logs in first, then reads (and logs in again when the draw
