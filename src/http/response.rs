@@ -108,6 +108,8 @@ struct Head {
     status: u16,
     framing: Framing,
     keep_alive: bool,
+    /// It has a `Set-Cookie` field: worth capturing for a cookie jar.
+    set_cookie: bool,
 }
 
 /// An incremental, reusable HTTP/1.1 response parser.
@@ -126,6 +128,8 @@ pub(crate) struct ResponseParser {
     memo: HeadMemo,
     /// What is kept of the current reply, when it is captured.
     capture: Option<Capturing>,
+    /// The current reply is captured only if its head sets cookies.
+    cookies_only: bool,
 }
 
 /// The last complete head parsed, byte for byte, and what it meant.
@@ -195,6 +199,7 @@ impl ResponseParser {
             chunked: Chunked::new(),
             memo: HeadMemo::default(),
             capture: None,
+            cookies_only: false,
         }
     }
 
@@ -209,12 +214,19 @@ impl ResponseParser {
         self.head_buf.clear();
         // A capture not taken (the reply failed, or nobody asked) ends here.
         self.capture = None;
+        self.cookies_only = false;
     }
 
     /// Captures the reply just started (after [`Self::start`], before the
     /// first byte is fed): what `spec` asks for, from its final head and
     /// body. [`Self::take_captured`] hands it out once the reply is done.
     pub(crate) fn capture(&mut self, spec: &Arc<CaptureSpec>) {
+        // Most replies of a run that keeps cookies set none: those cost
+        // a flag, not a capture (see `capture_head`).
+        if spec.only_cookies() {
+            self.cookies_only = true;
+            return;
+        }
         self.capture = Some(Capturing::new(Arc::clone(spec)));
     }
 
@@ -397,7 +409,7 @@ impl ResponseParser {
         if self.head_buf.is_empty() {
             // Common case: parse straight from the caller's bytes.
             if let Some(head) = self.memo.parse(data, self.head_request)? {
-                capture_head(&mut self.capture, data, &head);
+                capture_head(&mut self.capture, self.cookies_only, data, &head);
                 return Ok(Some((head.len, head)));
             }
             if data.len() > MAX_HEAD {
@@ -428,7 +440,7 @@ impl ResponseParser {
                     "internal error: head ended inside buffered bytes",
                 ));
             };
-            capture_head(&mut self.capture, &self.head_buf, &head);
+            capture_head(&mut self.capture, self.cookies_only, &self.head_buf, &head);
             self.head_buf.clear();
             return Ok(Some((used, head)));
         }
@@ -440,12 +452,18 @@ impl ResponseParser {
 }
 
 /// Hands a complete head to the capture, if any, when it is the final one:
-/// an interim 1xx head's fields are not the reply's.
+/// an interim 1xx head's fields are not the reply's. `cookies_only`: the
+/// reply is captured for its Set-Cookie fields alone, and only if it has
+/// some.
 #[inline]
-fn capture_head(capture: &mut Option<Capturing>, buf: &[u8], head: &Head) {
-    if let Some(c) = capture
-        && head.framing != Framing::Interim
-    {
+fn capture_head(capture: &mut Option<Capturing>, cookies_only: bool, buf: &[u8], head: &Head) {
+    if head.framing == Framing::Interim {
+        return;
+    }
+    if cookies_only && head.set_cookie {
+        *capture = Some(Capturing::new(CaptureSpec::cookies()));
+    }
+    if let Some(c) = capture {
         c.head(buf.get(..head.len).unwrap_or_default(), head.status);
     }
 }
@@ -490,6 +508,7 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>, ParseError
     let mut te_chunked = false;
     let mut conn_close = false;
     let mut conn_keep_alive = false;
+    let mut set_cookie = false;
     for h in resp.headers.iter() {
         let name = h.name.as_bytes();
         match name.len() {
@@ -513,6 +532,7 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>, ParseError
                     }
                 }
             }
+            10 if name.eq_ignore_ascii_case(b"set-cookie") => set_cookie = true,
             _ => {}
         }
     }
@@ -526,6 +546,7 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>, ParseError
             status,
             framing: Framing::Empty,
             keep_alive: false,
+            set_cookie,
         }));
     } else if head_request || status == 204 || status == 304 {
         Framing::Empty
@@ -545,6 +566,7 @@ fn parse_head(buf: &[u8], head_request: bool) -> Result<Option<Head>, ParseError
         status,
         framing,
         keep_alive: keep_alive && framing != Framing::UntilClose,
+        set_cookie,
     }))
 }
 

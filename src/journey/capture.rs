@@ -74,6 +74,24 @@ impl CaptureSpec {
         }
     }
 
+    /// Keep the Set-Cookie fields and nothing else: a cookie jar's.
+    pub(crate) fn cookies() -> Arc<CaptureSpec> {
+        static COOKIES: std::sync::OnceLock<Arc<CaptureSpec>> = std::sync::OnceLock::new();
+        let spec = COOKIES.get_or_init(|| {
+            let mut spec = CaptureSpec::default();
+            spec.keep_header("set-cookie");
+            Arc::new(spec)
+        });
+        Arc::clone(spec)
+    }
+
+    /// It keeps the Set-Cookie fields and nothing else.
+    pub(crate) fn only_cookies(&self) -> bool {
+        !self.body
+            && !self.all_headers
+            && matches!(&self.headers[..], [name] if &**name == "set-cookie")
+    }
+
     /// Nothing to keep: the reply need not be captured at all.
     pub(crate) fn is_empty(&self) -> bool {
         !self.body && !self.wants_headers()
