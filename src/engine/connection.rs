@@ -14,6 +14,7 @@ use crate::protocol::Protocol;
 use crate::record::ErrorKind;
 use crate::tls::{TlsClient, explain};
 use mio::{Interest, Registry, Token};
+use std::collections::VecDeque;
 use std::io;
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -52,7 +53,7 @@ pub(crate) enum End {
 }
 
 /// A request that ended, for the worker to record.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Completion {
     pub(crate) slot: usize,
     pub(crate) end: End,
@@ -64,19 +65,10 @@ pub(crate) struct Completion {
     pub(crate) tls_us: u64,
     /// Whether the worker may send it again.
     pub(crate) retry: Retry,
-    /// What was captured of its reply, when it completed and its task
-    /// captures (`RequestSpec::capture`).
-    pub(crate) captured: Option<Box<Captured>>,
-}
-
-impl Completion {
-    /// This completion, leaving its capture behind: the rest is figures.
-    pub(crate) fn take(&mut self) -> Completion {
-        Completion {
-            captured: self.captured.take(),
-            ..*self
-        }
-    }
+    /// Its reply was captured (its task captures, `RequestSpec::capture`):
+    /// the capture waits in its connection (`Connection::take_captured`),
+    /// so that a completion stays a few figures, copied, not dropped.
+    pub(crate) captured: bool,
 }
 
 /// Whether a request that failed may be sent again, on a new connection.
@@ -122,6 +114,9 @@ pub(crate) struct Connection<'a, P: Protocol> {
     /// The last write stopped part way (a full socket, or TLS records not
     /// all out): the writable event that follows goes on with it.
     write_blocked: bool,
+    /// Captured replies, in the order of their completions (`captured`),
+    /// until the worker takes them; empty when no task captures.
+    captures: VecDeque<Box<Captured>>,
 }
 
 impl<'a, P: Protocol> Connection<'a, P> {
@@ -136,6 +131,7 @@ impl<'a, P: Protocol> Connection<'a, P> {
             served: 0,
             replied: false,
             write_blocked: false,
+            captures: VecDeque::new(),
         }
     }
 
@@ -195,6 +191,12 @@ impl<'a, P: Protocol> Connection<'a, P> {
             Stage::Open => self.exchange_bytes(link, io, now, peer_closed),
             Stage::Closed => {}
         }
+    }
+
+    /// The capture of the oldest completion it reported `captured` and
+    /// the worker has not handled yet.
+    pub(crate) fn take_captured(&mut self) -> Option<Box<Captured>> {
+        self.captures.pop_front()
     }
 
     /// Whether no request is in flight on it.
@@ -439,9 +441,12 @@ impl<'a, P: Protocol> Connection<'a, P> {
         let captured = self.exchange.captured();
         if let Some(request) = self.exchange.front() {
             io.done.push(Completion {
-                captured,
+                captured: captured.is_some(),
                 ..completion(request, end)
             });
+            if let Some(captured) = captured {
+                self.captures.push_back(captured);
+            }
         }
         self.replied = true;
         self.exchange.answered();
@@ -537,7 +542,7 @@ fn completion<P: Protocol>(request: &InFlight<'_, P>, end: End) -> Completion {
         connect_us: request.connect_us,
         tls_us: request.tls_us,
         retry: Retry::No,
-        captured: None,
+        captured: false,
     }
 }
 

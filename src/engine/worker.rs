@@ -431,7 +431,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             self.retries_first();
             // In order; what they set off joins the end of the list.
             let mut next = 0;
-            while let Some(done) = self.done.get_mut(next).map(Completion::take) {
+            while let Some(&done) = self.done.get(next) {
                 next += 1;
                 self.complete(done, now);
             }
@@ -502,10 +502,14 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let late = now.saturating_duration_since(slot.due) >= self.plan.timeout;
         let error = error.or(late.then_some(ErrorKind::Timeout));
         let (due, task) = (slot.due, slot.task);
+        let captured = match done.captured {
+            true => self.conns[conn_of(u, self.depth)].take_captured(),
+            false => None,
+        };
         // A reply's cookies go to its user's jar, whatever its status.
         if let Some(user) = self.users.get_mut(u) {
             let target = &self.plan.tasks[task as usize].request.target;
-            user.keep_cookies(&self.plan.journey, target, done.captured.as_deref());
+            user.keep_cookies(&self.plan.journey, target, captured.as_deref());
         }
         // Only a whole reply is checked: a failed one keeps its error.
         let error = match error {
@@ -514,7 +518,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
                     (&self.plan.tasks[task as usize].expect, &self.plan.journey),
                     task,
                     (status, bytes),
-                    done.captured.as_deref(),
+                    captured.as_deref(),
                     self.users.get_mut(u),
                 ) =>
             {

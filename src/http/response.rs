@@ -455,8 +455,20 @@ impl ResponseParser {
 /// an interim 1xx head's fields are not the reply's. `cookies_only`: the
 /// reply is captured for its Set-Cookie fields alone, and only if it has
 /// some.
-#[inline]
+#[inline(always)]
 fn capture_head(capture: &mut Option<Capturing>, cookies_only: bool, buf: &[u8], head: &Head) {
+    // Most replies are captured for nothing: one test, inline.
+    if capture.is_some() || cookies_only {
+        capture_final_head(capture, cookies_only, buf, head);
+    }
+}
+
+fn capture_final_head(
+    capture: &mut Option<Capturing>,
+    cookies_only: bool,
+    buf: &[u8],
+    head: &Head,
+) {
     if head.framing == Framing::Interim {
         return;
     }
