@@ -131,7 +131,8 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let left = load::requests_share(plan, index, of);
         let poll = Poll::new()?;
         let timer = PreciseTimer::new(poll.registry(), TIMER)?;
-        let checking = !plan.journey.is_empty() || plan.tasks.iter().any(|t| !t.expect.is_empty());
+        let checking =
+            plan.journey.takes_values() || plan.tasks.iter().any(|t| !t.expect.is_empty());
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
         let deal = Deal::new(&plan.journey, (index, of), plan.pipeline);
@@ -507,9 +508,9 @@ impl<'a, P: Protocol> Worker<'a, P> {
             false => None,
         };
         // A reply's cookies go to its user's jar, whatever its status.
-        if let Some(user) = self.users.get_mut(u) {
+        if let (Some(got), Some(user)) = (captured.as_deref(), self.users.get_mut(u)) {
             let target = &self.plan.tasks[task as usize].request.target;
-            user.keep_cookies(&self.plan.journey, target, captured.as_deref());
+            user.keep_cookies(&self.plan.journey, target, got);
         }
         // Only a whole reply is checked: a failed one keeps its error.
         let error = match error {

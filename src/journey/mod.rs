@@ -60,6 +60,14 @@ impl Journey {
     }
 
     /// The id of the value from `source`, added if new.
+    /// Some reply gives its user values (`# @name` and a reference to it):
+    /// replies are then looked at beyond their status.
+    pub(crate) fn takes_values(&self) -> bool {
+        self.values
+            .iter()
+            .any(|source| matches!(source, Source::Reply { .. }))
+    }
+
     pub(crate) fn value_id(&mut self, source: Source) -> Result<u16, String> {
         if let Some(id) = self.values.iter().position(|s| *s == source) {
             return Ok(id as u16);

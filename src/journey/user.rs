@@ -35,8 +35,8 @@ impl User {
     /// Keep the cookies a reply set (its `Set-Cookie` values, `got`), the
     /// reply to a request to `target` (as the scenario writes it), when
     /// the run keeps cookies.
-    pub(crate) fn keep_cookies(&mut self, journey: &Journey, target: &str, got: Option<&Captured>) {
-        let (Some(site), Some(got)) = (&journey.cookies, got) else {
+    pub(crate) fn keep_cookies(&mut self, journey: &Journey, target: &str, got: &Captured) {
+        let Some(site) = &journey.cookies else {
             return;
         };
         // A value in the target (`{{...}}`) is not known here: a cookie

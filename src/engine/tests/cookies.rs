@@ -72,7 +72,7 @@ fn a_users_cookies_go_in_its_requests() {
         "no cookies yet: the encoded bytes themselves"
     );
     let login = setting(&["session=abc; Path=/", "deep=1"]);
-    user.keep_cookies(&journey, "/login", Some(&login));
+    user.keep_cookies(&journey, "/login", &login);
     assert_eq!(
         staged(&journey, &user, &plain),
         (
@@ -91,10 +91,10 @@ fn a_users_cookies_go_in_its_requests() {
     user.reset();
     assert!(staged(&journey, &user, &plain).1);
     // Without cookies in the run, a user's jar is not read, nor filled.
-    user.keep_cookies(&journey, "/", Some(&setting(&["a=1"])));
+    user.keep_cookies(&journey, "/", &setting(&["a=1"]));
     assert!(staged(&Journey::default(), &user, &plain).1);
     user.reset();
-    user.keep_cookies(&Journey::default(), "/", Some(&setting(&["a=1"])));
+    user.keep_cookies(&Journey::default(), "/", &setting(&["a=1"]));
     assert!(user.jar.is_empty());
 }
 
@@ -103,7 +103,7 @@ fn the_default_path_of_a_target_with_values_is_taken_before_them() {
     let journey = keeping_cookies();
     let mut user = User::new(&journey);
     let target = "/users/{{login.response.body.$.id}}/x";
-    user.keep_cookies(&journey, target, Some(&setting(&["a=1"])));
+    user.keep_cookies(&journey, target, &setting(&["a=1"]));
     let below = request("/users/7/orders", &[("User-Agent", "")]);
     assert!(
         staged(&journey, &user, &below)
