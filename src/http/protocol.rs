@@ -5,7 +5,7 @@
 use super::request::HttpRequest;
 use super::response::{ResponseParser, Step};
 use crate::dynamic::Values;
-use crate::journey::capture::Captured;
+use crate::journey::capture::{Captured, Keep};
 use crate::plan::RequestSpec;
 use crate::protocol::{Decoded, Protocol};
 use crate::record::ErrorKind;
@@ -47,8 +47,10 @@ impl Protocol for Http1 {
     #[inline]
     fn expect(&self, parser: &mut ResponseParser, request: &HttpRequest, _opened: bool) {
         parser.start(request.is_head);
-        if let Some(spec) = &request.capture {
-            parser.capture(spec);
+        match &request.keep {
+            Keep::Nothing => {}
+            Keep::Cookies => parser.capture_cookies(),
+            Keep::Spec(spec) => parser.capture(spec),
         }
     }
 

@@ -1,12 +1,10 @@
 //! Requests are encoded to bytes once, before the run, and written again and
 //! again from the same buffer.
 
-use std::sync::Arc;
-
 use super::template::Template;
 use crate::digits::push_decimal;
 use crate::dynamic::Values;
-use crate::journey::capture::CaptureSpec;
+use crate::journey::capture::Keep;
 use crate::journey::cookies::header::add_cookies;
 use crate::plan::RequestSpec;
 use crate::rng::Rng;
@@ -31,8 +29,8 @@ pub(crate) struct HttpRequest {
     may_close: bool,
     /// HEAD responses carry no body, whatever their headers say.
     pub(crate) is_head: bool,
-    /// What its replies are captured with (`RequestSpec::capture`).
-    pub(crate) capture: Option<Arc<CaptureSpec>>,
+    /// What is kept of its replies (`RequestSpec::capture`).
+    pub(crate) keep: Keep,
     /// The whole request, when nothing in it is dynamic: kept alive, and
     /// closing (built only when a run asks for it).
     fixed: Option<(Vec<u8>, Option<Vec<u8>>)>,
@@ -72,7 +70,7 @@ impl HttpRequest {
                 && !overrides("transfer-encoding"),
             may_close: !overrides("connection"),
             is_head: spec.method == "HEAD",
-            capture: spec.capture.clone(),
+            keep: Keep::of(spec.capture.as_ref()),
             head,
             body,
             fixed: None,

@@ -221,13 +221,15 @@ impl ResponseParser {
     /// first byte is fed): what `spec` asks for, from its final head and
     /// body. [`Self::take_captured`] hands it out once the reply is done.
     pub(crate) fn capture(&mut self, spec: &Arc<CaptureSpec>) {
-        // Most replies of a run that keeps cookies set none: those cost
-        // a flag, not a capture (see `capture_head`).
-        if spec.only_cookies() {
-            self.cookies_only = true;
-            return;
-        }
         self.capture = Some(Capturing::new(Arc::clone(spec)));
+    }
+
+    /// Captures the reply just started for its Set-Cookie fields, if its
+    /// head has any. Most replies of a run that keeps cookies set none:
+    /// those cost a flag, not a capture (see `capture_head`).
+    #[inline]
+    pub(crate) fn capture_cookies(&mut self) {
+        self.cookies_only = true;
     }
 
     /// What was captured of the reply that just completed (`Step::Done` or
@@ -458,7 +460,7 @@ impl ResponseParser {
 #[inline(always)]
 fn capture_head(capture: &mut Option<Capturing>, cookies_only: bool, buf: &[u8], head: &Head) {
     // Most replies are captured for nothing: one test, inline.
-    if capture.is_some() || cookies_only {
+    if capture.is_some() || (cookies_only && head.set_cookie) {
         capture_final_head(capture, cookies_only, buf, head);
     }
 }

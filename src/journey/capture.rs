@@ -36,6 +36,28 @@ pub(crate) fn task_spec(
     (!spec.is_empty()).then(|| Arc::new(spec))
 }
 
+/// What a request's parser keeps of its replies, decided once per run.
+#[derive(Clone, Debug, Default)]
+pub(crate) enum Keep {
+    /// Nothing: parsed and dropped.
+    #[default]
+    Nothing,
+    /// Their Set-Cookie fields, for the replies that have some.
+    Cookies,
+    /// What the spec asks for.
+    Spec(Arc<CaptureSpec>),
+}
+
+impl Keep {
+    pub(crate) fn of(spec: Option<&Arc<CaptureSpec>>) -> Keep {
+        match spec {
+            None => Keep::Nothing,
+            Some(spec) if spec.only_cookies() => Keep::Cookies,
+            Some(spec) => Keep::Spec(Arc::clone(spec)),
+        }
+    }
+}
+
 /// What to keep of a reply.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct CaptureSpec {
