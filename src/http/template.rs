@@ -115,7 +115,13 @@ fn value_at(text: &[u8], at: usize, values: &[(String, u16)]) -> Option<(Piece, 
     if values.is_empty() || !text[at..].starts_with(b"{{") {
         return None;
     }
-    let len = text[at + 2..].windows(2).position(|w| w == b"}}")?;
+    // Up to the first `}}`, unless a `{{` comes first (as the scenario
+    // found them, `journey::reference::candidates`): so each `{{` reads
+    // only to the next, and a text of many is read once, not once each.
+    let len = (text[at + 2..].windows(2)).position(|w| w == b"}}" || w == b"{{")?;
+    if text[at + 2 + len] == b'{' {
+        return None;
+    }
     let inner = text[at + 2..at + 2 + len].trim_ascii();
     let (_, id) = values.iter().find(|(name, _)| name.as_bytes() == inner)?;
     Some((Piece::Value(*id), at + 2 + len + 2))
@@ -419,6 +425,29 @@ mod tests {
         for text in ["{{$nope}}", "{{$uuid", "{{$randomInt\n5\n1}}", "{{$x\n\n}}"] {
             assert!(!error(text).contains('\n'), "{text}");
         }
+    }
+
+    #[test]
+    fn a_user_value_is_found_and_unclosed_braces_cost_one_pass() {
+        let values = [("login.response.body.*".to_string(), 3)];
+        let t = Template::parse_with(b"a {{ login.response.body.* }} {{x}} {{", &values).unwrap();
+        assert_eq!(
+            t.pieces,
+            [
+                Piece::Literal(b"a ".to_vec()),
+                Piece::Value(3),
+                Piece::Literal(b" {{x}} {{".to_vec())
+            ]
+        );
+        // Each `{{` looks no further than the next one: many of them with
+        // no `}}` after them are read once, not once each (this took
+        // minutes when each looked to the end of the text).
+        let mut text = b"{{login.response.body.*}}".to_vec();
+        text.extend(b"{{ x ".repeat(200_000));
+        let (done, waited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(Template::parse_with(&text, &values).is_ok()));
+        let parsed = waited.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(parsed, Ok(true), "1 MB of unclosed braces");
     }
 
     #[test]
