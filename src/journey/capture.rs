@@ -145,14 +145,18 @@ mod tests {
     #[test]
     fn a_task_keeps_what_its_checks_and_the_later_requests_read() {
         let mut journey = Journey::default();
-        journey.value_id(Source::Reply {
-            task: 0,
-            part: Part::Json(JsonPath::parse("$.token").unwrap()),
-        });
-        journey.value_id(Source::Reply {
-            task: 1,
-            part: Part::Header("x-token".into()),
-        });
+        journey
+            .value_id(Source::Reply {
+                task: 0,
+                part: Part::Json(JsonPath::parse("$.token").unwrap()),
+            })
+            .unwrap();
+        journey
+            .value_id(Source::Reply {
+                task: 1,
+                part: Part::Header("x-token".into()),
+            })
+            .unwrap();
         let mut checked = Expect::default();
         checked.push(crate::plan::expect::Check::parse("body contains ok").unwrap());
         let plain = Expect::default();

@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::capture::Captured;
 
 /// One step down from a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Step {
     /// An object's member.
     Field(Box<str>),
@@ -25,7 +25,7 @@ enum Step {
 }
 
 /// A parsed path: `$.items[0].id`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct JsonPath {
     /// As written, for messages.
     text: Box<str>,

@@ -61,9 +61,10 @@ mod tests {
     fn journey() -> Journey {
         let mut j = Journey::default();
         let reply = |part| Source::Reply { task: 0, part };
-        j.value_id(reply(Part::Json(JsonPath::parse("$.token").unwrap())));
-        j.value_id(reply(Part::Header("x-id".into())));
-        j.value_id(reply(Part::Body));
+        j.value_id(reply(Part::Json(JsonPath::parse("$.token").unwrap())))
+            .unwrap();
+        j.value_id(reply(Part::Header("x-id".into()))).unwrap();
+        j.value_id(reply(Part::Body)).unwrap();
         j.note_read(1, 0);
         j.note_read(1, 1);
         j

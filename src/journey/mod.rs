@@ -13,11 +13,16 @@ mod keep;
 pub(crate) mod reference;
 mod user;
 
+use std::collections::HashMap;
+
 pub(crate) use reference::Part;
 pub(crate) use user::{User, UserView};
 
+/// The most different values a scenario's users keep: ids are 16 bits.
+pub(crate) const MAX_VALUES: usize = u16::MAX as usize + 1;
+
 /// Where a user's value comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Source {
     /// A part of the last successful reply to a named request (its task).
     Reply { task: u16, part: Part },
@@ -30,8 +35,11 @@ pub(crate) enum Source {
 pub(crate) struct Journey {
     /// By id (a template's `Piece::Value`): where each value comes from.
     pub(crate) values: Vec<Source>,
-    /// Per task: the ids of the values its request reads.
+    /// Per task: the ids of the values its request reads, in order.
     pub(crate) reads: Vec<Vec<u16>>,
+    /// `values`' ids by source, so that a file with many references is
+    /// read in one pass.
+    ids: HashMap<Source, u16>,
 }
 
 impl Journey {
@@ -40,24 +48,36 @@ impl Journey {
         self.values.is_empty()
     }
 
-    /// The id of the value from `source`, added if new.
-    pub(crate) fn value_id(&mut self, source: Source) -> u16 {
-        match self.values.iter().position(|s| *s == source) {
-            Some(id) => id as u16,
-            None => {
-                self.values.push(source);
-                (self.values.len() - 1) as u16
-            }
+    /// The id of the value from `source`, added if new. Err: there is no
+    /// id left for a new one ([`MAX_VALUES`]).
+    pub(crate) fn value_id(&mut self, source: Source) -> Result<u16, String> {
+        if let Some(&id) = self.ids.get(&source) {
+            return Ok(id);
         }
+        let id = u16::try_from(self.values.len()).map_err(|_| {
+            format!(
+                "too many different references: a scenario reads at most {MAX_VALUES} values \
+                 of replies"
+            )
+        })?;
+        self.ids.insert(source.clone(), id);
+        self.values.push(source);
+        Ok(id)
     }
 
-    /// Task `task` reads value `id`.
+    /// Task `task` reads value `id`. Ids noted in rising order cost no
+    /// search (`value_id` hands them out so).
     pub(crate) fn note_read(&mut self, task: usize, id: u16) {
         if self.reads.len() <= task {
             self.reads.resize(task + 1, Vec::new());
         }
-        if !self.reads[task].contains(&id) {
-            self.reads[task].push(id);
+        let reads = &mut self.reads[task];
+        if reads.last().is_some_and(|&last| last >= id) {
+            if let Err(at) = reads.binary_search(&id) {
+                reads.insert(at, id);
+            }
+        } else {
+            reads.push(id);
         }
     }
 

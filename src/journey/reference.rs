@@ -8,7 +8,7 @@ use std::fmt;
 use super::json_path::JsonPath;
 
 /// The part of a reply a reference reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Part {
     /// The whole body (`body.*`), as far as it was kept.
     Body,

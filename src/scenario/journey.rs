@@ -3,16 +3,19 @@
 //! see `journey::reference`). Each reference becomes a user value
 //! (`journey::Journey`), read by the template as `Piece::Value`.
 
+use std::collections::HashMap;
+
 use super::Parser;
 use crate::journey::{Source, reference};
 
-/// Names of requests (`# @name`) seen so far, with their task index.
+/// Names of requests (`# @name`) seen so far, with their task index; by
+/// name, so that a file with many is read in one pass.
 #[derive(Debug, Default)]
 pub(super) struct Names {
-    named: Vec<(String, usize)>,
-    /// `NAME.` references to a name not (yet) known, with their line: an
-    /// error if a request below takes the name.
-    unresolved: Vec<(String, usize)>,
+    named: HashMap<String, usize>,
+    /// `NAME.` references to a name not (yet) known, with the line of the
+    /// first: an error if a request below takes the name.
+    unresolved: HashMap<String, usize>,
 }
 
 impl Parser<'_> {
@@ -32,7 +35,7 @@ impl Parser<'_> {
                 format!("bad @name {value:?}: expected a name (letters, digits, _ and -)"),
             ));
         }
-        if self.names.named.iter().any(|(n, _)| n == value) {
+        if self.names.named.contains_key(value) {
             return Err(self.error(line, format!("@name {value} is given to two requests")));
         }
         Ok(Some(value.to_string()))
@@ -41,15 +44,16 @@ impl Parser<'_> {
     /// The request about to become task `task` is named `label`.
     pub(super) fn name_task(&mut self, label: Option<String>, task: usize) {
         let Some(label) = label else { return };
-        if let Some((_, at)) = self.names.unresolved.iter().find(|(n, _)| *n == label) {
+        if let Some(&at) = self.names.unresolved.get(&label) {
             // Reported at the end, as the first error of the file.
-            self.late_name.get_or_insert((*at, label.clone()));
+            self.late_name.get_or_insert((at, label.clone()));
         }
-        self.names.named.push((label, task));
+        self.names.named.insert(label, task);
     }
 
     /// The references in `text`, a line of the request being read (the
-    /// next task), as user values: added to `found` (inside the braces, id).
+    /// next task), as user values: added to `found` (inside the braces,
+    /// id), each as often as it is written (see [`distinct`]).
     pub(super) fn references(
         &mut self,
         line: usize,
@@ -61,19 +65,21 @@ impl Parser<'_> {
             let Some((name, rest)) = reference::split(inner) else {
                 continue;
             };
-            let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
-                self.names.unresolved.push((name.to_string(), line));
+            let Some(&giver) = self.names.named.get(name) else {
+                (self.names.unresolved)
+                    .entry(name.to_string())
+                    .or_insert(line);
                 continue;
             };
             let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
-            let id = self.scenario.journey.value_id(Source::Reply {
-                task: giver as u16,
-                part,
-            });
+            let id = (self.scenario.journey)
+                .value_id(Source::Reply {
+                    task: giver as u16,
+                    part,
+                })
+                .map_err(|e| self.error(line, e))?;
             self.scenario.journey.note_read(task, id);
-            if !found.iter().any(|(text, _)| text == inner) {
-                found.push((inner.to_string(), id));
-            }
+            found.push((inner.to_string(), id));
         }
         Ok(())
     }
@@ -93,4 +99,10 @@ impl Parser<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// A request's references, each text once, in the order of their values.
+pub(super) fn distinct(found: &mut Vec<(String, u16)>) {
+    found.sort_unstable_by(|(a, x), (b, y)| (x, a).cmp(&(y, b)));
+    found.dedup();
 }

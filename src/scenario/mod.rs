@@ -391,6 +391,7 @@ impl Parser<'_> {
                 .take_while(|l| l.trim().is_empty())
                 .count();
         self.references(body_line, &String::from_utf8_lossy(&body), &mut values)?;
+        journey::distinct(&mut values);
         let name = match (name, &label) {
             (Some(name), _) if !name.is_empty() => name.to_string(),
             (_, Some(label)) => label.clone(),

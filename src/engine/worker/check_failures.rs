@@ -124,10 +124,12 @@ mod tests {
     #[test]
     fn a_successful_reply_must_give_its_user_the_values_read_later() {
         let mut journey = Journey::default();
-        let token = journey.value_id(Source::Reply {
-            task: 0,
-            part: Part::Json(JsonPath::parse("$.token").unwrap()),
-        });
+        let token = journey
+            .value_id(Source::Reply {
+                task: 0,
+                part: Part::Json(JsonPath::parse("$.token").unwrap()),
+            })
+            .unwrap();
         let rules = (&Expect::default(), &journey);
         let reply = |status, body: &str| Captured {
             status,

@@ -91,3 +91,50 @@ fn bad_names_and_references_name_their_line() {
         assert!(!e.contains('\n'), "{e}");
     }
 }
+
+/// `parse` on another thread, failing the test if it takes over a minute
+/// (a parse that is linear in the file takes well under a second).
+fn parse_within_a_minute(text: String) -> Result<Scenario, String> {
+    let (done, waited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(parse(&text, "s.http", Path::new("."), &[]));
+    });
+    (waited.recv_timeout(std::time::Duration::from_secs(60))).expect("parsed within a minute")
+}
+
+#[test]
+fn more_references_than_value_ids_is_an_error_on_its_line() {
+    // Ids are 16 bits: the 65 537th different value has none.
+    let mut text = String::from("### login\n# @name login\nGET /\n\n### me\nGET /\n");
+    for i in 0..65_537 {
+        text.push_str(&format!("X-{i}: {{{{login.response.headers.h{i}}}}}\n"));
+    }
+    let e = parse_within_a_minute(text).unwrap_err();
+    assert_eq!(
+        e,
+        "s.http:65543: too many different references: a scenario reads at most 65536 \
+         values of replies"
+    );
+    // Many references to the same few values are fine.
+    let mut text = String::from(LOGIN);
+    text.push_str("### me\nGET /\n\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("{{{{login.response.headers.h{}}}}}", i % 3));
+    }
+    let s = parse_within_a_minute(text).unwrap();
+    assert_eq!((s.journey.values.len(), s.tasks[1].values.len()), (3, 3));
+    assert_eq!(s.journey.reads[1], [0, 1, 2]);
+}
+
+#[test]
+fn unknown_prefixes_and_many_names_are_read_in_one_pass() {
+    // Every `{{word.word}}` naming no request is remembered (a request
+    // named so below is an error), and every name is looked up: neither
+    // may cost a scan of all the others (this took minutes).
+    let mut text = format!("### a\nPOST /\n\n{}\n\n", "{{a.b}}".repeat(400_000));
+    for i in 0..40_000 {
+        text.push_str(&format!("###\n# @name n{i}\nGET /\n"));
+    }
+    let s = parse_within_a_minute(text).unwrap();
+    assert_eq!(s.tasks.len(), 40_001);
+}
