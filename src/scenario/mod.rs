@@ -342,7 +342,8 @@ impl Parser<'_> {
                 return Err(self.error(
                     request_number,
                     format!(
-                        "@name names HTTP requests, whose replies later requests read;                          this request is a {} command",
+                        "@name names HTTP requests, whose replies later requests read; \
+                         this request is a {} command",
                         protocol.name
                     ),
                 ));

@@ -89,6 +89,7 @@ fn bad_names_and_references_name_their_line() {
         let e = parse(&text, "s.http", Path::new("."), &[]).unwrap_err();
         assert!(e.starts_with(says), "{text:?}\n{e}");
         assert!(!e.contains('\n'), "{e}");
+        assert!(!e.contains("  "), "one space between words: {e}");
     }
 }
 
