@@ -40,6 +40,9 @@ pub(crate) struct Journey {
     /// `values`' ids by source, so that a file with many references is
     /// read in one pass.
     ids: HashMap<Source, u16>,
+    /// By id: the value goes in a request head (URL or header), where a
+    /// line break would end it.
+    in_head: Vec<bool>,
 }
 
 impl Journey {
@@ -62,7 +65,22 @@ impl Journey {
         })?;
         self.ids.insert(source.clone(), id);
         self.values.push(source);
+        self.in_head.push(false);
         Ok(id)
+    }
+
+    /// Value `id` goes in a request head: see [`Self::in_head`].
+    pub(crate) fn note_in_head(&mut self, id: u16) {
+        if let Some(head) = self.in_head.get_mut(id as usize) {
+            *head = true;
+        }
+    }
+
+    /// Whether value `id` goes in a request head (a URL or a header),
+    /// where it may hold no line break: kept, one would end the head and
+    /// start a request of the server's making.
+    pub(crate) fn in_head(&self, id: u16) -> bool {
+        self.in_head.get(id as usize).copied().unwrap_or(false)
     }
 
     /// Task `task` reads value `id`. Ids noted in rising order cost no

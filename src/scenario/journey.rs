@@ -54,10 +54,12 @@ impl Parser<'_> {
     /// The references in `text`, a line of the request being read (the
     /// next task), as user values: added to `found` (inside the braces,
     /// id), each as often as it is written (see [`distinct`]).
+    /// `head`: `text` is the URL or a header line (see `Journey::in_head`).
     pub(super) fn references(
         &mut self,
         line: usize,
         text: &str,
+        head: bool,
         found: &mut Vec<(String, u16)>,
     ) -> Result<(), String> {
         let task = self.scenario.tasks.len();
@@ -79,6 +81,9 @@ impl Parser<'_> {
                 })
                 .map_err(|e| self.error(line, e))?;
             self.scenario.journey.note_read(task, id);
+            if head {
+                self.scenario.journey.note_in_head(id);
+            }
             found.push((inner.to_string(), id));
         }
         Ok(())

@@ -34,6 +34,9 @@ fn a_reference_becomes_a_user_value_of_the_named_task() {
         ]
     );
     assert_eq!(s.journey.reads, [vec![], vec![0, 1, 2]]);
+    // The URL's and the headers' values go in a request head.
+    let heads: Vec<bool> = (0..3).map(|id| s.journey.in_head(id)).collect();
+    assert_eq!(heads, [true, true, false]);
 }
 
 #[test]
