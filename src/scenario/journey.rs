@@ -58,7 +58,7 @@ impl Parser<'_> {
     pub(super) fn references(
         &mut self,
         line: usize,
-        text: &str,
+        text: &[u8],
         head: bool,
         found: &mut Vec<(String, u16)>,
     ) -> Result<(), String> {

@@ -362,7 +362,7 @@ impl Parser<'_> {
         }
         let (method, url) = self.request_line(request_number, request)?;
         let mut values = Vec::new();
-        self.references(request_number, &url, true, &mut values)?;
+        self.references(request_number, url.as_bytes(), true, &mut values)?;
 
         let mut headers = Vec::new();
         while let Some(line) = lines.get(i) {
@@ -380,7 +380,7 @@ impl Parser<'_> {
                 continue;
             }
             let line = self.expand(number, line)?;
-            self.references(number, &line, true, &mut values)?;
+            self.references(number, line.as_bytes(), true, &mut values)?;
             headers.push(parse_header(&line).map_err(|e| self.error(number, e))?);
         }
 
@@ -391,12 +391,7 @@ impl Parser<'_> {
                 .iter()
                 .take_while(|l| l.trim().is_empty())
                 .count();
-        self.references(
-            body_line,
-            &String::from_utf8_lossy(&body),
-            false,
-            &mut values,
-        )?;
+        self.references(body_line, &body, false, &mut values)?;
         journey::distinct(&mut values);
         let name = match (name, &label) {
             (Some(name), _) if !name.is_empty() => name.to_string(),

@@ -142,3 +142,21 @@ fn unknown_prefixes_and_many_names_are_read_in_one_pass() {
     let s = parse_within_a_minute(text).unwrap();
     assert_eq!(s.tasks.len(), 40_001);
 }
+
+#[test]
+fn a_body_file_is_read_for_references_as_bytes() {
+    let dir = TempDir::new();
+    // The first reference holds a byte that is not UTF-8: the template
+    // leaves it as written, so it is no value either (read as text with
+    // U+FFFD, it became one that nothing rendered). The second is.
+    let mut bytes = b"\xff{{login.response.body.$.a\xff}} ".to_vec();
+    bytes.extend_from_slice(b"{{login.response.body.$.b}}\xfe");
+    std::fs::write(dir.0.join("p.bin"), &bytes).unwrap();
+    let text = format!("{LOGIN}### me\nPOST /me\n\n< ./p.bin\n");
+    let s = parse(&text, "s.http", &dir.0, &[]).unwrap();
+    assert_eq!(
+        s.tasks[1].values,
+        [("login.response.body.$.b".to_string(), 0)]
+    );
+    assert_eq!(s.journey.values.len(), 1);
+}
