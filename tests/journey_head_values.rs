@@ -6,51 +6,16 @@
 mod common;
 
 use common::*;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-/// A server on loopback that answers every request (no bodies here) with
-/// a token holding a request of its own, and keeps the bytes it was sent.
-fn injecting_server() -> (String, Arc<Mutex<Vec<u8>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let record = Arc::clone(&record);
-            std::thread::spawn(move || {
-                let body = r#"{"token": "t\r\n\r\nGET /evil HTTP/1.1\r\nHost: x"}"#;
-                let reply = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                let (mut buf, mut pending) = ([0u8; 4096], Vec::new());
-                while let Ok(n) = stream.read(&mut buf) {
-                    if n == 0 {
-                        return;
-                    }
-                    record.lock().unwrap().extend_from_slice(&buf[..n]);
-                    pending.extend_from_slice(&buf[..n]);
-                    while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-                        pending.drain(..end + 4);
-                        if stream.write_all(reply.as_bytes()).is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (format!("http://127.0.0.1:{}", addr.port()), seen)
-}
+/// Every reply: a token holding a request of the server's own.
+const INJECTING: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 51\r\n\r\n\
+    {\"token\": \"t\\r\\n\\r\\nGET /evil HTTP/1.1\\r\\nHost: x\"}";
 
 #[test]
 fn a_value_for_a_header_with_a_line_break_fails_its_reply() {
-    let (base, seen) = injecting_server();
+    let (addr, seen) = recording_server(INJECTING);
+    let base = format!("http://{addr}");
     let dir = scratch("head-values");
     let file = dir.join("s.http");
     std::fs::write(
@@ -83,7 +48,7 @@ fn a_value_for_a_header_with_a_line_break_fails_its_reply() {
         let got = (r.task.as_str(), r.status, r.error.as_str());
         assert_eq!(got, ("login", 200, "check"), "{r:?}");
     }
-    let sent = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+    let sent = String::from_utf8_lossy(&seen.lock().unwrap().concat()).into_owned();
     assert_eq!(sent.matches("GET /login ").count(), 4, "{sent}");
     assert!(!sent.contains("/evil") && !sent.contains("/me"), "{sent}");
 }
