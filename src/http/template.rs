@@ -7,6 +7,7 @@
 //! names. Everything else, including `{{` not followed by `$`, is literal
 //! text.
 
+use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::digits::push_decimal;
@@ -48,11 +49,15 @@ impl Template {
     /// As `parse`, and `{{TEXT}}` is the user's value `id` for each
     /// `(TEXT, id)` of `values` (TEXT trimmed, as the scenario found it).
     pub(crate) fn parse_with(text: &[u8], values: &[(String, u16)]) -> Result<Template, String> {
+        // By name: a request may read many values, many times.
+        let values: HashMap<&[u8], u16> = (values.iter())
+            .map(|(name, id)| (name.as_bytes(), *id))
+            .collect();
         let mut pieces = Vec::new();
         let mut literal = Vec::new();
         let mut i = 0;
         while i < text.len() {
-            let found = match value_at(text, i, values) {
+            let found = match value_at(text, i, &values) {
                 Some(found) => Some(found),
                 None => dynamic_at(text, i)?,
             };
@@ -111,7 +116,7 @@ impl Template {
 
 /// If one of the user's `values` starts at `text[at..]`, returns it and
 /// where it ends.
-fn value_at(text: &[u8], at: usize, values: &[(String, u16)]) -> Option<(Piece, usize)> {
+fn value_at(text: &[u8], at: usize, values: &HashMap<&[u8], u16>) -> Option<(Piece, usize)> {
     if values.is_empty() || !text[at..].starts_with(b"{{") {
         return None;
     }
@@ -123,7 +128,7 @@ fn value_at(text: &[u8], at: usize, values: &[(String, u16)]) -> Option<(Piece, 
         return None;
     }
     let inner = text[at + 2..at + 2 + len].trim_ascii();
-    let (_, id) = values.iter().find(|(name, _)| name.as_bytes() == inner)?;
+    let id = values.get(inner)?;
     Some((Piece::Value(*id), at + 2 + len + 2))
 }
 
@@ -448,6 +453,28 @@ mod tests {
         std::thread::spawn(move || done.send(Template::parse_with(&text, &values).is_ok()));
         let parsed = waited.recv_timeout(std::time::Duration::from_secs(60));
         assert_eq!(parsed, Ok(true), "1 MB of unclosed braces");
+    }
+
+    #[test]
+    fn many_user_values_are_looked_up_by_name() {
+        // As many different ones as a scenario may have, each written a
+        // few times: a `{{` must not compare its text with every name
+        // (this took minutes).
+        let values: Vec<(String, u16)> = (0..=u16::MAX)
+            .map(|id| (format!("login.response.headers.h{id}"), id))
+            .collect();
+        let once: String = values
+            .iter()
+            .map(|(name, _)| format!("{{{{{name}}}}}"))
+            .collect();
+        let text = once.repeat(4);
+        let (done, waited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let t = Template::parse_with(text.as_bytes(), &values).unwrap();
+            done.send((t.pieces.len(), t.pieces.last().cloned()))
+        });
+        let parsed = waited.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(parsed, Ok((4 * 65_536, Some(Piece::Value(u16::MAX)))));
     }
 
     #[test]
