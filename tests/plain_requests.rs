@@ -6,64 +6,9 @@
 mod common;
 
 use common::*;
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const USER_AGENT: &str = concat!("stampede/", env!("CARGO_PKG_VERSION"));
-
-/// A server on loopback that answers every request `200 ok` and keeps the
-/// bytes it was sent, per connection, in order of arrival.
-fn recording_server() -> (String, Arc<Mutex<Vec<Vec<u8>>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let record = Arc::clone(&record);
-            std::thread::spawn(move || {
-                let index = {
-                    let mut all = record.lock().unwrap();
-                    all.push(Vec::new());
-                    all.len() - 1
-                };
-                let mut buf = [0u8; 4096];
-                let mut pending = Vec::new();
-                while let Ok(n) = stream.read(&mut buf) {
-                    if n == 0 {
-                        return;
-                    }
-                    record.lock().unwrap()[index].extend_from_slice(&buf[..n]);
-                    pending.extend_from_slice(&buf[..n]);
-                    // One reply per complete request: heads end in a blank
-                    // line, and the bodies here say their length.
-                    while let Some(end) = request_end(&pending) {
-                        pending.drain(..end);
-                        let reply = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok";
-                        if stream.write_all(reply).is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    (format!("127.0.0.1:{}", addr.port()), seen)
-}
-
-/// Where the first complete request in `bytes` ends.
-fn request_end(bytes: &[u8]) -> Option<usize> {
-    let head = bytes.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
-    let text = String::from_utf8_lossy(&bytes[..head]).to_ascii_lowercase();
-    let length = text
-        .lines()
-        .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse::<usize>().unwrap());
-    (bytes.len() >= head + length).then_some(head + length)
-}
 
 /// Run stampede; every request it sent was answered, so recorded, when
 /// it exits.
@@ -74,7 +19,7 @@ fn run(args: &[&str]) {
 
 #[test]
 fn a_url_run_sends_the_same_bytes_as_before() {
-    let (addr, seen) = recording_server();
+    let (addr, seen) = recording_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     let url = format!("http://{addr}/hello?x=1");
     run(&[
         "run", &url, "-n", "3", "-c", "1", "-t", "1", "-q", "--no-out", "-H", "X-A: 1",
@@ -91,7 +36,7 @@ fn a_url_run_sends_the_same_bytes_as_before() {
 
 #[test]
 fn a_plain_scenario_sends_the_same_bytes_as_before() {
-    let (addr, seen) = recording_server();
+    let (addr, seen) = recording_server(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     let path = scratch("plain-requests").join("plain.http");
     // No @name, @expect, @data or Set-Cookie: nothing of a journey. A
     // `{{word.word}}` that names nothing stays as it is written.

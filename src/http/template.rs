@@ -7,6 +7,7 @@
 //! names. Everything else, including `{{` not followed by `$`, is literal
 //! text.
 
+use std::collections::HashMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::digits::push_decimal;
@@ -48,11 +49,15 @@ impl Template {
     /// As `parse`, and `{{TEXT}}` is the user's value `id` for each
     /// `(TEXT, id)` of `values` (TEXT trimmed, as the scenario found it).
     pub(crate) fn parse_with(text: &[u8], values: &[(String, u16)]) -> Result<Template, String> {
+        // By name: a request may read many values, many times.
+        let values: HashMap<&[u8], u16> = (values.iter())
+            .map(|(name, id)| (name.as_bytes(), *id))
+            .collect();
         let mut pieces = Vec::new();
         let mut literal = Vec::new();
         let mut i = 0;
         while i < text.len() {
-            let found = match value_at(text, i, values) {
+            let found = match value_at(text, i, &values) {
                 Some(found) => Some(found),
                 None => dynamic_at(text, i)?,
             };
@@ -111,17 +116,19 @@ impl Template {
 
 /// If one of the user's `values` starts at `text[at..]`, returns it and
 /// where it ends.
-fn value_at(text: &[u8], at: usize, values: &[(String, u16)]) -> Option<(Piece, usize)> {
+fn value_at(text: &[u8], at: usize, values: &HashMap<&[u8], u16>) -> Option<(Piece, usize)> {
     if values.is_empty() || !text[at..].starts_with(b"{{") {
         return None;
     }
-    // Only as far as the longest value's text with room for spaces, so
-    // that a text full of `{{` is not scanned to its end from each one.
-    let longest = values.iter().map(|(name, _)| name.len()).max().unwrap_or(0);
-    let window = &text[at + 2..text.len().min(at + 2 + longest + 256)];
-    let len = window.windows(2).position(|w| w == b"}}")?;
+    // Up to the first `}}`, unless a `{{` comes first (as the scenario
+    // found them, `journey::reference::candidates`): so each `{{` reads
+    // only to the next, and a text of many is read once, not once each.
+    let len = (text[at + 2..].windows(2)).position(|w| w == b"}}" || w == b"{{")?;
+    if text[at + 2 + len] == b'{' {
+        return None;
+    }
     let inner = text[at + 2..at + 2 + len].trim_ascii();
-    let (_, id) = values.iter().find(|(name, _)| name.as_bytes() == inner)?;
+    let id = values.get(inner)?;
     Some((Piece::Value(*id), at + 2 + len + 2))
 }
 
@@ -437,6 +444,51 @@ mod tests {
         for text in ["{{$nope}}", "{{$uuid", "{{$randomInt\n5\n1}}", "{{$x\n\n}}"] {
             assert!(!error(text).contains('\n'), "{text}");
         }
+    }
+
+    #[test]
+    fn a_user_value_is_found_and_unclosed_braces_cost_one_pass() {
+        let values = [("login.response.body.*".to_string(), 3)];
+        let t = Template::parse_with(b"a {{ login.response.body.* }} {{x}} {{", &values).unwrap();
+        assert_eq!(
+            t.pieces,
+            [
+                Piece::Literal(b"a ".to_vec()),
+                Piece::Value(3),
+                Piece::Literal(b" {{x}} {{".to_vec())
+            ]
+        );
+        // Each `{{` looks no further than the next one: many of them with
+        // no `}}` after them are read once, not once each (this took
+        // minutes when each looked to the end of the text).
+        let mut text = b"{{login.response.body.*}}".to_vec();
+        text.extend(b"{{ x ".repeat(200_000));
+        let (done, waited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || done.send(Template::parse_with(&text, &values).is_ok()));
+        let parsed = waited.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(parsed, Ok(true), "1 MB of unclosed braces");
+    }
+
+    #[test]
+    fn many_user_values_are_looked_up_by_name() {
+        // As many different ones as a scenario may have, each written a
+        // few times: a `{{` must not compare its text with every name
+        // (this took minutes).
+        let values: Vec<(String, u16)> = (0..=u16::MAX)
+            .map(|id| (format!("login.response.headers.h{id}"), id))
+            .collect();
+        let once: String = values
+            .iter()
+            .map(|(name, _)| format!("{{{{{name}}}}}"))
+            .collect();
+        let text = once.repeat(4);
+        let (done, waited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let t = Template::parse_with(text.as_bytes(), &values).unwrap();
+            done.send((t.pieces.len(), t.pieces.last().cloned()))
+        });
+        let parsed = waited.recv_timeout(std::time::Duration::from_secs(60));
+        assert_eq!(parsed, Ok((4 * 65_536, Some(Piece::Value(u16::MAX)))));
     }
 
     #[test]

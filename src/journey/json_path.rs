@@ -16,7 +16,7 @@ use serde_json::Value;
 use super::capture::Captured;
 
 /// One step down from a value.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum Step {
     /// An object's member.
     Field(Box<str>),
@@ -25,7 +25,7 @@ enum Step {
 }
 
 /// A parsed path: `$.items[0].id`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) struct JsonPath {
     /// As written, for messages.
     text: Box<str>,
@@ -91,22 +91,30 @@ impl JsonPath {
 
     /// The value at this path in the captured body.
     pub(crate) fn lookup(&self, got: &Captured) -> Result<Value, Miss> {
-        if got.truncated {
-            return Err(Miss::Truncated);
-        }
-        let mut value: Value = serde_json::from_slice(&got.body).map_err(|_| Miss::NotJson)?;
+        self.find(&body(got)?).cloned()
+    }
+
+    /// The value at this path in `doc`, a body parsed by [`body`].
+    pub(crate) fn find<'a>(&self, doc: &'a Value) -> Result<&'a Value, Miss> {
+        let mut value = doc;
         for step in &self.steps {
             value = match (step, value) {
-                (Step::Field(name), Value::Object(mut members)) => members.remove(&**name),
-                (Step::Index(i), Value::Array(mut items)) if *i < items.len() => {
-                    Some(items.swap_remove(*i))
-                }
+                (Step::Field(name), Value::Object(members)) => members.get(&**name),
+                (Step::Index(i), Value::Array(items)) => items.get(*i),
                 _ => None,
             }
             .ok_or(Miss::Missing)?;
         }
         Ok(value)
     }
+}
+
+/// The captured body, parsed as JSON once for every path into it.
+pub(crate) fn body(got: &Captured) -> Result<Value, Miss> {
+    if got.truncated {
+        return Err(Miss::Truncated);
+    }
+    serde_json::from_slice(&got.body).map_err(|_| Miss::NotJson)
 }
 
 impl fmt::Display for JsonPath {

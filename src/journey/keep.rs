@@ -1,20 +1,25 @@
 //! Keeping the values a named request's reply gives its user
 //! (`{{login.response.body.$.token}}` in the requests after it).
 
-use super::capture::Captured;
-use super::json_path::{Miss, text_of};
+use serde_json::Value;
+
+use super::capture::{BODY_PREFIX_MAX, Captured};
+use super::json_path::{self, Miss, text_of};
 use super::{Journey, Part, Source, User};
 
 impl Journey {
-    /// Keep, for `user`, the values a whole reply to `task` gives. Err:
-    /// the first value it lacks, in words; the reply then fails (`check`),
-    /// and the user's earlier value, if any, stays.
+    /// Keep, for `user`, the values a whole reply to `task` gives: all of
+    /// them, or none. Err: the first value it lacks, in words; the reply
+    /// then fails (`check`), and the user's earlier values stay.
     pub(crate) fn keep_values(
         &self,
         user: &mut User,
         task: u16,
         got: &Captured,
     ) -> Result<(), String> {
+        // The body is parsed once, for all the paths into it.
+        let mut json: Option<Result<Value, Miss>> = None;
+        let mut kept = Vec::new();
         for (id, source) in self.values.iter().enumerate() {
             let Source::Reply { task: giver, part } = source else {
                 continue; // a data file's column: no reply gives it
@@ -22,33 +27,49 @@ impl Journey {
             if *giver != task {
                 continue;
             }
-            match part {
+            let value = match part {
                 Part::Body if got.truncated => {
                     return Err(format!(
                         "the body is longer than {} KiB, the most a reference keeps",
-                        super::capture::BODY_PREFIX_MAX >> 10
+                        BODY_PREFIX_MAX >> 10
                     ));
                 }
-                Part::Body => user.set(id as u16, &got.body),
+                Part::Body => got.body.clone(),
                 Part::Header(name) => match got.header_values(name).next() {
-                    Some(value) => user.set(id as u16, value),
+                    Some(value) => value.to_vec(),
                     None => return Err(format!("no header {name} in the reply")),
                 },
-                Part::Json(path) => match path.lookup(got) {
-                    Ok(value) => user.set(id as u16, text_of(&value).as_bytes()),
-                    Err(miss) => {
-                        let why = match miss {
-                            Miss::Truncated => format!(
-                                "the body is longer than {} KiB, the most a reference reads",
-                                super::capture::BODY_PREFIX_MAX >> 10
-                            ),
-                            Miss::NotJson => "the body is not JSON".to_string(),
-                            Miss::Missing => "no such value in the body".to_string(),
-                        };
-                        return Err(format!("{path}: {why}"));
+                Part::Json(path) => {
+                    let body = json.get_or_insert_with(|| json_path::body(got));
+                    match body
+                        .as_ref()
+                        .map_err(|&miss| miss)
+                        .and_then(|v| path.find(v))
+                    {
+                        Ok(value) => text_of(value).into_bytes(),
+                        Err(miss) => {
+                            let why = match miss {
+                                Miss::Truncated => format!(
+                                    "the body is longer than {} KiB, the most a reference reads",
+                                    BODY_PREFIX_MAX >> 10
+                                ),
+                                Miss::NotJson => "the body is not JSON".to_string(),
+                                Miss::Missing => "no such value in the body".to_string(),
+                            };
+                            return Err(format!("{path}: {why}"));
+                        }
                     }
-                },
+                }
+            };
+            if self.in_head(id as u16) && value.iter().any(|&b| b == b'\r' || b == b'\n') {
+                return Err(format!(
+                    "{part}: the value holds a line break, which cannot go in a request head"
+                ));
             }
+            kept.push((id as u16, value));
+        }
+        for (id, value) in kept {
+            user.set(id, &value);
         }
         Ok(())
     }
@@ -129,5 +150,40 @@ mod tests {
         assert!(e.contains("longer than 64 KiB"), "{e}");
         // A task that gives nothing keeps nothing.
         j.keep_values(&mut user, 1, &reply("", &[])).unwrap();
+    }
+
+    #[test]
+    fn a_value_for_a_request_head_cannot_hold_a_line_break() {
+        // Sent in a head, "t\r\n\r\nGET /x" would end it and start a
+        // second request, whose reply the connection would then take for
+        // the next request's (another user's, with --pipeline).
+        let mut j = journey();
+        j.note_in_head(0);
+        let mut user = User::new(&j);
+        let got = reply("{\"token\": \"t\\r\\n\\r\\nGET /x\"}", &[("x-id", "1")]);
+        let e = j.keep_values(&mut user, 0, &got).unwrap_err();
+        assert_eq!(
+            e,
+            "$.token: the value holds a line break, which cannot go in a request head"
+        );
+        assert!(!user.has(0) && !user.has(1), "nothing of the reply is kept");
+        // In a body only, it goes as it is; so does the whole body.
+        let j = journey();
+        j.keep_values(&mut user, 0, &got).unwrap();
+        assert_eq!(UserView::of(&user, &j).value(0), b"t\r\n\r\nGET /x");
+    }
+
+    #[test]
+    fn a_reply_gives_all_its_values_or_none() {
+        let j = journey();
+        let mut user = User::new(&j);
+        let first = reply(r#"{"token": "t-1"}"#, &[("x-id", "1")]);
+        j.keep_values(&mut user, 0, &first).unwrap();
+        // The token is there, the header is not: the user keeps the first
+        // reply's values together, not a new token with an old id.
+        let second = reply(r#"{"token": "t-2"}"#, &[]);
+        j.keep_values(&mut user, 0, &second).unwrap_err();
+        let view = UserView::of(&user, &j);
+        assert_eq!((view.value(0), view.value(1)), (&b"t-1"[..], &b"1"[..]));
     }
 }

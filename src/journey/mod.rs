@@ -16,19 +16,18 @@ pub(crate) mod reference;
 pub(crate) mod rows;
 mod user;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use data::DataSet;
 pub(crate) use reference::Part;
 pub(crate) use user::{User, UserView};
 
-/// The most different values (references and data columns) a scenario
-/// reads: far beyond a real journey, and small enough that looking one up
-/// by comparison stays cheap.
-const MAX_VALUES: usize = 4096;
+/// The most different values a scenario's users keep: ids are 16 bits.
+pub(crate) const MAX_VALUES: usize = u16::MAX as usize + 1;
 
 /// Where a user's value comes from.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Source {
     /// A part of the last successful reply to a named request (its task).
     Reply { task: u16, part: Part },
@@ -44,13 +43,19 @@ pub(crate) enum Source {
 pub(crate) struct Journey {
     /// By id (a template's `Piece::Value`): where each value comes from.
     pub(crate) values: Vec<Source>,
-    /// Per task: the ids of the values its request reads.
+    /// Per task: the ids of the values its request reads, in order.
     pub(crate) reads: Vec<Vec<u16>>,
     /// Each user keeps a cookie jar for this site: an HTTP scenario's run,
     /// unless `--no-cookies`.
     pub(crate) cookies: Option<cookies::Site>,
     /// The data files, by set: read once, shared by every worker.
     pub(crate) data: Vec<Arc<DataSet>>,
+    /// `values`' ids by source, so that a file with many references is
+    /// read in one pass.
+    ids: HashMap<Source, u16>,
+    /// By id: the value goes in a request head (URL or header), where a
+    /// line break would end it.
+    in_head: Vec<bool>,
 }
 
 impl Journey {
@@ -59,7 +64,6 @@ impl Journey {
         self.values.is_empty() && self.cookies.is_none()
     }
 
-    /// The id of the value from `source`, added if new.
     /// Some reply gives its user values (`# @name` and a reference to it):
     /// replies are then looked at beyond their status.
     pub(crate) fn takes_values(&self) -> bool {
@@ -68,26 +72,48 @@ impl Journey {
             .any(|source| matches!(source, Source::Reply { .. }))
     }
 
+    /// The id of the value from `source`, added if new. Err: there is no
+    /// id left for a new one ([`MAX_VALUES`]).
     pub(crate) fn value_id(&mut self, source: Source) -> Result<u16, String> {
-        if let Some(id) = self.values.iter().position(|s| *s == source) {
-            return Ok(id as u16);
+        if let Some(&id) = self.ids.get(&source) {
+            return Ok(id);
         }
-        if self.values.len() == MAX_VALUES {
-            return Err(format!(
-                "too many references: a scenario reads at most {MAX_VALUES} different values"
-            ));
-        }
+        let id = u16::try_from(self.values.len()).map_err(|_| {
+            format!("too many different references: a scenario reads at most {MAX_VALUES} values")
+        })?;
+        self.ids.insert(source.clone(), id);
         self.values.push(source);
-        Ok((self.values.len() - 1) as u16)
+        self.in_head.push(false);
+        Ok(id)
     }
 
-    /// Task `task` reads value `id`.
+    /// Value `id` goes in a request head: see [`Self::in_head`].
+    pub(crate) fn note_in_head(&mut self, id: u16) {
+        if let Some(head) = self.in_head.get_mut(id as usize) {
+            *head = true;
+        }
+    }
+
+    /// Whether value `id` goes in a request head (a URL or a header),
+    /// where it may hold no line break: kept, one would end the head and
+    /// start a request of the server's making.
+    pub(crate) fn in_head(&self, id: u16) -> bool {
+        self.in_head.get(id as usize).copied().unwrap_or(false)
+    }
+
+    /// Task `task` reads value `id`. Ids noted in rising order cost no
+    /// search (`value_id` hands them out so).
     pub(crate) fn note_read(&mut self, task: usize, id: u16) {
         if self.reads.len() <= task {
             self.reads.resize(task + 1, Vec::new());
         }
-        if !self.reads[task].contains(&id) {
-            self.reads[task].push(id);
+        let reads = &mut self.reads[task];
+        if reads.last().is_some_and(|&last| last >= id) {
+            if let Err(at) = reads.binary_search(&id) {
+                reads.insert(at, id);
+            }
+        } else {
+            reads.push(id);
         }
     }
 

@@ -8,7 +8,7 @@ use std::fmt;
 use super::json_path::JsonPath;
 
 /// The part of a reply a reference reads.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Part {
     /// The whole body (`body.*`), as far as it was kept.
     Body,
@@ -69,12 +69,28 @@ pub(crate) fn parse_part(name: &str, rest: &str) -> Result<Part, String> {
 }
 
 /// Every `{{...}}` in `text` whose inside has the shape of a reference,
-/// trimmed, in order.
-pub(crate) fn candidates(text: &str) -> impl Iterator<Item = &str> {
-    text.split("{{")
-        .skip(1)
-        .filter_map(|after| after.split_once("}}").map(|(inner, _)| inner.trim()))
-        .filter(|inner| !inner.starts_with('$') && split(inner).is_some())
+/// trimmed, in order: each `{{` up to the first `}}` before the next `{{`,
+/// as `http::template` reads them. Bytes, not text: a body file need not
+/// be UTF-8 (nor copied to be read); an inside that is not is no reference.
+pub(crate) fn candidates(text: &[u8]) -> impl Iterator<Item = &str> {
+    let find = |hay: &[u8], what: &[u8; 2]| hay.windows(2).position(|w| w == what);
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        loop {
+            rest = &rest[find(rest, b"{{")? + 2..];
+            let piece = &rest[..find(rest, b"{{").unwrap_or(rest.len())];
+            let Some(close) = find(piece, b"}}") else {
+                continue;
+            };
+            let Ok(inner) = std::str::from_utf8(&piece[..close]) else {
+                continue;
+            };
+            let inner = inner.trim();
+            if !inner.starts_with('$') && split(inner).is_some() {
+                return Some(inner);
+            }
+        }
+    })
 }
 
 #[cfg(test)]
@@ -108,7 +124,7 @@ mod tests {
     #[test]
     fn finds_candidates_in_text() {
         let text = "a {{ login.response.body.$.t }} {{$uuid}} {{host}} {{x.y}} {{ {{z.w}}";
-        let found: Vec<&str> = candidates(text).collect();
+        let found: Vec<&str> = candidates(text.as_bytes()).collect();
         assert_eq!(found, ["login.response.body.$.t", "x.y", "z.w"]);
         assert_eq!(split("users.name"), Some(("users", "name")));
         assert_eq!(split(".name"), None);

@@ -144,7 +144,7 @@ impl Data {
 
     /// The first reference in `text` (`users.name`) to a data set.
     pub(super) fn named_in<'t>(&self, text: &'t str) -> Option<&'t str> {
-        reference::candidates(text)
+        reference::candidates(text.as_bytes())
             .find(|inner| reference::split(inner).is_some_and(|(name, _)| self.has(name)))
     }
 

@@ -9,12 +9,13 @@ use super::Parser;
 use super::data::Place;
 use crate::journey::{Source, reference};
 
-/// Names of requests (`# @name`) seen so far, with their task index.
+/// Names of requests (`# @name`) seen so far, with their task index; by
+/// name, so that a file with many is read in one pass.
 #[derive(Debug, Default)]
 pub(super) struct Names {
-    named: Vec<(String, usize)>,
-    /// `NAME.` references to a name not (yet) known, with their line: an
-    /// error if a request below takes the name.
+    named: HashMap<String, usize>,
+    /// `NAME.` references to a name not (yet) known, with the line of the
+    /// first: an error if a request below takes the name.
     unresolved: HashMap<String, usize>,
 }
 
@@ -35,7 +36,7 @@ impl Parser<'_> {
                 format!("bad @name {value:?}: expected a name (letters, digits, _ and -)"),
             ));
         }
-        if self.names.named.iter().any(|(n, _)| n == value) {
+        if self.names.named.contains_key(value) {
             return Err(self.error(line, format!("@name {value} is given to two requests")));
         }
         if self.data.has(value) {
@@ -50,20 +51,21 @@ impl Parser<'_> {
     /// The request about to become task `task` is named `label`.
     pub(super) fn name_task(&mut self, label: Option<String>, task: usize) {
         let Some(label) = label else { return };
-        if let Some(at) = self.names.unresolved.get(&label) {
+        if let Some(&at) = self.names.unresolved.get(&label) {
             // Reported at the end, as the first error of the file.
-            self.late_name.get_or_insert((*at, label.clone()));
+            self.late_name.get_or_insert((at, label.clone()));
         }
-        self.names.named.push((label, task));
+        self.names.named.insert(label, task);
     }
 
     /// The references in `text`, a line of the request being read (the
-    /// next task), as user values: added to `found` (inside the braces, id).
+    /// next task), as user values: added to `found` (inside the braces,
+    /// id), each as often as it is written (see [`distinct`]).
     /// `{{NAME.COLUMN}}` reads a data file when NAME is a data set.
     pub(super) fn references(
         &mut self,
         line: usize,
-        text: &str,
+        text: &[u8],
         place: Place,
         found: &mut Vec<(String, u16)>,
     ) -> Result<(), String> {
@@ -75,11 +77,10 @@ impl Parser<'_> {
             let source = if let Some(data) = self.data.resolve(name, rest, place) {
                 data.map_err(|e| self.error(line, e))?
             } else {
-                let Some(&(_, giver)) = self.names.named.iter().find(|(n, _)| n == name) else {
-                    // By name, the first line: a body may hold a million.
-                    if !self.names.unresolved.contains_key(name) {
-                        self.names.unresolved.insert(name.to_string(), line);
-                    }
+                let Some(&giver) = self.names.named.get(name) else {
+                    (self.names.unresolved)
+                        .entry(name.to_string())
+                        .or_insert(line);
                     continue;
                 };
                 let part = reference::parse_part(name, rest).map_err(|e| self.error(line, e))?;
@@ -90,9 +91,10 @@ impl Parser<'_> {
             };
             let id = (self.scenario.journey.value_id(source)).map_err(|e| self.error(line, e))?;
             self.scenario.journey.note_read(task, id);
-            if !found.iter().any(|(text, _)| text == inner) {
-                found.push((inner.to_string(), id));
+            if place != Place::Body {
+                self.scenario.journey.note_in_head(id);
             }
+            found.push((inner.to_string(), id));
         }
         Ok(())
     }
@@ -112,4 +114,10 @@ impl Parser<'_> {
             None => Ok(()),
         }
     }
+}
+
+/// A request's references, each text once, in the order of their values.
+pub(super) fn distinct(found: &mut Vec<(String, u16)>) {
+    found.sort_unstable_by(|(a, x), (b, y)| (x, a).cmp(&(y, b)));
+    found.dedup();
 }

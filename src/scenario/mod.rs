@@ -351,7 +351,8 @@ impl Parser<'_> {
                 return Err(self.error(
                     request_number,
                     format!(
-                        "@name names HTTP requests, whose replies later requests read;                          this request is a {} command",
+                        "@name names HTTP requests, whose replies later requests read; \
+                         this request is a {} command",
                         protocol.name
                     ),
                 ));
@@ -387,7 +388,7 @@ impl Parser<'_> {
                 continue;
             }
             let line = self.expand(number, line)?;
-            self.references(number, &line, Place::Header, &mut values)?;
+            self.references(number, line.as_bytes(), Place::Header, &mut values)?;
             headers.push(parse_header(&line).map_err(|e| self.error(number, e))?);
         }
 
@@ -398,8 +399,8 @@ impl Parser<'_> {
                 .iter()
                 .take_while(|l| l.trim().is_empty())
                 .count();
-        let body_text = String::from_utf8_lossy(&body);
-        self.references(body_line, &body_text, Place::Body, &mut values)?;
+        self.references(body_line, &body, Place::Body, &mut values)?;
+        journey::distinct(&mut values);
         let name = match (name, &label) {
             (Some(name), _) if !name.is_empty() => name.to_string(),
             (_, Some(label)) => label.clone(),
@@ -586,7 +587,7 @@ impl Parser<'_> {
             (method, url.trim_start())
         };
         let url = self.expand(number, url)?;
-        self.references(number, &url, Place::Url, values)?;
+        self.references(number, url.as_bytes(), Place::Url, values)?;
         // Dynamic values render without spaces; anything else must have
         // none (user values, `{{ users.name }}` too, render empty here).
         let mut rendered = Vec::new();

@@ -87,7 +87,10 @@ impl Vars {
         while let Some(open) = rest.find("{{") {
             out.push_str(&rest[..open]);
             let after = &rest[open + 2..];
-            if let Some(close) = after.find("}}") {
+            // Its `}}` comes before the next `{{`, or the inside is no name:
+            // so each `{{` reads only to the next, and many are read once.
+            let inside = &after[..after.find("{{").unwrap_or(after.len())];
+            if let Some(close) = inside.find("}}") {
                 let name = after[..close].trim();
                 if is_name(name) {
                     let Some(value) = self.values.get(name) else {

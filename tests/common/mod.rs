@@ -4,11 +4,14 @@
 #![allow(dead_code)] // each test crate uses its own subset
 
 pub mod nginx;
+pub mod recording;
 pub mod redis;
 pub mod tls;
 
 #[allow(unused_imports)] // each test crate uses its own subset
 pub use nginx::*;
+#[allow(unused_imports)] // each test crate uses its own subset
+pub use recording::*;
 
 use std::io::{BufRead, BufReader};
 use std::net::{TcpListener, TcpStream};

@@ -54,10 +54,9 @@ fn setting(cookies: &[&str]) -> Captured {
 
 /// A run whose users keep cookies for `h`.
 fn keeping_cookies() -> Journey {
-    Journey {
-        cookies: Some(Site::new("h", false)),
-        ..Journey::default()
-    }
+    let mut journey = Journey::default();
+    journey.cookies = Some(Site::new("h", false));
+    journey
 }
 
 #[test]

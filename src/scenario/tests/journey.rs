@@ -34,6 +34,9 @@ fn a_reference_becomes_a_user_value_of_the_named_task() {
         ]
     );
     assert_eq!(s.journey.reads, [vec![], vec![0, 1, 2]]);
+    // The URL's and the headers' values go in a request head.
+    let heads: Vec<bool> = (0..3).map(|id| s.journey.in_head(id)).collect();
+    assert_eq!(heads, [true, true, false]);
 }
 
 #[test]
@@ -89,6 +92,7 @@ fn bad_names_and_references_name_their_line() {
         let e = parse(&text, "s.http", Path::new("."), &[]).unwrap_err();
         assert!(e.starts_with(says), "{text:?}\n{e}");
         assert!(!e.contains('\n'), "{e}");
+        assert!(!e.contains("  "), "one space between words: {e}");
     }
 }
 
@@ -100,16 +104,66 @@ fn references_may_have_spaces_inside_their_braces_in_a_url() {
     assert_eq!(s.tasks[1].values.len(), 1);
 }
 
+/// `parse` on another thread, failing the test if it takes over a minute
+/// (a parse that is linear in the file takes well under a second).
+fn parse_within_a_minute(text: String) -> Result<Scenario, String> {
+    let (done, waited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(parse(&text, "s.http", Path::new("."), &[]));
+    });
+    (waited.recv_timeout(std::time::Duration::from_secs(60))).expect("parsed within a minute")
+}
+
 #[test]
-fn a_scenario_reads_a_bounded_number_of_values() {
-    // Each header reads another field of the login's reply.
-    let mut text = format!("{LOGIN}###\nGET /\n");
-    for i in 0..=4096 {
-        text.push_str(&format!("X-{i}: {{{{login.response.body.$.f{i}}}}}\n"));
+fn more_references_than_value_ids_is_an_error_on_its_line() {
+    // Ids are 16 bits: the 65 537th different value has none.
+    let mut text = String::from("### login\n# @name login\nGET /\n\n### me\nGET /\n");
+    for i in 0..65_537 {
+        text.push_str(&format!("X-{i}: {{{{login.response.headers.h{i}}}}}\n"));
     }
-    let e = parse(&text, "s.http", Path::new("."), &[]).unwrap_err();
+    let e = parse_within_a_minute(text).unwrap_err();
     assert_eq!(
         e,
-        "s.http:4105: too many references: a scenario reads at most 4096 different values"
+        "s.http:65543: too many different references: a scenario reads at most 65536 values"
     );
+    // Many references to the same few values are fine.
+    let mut text = String::from(LOGIN);
+    text.push_str("### me\nGET /\n\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("{{{{login.response.headers.h{}}}}}", i % 3));
+    }
+    let s = parse_within_a_minute(text).unwrap();
+    assert_eq!((s.journey.values.len(), s.tasks[1].values.len()), (3, 3));
+    assert_eq!(s.journey.reads[1], [0, 1, 2]);
+}
+
+#[test]
+fn unknown_prefixes_and_many_names_are_read_in_one_pass() {
+    // Every `{{word.word}}` naming no request is remembered (a request
+    // named so below is an error), and every name is looked up: neither
+    // may cost a scan of all the others (this took minutes).
+    let mut text = format!("### a\nPOST /\n\n{}\n\n", "{{a.b}}".repeat(400_000));
+    for i in 0..40_000 {
+        text.push_str(&format!("###\n# @name n{i}\nGET /\n"));
+    }
+    let s = parse_within_a_minute(text).unwrap();
+    assert_eq!(s.tasks.len(), 40_001);
+}
+
+#[test]
+fn a_body_file_is_read_for_references_as_bytes() {
+    let dir = TempDir::new();
+    // The first reference holds a byte that is not UTF-8: the template
+    // leaves it as written, so it is no value either (read as text with
+    // U+FFFD, it became one that nothing rendered). The second is.
+    let mut bytes = b"\xff{{login.response.body.$.a\xff}} ".to_vec();
+    bytes.extend_from_slice(b"{{login.response.body.$.b}}\xfe");
+    std::fs::write(dir.0.join("p.bin"), &bytes).unwrap();
+    let text = format!("{LOGIN}### me\nPOST /me\n\n< ./p.bin\n");
+    let s = parse(&text, "s.http", &dir.0, &[]).unwrap();
+    assert_eq!(
+        s.tasks[1].values,
+        [("login.response.body.$.b".to_string(), 0)]
+    );
+    assert_eq!(s.journey.values.len(), 1);
 }

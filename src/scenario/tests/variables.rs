@@ -147,3 +147,27 @@ fn the_whole_file_expands_by_at_most_64_mib() {
         "s.http:67: expansion too large: variables insert more than 64 MiB into the file"
     );
 }
+
+#[test]
+fn many_unclosed_braces_are_read_in_one_pass() {
+    // Each `{{` looks for its `}}` only up to the next `{{`: a body of
+    // many with none after them is read once, not once each (this took
+    // minutes). What a `{{` holding another is stays as before.
+    let text = format!(
+        "@a = 1\n###\nPOST /\n\n{{{{{{a}}}}}} {{{{x {{{{a}}}}\n{}\n",
+        "{{ x ".repeat(300_000)
+    );
+    let (done, waited) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(task(&text).body);
+    });
+    let body = waited
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("parsed within a minute");
+    assert!(
+        body.starts_with(b"{1} {{x 1\n{{ x {{ x "),
+        "{:?}",
+        &body[..20]
+    );
+    assert_eq!(body.len(), 10 + 5 * 300_000);
+}
