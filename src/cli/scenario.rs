@@ -94,6 +94,7 @@ pub(crate) fn tasks(
     }
     let mut target_url: Option<Url> = None;
     let mut tasks = Vec::with_capacity(scenario.tasks.len());
+    let captures = capture::task_specs(&scenario.journey, scenario.tasks.iter().map(|t| &t.expect));
     for (i, t) in scenario.tasks.iter().enumerate() {
         let at = |why: String| format!("{}: {why}", origin(file, t.line));
         let commands = CommandLine::named(&t.method);
@@ -137,7 +138,7 @@ pub(crate) fn tasks(
             headers: all_headers,
             body: t.body.clone(),
             values: t.values.clone(),
-            capture: capture::task_spec(&scenario.journey, i, &t.expect),
+            capture: captures[i].clone(),
         };
         // Dynamic values are checked here, with the file and line.
         HttpRequest::new(&request, false).map_err(at)?;

@@ -16,25 +16,30 @@ use crate::plan::expect::Expect;
 /// reads no further, so a run never holds a large body.
 pub(crate) const BODY_PREFIX_MAX: usize = 64 * 1024;
 
-/// What task `task` keeps of its replies: what its checks read
-/// (`expect`), and the parts of them that later requests read
-/// (`journey`). None when nothing: its replies are parsed and dropped.
-pub(crate) fn task_spec(
+/// What each task keeps of its replies, by task (`expects`, its checks,
+/// in task order): what its checks read, and the parts of them that later
+/// requests read (`journey`). None when nothing: its replies are parsed
+/// and dropped. One pass over the values, whatever the number of tasks.
+pub(crate) fn task_specs<'e>(
     journey: &Journey,
-    task: usize,
-    expect: &Expect,
-) -> Option<Arc<CaptureSpec>> {
-    let mut spec = expect.capture();
+    expects: impl Iterator<Item = &'e Expect>,
+) -> Vec<Option<Arc<CaptureSpec>>> {
+    let mut specs: Vec<CaptureSpec> = expects.map(Expect::capture).collect();
     for source in &journey.values {
-        match source {
-            Source::Reply { task: giver, part } if usize::from(*giver) == task => {
-                spec.keep_part(part);
-            }
-            Source::Reply { .. } | Source::Data { .. } => {}
+        if let Source::Reply { task, part } = source
+            && let Some(spec) = specs.get_mut(usize::from(*task))
+        {
+            spec.keep_part(part);
         }
     }
-    (!spec.is_empty()).then(|| Arc::new(spec))
+    (specs.into_iter())
+        .map(|spec| (!spec.is_empty()).then(|| Arc::new(spec)))
+        .collect()
 }
+
+/// The most header names a spec lists: past them it keeps every header
+/// (a head holds at most 100), so that listing and matching stay cheap.
+const MAX_NAMED_HEADERS: usize = 32;
 
 /// What a request's parser keeps of its replies, decided once per run.
 #[derive(Clone, Debug, Default)]
@@ -72,8 +77,17 @@ pub(crate) struct CaptureSpec {
 impl CaptureSpec {
     /// Also keep every field named `name` (any case).
     pub(crate) fn keep_header(&mut self, name: &str) {
+        if self.all_headers {
+            return;
+        }
         let name = name.to_ascii_lowercase();
-        if !self.headers.iter().any(|h| **h == *name) {
+        if self.headers.iter().any(|h| **h == *name) {
+            return;
+        }
+        if self.headers.len() == MAX_NAMED_HEADERS {
+            self.headers.clear();
+            self.all_headers = true;
+        } else {
             self.headers.push(name.into());
         }
     }
@@ -194,16 +208,24 @@ mod tests {
         let mut checked = Expect::default();
         checked.push(crate::plan::expect::Check::parse("body contains ok").unwrap());
         let plain = Expect::default();
-        let spec = |task, expect| task_spec(&journey, task, expect).map(|s| (*s).clone());
+        let specs = task_specs(&journey, [&plain, &checked, &plain].into_iter());
+        let spec = |task: usize| specs[task].as_deref().cloned();
 
         let mut body = CaptureSpec::default();
         body.keep_body();
-        assert_eq!(spec(0, &plain), Some(body.clone()));
+        assert_eq!(spec(0), Some(body.clone()));
         let mut both = body;
         both.keep_header("X-Token");
-        assert_eq!(spec(1, &checked), Some(both));
-        assert_eq!(spec(2, &plain), None);
-        assert_eq!(task_spec(&Journey::default(), 0, &plain), None);
+        assert_eq!(spec(1), Some(both));
+        assert_eq!(spec(2), None);
+        let plain_run = task_specs(&Journey::default(), [&plain].into_iter());
+        assert_eq!(plain_run, [None]);
+        // Past 32 names, every header is kept.
+        let mut many = CaptureSpec::default();
+        for i in 0..=MAX_NAMED_HEADERS {
+            many.keep_header(&format!("x-{i}"));
+        }
+        assert!(many.wants_header(b"date") && !many.only_cookies());
     }
 
     #[test]
