@@ -249,4 +249,25 @@ mod tests {
             assert!(parse_precision(bad).is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn a_steps_run_takes_the_scenario_flags() {
+        let args = [
+            "-f",
+            "s.http",
+            "--host",
+            "http://h:1",
+            "--var",
+            "a=1",
+            "--no-cookies",
+            "--slo",
+            "p99<1s",
+        ];
+        let find = FindMaxArgs::from_args(&["stampede", "find-max"], &args).unwrap();
+        let run = find.run_args(100.0, Duration::from_secs(1)).unwrap();
+        assert_eq!(run.scenario.as_deref(), Some("s.http"));
+        assert_eq!(run.host.as_deref(), Some("http://h:1"));
+        assert_eq!(run.var, ["a=1"]);
+        assert!(run.no_cookies);
+    }
 }

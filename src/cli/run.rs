@@ -56,10 +56,6 @@ args_struct! {
         #[argh(switch)]
         pub(crate) sequence: bool,
 
-        /// a scenario's users keep no cookies (by default each keeps a jar: the Set-Cookie of its replies goes back in its requests, by domain, path, expiry and Secure)
-        #[argh(switch)]
-        pub(crate) no_cookies: bool,
-
         /// virtual users, one keep-alive connection each; with --rate, the most connections; 1k = 1000 (default 50)
         #[argh(option, short = 'c', from_str_fn(parse_count_usize))]
         pub(crate) users: Option<usize>,

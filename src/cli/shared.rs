@@ -12,7 +12,7 @@
 
 /// A command's argh struct, with `@group,` where a group of shared flags
 /// goes. The groups, in the order `run` lists them:
-/// - `@scenario_vars`: `--host`, `--var`
+/// - `@scenario_vars`: `--host`, `--var`, `--no-cookies`
 /// - `@arrival`: `--arrival`
 /// - `@request`: `-t`, `--cpus`, `-m`, `-H`, `-b`, `--body-file`
 /// - `@connection`: `--timeout`, the https flags, `--no-keepalive`,
@@ -48,7 +48,11 @@ macro_rules! args_struct {
             /// set a scenario variable, name=value; repeat for more (overrides the file's)
             #[argh(option)]
             pub(crate) var: Vec<String>,
-        ] [$($shared)* host var] $($rest)*);
+
+            /// a scenario's users keep no cookies (by default each keeps a jar: the Set-Cookie of its replies goes back in its requests, by domain, path, expiry and Secure)
+            #[argh(switch)]
+            pub(crate) no_cookies: bool,
+        ] [$($shared)* host var no_cookies] $($rest)*);
     };
 
     (@munch $name:ident $head:tt [$($fields:tt)*] [$($shared:ident)*] @arrival, $($rest:tt)*) => {
