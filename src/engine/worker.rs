@@ -6,6 +6,7 @@
 
 mod check_failures;
 mod free;
+mod journey;
 mod load;
 mod report;
 
@@ -503,30 +504,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let late = now.saturating_duration_since(slot.due) >= self.plan.timeout;
         let error = error.or(late.then_some(ErrorKind::Timeout));
         let (due, task) = (slot.due, slot.task);
-        let captured = match done.captured {
-            true => self.conns[conn_of(u, self.depth)].take_captured(),
-            false => None,
-        };
-        // A reply's cookies go to its user's jar, whatever its status.
-        if let (Some(got), Some(user)) = (captured.as_deref(), self.users.get_mut(u)) {
-            let target = &self.plan.tasks[task as usize].request.target;
-            user.keep_cookies(&self.plan.journey, target, got);
-        }
-        // Only a whole reply is checked: a failed one keeps its error.
-        let error = match error {
-            None if self.checking
-                && !self.report.check_failures.passes(
-                    (&self.plan.tasks[task as usize].expect, &self.plan.journey),
-                    task,
-                    (status, bytes),
-                    captured.as_deref(),
-                    self.users.get_mut(u),
-                ) =>
-            {
-                Some(ErrorKind::Check)
-            }
-            error => error,
-        };
+        let error = self.look_at_reply(&done, task, (status, bytes), error);
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
             latency_us: micros(now.saturating_duration_since(due)),

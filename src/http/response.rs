@@ -20,6 +20,7 @@
 
 mod capture;
 pub(crate) mod chunked;
+mod memo;
 #[cfg(test)]
 mod tests;
 
@@ -31,6 +32,7 @@ use crate::digits::{BadDecimal, parse_decimal};
 use crate::journey::capture::{CaptureSpec, Captured};
 use capture::Capturing;
 use chunked::Chunked;
+use memo::HeadMemo;
 
 /// The outcome of one complete response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,8 +70,6 @@ const MAX_HEADERS: usize = 100;
 const MAX_HEAD: usize = 64 * 1024;
 /// Capacity reserved the first time a head has to be buffered.
 const HEAD_BUF_INITIAL: usize = 1024;
-/// Longest head remembered, so 10,000 users cost at most 5 MB of memos.
-const MEMO_MAX: usize = 512;
 
 /// Where the parser is within the current response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,54 +130,6 @@ pub(crate) struct ResponseParser {
     capture: Option<Capturing>,
     /// The current reply is captured only if its head sets cookies.
     cookies_only: bool,
-}
-
-/// The last complete head parsed, byte for byte, and what it meant.
-///
-/// Why a match is exact: the remembered bytes run from the status line to
-/// the first empty line. Bytes that start with them have their first empty
-/// line in the same place and an identical head before it, which httparse
-/// (looking no further than the end of the head) parses identically. Whether
-/// the request was HEAD changes the meaning, so it is part of the key.
-#[derive(Debug, Default)]
-struct HeadMemo {
-    bytes: Vec<u8>,
-    head_request: bool,
-    /// None until a head short enough to remember has been parsed.
-    head: Option<Head>,
-}
-
-impl HeadMemo {
-    /// [`parse_head`], answered from memory when `buf` starts with the last head.
-    fn parse(&mut self, buf: &[u8], head_request: bool) -> Result<Option<Head>, ParseError> {
-        if let Some(head) = self.recall(buf, head_request) {
-            return Ok(Some(head));
-        }
-        let parsed = parse_head(buf, head_request)?;
-        if let Some(head) = parsed {
-            self.remember(buf, head_request, head);
-        }
-        Ok(parsed)
-    }
-
-    fn recall(&self, buf: &[u8], head_request: bool) -> Option<Head> {
-        let head = self.head?;
-        (self.head_request == head_request && buf.starts_with(&self.bytes)).then_some(head)
-    }
-
-    fn remember(&mut self, buf: &[u8], head_request: bool, head: Head) {
-        self.bytes.clear();
-        match buf.get(..head.len).filter(|b| b.len() <= MEMO_MAX) {
-            Some(bytes) => {
-                // Exact, so that MEMO_MAX bounds the memory, not twice it.
-                self.bytes.reserve_exact(bytes.len());
-                self.bytes.extend_from_slice(bytes);
-                self.head_request = head_request;
-                self.head = Some(head);
-            }
-            None => self.head = None,
-        }
-    }
 }
 
 impl Default for ResponseParser {

@@ -495,25 +495,3 @@ fn remembered_head_gives_what_a_fresh_parse_gives() {
         }
     }
 }
-
-#[test]
-fn memo_answers_a_repeated_head_and_skips_long_ones() {
-    let mut p = ResponseParser::new();
-    let input = b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\n\r\nx";
-    drive(&mut p, input, &[], false);
-    assert!(p.memo.recall(input, false).is_some());
-    assert!(
-        p.memo.recall(input, true).is_none(),
-        "HEAD is part of the key"
-    );
-    assert!(p.memo.recall(&input[..20], false).is_none());
-    let long = format!(
-        "HTTP/1.1 200 OK\r\nX-Pad: {}\r\nContent-Length: 1\r\n\r\nx",
-        "p".repeat(MEMO_MAX)
-    );
-    assert_eq!(
-        drive(&mut p, long.as_bytes(), &[], false),
-        fresh(long.as_bytes(), false)
-    );
-    assert!(p.memo.head.is_none() && p.memo.bytes.is_empty());
-}
