@@ -234,8 +234,8 @@ fn per_request_rows_split_over_threads_without_overlap() {
                     ### me\n\
                     GET /me/{{users.name}}\n\
                     X-Row: {{users.name}}\n";
-    // More rows than requests: no row is sent twice, whichever thread
-    // sends the most.
+    // `-n` deals the requests evenly: each thread sends 20, fewer than
+    // its 50 rows, so no row is sent twice.
     let args = ["-c", "4", "-t", "2", "-n", "40"];
     let seen = run_seen("per-request-threads", &users_csv(100), scenario, &args);
     assert_eq!(seen.len(), 40);

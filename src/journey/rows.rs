@@ -30,10 +30,11 @@ pub(crate) fn user_row(
 }
 
 /// Per request: hand `index` of `of` takes rows `index`, `index + of`,
-/// `index + 2 * of`, ... in turn, each mod rows. While the plan's requests
-/// that use the file are fewer than its rows, no two send the same row;
-/// past that rows are sent again, and two hands may then send the same
-/// row at about the same time.
+/// `index + 2 * of`, ... in turn, each mod rows. No two requests send the
+/// same row while every hand sends fewer than its share of the rows (its
+/// rows below `rows`); a hand past its share takes its rows again, even
+/// while other hands' rows are unsent (hands share nothing), and two hands
+/// may then send the same row at about the same time.
 #[derive(Debug)]
 pub(crate) struct RequestRows {
     next: usize,
