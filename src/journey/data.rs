@@ -63,6 +63,11 @@ impl DataSet {
             return Err(format!("{path}:{line}: not UTF-8 text"));
         }
         let text = text.strip_prefix("\u{feff}".as_bytes()).unwrap_or(text);
+        if let Some(line) = open_quote(text) {
+            return Err(format!(
+                "{path}:{line}: a quoted field starts here and never ends"
+            ));
+        }
         let mut reader = csv::ReaderBuilder::new()
             .has_headers(false)
             .flexible(true)
@@ -190,6 +195,30 @@ fn record_line(text: &[u8], record: &csv::ByteRecord) -> u64 {
     position.line() + blank.filter(|&&b| b == b'\n').count() as u64
 }
 
+/// The line of a quoted field that runs to the end of the file, which the
+/// CSV reader would take, with every line after it, as one field. A quote
+/// opens a field only at its start (as the reader has it), and `""` inside
+/// is a quote.
+fn open_quote(text: &[u8]) -> Option<usize> {
+    let (mut line, mut opened) = (1, 0);
+    let (mut quoted, mut field_start) = (false, true);
+    let mut bytes = text.iter().peekable();
+    while let Some(&b) = bytes.next() {
+        if quoted {
+            if b == b'"' && bytes.next_if_eq(&&b'"').is_none() {
+                quoted = false;
+            }
+        } else if field_start && b == b'"' {
+            (quoted, opened) = (true, line);
+        }
+        if b == b'\n' {
+            line += 1;
+        }
+        field_start = !quoted && matches!(b, b',' | b'\n' | b'\r');
+    }
+    quoted.then_some(opened)
+}
+
 fn count_lines(text: &[u8]) -> usize {
     text.iter().filter(|&&b| b == b'\n').count()
 }
@@ -286,6 +315,19 @@ mod tests {
             ),
             ("a,,b\n1,2,3\n", "./users.csv:1: column 2 has no name"),
             ("a,b,\n1,2,\n", "./users.csv:1: column 3 has no name"),
+            // An open quote would take the rest of the file as one field.
+            (
+                "name\n\"alice\nbob\ncarol\n",
+                "./users.csv:2: a quoted field starts here and never ends",
+            ),
+            (
+                "a,b\n1,\"x\"\"\"\n\n2,\"y\n",
+                "./users.csv:4: a quoted field starts here and never ends",
+            ),
+            (
+                "a\n\"",
+                "./users.csv:2: a quoted field starts here and never ends",
+            ),
         ] {
             assert_eq!(parse(text).unwrap_err(), expected, "{text:?}");
         }
