@@ -243,7 +243,14 @@ pub fn free_port() -> u16 {
 
 pub fn wait_for_port(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+    // A connect to a free port in the ephemeral range can pick that very
+    // port as its own and connect to itself (TCP simultaneous open): then
+    // nothing listens, and the server about to bind the port cannot.
+    let listening = || {
+        TcpStream::connect(("127.0.0.1", port))
+            .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok())
+    };
+    while !listening() {
         assert!(
             Instant::now() < deadline,
             "nothing listening on port {port}"

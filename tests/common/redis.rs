@@ -1,7 +1,7 @@
 //! Debian's redis-server, started by a test on a free port, and a tiny
 //! inline-command client to set keys up and read them back.
 
-use super::{Proc, free_port, scratch, wait_for_port};
+use super::{Proc, free_port, scratch};
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
@@ -24,22 +24,50 @@ pub fn start_redis(name: &str, conf: &str) -> Option<(Proc, u16)> {
         return None;
     };
     let dir = scratch(&format!("redis-{name}"));
-    let port = free_port();
-    let conf_path = dir.join("redis.conf");
-    let text = format!(
-        "port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\ndir {}\n",
-        dir.display()
-    ) + &conf.replace("{port}", &port.to_string());
-    std::fs::write(&conf_path, text).unwrap();
-    let child = Command::new(server)
-        .arg(&conf_path)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start redis-server");
-    let proc = Proc(child);
-    wait_for_port(port);
-    Some((proc, port))
+    // A port free when picked may be taken before redis-server binds it
+    // (another test, or a connect to it that bound it as its own port):
+    // then it exits, and another port is tried.
+    for _ in 0..5 {
+        let port = free_port();
+        let conf_path = dir.join("redis.conf");
+        let text = format!(
+            "port {port}\nbind 127.0.0.1\nsave \"\"\nappendonly no\ndaemonize no\ndir {}\n",
+            dir.display()
+        ) + &conf.replace("{port}", &port.to_string());
+        std::fs::write(&conf_path, text).unwrap();
+        let child = Command::new(server)
+            .arg(&conf_path)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start redis-server");
+        let mut proc = Proc(child);
+        if listening_while_alive(&mut proc, port) {
+            return Some((proc, port));
+        }
+    }
+    panic!("redis-server did not start on any of 5 free ports");
+}
+
+/// Wait until `port` takes connections from another socket than the one
+/// connecting (see `wait_for_port`) while `proc` runs; false if it exits.
+fn listening_while_alive(proc: &mut Proc, port: u16) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        if proc.0.try_wait().unwrap().is_some() {
+            return false;
+        }
+        let ours = TcpStream::connect(("127.0.0.1", port))
+            .is_ok_and(|s| s.local_addr().ok() != s.peer_addr().ok());
+        if ours && proc.0.try_wait().unwrap().is_none() {
+            return true;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "redis-server not listening on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Send inline commands (one a line) and read until `replies` replies of
