@@ -216,32 +216,39 @@ fn counts_and_order_against_redis() {
     }
 }
 
-/// A raw HTTP server in Python that answers `answers` requests on each
-/// connection, then closes it without a word (no `Connection: close`); it prints how many it
-/// answered in all when its stdin closes.
-const CLOSER: &str = r#"
+/// A raw HTTP server in Python, as a `&'static str`: on an ephemeral
+/// port (printed first), `serve(conn)` (the given Python, which reads
+/// `answers`, the script's argument, and ends with `finish(conn)`) runs
+/// for each connection, and the server stops when its stdin closes.
+macro_rules! python_server_script {
+    ($serve:literal) => {
+        concat!(
+            r#"
 import socket, sys, threading
 answers = int(sys.argv[1])
 srv = socket.socket()
 srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 srv.bind(("127.0.0.1", 0)); srv.listen(64)
 print(srv.getsockname()[1], flush=True)
-total = 0; lock = threading.Lock()
 REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
-def serve(conn):
-    global total
+def requests(conn):
+    # Each request's head (these carry no body), as reads bring them,
+    # until `answers` have come or the client is gone.
     data = b""; done = 0
     while done < answers:
         try:
             chunk = conn.recv(65536)
         except OSError:
-            break
-        if not chunk: break
+            return
+        if not chunk: return
         data += chunk
-        while b"\r\n\r\n" in data and done < answers:
+        count = 0
+        while b"\r\n\r\n" in data and done + count < answers:
             _, data = data.split(b"\r\n\r\n", 1)
-            conn.sendall(REPLY); done += 1
-            with lock: total += 1
+            count += 1
+        done += count
+        yield done - count, count
+def finish(conn):
     # A FIN, then what the client still sends is read and dropped: closed
     # with requests unread, the socket would reset, and a reset makes the
     # client's kernel drop replies it has not read yet.
@@ -251,14 +258,38 @@ def serve(conn):
     except OSError:
         pass
     conn.close()
+"#,
+            $serve,
+            r#"
 def accept():
     while True:
         conn, _ = srv.accept()
         threading.Thread(target=serve, args=(conn,), daemon=True).start()
 threading.Thread(target=accept, daemon=True).start()
 sys.stdin.read()
-print(total, flush=True)
-"#;
+"#
+        )
+    };
+}
+
+/// A raw HTTP server in Python that answers `answers` requests on each
+/// connection, one write each, then closes it without a word (no
+/// `Connection: close`); it prints how many it answered in all when its
+/// stdin closes.
+const CLOSER: &str = python_server_script!(
+    r#"
+total = 0; lock = threading.Lock()
+def serve(conn):
+    global total
+    for _, count in requests(conn):
+        for _ in range(count):
+            conn.sendall(REPLY)
+            with lock: total += 1
+    finish(conn)
+import atexit
+atexit.register(lambda: print(total, flush=True))
+"#
+);
 
 /// A Python server from `script`, given `arg`: it prints its port first;
 /// its stdin, closed, tells it to stop (and print what it counted, if it
@@ -336,43 +367,16 @@ fn bad_pipeline_input_is_one_line_and_exit_2() {
 /// A raw HTTP server in Python that answers `answers` requests on each
 /// connection, the last with `Connection: close`, in one write for the
 /// requests one read brought, then closes it.
-const CLOSE_AFTER: &str = r#"
-import socket, sys, threading
-answers = int(sys.argv[1])
-srv = socket.socket()
-srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", 0)); srv.listen(64)
-print(srv.getsockname()[1], flush=True)
-REPLY = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+const CLOSE_AFTER: &str = python_server_script!(
+    r#"
 LAST = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
 def serve(conn):
-    data = b""; done = 0
-    while done < answers:
-        try:
-            chunk = conn.recv(65536)
-        except OSError:
-            break
-        if not chunk: break
-        data += chunk
-        out = b""
-        while b"\r\n\r\n" in data and done < answers:
-            _, data = data.split(b"\r\n\r\n", 1)
-            done += 1
-            out += LAST if done == answers else REPLY
-        conn.sendall(out)
-    conn.shutdown(socket.SHUT_WR)
-    try:
-        while conn.recv(65536): pass
-    except OSError:
-        pass
-    conn.close()
-def accept():
-    while True:
-        conn, _ = srv.accept()
-        threading.Thread(target=serve, args=(conn,), daemon=True).start()
-threading.Thread(target=accept, daemon=True).start()
-sys.stdin.read()
-"#;
+    for before, count in requests(conn):
+        done = [before + k + 1 for k in range(count)]
+        conn.sendall(b"".join(LAST if d == answers else REPLY for d in done))
+    finish(conn)
+"#
+);
 
 #[test]
 fn requests_sent_again_behind_connection_close_are_not_starved() {
