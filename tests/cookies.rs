@@ -6,13 +6,6 @@
 mod common;
 use common::*;
 
-/// A scenario file `scenario.http` in a scratch directory named `name`.
-fn scenario(name: &str, text: &str) -> String {
-    let path = scratch(name).join("scenario.http");
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 /// The rows' statuses of one task.
 fn statuses(rows: &[Row], task: &str) -> Vec<u16> {
     rows.iter()

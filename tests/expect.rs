@@ -7,13 +7,6 @@ mod common;
 use common::*;
 use std::time::Duration;
 
-/// Write a scenario file into a scratch directory and return its path.
-fn scenario(name: &str, text: &str) -> String {
-    let path = scratch(name).join("s.http");
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 const CHECKED: &str = "\
 ### ok
 # @expect status 2xx
@@ -233,17 +226,17 @@ fn bad_checks_are_refused_before_anything_is_sent() {
         (
             "body has hello",
             "body",
-            "s.http:3: bad @expect body \"has hello\"",
+            "scenario.http:3: bad @expect body \"has hello\"",
         ),
         (
             "header Content-Type:",
             "header",
-            "s.http:3: @expect header Content-Type: needs the text after the colon",
+            "scenario.http:3: @expect header Content-Type: needs the text after the colon",
         ),
         (
             "json message == \"hello\"",
             "json",
-            "s.http:3: bad JSONPath \"message == \\\"hello\\\"\": it must start with $",
+            "scenario.http:3: bad JSONPath \"message == \\\"hello\\\"\": it must start with $",
         ),
     ] {
         let file = scenario(
@@ -271,7 +264,7 @@ fn bad_checks_are_refused_before_anything_is_sent() {
     }
     let file = scenario("refused-bad", "### a\n# @expect status 2x\nGET /hello\n");
     let out = stampede(&["run", "-f", &file, "--host", &base, "-n", "1"], TIME);
-    out.assert_one_line_error("s.http:2: bad status \"2x\" in @expect status", "2x");
+    out.assert_one_line_error("scenario.http:2: bad status \"2x\" in @expect status", "2x");
 }
 
 const JOURNEY: &str = r#"### login

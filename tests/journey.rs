@@ -7,12 +7,12 @@ mod common;
 use common::*;
 use std::collections::BTreeMap;
 
-fn scenario(name: &str, text: &str) -> String {
-    let dir = scratch(name);
+/// A scenario with `USERS` beside it as users.csv; its path.
+fn journey(name: &str, text: &str) -> String {
+    let path = scenario(name, text);
+    let dir = std::path::Path::new(&path).parent().unwrap();
     std::fs::write(dir.join("users.csv"), USERS).unwrap();
-    let path = dir.join("journey.http");
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
+    path
 }
 
 const USERS: &str = "name,password\nalice,pw-alice\nbob,pw-bob\n";
@@ -70,7 +70,7 @@ fn a_user_without_the_token_logs_in_first_in_weighted_runs_too() {
     // Twenty reads for each login drawn; no @sequence. Bob's password is
     // wrong in this file, so he never gets a token: his reads never go
     // out with a hole where it belongs; he logs in again each time.
-    let file = scenario(
+    let file = journey(
         "journey-weighted-file",
         "# @data users = ./users.csv\n\
          ### login\n# @name login\nPOST /api/login\nContent-Type: application/json\n\n\
@@ -114,7 +114,7 @@ fn a_user_without_the_token_logs_in_first_in_weighted_runs_too() {
 #[test]
 fn a_token_is_taken_once_and_read_by_every_later_request() {
     let (_serve, base) = start_serve_with(&[]);
-    let file = scenario(
+    let file = journey(
         "journey-token",
         "# @data users = ./users.csv\n\
          ### login\n# @name login\nPOST /api/login\nContent-Type: application/json\n\n\

@@ -14,13 +14,6 @@ use std::time::Duration;
 
 const DEPTHS: [&str; 3] = ["1", "2", "16"];
 
-/// Write a scenario file into a scratch directory and return its path.
-fn scenario(name: &str, text: &str) -> String {
-    let path = scratch(name).join("scenario.http");
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 /// Every row a success, and each task's rows all of one size, a size
 /// no other task's rows have: no reply was read for another request.
 /// Returns the rows per task.

@@ -6,13 +6,6 @@ mod common;
 use common::*;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Write a scenario file into a scratch directory and return its path.
-fn scenario(name: &str, text: &str) -> String {
-    let path = scratch(name).join("scenario.http");
-    std::fs::write(&path, text).unwrap();
-    path.to_str().unwrap().to_string()
-}
-
 fn per_task(rows: &[Row]) -> BTreeMap<String, usize> {
     let mut counts = BTreeMap::new();
     for r in rows {

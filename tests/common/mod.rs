@@ -232,6 +232,13 @@ pub fn start_python_script(script: &str, args: &[&str]) -> (Proc, String) {
     (proc, format!("http://127.0.0.1:{port}"))
 }
 
+/// Write `text` as `scenario.http` in `name`'s scratch directory; its path.
+pub fn scenario(name: &str, text: &str) -> String {
+    let path = scratch(name).join("scenario.http");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
