@@ -4,7 +4,7 @@
 //! A worker that does not get back to its sockets leaves responses unread
 //! and timeouts unswept, and every user it drives seems to stall at once.
 //! Nothing in the loop waits long by itself: a poll sleeps until the next
-//! timeout sweep at most (50 ms), a nap 10 µs, and batches go to the
+//! timeout sweep at most (50 ms), a nap 200 µs, and batches go to the
 //! recorder without waiting. But the kernel can keep the thread off its
 //! core: on a busy 2-core VM, `perf sched` showed a pinned worker runnable
 //! and not run for 2.16 s while two threads of another process ping-ponged

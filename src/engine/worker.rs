@@ -226,11 +226,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             {
                 return Err(e);
             }
-            if let Some(nap) = self.napper.after_poll(!events.is_empty()) {
-                self.watch.sleep(nap);
-                std::thread::sleep(nap);
-                continue;
-            }
+            let nap = self.napper.after_poll(!events.is_empty());
             for event in events.iter() {
                 let now = Instant::now();
                 self.on_event(event.token().0, now, event.is_read_closed());
@@ -238,6 +234,12 @@ impl<'a, P: Protocol> Worker<'a, P> {
                 if self.model.due_by(now) {
                     self.steer(now);
                 }
+            }
+            // Replies handled may have queued requests (open model): those
+            // go out now, not after a nap.
+            if let Some(nap) = nap.filter(|_| self.model.drained()) {
+                self.watch.sleep(nap);
+                std::thread::sleep(nap);
             }
         }
         // Connections still open say goodbye (Redis's QUIT, TLS's
@@ -505,9 +507,11 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let error = error.or(late.then_some(ErrorKind::Timeout));
         let (due, task) = (slot.due, slot.task);
         let error = self.look_at_reply(&done, task, (status, bytes), error);
+        let latency_us = micros(now.saturating_duration_since(due));
+        self.napper.note_latency(latency_us);
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
-            latency_us: micros(now.saturating_duration_since(due)),
+            latency_us,
             wait_us: micros(done.wrote_at.unwrap_or(now).saturating_duration_since(due)),
             bytes,
             status,
