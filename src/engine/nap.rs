@@ -48,6 +48,8 @@ pub(super) struct Napper {
     /// The next poll is a look before a nap, or just after one.
     looking: bool,
     napped: bool,
+    /// Nothing forbids a nap after this poll (see `nap_allowed`).
+    may_nap: bool,
     skip: u32,
     /// How long a nap lasts now (see `nap_for`).
     nap: Duration,
@@ -65,20 +67,20 @@ impl Napper {
         queued: bool,
         budget: Duration,
     ) -> Duration {
-        self.looking = self.napped || self.wants_nap(in_flight, queued, budget);
+        self.may_nap = self.nap_allowed(in_flight, queued, budget);
+        self.looking = self.napped || (self.may_nap && !self.backing_off());
         if self.looking { Duration::ZERO } else { budget }
     }
 
-    fn wants_nap(&mut self, in_flight: usize, queued: bool, budget: Duration) -> bool {
+    fn nap_allowed(&self, in_flight: usize, queued: bool, budget: Duration) -> bool {
         // A deadline (an arrival, a timeout sweep) must not wait for a nap.
-        if in_flight < MIN_IN_FLIGHT || queued || budget <= self.nap() + DEADLINE_MARGIN {
-            return false;
-        }
-        if self.skip > 0 {
-            self.skip -= 1;
-            return false;
-        }
-        true
+        in_flight >= MIN_IN_FLIGHT && !queued && budget > self.nap() + DEADLINE_MARGIN
+    }
+
+    fn backing_off(&mut self) -> bool {
+        let skipping = self.skip > 0;
+        self.skip = self.skip.saturating_sub(1);
+        skipping
     }
 
     /// A request ended `latency_us` after it was due.
@@ -104,8 +106,9 @@ impl Napper {
             return None;
         }
         // Replies found: nap after them only when they are slow enough
-        // that a longer nap costs them at most 1%.
-        if found_events && self.nap <= NAP {
+        // that a longer nap costs them at most 1%. The look after a nap
+        // is made whatever the poll's conditions, so they are checked here.
+        if !self.may_nap || (found_events && self.nap <= NAP) {
             return None;
         }
         self.napped = true;
@@ -241,6 +244,22 @@ mod tests {
         assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
         assert_eq!(n.after_poll(false), None);
         assert_eq!(n.poll_timeout(50, false, LONG), LONG);
+        // The look after a round's nap finds replies, but the conditions
+        // for a nap no longer hold: no nap.
+        let mut n = Napper::default();
+        note(&mut n, 4_000, RECENT);
+        n.poll_timeout(50, false, LONG);
+        assert_eq!(n.after_poll(true), Some(round));
+        assert_eq!(n.poll_timeout(50, false, round), Duration::ZERO, "look");
+        assert_eq!(n.after_poll(true), None, "a deadline within the nap");
+        n.poll_timeout(50, false, LONG);
+        assert_eq!(n.after_poll(true), Some(round));
+        assert_eq!(n.poll_timeout(1, false, LONG), Duration::ZERO, "look");
+        assert_eq!(n.after_poll(true), None, "one request in flight");
+        n.poll_timeout(50, false, LONG);
+        assert_eq!(n.after_poll(true), Some(round));
+        assert_eq!(n.poll_timeout(50, true, LONG), Duration::ZERO, "look");
+        assert_eq!(n.after_poll(true), None, "requests queued");
         // A deadline within the longer nap comes first.
         let mut n = Napper::default();
         note(&mut n, 4_000, RECENT);

@@ -219,6 +219,7 @@ impl<'a, P: Protocol> Worker<'a, P> {
             }
             let budget = self.sleep_budget(now);
             let queued = !self.model.drained();
+            let deadline = now + budget;
             let timeout = self.napper.poll_timeout(self.in_flight, queued, budget);
             self.watch.sleep(timeout);
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
@@ -236,8 +237,10 @@ impl<'a, P: Protocol> Worker<'a, P> {
                 }
             }
             // Replies handled may have queued requests (open model): those
-            // go out now, not after a nap.
+            // go out now, not after a nap. Nor does a nap run past what
+            // falls due, however long the replies took to handle.
             if let Some(nap) = nap.filter(|_| self.model.drained()) {
+                let nap = nap.min(deadline.saturating_duration_since(Instant::now()));
                 self.watch.sleep(nap);
                 std::thread::sleep(nap);
             }
