@@ -14,14 +14,20 @@
 //! slow, and the worker blocks as before and stops napping for a while.
 //!
 //! A nap is 10 µs, or 1/100 of the shortest latency among the last few
-//! hundred replies when that is longer (at most 200 µs). Such slow replies
-//! (a deep pipeline's queue, a slow server) are also handled in rounds: the
-//! worker naps after each round of replies too, so that the next round is
-//! larger and costs fewer wakeups and `epoll_wait`s per reply. A reply that
-//! comes during a nap waits for its end, so every nap bounds the delay the
-//! worker adds to a latency: 10 µs (about 15 µs slept on the VM), or 1% of
-//! the shortest latency seen lately. One connection alone never naps, so
-//! single-request latency is measured as before.
+//! hundred replies when that is longer (at most 200 µs). Replies that slow
+//! (1 ms or more: a deep pipeline's queue, a slow server) are also handled
+//! in rounds: the worker naps after each round of replies too, so that the
+//! next round is larger and costs fewer wakeups and `epoll_wait`s per
+//! reply. A reply that comes during a nap waits for its end, so a nap is
+//! the delay the worker adds to a latency: 10 µs (about 15 µs slept on the
+//! VM), or about 1% of the shortest recent latency, plus the few µs a sleep
+//! overruns. The nap after a round is chosen once its replies are handled,
+//! and a nap never runs into what falls due (an arrival, a user's next
+//! request after its think time, the timeout sweep, the end). Timeouts do
+//! not count as replies, naps grow at most twice as long per few hundred
+//! replies, and a worker with nothing in flight forgets them. A single
+//! request in flight never naps, so one connection without `--pipeline`
+//! measures as before.
 
 use std::time::Duration;
 
@@ -32,9 +38,12 @@ const NAP: Duration = Duration::from_micros(10);
 const MAX_NAP: Duration = Duration::from_micros(200);
 /// A nap is at most this share of the shortest recent latency: 1/100.
 const LATENCY_SHARE: u32 = 100;
-/// Recent latency: the shortest of the last `RECENT` to `2 * RECENT`
+/// Recent latency: the shortest of the last `RECENT` to `2 * RECENT - 1`
 /// replies, so that a few fast replies among slow ones keep naps short.
 const RECENT: u32 = 256;
+/// Replies this slow or slower are handled in rounds: 1 ms, where a nap
+/// is 10 µs, 1%.
+const ROUNDS_FROM_US: u64 = 1_000;
 /// Naps are worth it only when several requests are in flight.
 const MIN_IN_FLIGHT: usize = 2;
 /// A deadline closer than a nap and this comes first: a nap asked for 10
@@ -48,11 +57,11 @@ pub(super) struct Napper {
     /// The next poll is a look before a nap, or just after one.
     looking: bool,
     napped: bool,
-    /// Nothing forbids a nap after this poll (see `nap_allowed`).
-    may_nap: bool,
     skip: u32,
-    /// How long a nap lasts now (see `nap_for`).
+    /// How long a nap lasts now (see `nap_for`), and whether replies are
+    /// slow enough to be handled in rounds.
     nap: Duration,
+    rounds: bool,
     recent: ShortestLatency,
 }
 
@@ -67,8 +76,13 @@ impl Napper {
         queued: bool,
         budget: Duration,
     ) -> Duration {
-        self.may_nap = self.nap_allowed(in_flight, queued, budget);
-        self.looking = self.napped || (self.may_nap && !self.backing_off());
+        if in_flight == 0 {
+            // Idle: the replies of before (a ramp down, a pause) say
+            // nothing about the next ones.
+            self.forget();
+        }
+        self.looking =
+            self.napped || (self.nap_allowed(in_flight, queued, budget) && !self.backing_off());
         if self.looking { Duration::ZERO } else { budget }
     }
 
@@ -83,11 +97,24 @@ impl Napper {
         skipping
     }
 
-    /// A request ended `latency_us` after it was due.
+    /// A request ended `latency_us` after it was due (replies only: a
+    /// timeout's latency is the timeout's).
     #[inline]
     pub(super) fn note_latency(&mut self, latency_us: u64) {
         if self.recent.note(latency_us) {
-            self.nap = nap_for(self.recent.shortest());
+            self.set_nap(self.recent.shortest());
+        }
+    }
+
+    fn set_nap(&mut self, shortest_us: u64) {
+        self.nap = nap_for(shortest_us);
+        self.rounds = shortest_us >= ROUNDS_FROM_US;
+    }
+
+    fn forget(&mut self) {
+        if self.recent.in_block > 0 || self.recent.last_block > 0 {
+            self.recent = ShortestLatency::default();
+            self.set_nap(0);
         }
     }
 
@@ -95,20 +122,32 @@ impl Napper {
         self.nap.max(NAP)
     }
 
-    /// After the poll, before its events are handled: `Some(nap)` means
-    /// sleep that long once they are, then poll again.
-    pub(super) fn after_poll(&mut self, found_events: bool) -> Option<Duration> {
+    /// After the poll, before its events are handled, `found_replies`
+    /// saying whether a socket had news: true means nap once they are
+    /// handled, if `nap_now` agrees.
+    pub(super) fn after_poll(&mut self, found_replies: bool) -> bool {
         if !std::mem::take(&mut self.looking) {
-            return None;
+            return false;
         }
-        if std::mem::take(&mut self.napped) && !found_events {
+        if std::mem::take(&mut self.napped) && !found_replies {
             self.skip = BACK_OFF;
-            return None;
+            return false;
         }
         // Replies found: nap after them only when they are slow enough
-        // that a longer nap costs them at most 1%. The look after a nap
-        // is made whatever the poll's conditions, so they are checked here.
-        if !self.may_nap || (found_events && self.nap <= NAP) {
+        // that a longer nap costs them about 1%.
+        !found_replies || self.rounds
+    }
+
+    /// Once the poll's events are handled: how long to nap, given what is
+    /// in flight and falls due now. The nap follows the replies just
+    /// handled too.
+    pub(super) fn nap_now(
+        &mut self,
+        in_flight: usize,
+        queued: bool,
+        budget: Duration,
+    ) -> Option<Duration> {
+        if !self.nap_allowed(in_flight, queued, budget) {
             return None;
         }
         self.napped = true;
@@ -121,9 +160,11 @@ fn nap_for(shortest_us: u64) -> Duration {
     Duration::from_micros(shortest_us / u64::from(LATENCY_SHARE)).min(MAX_NAP)
 }
 
-/// The shortest latency among the last `RECENT` to `2 * RECENT` replies:
-/// the shortest of the last whole block of `RECENT` and of the block
-/// under way.
+/// The shortest latency among the last `RECENT` to `2 * RECENT - 1`
+/// replies: the shortest of the last whole block of `RECENT` and of the
+/// block under way. A block's shortest may be at most twice the one
+/// before, so that one block of slow replies (a server's pause) does not
+/// lengthen naps at once.
 #[derive(Debug, Default)]
 struct ShortestLatency {
     /// The last whole block's shortest, or 0 before the first is whole.
@@ -144,7 +185,10 @@ impl ShortestLatency {
         if self.in_block < RECENT {
             return shortest < before && shortest < self.last_block;
         }
-        self.last_block = shortest;
+        self.last_block = match self.last_block {
+            0 => shortest,
+            last => shortest.min(last.saturating_mul(2)),
+        };
         self.block = None;
         self.in_block = 0;
         true
@@ -172,47 +216,25 @@ mod tests {
 
     const LONG: Duration = Duration::from_millis(100);
 
-    #[test]
-    fn busy_worker_looks_then_naps_then_looks_again() {
-        let mut n = Napper::default();
-        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
-        assert_eq!(n.after_poll(true), None, "found work: no nap");
-        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
-        assert_eq!(n.after_poll(false), Some(NAP));
-        assert_eq!(
-            n.poll_timeout(50, false, LONG),
-            Duration::ZERO,
-            "look after the nap"
-        );
-        assert_eq!(n.after_poll(true), None);
-        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
+    /// One loop turn with 50 in flight, nothing queued and no deadline
+    /// near: the poll's timeout and the nap after it, if any.
+    fn turn(n: &mut Napper, found: bool) -> (Duration, Option<Duration>) {
+        turn_with(n, found, 50, false, LONG)
     }
 
-    #[test]
-    fn a_queue_waiting_for_connections_blocks() {
-        let mut n = Napper::default();
-        assert_eq!(n.poll_timeout(50, true, LONG), LONG);
-        assert_eq!(n.after_poll(false), None);
-    }
-
-    #[test]
-    fn one_request_in_flight_blocks() {
-        let mut n = Napper::default();
-        assert_eq!(n.poll_timeout(1, false, LONG), LONG);
-        assert_eq!(n.after_poll(false), None);
-        assert_eq!(n.poll_timeout(0, false, LONG), LONG);
-    }
-
-    #[test]
-    fn a_deadline_near_the_nap_blocks_until_it() {
-        let mut n = Napper::default();
-        for soon in [NAP / 2, NAP * 2, DEADLINE_MARGIN] {
-            assert_eq!(n.poll_timeout(50, false, soon), soon);
-            assert_eq!(n.after_poll(false), None);
-        }
-        let later = DEADLINE_MARGIN + NAP + Duration::from_micros(1);
-        assert_eq!(n.poll_timeout(50, false, later), Duration::ZERO);
-        assert_eq!(n.after_poll(false), Some(NAP));
+    fn turn_with(
+        n: &mut Napper,
+        found: bool,
+        in_flight: usize,
+        queued: bool,
+        budget: Duration,
+    ) -> (Duration, Option<Duration>) {
+        let timeout = n.poll_timeout(in_flight, queued, budget);
+        let nap = n
+            .after_poll(found)
+            .then(|| n.nap_now(in_flight, queued, budget))
+            .flatten();
+        (timeout, nap)
     }
 
     fn note(n: &mut Napper, latency_us: u64, times: u32) {
@@ -221,61 +243,144 @@ mod tests {
         }
     }
 
+    const ZERO: Duration = Duration::ZERO;
+
+    #[test]
+    fn busy_worker_looks_then_naps_then_looks_again() {
+        let mut n = Napper::default();
+        assert_eq!(turn(&mut n, true), (ZERO, None), "found work: no nap");
+        assert_eq!(turn(&mut n, false), (ZERO, Some(NAP)));
+        assert_eq!(turn(&mut n, true), (ZERO, None), "look after the nap");
+        assert_eq!(turn(&mut n, true), (ZERO, None));
+    }
+
+    #[test]
+    fn a_queue_waiting_for_connections_blocks() {
+        let mut n = Napper::default();
+        assert_eq!(turn_with(&mut n, false, 50, true, LONG), (LONG, None));
+    }
+
+    #[test]
+    fn one_request_in_flight_blocks() {
+        let mut n = Napper::default();
+        assert_eq!(turn_with(&mut n, false, 1, false, LONG), (LONG, None));
+        assert_eq!(turn_with(&mut n, false, 0, false, LONG), (LONG, None));
+    }
+
+    #[test]
+    fn a_deadline_near_the_nap_blocks_until_it() {
+        let mut n = Napper::default();
+        for soon in [NAP / 2, NAP * 2, DEADLINE_MARGIN, NAP + DEADLINE_MARGIN] {
+            assert_eq!(turn_with(&mut n, false, 50, false, soon), (soon, None));
+        }
+        let later = DEADLINE_MARGIN + NAP + Duration::from_micros(1);
+        assert_eq!(
+            turn_with(&mut n, false, 50, false, later),
+            (ZERO, Some(NAP))
+        );
+    }
+
+    #[test]
+    fn a_nap_that_finds_nothing_backs_off() {
+        let mut n = Napper::default();
+        assert_eq!(turn(&mut n, false), (ZERO, Some(NAP)));
+        assert_eq!(turn(&mut n, false), (ZERO, None), "wasted nap: block next");
+        for _ in 0..BACK_OFF {
+            assert_eq!(turn(&mut n, true), (LONG, None));
+        }
+        assert_eq!(turn(&mut n, false), (ZERO, Some(NAP)), "naps resume");
+    }
+
     #[test]
     fn fast_replies_are_handled_at_once() {
         let mut n = Napper::default();
-        note(&mut n, 900, 2 * RECENT);
-        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
-        assert_eq!(n.after_poll(true), None, "replies under 1 ms: no round");
-        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
-        assert_eq!(n.after_poll(false), Some(NAP));
+        note(&mut n, 999, 2 * RECENT);
+        assert_eq!(turn(&mut n, true), (ZERO, None), "under 1 ms: no rounds");
+        assert_eq!(turn(&mut n, false), (ZERO, Some(NAP)));
     }
 
     #[test]
     fn slow_replies_come_in_rounds_a_hundredth_of_their_latency_apart() {
         let mut n = Napper::default();
+        note(&mut n, 1_000, RECENT);
+        assert_eq!(turn(&mut n, true), (ZERO, Some(NAP)), "from 1 ms");
+        let mut n = Napper::default();
         note(&mut n, 4_000, RECENT);
         let round = Duration::from_micros(40);
         for _ in 0..3 {
-            assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
-            assert_eq!(n.after_poll(true), Some(round), "nap after the round");
+            assert_eq!(
+                turn(&mut n, true),
+                (ZERO, Some(round)),
+                "nap after the round"
+            );
         }
         // A round and then nothing: the server is slow, block.
-        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
-        assert_eq!(n.after_poll(false), None);
-        assert_eq!(n.poll_timeout(50, false, LONG), LONG);
-        // The look after a round's nap finds replies, but the conditions
-        // for a nap no longer hold: no nap.
+        assert_eq!(turn(&mut n, false), (ZERO, None));
+        assert_eq!(turn(&mut n, true), (LONG, None));
+    }
+
+    #[test]
+    fn a_round_naps_only_as_things_are_once_its_replies_are_handled() {
         let mut n = Napper::default();
         note(&mut n, 4_000, RECENT);
-        n.poll_timeout(50, false, LONG);
-        assert_eq!(n.after_poll(true), Some(round));
-        assert_eq!(n.poll_timeout(50, false, round), Duration::ZERO, "look");
-        assert_eq!(n.after_poll(true), None, "a deadline within the nap");
-        n.poll_timeout(50, false, LONG);
-        assert_eq!(n.after_poll(true), Some(round));
-        assert_eq!(n.poll_timeout(1, false, LONG), Duration::ZERO, "look");
-        assert_eq!(n.after_poll(true), None, "one request in flight");
-        n.poll_timeout(50, false, LONG);
-        assert_eq!(n.after_poll(true), Some(round));
-        assert_eq!(n.poll_timeout(50, true, LONG), Duration::ZERO, "look");
-        assert_eq!(n.after_poll(true), None, "requests queued");
-        // A deadline within the longer nap comes first.
+        let round = Duration::from_micros(40);
+        // The poll allowed a nap; handling the replies changed that.
+        let cases = [
+            (
+                50,
+                false,
+                round + DEADLINE_MARGIN,
+                "something falls due within the nap",
+            ),
+            (1, false, LONG, "one request left in flight"),
+            (50, true, LONG, "requests queued for a connection"),
+        ];
+        for (in_flight, queued, budget, why) in cases {
+            assert_eq!(n.poll_timeout(50, false, LONG), ZERO);
+            assert!(n.after_poll(true));
+            assert_eq!(n.nap_now(in_flight, queued, budget), None, "{why}");
+            assert_eq!(
+                n.poll_timeout(50, false, LONG),
+                ZERO,
+                "{why}: no forced look"
+            );
+            assert!(n.after_poll(true));
+            assert_eq!(n.nap_now(50, false, LONG), Some(round), "{why}");
+            // The look after that nap.
+            assert_eq!(turn(&mut n, true), (ZERO, Some(round)));
+        }
+    }
+
+    #[test]
+    fn a_round_naps_after_the_replies_it_handled() {
         let mut n = Napper::default();
         note(&mut n, 4_000, RECENT);
-        let soon = round + DEADLINE_MARGIN;
-        assert_eq!(n.poll_timeout(50, false, soon), soon);
-        assert_eq!(n.after_poll(true), None);
-        assert_eq!(n.poll_timeout(50, false, soon * 2), Duration::ZERO);
-        assert_eq!(n.after_poll(true), Some(round));
+        assert_eq!(n.poll_timeout(50, false, LONG), ZERO);
+        assert!(n.after_poll(true));
+        note(&mut n, 2_000, 1);
+        assert_eq!(n.nap_now(50, false, LONG), Some(Duration::from_micros(20)));
+        assert_eq!(n.poll_timeout(50, false, LONG), ZERO);
+        assert!(n.after_poll(true));
+        note(&mut n, 500, 1);
+        assert_eq!(n.nap_now(50, false, LONG), Some(NAP), "a fast one: 10 µs");
+        assert!(!n.after_poll(true), "and no more rounds");
+    }
+
+    #[test]
+    fn a_timer_event_alone_is_no_reply() {
+        // The worker passes found_replies = false for its timer alone:
+        // a look after a nap that only saw the timer backs off.
+        let mut n = Napper::default();
+        assert_eq!(turn(&mut n, false), (ZERO, Some(NAP)));
+        assert_eq!(turn(&mut n, false), (ZERO, None));
+        assert_eq!(n.skip, BACK_OFF);
     }
 
     #[test]
     fn naps_stop_at_their_longest() {
         let mut n = Napper::default();
         note(&mut n, 5_000_000, RECENT);
-        n.poll_timeout(50, false, LONG);
-        assert_eq!(n.after_poll(true), Some(MAX_NAP));
+        assert_eq!(turn(&mut n, true), (ZERO, Some(MAX_NAP)));
     }
 
     #[test]
@@ -290,31 +395,27 @@ mod tests {
         assert_eq!(n.nap(), Duration::from_micros(20));
         note(&mut n, 500, 1);
         assert_eq!(n.nap(), NAP);
-        // ... and they grow again only once two blocks went by without one.
+        // ... and they grow again only once a whole block went by without
+        // one, at most twice as long per block.
         note(&mut n, 8_000, RECENT - 2);
         assert_eq!(n.nap(), NAP, "the fast ones are in the last block");
         note(&mut n, 8_000, RECENT - 1);
         assert_eq!(n.nap(), NAP);
         note(&mut n, 8_000, 1);
+        assert_eq!(n.nap(), NAP, "1 ms at most after 500 µs: 10 µs");
+        note(&mut n, 8_000, RECENT);
+        assert_eq!(n.nap(), Duration::from_micros(20));
+        note(&mut n, 8_000, 2 * RECENT);
         assert_eq!(n.nap(), Duration::from_micros(80));
     }
 
     #[test]
-    fn a_nap_that_finds_nothing_backs_off() {
+    fn an_idle_worker_forgets_the_replies_of_before() {
         let mut n = Napper::default();
-        n.poll_timeout(50, false, LONG);
-        assert_eq!(n.after_poll(false), Some(NAP));
-        assert_eq!(n.poll_timeout(50, false, LONG), Duration::ZERO);
-        assert_eq!(n.after_poll(false), None, "wasted nap: block next");
-        for _ in 0..BACK_OFF {
-            assert_eq!(n.poll_timeout(50, false, LONG), LONG);
-            assert_eq!(n.after_poll(true), None);
-        }
-        assert_eq!(
-            n.poll_timeout(50, false, LONG),
-            Duration::ZERO,
-            "naps resume"
-        );
-        assert_eq!(n.after_poll(false), Some(NAP));
+        note(&mut n, 8_000, RECENT);
+        assert_eq!(n.nap(), Duration::from_micros(80));
+        assert_eq!(n.poll_timeout(0, false, LONG), LONG);
+        assert_eq!(n.nap(), NAP);
+        assert_eq!(turn(&mut n, true), (ZERO, None), "no rounds");
     }
 }

@@ -219,7 +219,6 @@ impl<'a, P: Protocol> Worker<'a, P> {
             }
             let budget = self.sleep_budget(now);
             let queued = !self.model.drained();
-            let deadline = now + budget;
             let timeout = self.napper.poll_timeout(self.in_flight, queued, budget);
             self.watch.sleep(timeout);
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
@@ -227,7 +226,8 @@ impl<'a, P: Protocol> Worker<'a, P> {
             {
                 return Err(e);
             }
-            let nap = self.napper.after_poll(!events.is_empty());
+            let found_replies = events.iter().any(|e| e.token() != TIMER);
+            let wants_nap = self.napper.after_poll(found_replies);
             for event in events.iter() {
                 let now = Instant::now();
                 self.on_event(event.token().0, now, event.is_read_closed());
@@ -236,13 +236,16 @@ impl<'a, P: Protocol> Worker<'a, P> {
                     self.steer(now);
                 }
             }
-            // Replies handled may have queued requests (open model): those
-            // go out now, not after a nap. Nor does a nap run past what
-            // falls due, however long the replies took to handle.
-            if let Some(nap) = nap.filter(|_| self.model.drained()) {
-                let nap = nap.min(deadline.saturating_duration_since(Instant::now()));
-                self.watch.sleep(nap);
-                std::thread::sleep(nap);
+            if wants_nap {
+                // As things are now that the replies are handled: what
+                // they left in flight or queued, what they made fall due.
+                let now = Instant::now();
+                let budget = self.sleep_budget(now);
+                let queued = !self.model.drained();
+                if let Some(nap) = self.napper.nap_now(self.in_flight, queued, budget) {
+                    self.watch.sleep(nap);
+                    std::thread::sleep(nap);
+                }
             }
         }
         // Connections still open say goodbye (Redis's QUIT, TLS's
@@ -511,7 +514,10 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let (due, task) = (slot.due, slot.task);
         let error = self.look_at_reply(&done, task, (status, bytes), error);
         let latency_us = micros(now.saturating_duration_since(due));
-        self.napper.note_latency(latency_us);
+        // A timeout's latency is the timeout's, not the server's pace.
+        if !matches!(error, Some(ErrorKind::Timeout | ErrorKind::Aborted)) {
+            self.napper.note_latency(latency_us);
+        }
         self.record(Sample {
             elapsed_us: micros(due.saturating_duration_since(self.shared.start)),
             latency_us,
