@@ -234,13 +234,21 @@ fn per_request_rows_split_over_threads_without_overlap() {
                     ### me\n\
                     GET /me/{{users.name}}\n\
                     X-Row: {{users.name}}\n";
-    // `-n` deals the requests evenly: each thread sends 20, fewer than
-    // its 50 rows, so no row is sent twice.
+    // The threads share one count of the rows taken: 40 requests take
+    // rows 0..40 of 100, each once, however they fell on the threads.
     let args = ["-c", "4", "-t", "2", "-n", "40"];
     let seen = run_seen("per-request-threads", &users_csv(100), scenario, &args);
     assert_eq!(seen.len(), 40);
     let rows: BTreeSet<&str> = seen.iter().map(|s| s.row.as_str()).collect();
-    assert_eq!(rows.len(), 40, "no row twice");
+    let first_40: BTreeSet<String> = (0..40).map(|i| format!("user{i}")).collect();
+    assert_eq!(rows, first_40.iter().map(String::as_str).collect());
+    // Three users on two threads: one thread sends twice as many requests
+    // as the other, and past half the rows; still every row once.
+    let args = ["-c", "3", "-t", "2", "-n", "24"];
+    let seen = run_seen("per-request-uneven", &users_csv(24), scenario, &args);
+    assert_eq!(seen.len(), 24);
+    let rows: BTreeSet<&str> = seen.iter().map(|s| s.row.as_str()).collect();
+    assert_eq!(rows.len(), 24, "no row twice: {rows:?}");
 }
 
 #[test]

@@ -68,6 +68,9 @@ pub(crate) fn run<P: Protocol>(
         workers_done: AtomicUsize::new(0),
         active_at_stop: AtomicUsize::new(0),
         queued_at_stop: AtomicUsize::new(0),
+        rows_taken: (plan.journey.data.iter())
+            .map(|_| AtomicUsize::new(0))
+            .collect(),
     };
     let of = plan.workers.len();
     let (recorded, reports) = std::thread::scope(|scope| {

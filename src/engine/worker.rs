@@ -61,6 +61,9 @@ pub(crate) struct Shared {
     /// up: what the last seconds show once the workers are gone.
     pub active_at_stop: AtomicUsize,
     pub queued_at_stop: AtomicUsize,
+    /// Per data set of the journey: the rows its per-request references
+    /// took, over every worker (`RequestRows`).
+    pub rows_taken: Vec<AtomicUsize>,
 }
 
 pub(super) struct Worker<'a, P: Protocol> {
@@ -108,7 +111,7 @@ pub(super) struct Worker<'a, P: Protocol> {
     /// Per slot, its user's state; none when the journey is empty.
     users: Vec<User>,
     /// This worker's rows of the data files.
-    deal: Deal,
+    deal: Deal<'a>,
     napper: Napper,
     watch: StallWatch,
     /// Some task has `@expect` checks, or gives its user values: without
@@ -136,7 +139,14 @@ impl<'a, P: Protocol> Worker<'a, P> {
             plan.journey.takes_values() || plan.tasks.iter().any(|t| !t.expect.is_empty());
         let sweep_every =
             (plan.timeout / 20).clamp(Duration::from_millis(1), Duration::from_millis(50));
-        let deal = Deal::new(&plan.journey, (index, of), plan.pipeline);
+        let segment = (plan.segment.index, plan.segment.count);
+        let deal = Deal::new(
+            &plan.journey,
+            (index, of),
+            plan.pipeline,
+            segment,
+            &shared.rows_taken,
+        );
         Ok(Worker {
             plan,
             shared,

@@ -8,6 +8,7 @@
 //! `index`, `index + of`, `index + 2 * of`, ...
 
 use std::num::NonZeroUsize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::data::Mode;
 use super::{Journey, Source, User};
@@ -29,59 +30,75 @@ pub(crate) fn user_row(
     (slot % rows.get() as u128) as usize
 }
 
-/// Per request: hand `index` of `of` takes rows `index`, `index + of`,
-/// `index + 2 * of`, ... in turn, each mod rows. No two requests send the
-/// same row while every hand sends fewer than its share of the rows (its
-/// rows below `rows`); a hand past its share takes its rows again, even
-/// while other hands' rows are unsent (hands share nothing), and two hands
-/// may then send the same row at about the same time.
+/// Per request: the process runs segment `index` of `of` (`--segment`;
+/// 0 of 1 alone), and its requests that read the set take rows `index`,
+/// `index + of`, `index + 2 * of`, ... in the order they take them, each
+/// mod rows, over all its threads: they share one count. No two requests
+/// send the same row while each segment sends fewer than its share of the
+/// rows (the rows below `rows` in its sequence); one past its share takes
+/// its rows again, even while other segments' rows are unsent.
 #[derive(Debug)]
-pub(crate) struct RequestRows {
-    next: usize,
+pub(crate) struct RequestRows<'a> {
+    /// The process's requests that took a row of this set so far.
+    taken: &'a AtomicUsize,
+    first: usize,
     step: usize,
     rows: usize,
 }
 
-impl RequestRows {
-    pub(crate) fn new((index, of): (usize, usize), rows: NonZeroUsize) -> RequestRows {
+impl<'a> RequestRows<'a> {
+    pub(crate) fn new(
+        (index, of): (usize, usize),
+        rows: NonZeroUsize,
+        taken: &'a AtomicUsize,
+    ) -> RequestRows<'a> {
         let rows = rows.get();
         RequestRows {
-            next: index % rows,
+            taken,
+            first: index % rows,
             step: of % rows,
             rows,
         }
     }
 
-    /// The row for the next request; no division, no allocation.
+    /// The row for the next request of the process.
     #[inline]
     pub(crate) fn take(&mut self) -> usize {
-        let row = self.next;
-        // Both are below `rows`, so the sum wraps at most once.
-        self.next += self.step;
-        if self.next >= self.rows {
-            self.next -= self.rows;
-        }
-        row
+        // Relaxed: the count only has to give each take its own number.
+        let k = self.taken.fetch_add(1, Ordering::Relaxed) % self.rows;
+        // Both factors are below `rows`, which a data file's size bounds
+        // far below 2^32, so the product fits.
+        (self.first + k * self.step) % self.rows
     }
 }
 
 /// A worker's share of the data files' rows.
 #[derive(Debug)]
-pub(crate) struct Deal {
+pub(crate) struct Deal<'a> {
     hand: (usize, usize),
     /// Slots per user (`--pipeline`).
     depth: usize,
-    /// Per data set: the hand's next rows, for a per-request set.
-    next: Vec<Option<RequestRows>>,
+    /// Per data set: the process's next rows, for a per-request set.
+    next: Vec<Option<RequestRows<'a>>>,
     /// Per task: the per-request data sets its request reads, each once.
     takes: Vec<Vec<usize>>,
 }
 
-impl Deal {
-    /// The rows of worker hand `hand`, with `depth` slots per user.
-    pub(crate) fn new(journey: &Journey, hand: (usize, usize), depth: usize) -> Deal {
-        let next = (journey.data.iter())
-            .map(|set| (set.mode == Mode::PerRequest).then(|| RequestRows::new(hand, set.rows())))
+impl<'a> Deal<'a> {
+    /// The rows of worker hand `hand`, with `depth` slots per user, in
+    /// segment `segment` (its index and count), whose threads count the rows
+    /// they take of each data set in `taken` (one per set).
+    pub(crate) fn new(
+        journey: &Journey,
+        hand: (usize, usize),
+        depth: usize,
+        segment: (usize, usize),
+        taken: &'a [AtomicUsize],
+    ) -> Deal<'a> {
+        let next = (journey.data.iter().zip(taken))
+            .map(|(set, taken)| {
+                (set.mode == Mode::PerRequest).then(|| RequestRows::new(segment, set.rows(), taken))
+            })
             .collect();
         let takes = (journey.reads.iter())
             .map(|ids| {
@@ -210,26 +227,63 @@ mod tests {
         assert_eq!(seen.len(), 20);
     }
 
+    fn counts(n: usize) -> Vec<AtomicUsize> {
+        (0..n).map(|_| AtomicUsize::new(0)).collect()
+    }
+
     #[test]
-    fn one_hand_takes_consecutive_rows_and_wraps() {
-        let mut r = RequestRows::new((0, 1), n(3));
+    fn one_process_takes_consecutive_rows_and_wraps() {
+        let taken = AtomicUsize::new(0);
+        let mut r = RequestRows::new((0, 1), n(3), &taken);
         let rows: Vec<usize> = (0..7).map(|_| r.take()).collect();
         assert_eq!(rows, [0, 1, 2, 0, 1, 2, 0]);
-        let mut one = RequestRows::new((0, 1), n(1));
+        let taken = AtomicUsize::new(0);
+        let mut one = RequestRows::new((0, 1), n(1), &taken);
         assert_eq!((one.take(), one.take()), (0, 0));
     }
 
     #[test]
-    fn hands_take_distinct_rows_while_there_are_enough() {
-        // The plan's first `count` requests, dealt over the hands as its
-        // arrivals are, take rows 0..count, each once.
+    fn threads_of_a_process_share_its_rows() {
+        // Two threads, one much busier: still each row once.
+        let taken = AtomicUsize::new(0);
+        let mut busy = RequestRows::new((0, 1), n(10), &taken);
+        let mut idle = RequestRows::new((0, 1), n(10), &taken);
+        let mut rows: Vec<usize> = (0..8).map(|_| busy.take()).collect();
+        rows.extend((0..2).map(|_| idle.take()));
+        rows.sort();
+        assert_eq!(rows, (0..10).collect::<Vec<_>>());
+        // From threads at once.
+        let taken = AtomicUsize::new(0);
+        let mut rows: Vec<usize> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        let mut r = RequestRows::new((0, 1), n(4000), &taken);
+                        (0..1000).map(|_| r.take()).collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            threads
+                .into_iter()
+                .flat_map(|t| t.join().unwrap())
+                .collect()
+        });
+        rows.sort();
+        assert_eq!(rows, (0..4000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn segments_take_distinct_rows_while_there_are_enough() {
+        // Each segment, whatever its threads did, takes its share of rows
+        // 0..count: together each once.
         for segments in [1, 2, 5] {
             for count in [1, 6, 100] {
                 let mut seen = BTreeMap::new();
-                for hand in hands(segments) {
-                    let mut r = RequestRows::new(hand, n(count));
-                    for _ in 0..dealt(count, hand.0, hand.1) {
-                        assert!(seen.insert(r.take(), hand).is_none());
+                for index in 0..segments {
+                    let taken = AtomicUsize::new(0);
+                    let mut r = RequestRows::new((index, segments), n(count), &taken);
+                    for _ in 0..dealt(count, index, segments) {
+                        assert!(seen.insert(r.take(), index).is_none());
                     }
                 }
                 assert_eq!(
@@ -260,7 +314,8 @@ mod tests {
             ..Journey::default()
         };
         // Worker 1 of 2, no pipelining: its slots are plan users 1, 3, ...
-        let mut deal = Deal::new(&journey, (1, 2), 1);
+        let taken = counts(2);
+        let mut deal = Deal::new(&journey, (1, 2), 1, (0, 1), &taken);
         let mut users: Vec<User> = (0..2).map(|u| deal.user(&journey, u)).collect();
         let value = |user: &User, id| {
             let view = UserView::of(user, &journey);
@@ -273,21 +328,30 @@ mod tests {
             deal.take(task, &mut users[u]);
             sent.push((value(&users[u], 2), value(&users[u], 3)));
         }
-        // Task 1 reads no per-request set: it takes no row. The hand's
-        // rows are 1, 3 mod 3 = 0, 2; both columns from one row.
+        // Task 1 reads no per-request set: it takes no row. The process
+        // takes rows 0, 1, 2; both columns from one row.
         let row = |r: &str| (format!("{r}a"), format!("{r}b"));
-        assert_eq!(sent, [row("1"), row("0"), row("0"), row("2")]);
+        assert_eq!(sent, [row("0"), row("0"), row("1"), row("2")]);
+        assert_eq!(taken[1].load(Ordering::Relaxed), 3);
+        assert_eq!(taken[0].load(Ordering::Relaxed), 0, "per user: no count");
     }
 
     #[test]
-    fn hands_wrap_mod_rows() {
-        // Hand 1 of 2 over 3 rows: 1, 3 mod 3 = 0, 5 mod 3 = 2, ...
-        let mut r = RequestRows::new((1, 2), n(3));
+    fn segments_wrap_mod_rows() {
+        // Segment 1 of 2 over 3 rows: 1, 3 mod 3 = 0, 5 mod 3 = 2, ...
+        let taken = AtomicUsize::new(0);
+        let mut r = RequestRows::new((1, 2), n(3), &taken);
         let rows: Vec<usize> = (0..6).map(|_| r.take()).collect();
         assert_eq!(rows, [1, 0, 2, 1, 0, 2]);
-        // Hands far beyond the rows.
-        let mut r = RequestRows::new((10, 12), n(5));
+        // Segments far beyond the rows.
+        let taken = AtomicUsize::new(0);
+        let mut r = RequestRows::new((10, 12), n(5), &taken);
         let rows: Vec<usize> = (0..3).map(|_| r.take()).collect();
         assert_eq!(rows, [0, 2, 4]);
+        // A count that wrapped around usize goes on from row `first`.
+        let taken = AtomicUsize::new(usize::MAX);
+        let mut r = RequestRows::new((1, 2), n(3), &taken);
+        assert_eq!(r.take(), (1 + (usize::MAX % 3) * 2) % 3);
+        assert_eq!(r.take(), 1);
     }
 }
