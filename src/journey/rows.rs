@@ -1,7 +1,9 @@
-//! Which row of a data file a user or a request takes, so that the rows
-//! are dealt over the whole plan as its users and arrivals are: without
-//! overlap across workers and `--segment`s while the file has enough rows,
-//! and round again from the first when it has not.
+//! Which row of a data file a user or a request takes: without overlap
+//! across workers and `--segment`s while the file has enough rows, and
+//! round again from the first when it has not. A user's row follows how
+//! the plan deals its users; a request's, how many requests of its
+//! process took a row before it (one count for all its workers), dealt
+//! over the segments.
 //!
 //! A worker's hand of the plan is `(index, of)` (`Segment::nest`): of the
 //! plan's users (closed model) or connections (open model), it holds
