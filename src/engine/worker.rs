@@ -4,6 +4,7 @@
 //! `load` decides when requests start. Workers never print; they only send
 //! samples to the recorder.
 
+mod batch;
 mod check_failures;
 mod free;
 mod journey;
@@ -26,7 +27,6 @@ use crate::record::{ErrorKind, Sample};
 use crate::rng::Rng;
 use crate::signal;
 use check_failures::CheckFailures;
-use crossbeam_channel::TrySendError;
 use load::Model;
 pub(crate) use load::requests_share;
 use mio::{Events, Poll, Token};
@@ -542,13 +542,6 @@ impl<'a, P: Protocol> Worker<'a, P> {
         self.after(u, now, error);
     }
 
-    fn record(&mut self, sample: Sample) {
-        self.batch.push(sample);
-        if self.batch.len() == BATCH_SIZE {
-            self.flush();
-        }
-    }
-
     /// Stop the slot: it runs no more requests until the model wakes it,
     /// and its connection closes once no other slot uses it.
     fn park(&mut self, u: usize) {
@@ -565,41 +558,6 @@ impl<'a, P: Protocol> Worker<'a, P> {
         let sharing = &self.slots[c * self.depth..(c + 1) * self.depth];
         if self.conns[c].is_idle() && sharing.iter().all(|s| s.state == State::Idle) {
             self.conns[c].close(self.poll.registry(), true);
-        }
-    }
-
-    /// Once a loop turn: hand over a batch that is full (a held one is
-    /// retried here) or has waited `FLUSH_EVERY`.
-    fn retry_or_flush(&mut self, now: Instant) {
-        let waited = now.saturating_duration_since(self.last_flush) >= FLUSH_EVERY;
-        if self.batch.len() >= BATCH_SIZE || (!self.batch.is_empty() && waited) {
-            self.flush();
-        }
-    }
-
-    /// Hand the batch to the recorder without blocking. When the channel is
-    /// full the batch stays here and grows; nothing is dropped.
-    fn flush(&mut self) {
-        self.last_flush = Instant::now();
-        match self.pipes.samples.try_send(std::mem::take(&mut self.batch)) {
-            Ok(()) => {
-                self.batch = self
-                    .pipes
-                    .empties
-                    .try_recv()
-                    .unwrap_or_else(|_| Vec::with_capacity(BATCH_SIZE));
-            }
-            Err(TrySendError::Full(batch) | TrySendError::Disconnected(batch)) => {
-                self.report.backpressure += 1;
-                self.batch = batch;
-            }
-        }
-    }
-
-    /// At the end, wait for room: every sample must reach the recorder.
-    fn flush_all(&mut self) {
-        if !self.batch.is_empty() {
-            let _ = self.pipes.samples.send(std::mem::take(&mut self.batch));
         }
     }
 }
