@@ -58,10 +58,6 @@ pub(super) struct Napper {
     looking: bool,
     napped: bool,
     skip: u32,
-    /// How long a nap lasts now (see `nap_for`), and whether replies are
-    /// slow enough to be handled in rounds.
-    nap: Duration,
-    rounds: bool,
     recent: ShortestLatency,
 }
 
@@ -101,25 +97,21 @@ impl Napper {
     /// timeout's latency is the timeout's).
     #[inline]
     pub(super) fn note_latency(&mut self, latency_us: u64) {
-        if self.recent.note(latency_us) {
-            self.set_nap(self.recent.shortest());
-        }
-    }
-
-    fn set_nap(&mut self, shortest_us: u64) {
-        self.nap = nap_for(shortest_us);
-        self.rounds = shortest_us >= ROUNDS_FROM_US;
+        self.recent.note(latency_us);
     }
 
     fn forget(&mut self) {
-        if self.recent.in_block > 0 || self.recent.last_block > 0 {
-            self.recent = ShortestLatency::default();
-            self.set_nap(0);
-        }
+        self.recent = ShortestLatency::default();
     }
 
+    /// How long a nap lasts now (see `nap_for`).
     fn nap(&self) -> Duration {
-        self.nap.max(NAP)
+        nap_for(self.recent.shortest()).max(NAP)
+    }
+
+    /// Replies are slow enough to be handled in rounds.
+    fn rounds(&self) -> bool {
+        self.recent.shortest() >= ROUNDS_FROM_US
     }
 
     /// After the poll, before its events are handled, `found_replies`
@@ -135,7 +127,7 @@ impl Napper {
         }
         // Replies found: nap after them only when they are slow enough
         // that a longer nap costs them about 1%.
-        !found_replies || self.rounds
+        !found_replies || self.rounds()
     }
 
     /// Once the poll's events are handled: how long to nap, given what is
@@ -165,38 +157,49 @@ fn nap_for(shortest_us: u64) -> Duration {
 /// block under way. A block's shortest may be at most twice the one
 /// before, so that one block of slow replies (a server's pause) does not
 /// lengthen naps at once.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct ShortestLatency {
     /// The last whole block's shortest, or 0 before the first is whole.
     last_block: u64,
-    /// The shortest in the block under way, and how many it has.
-    block: Option<u64>,
+    /// The shortest in the block under way (`u64::MAX` while it has none),
+    /// and how many it has.
+    block: u64,
     in_block: u32,
 }
 
-impl ShortestLatency {
-    /// Counts one latency; true when the shortest may have changed.
-    #[inline]
-    fn note(&mut self, latency_us: u64) -> bool {
-        let before = self.block.unwrap_or(u64::MAX);
-        let shortest = before.min(latency_us);
-        self.block = Some(shortest);
-        self.in_block += 1;
-        if self.in_block < RECENT {
-            return shortest < before && shortest < self.last_block;
+impl Default for ShortestLatency {
+    fn default() -> Self {
+        ShortestLatency {
+            last_block: 0,
+            block: u64::MAX,
+            in_block: 0,
         }
+    }
+}
+
+impl ShortestLatency {
+    /// Counts one latency.
+    #[inline]
+    fn note(&mut self, latency_us: u64) {
+        self.block = self.block.min(latency_us);
+        self.in_block += 1;
+        if self.in_block == RECENT {
+            self.next_block();
+        }
+    }
+
+    #[cold]
+    fn next_block(&mut self) {
         self.last_block = match self.last_block {
-            0 => shortest,
-            last => shortest.min(last.saturating_mul(2)),
+            0 => self.block,
+            last => self.block.min(last.saturating_mul(2)),
         };
-        self.block = None;
+        self.block = u64::MAX;
         self.in_block = 0;
-        true
     }
 
     fn shortest(&self) -> u64 {
-        self.block
-            .map_or(self.last_block, |b| b.min(self.last_block))
+        self.block.min(self.last_block)
     }
 }
 

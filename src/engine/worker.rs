@@ -247,11 +247,13 @@ impl<'a, P: Protocol> Worker<'a, P> {
                 }
             }
             if wants_nap {
-                // As things are now that the replies are handled: what
-                // they left in flight or queued, what they made fall due.
-                let now = Instant::now();
-                let budget = self.sleep_budget(now);
-                let queued = !self.model.drained();
+                // As things are now that the events are handled: what they
+                // left in flight or queued, what they made fall due. A
+                // look that found nothing changed nothing.
+                let (budget, queued) = match events.is_empty() {
+                    true => (budget, queued),
+                    false => (self.sleep_budget(Instant::now()), !self.model.drained()),
+                };
                 if let Some(nap) = self.napper.nap_now(self.in_flight, queued, budget) {
                     self.watch.sleep(nap);
                     std::thread::sleep(nap);

@@ -9,6 +9,7 @@ use crossbeam_channel::TrySendError;
 use std::time::Instant;
 
 impl<P: Protocol> Worker<'_, P> {
+    #[inline]
     pub(super) fn record(&mut self, sample: Sample) {
         self.batch.push(sample);
         if self.batch.len() == BATCH_SIZE {
