@@ -243,17 +243,17 @@ fn a_deep_pipeline_refills_in_batches_of_half_its_window() {
     use crate::engine::exchange::Exchange;
     let request = get("127.0.0.1:9".parse().unwrap(), false);
     let mut exchange = Exchange::new(&Http1);
-    let (mut rng, mut scratch) = (Rng::new(1), Vec::new());
     let now = Instant::now();
+    // Slot `slot`'s request behind the others; the first opens the
+    // connection.
+    fn push<'a>(exchange: &mut Exchange<'a, Http1>, request: &'a HttpRequest, slot: usize) {
+        let opened = exchange.is_idle();
+        let (mut rng, mut scratch) = (Rng::new(slot as u64), Vec::new());
+        let values = &mut Values::new(&mut rng);
+        exchange.push(slot, request, values, &mut scratch, opened, false);
+    }
     for slot in 0..4 {
-        exchange.push(
-            slot,
-            &request,
-            &mut Values::new(&mut rng),
-            &mut scratch,
-            slot == 0,
-            false,
-        );
+        push(&mut exchange, &request, slot);
     }
     assert!(
         exchange.worth_writing(4),
@@ -264,24 +264,10 @@ fn a_deep_pipeline_refills_in_batches_of_half_its_window() {
     assert!(!exchange.worth_writing(4), "nothing waits");
     // One reply in, one request more: it waits for a second.
     exchange.answered();
-    exchange.push(
-        0,
-        &request,
-        &mut Values::new(&mut rng),
-        &mut scratch,
-        false,
-        false,
-    );
+    push(&mut exchange, &request, 0);
     assert!(!exchange.worth_writing(4));
     exchange.answered();
-    exchange.push(
-        1,
-        &request,
-        &mut Values::new(&mut rng),
-        &mut scratch,
-        false,
-        false,
-    );
+    push(&mut exchange, &request, 1);
     assert!(exchange.worth_writing(4), "half the window waits");
     // Both go out in one write.
     assert_eq!(exchange.unwritten().len(), 2 * all / 4);
